@@ -1,0 +1,1 @@
+"""Actors: where the protocol meets I/O. One module (or package) per actor kind."""

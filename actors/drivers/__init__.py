@@ -1,0 +1,1 @@
+"""Driver actors: each owns one device and publishes its state."""

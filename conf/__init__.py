@@ -1,0 +1,1 @@
+"""TOML configuration loaded into frozen dataclasses."""

@@ -1,0 +1,1 @@
+"""Pure NUT protocol code: parsing and formatting, no I/O, no Trio."""

@@ -1,0 +1,1 @@
+"""Generic supervision tree on Trio; knows nothing of UPSes."""
