@@ -91,7 +91,9 @@ def real_nut(
     *,
     users: str = DEFAULT_USERS,
     ups_extra: Mapping[str, str] | None = None,
+    upsd_extra: str = "",
     settle: float = 1.5,
+    preexec_fn: object = None,
 ) -> Iterator[RealNut]:
     """Serve each ``name -> .dev/.seq file`` with real dummy-ups behind real upsd.
 
@@ -112,7 +114,7 @@ def real_nut(
         ups_conf.append(f"[{name}]\n    driver = dummy-ups\n    port = {dst.name}\n    desc = \"test\"\n{extra}\n")
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", "".join(ups_conf))
-    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\nMAXAGE 15\n")
+    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\nMAXAGE 15\n{upsd_extra}\n")
     _write(conf / "upsd.users", users)
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
     nut = RealNut(conf, port, env)
@@ -129,6 +131,7 @@ def real_nut(
             subprocess.Popen(
                 [str(UPSD), "-u", "root", "-F"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=preexec_fn,  # type: ignore[arg-type]
             )
         )
         wait_port(port)

@@ -1,0 +1,131 @@
+"""Run the real upsd and nutrio side by side on the same dummy device and compare.
+
+    python bench/compare.py [--seconds 5] [--idle 10000] [--dev FILE]
+
+Prints, for GET VAR and LIST VAR at 1, 100 and 1,000 connections: requests/s,
+p50/p99 latency and resident memory of both servers, and the ratios ours/theirs;
+then the resident memory per idle connection with --idle connections open.
+The load generator runs in its own process (bench/loadgen.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.realnut import free_port, real_nut, wait_port  # noqa: E402
+
+DEFAULT_DEV = (
+    ROOT.parent / "shared/data/ddl/Cyber_Power_Systems__Cyber_Power_Systems__Value_1200ELCD__usbhid-ups__2.7.2__01.dev"
+)
+CASES = [("GET VAR bench ups.status", n) for n in (1, 100, 1000)] + [
+    ("LIST VAR bench", n) for n in (1, 100, 1000)
+]
+
+
+def _raise_nofile() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def loadgen(port: int, request: str, conns: int, seconds: float) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench/loadgen.py"), "127.0.0.1", str(port), request,
+         "--conns", str(conns), "--seconds", str(seconds)],
+        capture_output=True, text=True, check=True, preexec_fn=_raise_nofile,
+    )
+    return json.loads(out.stdout)
+
+
+def idle(port: int, conns: int, pid: int) -> tuple[int, float]:
+    """Open *conns* idle connections; return (opened, KiB of RSS growth per connection)."""
+    before = rss_kib(pid)
+    code = (
+        "import sys, trio; sys.path.insert(0, %r); from bench.loadgen import hold_idle; "
+        "print(trio.run(hold_idle, '127.0.0.1', %d, %d, 6.0), flush=True)" % (str(ROOT), port, conns)
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=_raise_nofile)
+    time.sleep(5.0)
+    during = rss_kib(pid)
+    opened = int(proc.communicate(timeout=60)[0].strip() or 0)
+    return opened, (during - before) / max(opened, 1)
+
+
+def start_nutrio(dev: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    cfg = tmp / "bench.toml"
+    cfg.write_text(
+        f'[server]\nlisten = ["127.0.0.1:{port}"]\nmaxconn = 20000\n\n'
+        f'[devices.bench]\ndriver = "dummy-ups"\nport = "{dev}"\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nutrio", "run", "--config", str(cfg), "--log-format", "json",
+         "--log-level", "warning"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_raise_nofile,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    wait_port(port, 20)
+    time.sleep(1.0)
+    return proc, port
+
+
+def fmt_row(name: str, theirs: dict, ours: dict, rss_t: int, rss_o: int) -> str:
+    return (
+        f"{name:<28} {theirs['rps']:>9.0f} {ours['rps']:>9.0f} {ours['rps'] / max(theirs['rps'], 1e-9):>6.2f}x"
+        f" {theirs['p50_ms']:>8.2f} {ours['p50_ms']:>8.2f}"
+        f" {theirs['p99_ms']:>8.2f} {ours['p99_ms']:>8.2f} {ours['p99_ms'] / max(theirs['p99_ms'], 1e-9):>6.2f}x"
+        f" {rss_t:>8} {rss_o:>8}"
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--idle", type=int, default=10000)
+    p.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    ns = p.parse_args()
+    print(f"device: {ns.dev.name}; {ns.seconds:.0f} s per case; loadgen in its own process")
+    header = (f"{'case':<28} {'rps NUT':>9} {'rps ours':>9} {'ratio':>7} {'p50 NUT':>8} {'p50 ours':>8}"
+              f" {'p99 NUT':>8} {'p99 ours':>8} {'ratio':>7} {'RSS NUT':>8} {'RSS ours':>8}")
+    with tempfile.TemporaryDirectory() as tmp, real_nut(
+        {"bench": ns.dev}, upsd_extra="MAXCONN 20000", preexec_fn=_raise_nofile
+    ) as nut:
+        upsd_pid = nut.procs[-1].pid
+        ours, port = start_nutrio(ns.dev, Path(tmp))
+        try:
+            print(header)
+            for request, conns in CASES:
+                theirs = loadgen(nut.port, request, conns, ns.seconds)
+                rss_t = rss_kib(upsd_pid)
+                mine = loadgen(port, request, conns, ns.seconds)
+                rss_o = rss_kib(ours.pid)
+                print(fmt_row(f"{request.split(' bench')[0]} x{conns}", theirs, mine, rss_t, rss_o), flush=True)
+            if ns.idle:
+                for label, prt, pid in (("NUT upsd", nut.port, upsd_pid), ("nutrio", port, ours.pid)):
+                    opened, per = idle(prt, ns.idle, pid)
+                    print(f"idle: {label}: {opened} connections held, {per:.1f} KiB RSS per connection")
+        finally:
+            ours.terminate()
+            ours.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,3 @@
+from nutrio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,209 @@
+"""Assemble the actor tree from a config and run it as a service.
+
+    root (one_for_one)
+    ├── drivers (one_for_one)      driver:<ups> ...   one actor per device
+    └── listener:<host>:<port> ... our upsd, one actor per LISTEN address
+
+SIGTERM/SIGINT stop the tree in reverse start order; SIGHUP reloads the
+config file: added devices start, removed ones stop, changed ones restart,
+user accounts are swapped in place; everything else keeps running.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import signal
+from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+import trio
+
+import conf
+from actors.drivers import run_driver
+from actors.listener import run_listener
+from actors.registry import DeviceHandle, Registry
+from protocol.users import UserAccount
+from supervisor import ChildSpec, Restart, Strategy, Supervisor
+from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+
+__all__ = ["run", "serve", "parse_listen_overrides", "Tree"]
+
+log = structlog.get_logger()
+
+
+def parse_listen_overrides(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """``--listen HOST:PORT`` values, parsed like the config's ``listen``."""
+    return tuple(conf.parse_listen(v) for v in values)
+
+
+def chaos_from_config(cfg: conf.ChaosConfig | None) -> Chaos | None:
+    if cfg is None or not cfg.faults:
+        return None
+    faults = tuple(FaultSpec(**dataclasses.asdict(f)) for f in cfg.faults)
+    return Chaos(ChaosPlan(seed=cfg.seed, faults=faults))
+
+
+def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
+    return {
+        name: UserAccount(
+            name=name,
+            password=u.password,
+            password_hash=u.password_hash,
+            actions=u.actions,
+            instcmds=u.instcmds,
+            upsmon=u.upsmon,
+        )
+        for name, u in config.users.items()
+    }
+
+
+def server_settings(config: conf.Config) -> Any:
+    from actors.listener import ServerSettings, TlsSettings
+
+    server = config.server
+    tls = None
+    if server.tls is not None:
+        t = server.tls
+        tls = TlsSettings(
+            certfile=t.certfile,
+            keyfile=t.keyfile,
+            require=t.require,
+            client_ca=t.client_ca,
+            min_version=t.min_version,
+        )
+    return ServerSettings(
+        maxage=server.maxage,
+        maxconn=server.maxconn,
+        max_line=server.max_line,
+        idle_timeout=server.idle_timeout,
+        tls=tls,
+    )
+
+
+class Tree:
+    """The running tree: registry, accounts and the supervisors that own the actors."""
+
+    def __init__(self, config: conf.Config, listen: tuple[tuple[str, int], ...], chaos: Chaos | None):
+        self.config = config
+        self.listen = listen or config.server.listen
+        self.chaos = chaos
+        self.registry = Registry()
+        self.accounts: MutableMapping[str, UserAccount] = accounts_from_config(config)
+        self.drivers = Supervisor(
+            "drivers", strategy=Strategy.ONE_FOR_ONE, intensity=20, period=60.0, chaos=chaos
+        )
+        self.root = Supervisor("root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0)
+        self.ports: list[int] = []
+
+    def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec:
+        handle = self.registry.get(device.name)
+        if handle is None:
+            handle = self.registry.add(DeviceHandle(device.name, desc=device.desc))
+        start = functools.partial(run_driver, device, handle, chaos=self.chaos)
+        return ChildSpec(id=f"driver:{device.name}", start=start, restart=Restart.PERMANENT)
+
+    def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
+        settings = server_settings(self.config)
+
+        async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+            async def started(port: int | None = None) -> None:  # pragma: no cover - unused
+                pass
+
+            await run_listener(address, self.registry, settings, self.accounts, task_status=_PortRecorder(task_status, self.ports))
+
+        host, port = address
+        return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)
+
+    def children(self) -> list[ChildSpec]:
+        drivers = [self.driver_spec(d) for d in self.config.devices.values()]
+        sup = ChildSpec(
+            id="drivers",
+            start=functools.partial(self.drivers.run, drivers),
+            restart=Restart.PERMANENT,
+        )
+        return [sup, *(self.listener_spec(a) for a in self.listen)]
+
+    async def reload(self, new: conf.Config) -> None:
+        """Apply a new config: start, stop or restart only the devices that changed."""
+        old = self.config.devices
+        self.config = dataclasses.replace(self.config, devices=new.devices, users=new.users)
+        self.accounts.clear()
+        self.accounts.update(accounts_from_config(new))
+        for name in old.keys() - new.devices.keys():
+            await self.drivers.stop_child(f"driver:{name}")
+            self.registry.remove(name)
+            log.info("config.device_removed", ups=name)
+        for name, device in new.devices.items():
+            if name in old and old[name] == device:
+                continue
+            if name in old:
+                await self.drivers.stop_child(f"driver:{name}")
+                self.registry.remove(name)
+            await self.drivers.start_child(self.driver_spec(device))
+            log.info("config.device_changed" if name in old else "config.device_added", ups=name)
+
+
+class _PortRecorder:
+    """Passes a listener's bound port on to the tree's list (for the ready log line)."""
+
+    def __init__(self, status: trio.TaskStatus[Any], ports: list[int]) -> None:
+        self._status = status
+        self._ports = ports
+
+    def started(self, value: Any = None) -> None:
+        if isinstance(value, int):
+            self._ports.append(value)
+        self._status.started(value)
+
+
+async def serve(
+    config: conf.Config,
+    *,
+    listen: tuple[tuple[str, int], ...] = (),
+    chaos: conf.ChaosConfig | None = None,
+    task_status: trio.TaskStatus[Tree] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``."""
+    tree = Tree(config, listen, chaos_from_config(chaos or config.chaos))
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(tree.root.run, tree.children())
+            log.info("nutrio.ready", listen=[f"{h}:{p}" for h, p in tree.listen], ports=tree.ports)
+            task_status.started(tree)
+            async for signum in signals:
+                if signum == signal.SIGHUP:
+                    await _reload(tree)
+                    continue
+                log.info("nutrio.stopping", signal=signal.Signals(signum).name)
+                await tree.root.stop()
+                nursery.cancel_scope.cancel()
+                break
+    log.info("nutrio.stopped")
+
+
+async def _reload(tree: Tree) -> None:
+    source = tree.config.source
+    if source is None:
+        log.info("config.reload_skipped", reason="embedded default config")
+        return
+    try:
+        new = conf.load(source)
+    except conf.ConfigError as exc:
+        log.error("config.reload_failed", error=str(exc))
+        return
+    await tree.reload(new)
+    log.info("config.reloaded", file=str(source))
+
+
+def run(
+    config: conf.Config,
+    *,
+    listen: tuple[tuple[str, int], ...] = (),
+    chaos: conf.ChaosConfig | None = None,
+) -> int:
+    """Blocking entry point for ``nutrio run``."""
+    trio.run(functools.partial(serve, config, listen=listen, chaos=chaos))
+    return 0

@@ -1,0 +1,136 @@
+"""The `nutrio` command: one entry point for the service and the NUT clients.
+
+The NUT client subcommands (upsc, upscmd, upsrw) get their argv untouched,
+so their options, output and exit codes match NUT's programs exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import nutrio
+
+__all__ = ["main"]
+
+#: subcommand -> module with ``main(argv) -> int`` (NUT-compatible programs)
+CLIENT_PROGRAMS = {
+    "upsc": "nutrio.clients.upsc",
+    "upscmd": "nutrio.clients.upscmd",
+    "upsrw": "nutrio.clients.upsrw",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in CLIENT_PROGRAMS:
+        module = importlib.import_module(CLIENT_PROGRAMS[args[0]])
+        return int(module.main(args[1:]))
+    parser = _parser()
+    ns = parser.parse_args(args)
+    if ns.command is None:
+        parser.print_help()
+        return 2
+    return int(ns.handler(ns))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nutrio",
+        description="Network UPS Tools re-created as a supervision tree on Trio.",
+        epilog="NUT clients: nutrio upsc|upscmd|upsrw [NUT options...] (see their -h).",
+    )
+    parser.add_argument("--version", action="version", version=f"nutrio {nutrio.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the supervision tree in the foreground")
+    run.add_argument("--config", type=Path, help="nutrio TOML file (default: embedded demo)")
+    run.add_argument(
+        "--listen",
+        action="append",
+        metavar="HOST:PORT",
+        help="replace the server's listen addresses (repeatable)",
+    )
+    run.add_argument("--log-format", choices=("json", "console"), help="default: console on a TTY")
+    run.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    run.add_argument("--chaos", type=Path, metavar="FILE", help="fault-injection TOML ([chaos])")
+    run.set_defaults(handler=_cmd_run)
+
+    check = sub.add_parser("check-config", help="validate a config file and print what would run")
+    check.add_argument("file", type=Path, nargs="?", help="default: the embedded demo config")
+    check.set_defaults(handler=_cmd_check_config)
+
+    passwd = sub.add_parser("passwd", help="print a salted scrypt hash for password_hash")
+    passwd.add_argument("--stdin", action="store_true", help="read the password from stdin")
+    passwd.set_defaults(handler=_cmd_passwd)
+
+    for name in CLIENT_PROGRAMS:
+        sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
+    return parser
+
+
+def _load_config(path: Path | None):  # type: ignore[no-untyped-def]
+    import conf
+
+    return conf.default_config() if path is None else conf.load(path)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"nutrio: {message}\n")
+    return 1
+
+
+def _cmd_run(ns: argparse.Namespace) -> int:
+    import conf
+    from nutrio import app
+    from supervisor.logs import configure_logging
+
+    configure_logging(ns.log_format, level=ns.log_level)
+    try:
+        config = _load_config(ns.config)
+        chaos = conf.load_chaos(ns.chaos) if ns.chaos else None
+        listen = app.parse_listen_overrides(ns.listen or ())
+    except (conf.ConfigError, ValueError) as exc:
+        return _fail(str(exc))
+    return app.run(config, listen=listen, chaos=chaos)
+
+
+def _cmd_check_config(ns: argparse.Namespace) -> int:
+    import conf
+
+    try:
+        config = _load_config(ns.file)
+    except conf.ConfigError as exc:
+        return _fail(str(exc))
+    sys.stdout.write(conf.describe(config) + "\n")
+    return 0
+
+
+def _read_password(from_stdin: bool, prompt: Callable[[str], str] = getpass.getpass) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = prompt("Password: ")
+    if prompt("Again: ") != first:
+        raise ValueError("passwords differ")
+    return first
+
+
+def _cmd_passwd(ns: argparse.Namespace) -> int:
+    from protocol.users import hash_password
+
+    try:
+        password = _read_password(ns.stdin)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if not password:
+        return _fail("empty password")
+    sys.stdout.write(hash_password(password) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
