@@ -36,7 +36,7 @@ log = structlog.get_logger()
 
 def parse_listen_overrides(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     """``--listen HOST:PORT`` values, parsed like the config's ``listen``."""
-    return tuple(conf.parse_listen(v) for v in values)
+    return tuple(conf.parse_listen(v, allow_zero=True) for v in values)
 
 
 def chaos_from_config(cfg: conf.ChaosConfig | None) -> Chaos | None:

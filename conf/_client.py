@@ -1,0 +1,223 @@
+"""Builders for the client side.
+
+[monitor] (upsmon.conf), [notify] (its NOTIFY* lines), [scheduler] (upssched.conf),
+[web] and [log] (upslog).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from conf._reader import Table, describe_value
+from conf._server import ROLES
+from conf.model import (
+    UPSLOG_FORMAT,
+    LogConfig,
+    LogEntry,
+    MonitorConfig,
+    MonitorUps,
+    NotifyConfig,
+    SchedulerConfig,
+    SchedulerRule,
+    TimerAction,
+    WebConfig,
+)
+from conf.netaddr import parse_listen, parse_system
+
+#: upsmon's notify types (NOTIFYMSG/NOTIFYFLAG/upssched AT), NUT 2.8 and later.
+NOTIFY_TYPES = frozenset({
+    "ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "SHUTDOWN_HOSTSYNC",
+    "REPLBATT", "NOCOMM", "NOPARENT", "CAL", "NOTCAL", "OFF", "NOTOFF", "BYPASS", "NOTBYPASS",
+    "ECO", "NOTECO", "ALARM", "NOTALARM", "OVER", "NOTOVER", "TRIM", "NOTTRIM", "BOOST",
+    "NOTBOOST", "OTHER", "NOTOTHER", "SUSPEND_STARTING", "SUSPEND_FINISHED",
+})  # fmt: skip
+NOTIFY_FLAGS = frozenset({"SYSLOG", "WALL", "EXEC", "IGNORE"})
+#: upssched AT actions; the underscore spellings are accepted for TOML's sake.
+TIMER_ACTIONS: dict[str, TimerAction] = {
+    "start-timer": "START-TIMER",
+    "start_timer": "START-TIMER",
+    "cancel-timer": "CANCEL-TIMER",
+    "cancel_timer": "CANCEL-TIMER",
+    "execute": "EXECUTE",
+}
+#: What each AT action needs, and may take (CANCEL-TIMER's optional command).
+_RULE_NEEDS: dict[TimerAction, frozenset[str]] = {
+    "START-TIMER": frozenset({"timer", "seconds"}),
+    "CANCEL-TIMER": frozenset({"timer"}),
+    "EXECUTE": frozenset({"command"}),
+}
+_RULE_OPTIONAL: dict[TimerAction, frozenset[str]] = {
+    "START-TIMER": frozenset(),
+    "CANCEL-TIMER": frozenset({"command"}),
+    "EXECUTE": frozenset(),
+}
+
+_MONITOR_NUMBERS = (
+    "pollfreq", "pollfreqalert", "hostsync", "deadtime", "finaldelay", "nocommwarntime",
+    "rbwarntime", "offduration", "oblbduration",
+)  # fmt: skip
+_MONITOR_KEYS = (
+    *_MONITOR_NUMBERS, "minsupplies", "shutdowncmd", "run_as_user", "powerdownflag",
+    "overduration", "alarmcritical", "ups",
+)  # fmt: skip
+
+
+def build_monitor(table: Table | None) -> MonitorConfig | None:
+    if table is None:
+        return None
+    table.allow_only(_MONITOR_KEYS)
+    defaults = MonitorConfig()
+    numbers = {key: table.number(key, getattr(defaults, key)) for key in _MONITOR_NUMBERS}
+    if numbers["pollfreq"] <= 0 or numbers["pollfreqalert"] <= 0:
+        table.fail("pollfreq" if numbers["pollfreq"] <= 0 else "pollfreqalert", "must be above 0")
+    ups = tuple(build_monitor_ups(sub) for sub in table.tables("ups"))
+    if not ups:
+        table.fail("ups", "upsmon needs at least one [[monitor.ups]] entry")
+    systems = [entry.system for entry in ups]
+    for index, system in enumerate(systems):
+        if system in systems[:index]:
+            table.fail("ups", f"{system!r} is monitored twice")
+    return MonitorConfig(
+        minsupplies=table.integer("minsupplies", defaults.minsupplies),
+        shutdowncmd=table.string("shutdowncmd"),
+        run_as_user=table.string("run_as_user"),
+        powerdownflag=table.path_value("powerdownflag"),
+        overduration=table.number("overduration", defaults.overduration, minimum=None),
+        alarmcritical=table.boolean("alarmcritical", defaults.alarmcritical),
+        ups=ups,
+        **numbers,
+    )
+
+
+def build_monitor_ups(table: Table) -> MonitorUps:
+    table.allow_only(("system", "powervalue", "user", "password", "role"))
+    system = table.req_string("system")
+    table.parsed("system", parse_system, system)
+    role = table.choice("role", ROLES, required=True)
+    assert role is not None
+    return MonitorUps(
+        system=system,
+        powervalue=table.integer("powervalue", 1),
+        user=table.req_string("user"),
+        password=table.req_string("password", nonempty=False),
+        role=role,
+    )
+
+
+def build_notify(table: Table | None) -> NotifyConfig:
+    if table is None:
+        return NotifyConfig()
+    table.allow_only(("notifycmd", "messages", "flags"))
+    messages: dict[str, str] = {}
+    if sub := table.table("messages"):
+        for key in sub.data:
+            messages[_notify_type(sub, key)] = sub.req_string(key, nonempty=False)
+    flags: dict[str, frozenset[str]] = {}
+    if sub := table.table("flags"):
+        for key in sub.data:
+            flags[_notify_type(sub, key)] = _notify_flags(sub, key)
+    return NotifyConfig(
+        notifycmd=table.string("notifycmd"),
+        messages=MappingProxyType(messages),
+        flags=MappingProxyType(flags),
+    )
+
+
+def _notify_type(table: Table, key: str) -> str:
+    if key.upper() not in NOTIFY_TYPES:
+        table.fail(key, "unknown notify type; expected one of " + ", ".join(sorted(NOTIFY_TYPES)))
+    return key.upper()
+
+
+def _notify_flags(table: Table, key: str) -> frozenset[str]:
+    """NOTIFYFLAG: an array or NUT's "SYSLOG+WALL" form; IGNORE stands alone."""
+    words: list[str] = []
+    for item in table.string_list(key):
+        words += [w.strip().upper() for w in item.split("+")]
+    for word in words:
+        if word not in NOTIFY_FLAGS:
+            table.fail(
+                key, f"unknown flag {describe_value(word)}; expected SYSLOG, WALL, EXEC or IGNORE"
+            )
+    if "IGNORE" in words and len(set(words)) > 1:
+        table.fail(key, "IGNORE cannot be combined with other flags")
+    return frozenset(words)
+
+
+def build_scheduler(table: Table | None) -> SchedulerConfig:
+    if table is None:
+        return SchedulerConfig()
+    table.allow_only(("cmdscript", "at"))
+    rules = tuple(build_rule(sub) for sub in table.tables("at"))
+    cmdscript = table.string("cmdscript")
+    if rules and cmdscript is None:
+        table.fail("cmdscript", "missing required key (the AT rules need a command script)")
+    return SchedulerConfig(cmdscript=cmdscript, rules=rules)
+
+
+def build_rule(table: Table) -> SchedulerRule:
+    table.allow_only(("notify_type", "ups", "action", "timer", "seconds", "command"))
+    notify_type = table.req_string("notify_type").upper()
+    if notify_type not in NOTIFY_TYPES:
+        table.fail("notify_type", f"unknown notify type {describe_value(notify_type)}")
+    action = table.choice("action", TIMER_ACTIONS, required=True)
+    assert action is not None
+    timer, seconds, command = (
+        table.string("timer"),
+        table.number("seconds", None),
+        table.string("command"),
+    )
+    given = {"timer": timer, "seconds": seconds, "command": command}
+    for key in sorted(_RULE_NEEDS[action]):
+        if given[key] is None:
+            table.fail(key, f"missing required key (needed by {action})")
+    allowed = _RULE_NEEDS[action] | _RULE_OPTIONAL[action]
+    for key, value in given.items():
+        if value is not None and key not in allowed:
+            table.fail(key, f"not used by {action}")
+    return SchedulerRule(
+        notify_type=notify_type,
+        ups=table.string("ups", "*") or "*",
+        action=action,
+        timer=timer,
+        seconds=seconds,
+        command=command,
+    )
+
+
+def build_web(table: Table | None) -> WebConfig:
+    if table is None:
+        return WebConfig()
+    table.allow_only(("enabled", "listen", "template_dir"))
+    listen = table.string("listen")
+    return WebConfig(
+        enabled=table.boolean("enabled", True),
+        listen=table.parsed("listen", lambda s: parse_listen(s, 8080), listen)
+        if listen is not None
+        else WebConfig().listen,
+        template_dir=table.path_value("template_dir"),
+    )
+
+
+def build_log(table: Table | None) -> LogConfig:
+    if table is None:
+        return LogConfig()
+    table.allow_only(("entry",))
+    return LogConfig(entries=tuple(build_log_entry(sub) for sub in table.tables("entry")))
+
+
+def build_log_entry(table: Table) -> LogEntry:
+    table.allow_only(("ups", "interval", "format", "file"))
+    ups = table.req_string("ups")
+    table.parsed("ups", parse_system, ups)
+    interval = table.number("interval", 30.0)
+    if interval <= 0:
+        table.fail("interval", "must be above 0")
+    file = table.string("file")
+    return LogEntry(
+        ups=ups,
+        interval=interval,
+        format=table.string("format", UPSLOG_FORMAT) or UPSLOG_FORMAT,
+        # upslog's "-l -" writes to standard output.
+        file=None if file in (None, "-") else table.path_value("file"),
+    )

@@ -1,0 +1,291 @@
+"""The configuration as frozen values: one dataclass per section.
+
+Each section mirrors one NUT file (named in its docstring); key names are
+NUT's directives in lower case. Defaults are NUT's built-in ones unless a
+comment says otherwise. Everything is immutable (tuples, frozensets,
+MappingProxyType) so a Config can be handed to any actor as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+from conf.netaddr import NUT_PORT, parse_system
+
+Role = Literal["primary", "secondary"]
+FaultKind = Literal["crash", "delay", "drop", "freeze"]
+TimerAction = Literal["START-TIMER", "CANCEL-TIMER", "EXECUTE"]
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+#: upsd sheds a client after 60 s without a received line (server/upsd.c).
+DEFAULT_IDLE_TIMEOUT = 60.0
+#: upsd has no whole-line cap: its tokenizer truncates each word at 512 bytes
+#: and ignores words past 32, so memory never grows. We keep whole lines, so
+#: we bound them just above the longest line upsd would still act on
+#: (32 words of 512 bytes, each quoted, plus separators).
+DEFAULT_MAX_LINE = 32 * (512 + 3)
+#: upslog's built-in format string (upslog -f).
+UPSLOG_FORMAT = (
+    "%TIME @Y@m@d @H@M@S% %VAR battery.charge% %VAR input.voltage% "
+    "%VAR ups.load% [%VAR ups.status%] %VAR ups.temperature% %VAR input.frequency%"
+)
+_FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsConfig:
+    """upsd.conf CERTFILE/CERTREQUEST/DISABLE_WEAK_SSL, as one table.
+
+    Paths are resolved against the config file's directory. ``keyfile``
+    defaults to ``certfile`` (NUT's CERTFILE holds the key after the chain).
+    ``require`` asks clients for a certificate signed by ``client_ca``
+    (CERTREQUEST REQUIRE), so it needs ``client_ca``.
+    """
+
+    certfile: Path
+    keyfile: Path
+    require: bool = False
+    client_ca: Path | None = None
+    min_version: Literal["TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    """upsd.conf."""
+
+    listen: tuple[tuple[str, int], ...] = (("127.0.0.1", NUT_PORT),)
+    maxage: float = 15.0
+    maxconn: int = 1024
+    tls: TlsConfig | None = None
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    max_line: int = DEFAULT_MAX_LINE
+    trackingdelay: float = 3600.0
+    allow_no_device: bool = False
+    allow_not_all_listeners: bool = False
+    #: Where `nutrio drivers` keeps pid files and sockets; None: the app picks
+    #: a private runtime directory.
+    statepath: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceConfig:
+    """One ups.conf section; the TOML table name is the UPS name.
+
+    ``options`` holds every further key as ups.conf would: strings, numbers
+    written in decimal, booleans as "true"/"false" (a bare ups.conf flag such
+    as ``nolock`` is ``nolock = true``), nested tables flattened to dotted
+    names (``override.battery.charge.low``). Use ``flag()`` to test a flag.
+    """
+
+    name: str
+    driver: str
+    port: str
+    desc: str = ""
+    pollinterval: float | None = None
+    maxage: float | None = None
+    sdorder: int = 0
+    maxstartdelay: float = 45.0
+    options: Mapping[str, str] = field(default_factory=_empty)
+    config_dir: Path = field(default_factory=Path.cwd)
+    line: int = 0
+
+    def path(self, value: str | None = None) -> Path:
+        """``value`` (default: the port) as a path relative to the config file."""
+        return self.config_dir / (self.port if value is None else value)
+
+    def flag(self, name: str) -> bool:
+        """True when the ups.conf flag ``name`` is set (present and not false)."""
+        value = self.options.get(name)
+        return value is not None and value.lower() not in _FALSE_WORDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserConfig:
+    """One upsd.users section; the TOML table name is the user name.
+
+    Exactly one of ``password`` and ``password_hash`` ("scrypt$..." from
+    ``nutrio passwd``) is set. ``actions`` are upper case (SET, FSD);
+    ``instcmds`` are lower case because upsd compares them case-insensitively,
+    and "all" grants every command.
+    """
+
+    name: str
+    # repr=False: a logged Config must not leak secrets.
+    password: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)
+    actions: frozenset[str] = frozenset()
+    instcmds: tuple[str, ...] = ()
+    upsmon: Role | None = None
+
+    def may_instcmd(self, command: str) -> bool:
+        """Whether this user may run instant command ``command``."""
+        return "all" in self.instcmds or command.lower() in self.instcmds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorUps:
+    """One upsmon.conf MONITOR line. ``role`` normalises master/slave."""
+
+    system: str
+    powervalue: int = 1
+    user: str
+    password: str = field(repr=False)
+    role: Role
+
+    @property
+    def upsname(self) -> str:
+        return parse_system(self.system)[0]
+
+    @property
+    def host(self) -> str:
+        return parse_system(self.system)[1]
+
+    @property
+    def port(self) -> int:
+        return parse_system(self.system)[2]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorConfig:
+    """upsmon.conf (NOTIFYCMD/NOTIFYMSG/NOTIFYFLAG live in NotifyConfig).
+
+    ``shutdowncmd`` None means nutrio logs the shutdown but runs nothing.
+    """
+
+    minsupplies: int = 1
+    shutdowncmd: str | None = None
+    pollfreq: float = 5.0
+    pollfreqalert: float = 5.0
+    hostsync: float = 15.0
+    deadtime: float = 15.0
+    finaldelay: float = 5.0
+    run_as_user: str | None = None
+    powerdownflag: Path | None = None
+    nocommwarntime: float = 300.0
+    rbwarntime: float = 43200.0
+    offduration: float = 30.0
+    oblbduration: float = 0.0
+    overduration: float = -1.0
+    alarmcritical: bool = True
+    ups: tuple[MonitorUps, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyConfig:
+    """upsmon.conf NOTIFYCMD, NOTIFYMSG and NOTIFYFLAG.
+
+    ``messages`` and ``flags`` hold only what the file overrides, keyed by
+    notify type in upper case (ONBATT, ...); the monitor owns the stock texts.
+    Flags are SYSLOG, WALL, EXEC or IGNORE (alone); NUT's default is SYSLOG+WALL.
+    """
+
+    notifycmd: str | None = None
+    messages: Mapping[str, str] = field(default_factory=_empty)
+    flags: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def flags_for(self, notify_type: str) -> frozenset[str]:
+        """The flags in force for ``notify_type`` (NUT default SYSLOG+WALL)."""
+        return self.flags.get(notify_type.upper(), frozenset({"SYSLOG", "WALL"}))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchedulerRule:
+    """One upssched.conf AT line.
+
+    START-TIMER needs ``timer`` and ``seconds``; CANCEL-TIMER needs ``timer``
+    and takes an optional ``command`` run when the timer already fired;
+    EXECUTE needs ``command``. ``ups`` may be "*" for every UPS.
+    """
+
+    notify_type: str
+    ups: str = "*"
+    action: TimerAction
+    timer: str | None = None
+    seconds: float | None = None
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchedulerConfig:
+    """upssched.conf (PIPEFN/LOCKFN are not needed: timers run in-process)."""
+
+    cmdscript: str | None = None
+    rules: tuple[SchedulerRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    """Our own web status page (NUT's CGI programs' role)."""
+
+    enabled: bool = True
+    listen: tuple[str, int] = ("127.0.0.1", 8080)
+    template_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogEntry:
+    """One upslog instance: ``upslog -s ups -i interval -f format -l file``.
+
+    ``file`` None means standard output (upslog's ``-l -``).
+    """
+
+    ups: str
+    interval: float = 30.0
+    format: str = UPSLOG_FORMAT
+    file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogConfig:
+    """upslog-style power statistics, one entry per logged UPS."""
+
+    entries: tuple[LogEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaultConfig:
+    """One injected fault: what, where and when (all conditions must hold).
+
+    ``times`` None repeats for ever; ``duration`` None freezes/drops for ever.
+    """
+
+    target: str
+    kind: FaultKind
+    after_messages: int | None = None
+    after_seconds: float | None = None
+    probability: float = 1.0
+    delay: float = 0.0
+    duration: float | None = None
+    times: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChaosConfig:
+    """Fault injection plan; ``seed`` makes a run replayable."""
+
+    seed: int = 0
+    faults: tuple[FaultConfig, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole configuration; ``source`` is None for text and defaults."""
+
+    source: Path | None = None
+    server: ServerConfig = ServerConfig()
+    devices: Mapping[str, DeviceConfig] = field(default_factory=lambda: MappingProxyType({}))
+    users: Mapping[str, UserConfig] = field(default_factory=lambda: MappingProxyType({}))
+    monitor: MonitorConfig | None = None
+    notify: NotifyConfig = NotifyConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    web: WebConfig = WebConfig()
+    log: LogConfig = LogConfig()
+    chaos: ChaosConfig | None = None
