@@ -1,1 +1,60 @@
-"""Driver actors: each owns one device and publishes its state."""
+"""Driver actors: each owns one device and publishes its state.
+
+``DRIVERS`` maps a NUT driver name (ups.conf ``driver = ...``) to the factory
+of nutrio's equivalent; :func:`run_driver` is the one actor loop for all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from actors.drivers.base import (
+    Chaos,
+    DeviceLike,
+    Driver,
+    DriverFactory,
+    PollResult,
+    run_driver,
+)
+from actors.drivers.dummy_ups import DummyUps
+from actors.drivers.errors import (
+    DriverConfigError,
+    DriverCrashed,
+    DriverError,
+    DriverIOError,
+    DriverTimeout,
+    UnknownDriverError,
+)
+
+__all__ = [
+    "DRIVERS",
+    "make_driver",
+    "run_driver",
+    "Driver",
+    "DriverFactory",
+    "DeviceLike",
+    "Chaos",
+    "PollResult",
+    "DriverError",
+    "DriverIOError",
+    "DriverTimeout",
+    "DriverConfigError",
+    "DriverCrashed",
+    "UnknownDriverError",
+]
+
+DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({"dummy-ups": DummyUps})
+
+
+def make_driver(device: DeviceLike) -> Driver:
+    """The driver for ``device.driver``.
+
+    Raises:
+        UnknownDriverError: nutrio has no driver of that name.
+        DriverConfigError: the driver cannot work with this configuration.
+    """
+    factory = DRIVERS.get(device.driver)
+    if factory is None:
+        raise UnknownDriverError(device.driver, tuple(sorted(DRIVERS)))
+    return factory(device)

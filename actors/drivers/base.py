@@ -1,0 +1,317 @@
+"""The driver framework: the :class:`Driver` seam and the one actor loop that runs any driver.
+
+How it works: :func:`run_driver` plays NUT's driver core (drivers/main.c).
+It fills the variables every NUT driver serves (device.type, driver.*), lets
+the driver read its device once (``open``, NUT's initinfo), copies ups.mfr,
+ups.model and ups.serial over device.* as the core does once after initinfo,
+then polls every ``pollinterval`` seconds. Each poll ends in the same place:
+a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
+changed) whose ``stale`` flag says whether that poll failed. SET VAR and
+INSTCMD requests are served concurrently, one at a time with the polls
+(NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+import trio
+
+from actors.drivers.errors import DriverCrashed, DriverError, DriverTimeout
+from actors.registry import DeviceHandle
+from protocol.devfile import DeviceVars, copy_device_info
+from protocol.state import CommandRequest, CommandResult, ResultCode, UpsData
+
+__all__ = [
+    "Driver",
+    "DriverFactory",
+    "DeviceLike",
+    "Chaos",
+    "PollResult",
+    "run_driver",
+    "put_core_vars",
+    "NUTRIO_VERSION",
+    "DEFAULT_POLLINTERVAL",
+    "DEFAULT_POLL_TIMEOUT",
+]
+
+log = structlog.get_logger()
+
+#: NUT's default pollinterval (drivers/main.c).
+DEFAULT_POLLINTERVAL = 2.0
+#: A poll that runs longer than this fails; upsd's default MAXAGE.
+DEFAULT_POLL_TIMEOUT = 15.0
+#: A driver gets this long to close when its actor stops.
+CLOSE_TIMEOUT = 5.0
+
+
+def _nutrio_version() -> str:
+    try:
+        return importlib.metadata.version("nutrio")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+#: Served as driver.version (NUT serves its release there).
+NUTRIO_VERSION = _nutrio_version()
+
+
+class DeviceLike(Protocol):
+    """What a driver needs from conf.DeviceConfig (one ups.conf section)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def driver(self) -> str: ...
+    @property
+    def port(self) -> str: ...
+    @property
+    def desc(self) -> str: ...
+    @property
+    def pollinterval(self) -> float | None: ...
+    @property
+    def maxage(self) -> float | None: ...
+    @property
+    def options(self) -> Mapping[str, str]: ...
+    @property
+    def config_dir(self) -> Path: ...
+
+
+class Chaos(Protocol):
+    """Fault injection at the poll seam (supervisor.chaos.Chaos fits)."""
+
+    async def before_poll(self, actor_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """How a poll went. ``next_poll``: seconds until the driver wants the next
+    poll, when sooner than pollinterval (a dummy-ups TIMER ending); None or
+    <= 0 keeps the regular rhythm."""
+
+    next_poll: float | None = None
+
+
+class Driver(Protocol):
+    """One device. All methods work on the actor's :class:`DeviceVars` (NUT's dstate).
+
+    ``open`` reads the device the first time and declares what the device
+    offers: instant commands with ``state.add_command`` and writable
+    variables with ``state.set_info(name, VarInfo(rw=True, string_len=n |
+    enums=... | ranges=...))``. ``poll`` refreshes the variables; it raises
+    :class:`DriverError` when the device cannot be read (the data goes stale)
+    and anything else for a broken invariant (the actor crashes).
+    ``instcmd``/``set_var`` return a :class:`ResultCode` value.
+    """
+
+    #: NUT driver name, served as driver.name.
+    name: str
+    #: served as driver.version.internal
+    version_internal: str
+    #: ups.conf flags this driver knows; served as driver.flag.<name> "enabled".
+    flags: frozenset[str]
+
+    async def open(self, state: DeviceVars) -> None: ...
+    async def poll(self, state: DeviceVars) -> PollResult: ...
+    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str: ...
+    async def set_var(self, state: DeviceVars, name: str, value: str) -> str: ...
+    async def close(self) -> None: ...
+
+
+DriverFactory = Callable[[DeviceLike], Driver]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None:
+    """What NUT's driver core serves for every driver, before the driver reads."""
+    state.set("device.type", "ups")  # a driver may replace it (pdu, ats)
+    state.set("driver.name", driver.name)
+    state.set("driver.version", NUTRIO_VERSION)
+    state.set("driver.version.internal", driver.version_internal)
+    state.set("driver.parameter.port", device.port)
+    for key, value in device.options.items():
+        if key in driver.flags:
+            if value.lower() not in ("false", "no", "off", "0"):
+                state.set(f"driver.flag.{key}", "enabled")
+        else:
+            state.set(f"driver.parameter.{key}", value)
+    interval = device.pollinterval or DEFAULT_POLLINTERVAL
+    state.set("driver.parameter.pollinterval", _number(interval))
+    if "synchronous" not in device.options:
+        state.set("driver.parameter.synchronous", "auto")
+
+
+class _Publisher:
+    """Turns the driver's state into snapshots; the only writer of ``stale``."""
+
+    def __init__(self, handle: DeviceHandle, state: DeviceVars) -> None:
+        self._handle = handle
+        self._state = state
+        self.stale = False
+
+    @property
+    def data(self) -> UpsData:
+        return self._state.freeze()  # the same object while nothing changed
+
+    def publish(self) -> None:
+        snap = self._handle.snapshot.next(
+            taken_at=trio.current_time(), data=self.data, connected=True, stale=self.stale
+        )
+        self._handle.publish(snap)
+
+    def publish_if_changed(self) -> None:
+        if self.data is not self._handle.snapshot.data:
+            self.publish()
+
+    def after_poll(self, error: BaseException | None) -> None:
+        """The bottom of the poll loop: decide staleness, then publish."""
+        if error is not None:
+            log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            if not self.stale:
+                self.stale = True
+                log.warning("driver.stale")
+        elif self.stale:
+            self.stale = False
+            log.info("driver.recovered")
+        self.publish()
+
+
+async def run_driver(
+    device: DeviceLike,
+    handle: DeviceHandle,
+    *,
+    chaos: Chaos | None = None,
+    factory: DriverFactory | None = None,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run one device's driver actor until cancelled or crashed.
+
+    Args:
+        device: the ups.conf section (conf.DeviceConfig or alike).
+        handle: where snapshots go and requests come from.
+        chaos: optional fault injection, called before each poll.
+        factory: builds the driver; by default looked up by ``device.driver``.
+    Raises:
+        UnknownDriverError, DriverConfigError: the device cannot be driven.
+        DriverError from the first read: the device cannot be opened.
+        DriverCrashed: a poll or a command raised something else.
+    """
+    actor_id = f"driver:{device.name}"
+    with structlog.contextvars.bound_contextvars(actor=actor_id, ups=device.name):
+        try:
+            await _run(device, handle, chaos, factory, actor_id, task_status)
+        finally:
+            handle.mark_disconnected(trio.current_time())
+
+
+async def _run(
+    device: DeviceLike,
+    handle: DeviceHandle,
+    chaos: Chaos | None,
+    factory: DriverFactory | None,
+    actor_id: str,
+    task_status: trio.TaskStatus[None],
+) -> None:
+    if factory is None:
+        # the catalog imports every driver module, and they import this one
+        from actors.drivers import make_driver
+
+        factory = make_driver
+    driver = factory(device)
+    state = DeviceVars()
+    put_core_vars(state, device, driver)
+    try:
+        with trio.move_on_after(device.maxage or DEFAULT_POLL_TIMEOUT) as opening:
+            await driver.open(state)
+        if opening.cancelled_caught:
+            raise DriverTimeout(f"{device.name}: the device did not open in time")
+        copy_device_info(state)
+        publisher = _Publisher(handle, state)
+        publisher.publish()
+        task_status.started()
+        lock = trio.Lock()
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_serve_commands, driver, state, handle, lock, publisher)
+                await _poll_loop(driver, state, device, lock, publisher, chaos, actor_id)
+        except ExceptionGroup as group:
+            raise DriverCrashed(device.name) from group
+    finally:
+        with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
+            await driver.close()
+
+
+async def _poll_loop(
+    driver: Driver,
+    state: DeviceVars,
+    device: DeviceLike,
+    lock: trio.Lock,
+    publisher: _Publisher,
+    chaos: Chaos | None,
+    actor_id: str,
+) -> None:
+    interval = device.pollinterval or DEFAULT_POLLINTERVAL
+    timeout = device.maxage or DEFAULT_POLL_TIMEOUT
+    next_at = trio.current_time() + interval  # open() was the first read
+    while True:
+        await trio.sleep_until(next_at)
+        started = trio.current_time()
+        result = PollResult()
+        error: DriverError | None = None
+        try:
+            if chaos is not None:
+                await chaos.before_poll(actor_id)  # may freeze: then no snapshots at all
+            with trio.fail_after(timeout):
+                async with lock:
+                    result = await driver.poll(state)
+        except trio.TooSlowError:
+            error = DriverTimeout(f"poll took longer than {timeout:g} s")
+        except DriverError as exc:
+            error = exc
+        publisher.after_poll(error)
+        next_at = started + interval
+        if result.next_poll is not None and result.next_poll > 0:
+            next_at = min(next_at, trio.current_time() + result.next_poll)
+
+
+async def _serve_commands(
+    driver: Driver,
+    state: DeviceVars,
+    handle: DeviceHandle,
+    lock: trio.Lock,
+    publisher: _Publisher,
+) -> None:
+    async for request in handle.requests_out:
+        async with lock:
+            code = await _run_command(driver, state, request)
+        log.info(
+            "driver.command", kind=request.kind, name=request.name, code=code,
+            tracking=request.tracking,
+        )
+        publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
+        await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
+
+
+async def _run_command(driver: Driver, state: DeviceVars, request: CommandRequest) -> str:
+    """One request; the checks upsd makes before forwarding are repeated here."""
+    try:
+        if request.kind == "INSTCMD":
+            if request.name.lower() not in {c.lower() for c in state.freeze().commands}:
+                return ResultCode.CMD_NOT_SUPPORTED
+            return await driver.instcmd(state, request.name, request.value)
+        if request.kind == "SET":
+            if state.get(request.name) is None or not state.info(request.name).rw:
+                return ResultCode.VAR_NOT_SUPPORTED
+            return await driver.set_var(state, request.name, request.value or "")
+    except DriverError as exc:
+        log.warning("driver.command_failed", name=request.name, error=str(exc))
+        return ResultCode.FAILED
+    return ResultCode.INVALID_ARGUMENT

@@ -1,0 +1,52 @@
+"""Errors of driver actors.
+
+A :class:`DriverError` raised by ``poll`` makes that poll fail: the actor
+marks the data stale and keeps polling. Any other exception crashes the
+actor and its supervisor decides what happens next.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DriverError",
+    "DriverIOError",
+    "DriverTimeout",
+    "DriverConfigError",
+    "UnknownDriverError",
+    "DriverCrashed",
+]
+
+
+class DriverError(Exception):
+    """A driver could not talk to its device."""
+
+
+class DriverIOError(DriverError):
+    """Reading or writing the device (or its data file) failed."""
+
+
+class DriverTimeout(DriverError):
+    """The device did not answer in time."""
+
+
+class DriverConfigError(DriverError):
+    """The device's configuration cannot work with this driver."""
+
+
+class UnknownDriverError(DriverConfigError, LookupError):
+    """No nutrio driver has this NUT driver name."""
+
+    def __init__(self, driver: str, known: tuple[str, ...]) -> None:
+        super().__init__(
+            f"unknown driver {driver!r}: nutrio has {', '.join(known) or 'no drivers'}"
+        )
+        self.driver = driver
+        self.known = known
+
+
+class DriverCrashed(Exception):
+    """A driver actor's tasks failed; ``__cause__`` holds their exception group."""
+
+    def __init__(self, ups: str) -> None:
+        super().__init__(f"driver for {ups!r} crashed")
+        self.ups = ups

@@ -1,0 +1,62 @@
+"""Shared pieces for driver tests: a device section and a running driver actor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import trio
+
+from actors.drivers import run_driver
+from actors.registry import DeviceHandle
+from protocol.state import UpsSnapshot, VarInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Device:
+    """The fields run_driver reads from conf.DeviceConfig."""
+
+    name: str
+    port: str
+    config_dir: Path
+    driver: str = "dummy-ups"
+    desc: str = "test"
+    pollinterval: float | None = None
+    maxage: float | None = None
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def device(tmp_path: Path, port: str, content: bytes | str | None = None, **kw: object) -> Device:
+    """A device serving ``tmp_path/port``, written first when ``content`` is given."""
+    if content is not None:
+        data = content.encode() if isinstance(content, str) else content
+        (tmp_path / port).write_bytes(data)
+    options = kw.pop("options", {})
+    return Device(
+        name=str(kw.pop("name", "ups1")), port=port, config_dir=tmp_path,
+        options=MappingProxyType(dict(options)), **kw,  # type: ignore[arg-type]
+    )
+
+
+async def start(nursery: trio.Nursery, dev: Device, **kw: object) -> DeviceHandle:
+    handle = DeviceHandle(dev.name, dev.desc)
+    await nursery.start(lambda task_status: run_driver(dev, handle, task_status=task_status, **kw))  # type: ignore[arg-type]
+    return handle
+
+
+async def next_snapshot(handle: DeviceHandle) -> UpsSnapshot:
+    _, snap = await handle.state.wait_newer(handle.state.version)
+    return snap
+
+
+def type_reply(info: VarInfo) -> str:
+    """What upsd 2.8.0 answers to GET TYPE for these flags."""
+    words = ["RW"] if info.rw else []
+    if info.enums:
+        words.append("ENUM")
+    if info.ranges:
+        words.append("RANGE")
+    words.append(f"STRING:{info.string_len}" if info.string_len is not None else "NUMBER")
+    return " ".join(words)

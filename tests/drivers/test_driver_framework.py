@@ -1,0 +1,194 @@
+"""run_driver, the one actor loop: core variables, staleness, chaos, crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import structlog
+import trio
+from structlog.testing import capture_logs
+
+from actors.drivers import (
+    DRIVERS,
+    DriverCrashed,
+    DriverIOError,
+    PollResult,
+    UnknownDriverError,
+    make_driver,
+    run_driver,
+)
+from actors.registry import DeviceHandle
+from driver_helpers import device, start
+from protocol.devfile import DeviceVars
+from protocol.state import CommandRequest, ResultCode, VarInfo
+
+
+class StuckDriver:
+    """A driver whose polls hang after the first ``good`` ones."""
+
+    name = "stuck"
+    version_internal = "1"
+    flags = frozenset({"nolock"})
+
+    def __init__(self, good: int = 0) -> None:
+        self.good = good
+        self.polls = 0
+
+    async def open(self, state: DeviceVars) -> None:
+        state.set("ups.status", "OL")
+        state.set("ups.delay.shutdown", "20")
+        state.set_info("ups.delay.shutdown", VarInfo(rw=True, ranges=((0, 600),)))
+        state.add_command("test.battery.start")
+
+    async def poll(self, state: DeviceVars) -> PollResult:
+        self.polls += 1
+        if self.polls > self.good:
+            await trio.sleep_forever()
+        return PollResult()
+
+    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
+        raise DriverIOError("no answer")
+
+    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
+        state.set(name, value)
+        return ResultCode.SUCCESS
+
+    async def close(self) -> None:
+        pass
+
+
+class Chaos:
+    def __init__(self, action=None) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.action = action
+
+    async def before_poll(self, actor_id: str) -> None:
+        self.calls.append((actor_id, structlog.contextvars.get_contextvars()))
+        if self.action is not None:
+            await self.action(len(self.calls))
+
+
+async def test_core_variables_follow_nut_driver_core(nursery, autojump_clock, tmp_path: Path) -> None:
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n", options={"mode": "dummy-once", "repeater_disable_strict_start": "true"})
+    vars_ = (await start(nursery, dev)).snapshot.data.vars
+    assert vars_["driver.parameter.pollinterval"] == "2"
+    assert vars_["driver.parameter.synchronous"] == "auto"
+    assert vars_["driver.flag.repeater_disable_strict_start"] == "enabled"
+    assert vars_["device.type"] == "ups"
+    assert vars_["driver.version"] and vars_["driver.version.internal"]
+
+
+def test_unknown_driver_names_the_drivers_nutrio_has(tmp_path: Path) -> None:
+    with pytest.raises(UnknownDriverError, match="'usbhid-ups'.*dummy-ups"):
+        make_driver(device(tmp_path, "x", driver="usbhid-ups"))
+    assert "dummy-ups" in DRIVERS
+
+
+async def test_unknown_driver_leaves_the_device_disconnected(tmp_path: Path) -> None:
+    handle = DeviceHandle("ups1")
+    with pytest.raises(UnknownDriverError):
+        await run_driver(device(tmp_path, "x", driver="nope"), handle)
+    assert not handle.snapshot.connected
+
+
+async def test_chaos_runs_before_each_poll_inside_the_actor_context(nursery, autojump_clock, tmp_path: Path) -> None:
+    chaos = Chaos()
+    await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n", name="rack"), chaos=chaos)
+    await trio.sleep(6.5)
+    assert [c[0] for c in chaos.calls] == ["driver:rack"] * 3
+    assert chaos.calls[0][1] == {"actor": "driver:rack", "ups": "rack"}
+
+
+async def test_chaos_io_error_makes_that_poll_stale(nursery, autojump_clock, tmp_path: Path) -> None:
+    async def fail_second(n: int) -> None:
+        if n == 2:
+            raise DriverIOError("injected")
+
+    handle = await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n"), chaos=Chaos(fail_second))
+    await trio.sleep(2.5)
+    assert not handle.snapshot.stale
+    await trio.sleep(2)
+    assert handle.snapshot.stale
+    await trio.sleep(2)
+    assert not handle.snapshot.stale
+
+
+async def test_frozen_driver_publishes_nothing(nursery, autojump_clock, tmp_path: Path) -> None:
+    async def freeze(n: int) -> None:
+        await trio.sleep_forever()
+
+    handle = await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n"), chaos=Chaos(freeze))
+    version = handle.state.version
+    await trio.sleep(60)
+    assert handle.state.version == version and handle.snapshot.connected
+
+
+async def test_chaos_crash_ends_the_actor_disconnected(autojump_clock, tmp_path: Path) -> None:
+    class Boom(Exception):
+        pass
+
+    async def crash(n: int) -> None:
+        raise Boom
+
+    handle = DeviceHandle("ups1")
+    with pytest.raises(DriverCrashed) as info:
+        await run_driver(device(tmp_path, "ups.dev", "ups.status: OL\n"), handle, chaos=Chaos(crash))
+    assert isinstance(info.value.__cause__, ExceptionGroup)
+    assert info.value.__cause__.subgroup(Boom) is not None
+    assert handle.snapshot.connected is False
+
+
+async def test_cancelled_actor_marks_the_device_disconnected(autojump_clock, tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        handle = await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n"))
+        await trio.sleep(5)
+        assert handle.snapshot.connected
+        nursery.cancel_scope.cancel()
+    assert handle.snapshot.connected is False
+    assert handle.snapshot.data.vars["ups.status"] == "OL"  # the last data stays readable
+
+
+async def test_hung_poll_times_out_as_stale(nursery, autojump_clock, tmp_path: Path) -> None:
+    driver = StuckDriver(good=1)
+    dev = device(tmp_path, "x", driver="stuck", maxage=10, options={"nolock": "true"})
+    with capture_logs() as logs:
+        handle = await start(nursery, dev, factory=lambda d: driver)
+        await trio.sleep(2.5)
+        assert not handle.snapshot.stale
+        await trio.sleep(11)  # the second poll began at 4 s and hangs
+        assert not handle.snapshot.stale
+        await trio.sleep(1)
+        assert handle.snapshot.stale
+    failed = [e for e in logs if e["event"] == "driver.poll_failed"]
+    assert failed[0]["kind"] == "DriverTimeout"
+    vars_ = handle.snapshot.data.vars
+    assert vars_["driver.name"] == "stuck" and vars_["driver.flag.nolock"] == "enabled"
+
+
+async def test_commands_are_served_while_a_poll_waits(nursery, autojump_clock, tmp_path: Path) -> None:
+    driver = StuckDriver(good=100)
+    handle = await start(nursery, device(tmp_path, "x", driver="stuck"), factory=lambda d: driver)
+    data = handle.snapshot.data
+    assert data.commands == ("test.battery.start",)
+    assert data.var_info("ups.delay.shutdown").ranges == ((0, 600),)
+    await handle.requests_in.send(CommandRequest(kind="INSTCMD", ups="ups1", name="test.battery.start"))
+    assert (await handle.results_out.receive()).code == ResultCode.FAILED
+    await handle.requests_in.send(CommandRequest(kind="SET", ups="ups1", name="ups.delay.shutdown", value="30"))
+    assert (await handle.results_out.receive()).code == ResultCode.SUCCESS
+    assert handle.snapshot.data.vars["ups.delay.shutdown"] == "30"
+    await handle.requests_in.send(CommandRequest(kind="BOGUS", ups="ups1", name="x"))
+    assert (await handle.results_out.receive()).code == ResultCode.INVALID_ARGUMENT
+
+
+async def test_device_that_never_opens_fails_with_a_timeout(autojump_clock, tmp_path: Path) -> None:
+    from actors.drivers import DriverTimeout
+
+    class NeverOpens(StuckDriver):
+        async def open(self, state: DeviceVars) -> None:
+            await trio.sleep_forever()
+
+    handle = DeviceHandle("ups1")
+    with pytest.raises(DriverTimeout):
+        await run_driver(device(tmp_path, "x", maxage=3), handle, factory=lambda d: NeverOpens())
+    assert not handle.snapshot.connected
