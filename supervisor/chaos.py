@@ -1,0 +1,240 @@
+"""Fault injection through seams that exist anyway: a driver poll, a channel message.
+
+How it works: a ``ChaosPlan`` lists ``FaultSpec``s; each targets actor ids by
+fnmatch glob. Actors call ``await chaos.before_poll(actor_id)`` before each
+poll and ``await chaos.before_message(actor_id)`` around a channel send or
+receive. Every seam call counts as one message of that actor. A fault is armed
+for an actor once it saw more than ``after_messages`` messages and/or
+``after_seconds`` passed since the actor's current incarnation started (the
+supervisor calls ``actor_started`` on each start). When armed, each seam call
+rolls ``probability`` on the plan's own seeded ``random.Random`` (so a run is
+replayable) and, on a hit, injects:
+
+    crash   raise ChaosCrash (both seams)
+    delay   sleep ``delay`` seconds, then go on (both seams)
+    freeze  sleep ``duration`` seconds, or forever when None (both seams)
+    drop    ``before_message`` returns False: the message is lost (message seam
+            only); with ``duration``, only within that many seconds of arming
+
+A crash fault with ``after_seconds`` and no ``after_messages`` is a *timer*
+crash: the supervisor's wrapper fires it on the clock even if the child never
+calls a seam (see ``timer_faults``/``fire_timer``). ``times`` bounds how often a
+fault fires in total. ``NO_CHAOS`` matches nothing and returns at once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Literal, get_args
+
+import structlog
+import trio
+
+__all__ = ["NO_CHAOS", "Chaos", "ChaosCrash", "ChaosPlan", "FaultKind", "FaultSpec"]
+
+log = structlog.get_logger()
+
+FaultKind = Literal["crash", "delay", "drop", "freeze"]
+Seam = Literal["poll", "message"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaultSpec:
+    """One fault: where (``target`` glob over actor ids), what, when, how often."""
+
+    target: str
+    kind: FaultKind
+    after_messages: int | None = None
+    after_seconds: float | None = None
+    probability: float = 1.0
+    delay: float = 0.0
+    duration: float | None = None
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(FaultKind):
+            raise ValueError(f"unknown fault kind {self.kind!r}")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError("probability must be within [0, 1]")
+        for name in ("after_messages", "after_seconds", "duration", "times"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.delay < 0:
+            raise ValueError("delay must be >= 0")
+
+    @property
+    def is_timer(self) -> bool:
+        """A crash on the clock, fired by the supervisor rather than a seam."""
+        return (
+            self.kind == "crash" and self.after_seconds is not None and self.after_messages is None
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChaosPlan:
+    """The faults to inject and the seed that makes their dice replayable."""
+
+    seed: int = 0
+    faults: tuple[FaultSpec, ...] = ()
+
+
+class ChaosCrash(Exception):
+    """An injected crash; the supervisor treats it like any other child error."""
+
+    def __init__(self, actor: str, target: str) -> None:
+        super().__init__(f"chaos: injected crash in {actor} (fault {target!r})")
+        self.actor = actor
+        self.target = target
+
+
+@dataclass(slots=True)
+class _ActorState:
+    started_at: float
+    messages: int = 0
+    windows: dict[int, float] = field(default_factory=dict)  # drop fault -> window opened at
+
+
+@dataclass(slots=True)
+class _FaultState:
+    spec: FaultSpec
+    index: int
+    fired: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spec.times is not None and self.fired >= self.spec.times
+
+
+@dataclass(frozen=True, slots=True)
+class ChaosStatistics:
+    injected: int
+
+
+class Chaos:
+    """Runtime state of a plan; ``Chaos(None)`` is inert."""
+
+    def __init__(self, plan: ChaosPlan | None = None) -> None:
+        self.plan = plan or ChaosPlan()
+        self._faults = tuple(_FaultState(f, i) for i, f in enumerate(self.plan.faults))
+        self._rng = random.Random(self.plan.seed)
+        self._matches: dict[str, tuple[_FaultState, ...]] = {}
+        self._actors: dict[str, _ActorState] = {}
+        self._injected = 0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._faults)
+
+    def actor_started(self, actor_id: str) -> None:
+        """A new incarnation of *actor_id* began: restart its message count and clock."""
+        if self._match(actor_id):
+            self._actors[actor_id] = _ActorState(trio.current_time())
+
+    async def before_poll(self, actor_id: str) -> None:
+        """Seam before a driver poll: may raise ChaosCrash, delay or freeze."""
+        if not self._faults or not self._match(actor_id):
+            return
+        await self._seam(actor_id, "poll")
+
+    async def before_message(self, actor_id: str) -> bool:
+        """Seam at a channel send/receive; False means drop the message."""
+        if not self._faults or not self._match(actor_id):
+            return True
+        return await self._seam(actor_id, "message")
+
+    def timer_faults(self, actor_id: str) -> tuple[tuple[int, float], ...]:
+        """(fault index, seconds after start) of the timer crashes for *actor_id*, soonest first."""
+        timers = [
+            (f.index, f.spec.after_seconds or 0.0)
+            for f in self._match(actor_id)
+            if f.spec.is_timer and not f.exhausted
+        ]
+        return tuple(sorted(timers, key=lambda pair: pair[1]))
+
+    def fire_timer(self, actor_id: str, index: int) -> ChaosCrash | None:
+        """The timer of fault *index* ran out for *actor_id*: the crash to inject, if any."""
+        fault = self._faults[index]
+        if fault.exhausted or not self._roll(fault.spec):
+            return None
+        self._record(fault, actor_id, "timer")
+        return ChaosCrash(actor_id, fault.spec.target)
+
+    def statistics(self) -> ChaosStatistics:
+        return ChaosStatistics(self._injected)
+
+    def _match(self, actor_id: str) -> tuple[_FaultState, ...]:
+        # Precomputed per id: the glob match is done once, the seams then
+        # cost one dict lookup for actors no fault targets.
+        found = self._matches.get(actor_id)
+        if found is None:
+            found = tuple(f for f in self._faults if fnmatchcase(actor_id, f.spec.target))
+            self._matches[actor_id] = found
+        return found
+
+    async def _seam(self, actor_id: str, seam: Seam) -> bool:
+        state = self._actors.get(actor_id)
+        if state is None:
+            state = self._actors[actor_id] = _ActorState(trio.current_time())
+        state.messages += 1
+        deliver = True
+        for fault in self._match(actor_id):
+            if not self._armed(fault, state, seam):
+                continue
+            self._record(fault, actor_id, seam)
+            kind = fault.spec.kind
+            if kind == "crash":
+                raise ChaosCrash(actor_id, fault.spec.target)
+            if kind == "delay":
+                await trio.sleep(fault.spec.delay)
+            elif kind == "freeze":
+                await _freeze(fault.spec.duration)
+            else:
+                deliver = False
+        return deliver
+
+    def _armed(self, fault: _FaultState, state: _ActorState, seam: Seam) -> bool:
+        spec = fault.spec
+        if fault.exhausted or spec.is_timer or (spec.kind == "drop" and seam != "message"):
+            return False
+        if spec.after_messages is not None and state.messages <= spec.after_messages:
+            return False
+        now = trio.current_time()
+        if spec.after_seconds is not None and now - state.started_at < spec.after_seconds:
+            return False
+        if spec.kind == "drop" and spec.duration is not None:
+            # A drop fault with a duration is an outage window: it opens when
+            # the fault is first armed and closes ``duration`` seconds later.
+            opened = state.windows.setdefault(fault.index, now)
+            if now - opened >= spec.duration:
+                return False
+        return self._roll(spec)
+
+    def _roll(self, spec: FaultSpec) -> bool:
+        # Draw only for uncertain faults, so adding a certain fault to a plan
+        # does not shift the dice of the others.
+        return spec.probability >= 1.0 or self._rng.random() < spec.probability
+
+    def _record(self, fault: _FaultState, actor_id: str, seam: str) -> None:
+        fault.fired += 1
+        self._injected += 1
+        log.warning(
+            "chaos.injected",
+            kind=fault.spec.kind,
+            target=fault.spec.target,
+            actor=actor_id,
+            seam=seam,
+            fault=fault.index,
+        )
+
+
+async def _freeze(duration: float | None) -> None:
+    if duration is None:
+        await trio.sleep_forever()
+    else:
+        await trio.sleep(duration)
+
+
+NO_CHAOS = Chaos(None)

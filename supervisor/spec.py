@@ -1,0 +1,93 @@
+"""Child specifications, the supervisor's messages and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from supervisor.policy import Restart
+
+__all__ = [
+    "ChildExited",
+    "ChildInfo",
+    "ChildSpec",
+    "StartFn",
+    "SupervisorError",
+    "SupervisorGaveUp",
+    "SupervisorStatistics",
+]
+
+# ``async def start(*, task_status=trio.TASK_STATUS_IGNORED) -> None``: the child
+# calls ``task_status.started()`` once it can serve, then runs until it is done.
+StartFn = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
+    """How to start one child and what to do when it ends.
+
+    Args:
+        id: unique among the supervisor's children; also the ``actor`` log field.
+        start: async function taking ``task_status``; see ``StartFn``.
+        restart: restart type (``Restart.PERMANENT`` by default).
+        shutdown: grace in seconds between asking the child to stop and
+            cancelling it; 0 cancels at once.
+    """
+
+    id: str
+    start: StartFn
+    restart: Restart = Restart.PERMANENT
+    shutdown: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a child needs a non-empty id")
+        if self.shutdown < 0:
+            raise ValueError(f"child {self.id}: shutdown grace must be >= 0")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChildInfo:
+    """A child as the supervisor sees it now."""
+
+    id: str
+    running: bool
+    restarts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupervisorStatistics:
+    """A supervisor at a glance: is it running, its children, restarts waiting."""
+
+    running: bool
+    children: tuple[ChildInfo, ...]
+    pending_restarts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChildExited:
+    """A child's wrapper task reports the end of one incarnation.
+
+    ``error`` is None after a normal return; ``incarnation`` lets the
+    supervisor ignore reports from incarnations it already replaced.
+    """
+
+    id: str
+    error: Exception | None
+    incarnation: int = 0
+
+
+class SupervisorError(Exception):
+    """Base of the supervisor's own errors."""
+
+
+class SupervisorGaveUp(SupervisorError):
+    """Restart intensity exceeded; raised from the last child error."""
+
+    def __init__(self, supervisor: str) -> None:
+        super().__init__(f"supervisor {supervisor} gave up: restart intensity exceeded")
+        self.supervisor = supervisor
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.supervisor,))

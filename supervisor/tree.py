@@ -1,0 +1,397 @@
+"""The Trio side of a supervisor: start, watch, restart and stop children.
+
+How it works: ``run`` opens a nursery and starts the children in order, each
+in a wrapper task (``Incarnation.run``) that catches ``Exception`` and reports
+``ChildExited`` on a channel; the supervisor's nursery never sees a child's
+error. One loop task reads those reports, asks ``policy`` what to do and keeps a
+table of pending restarts (id -> deadline) so a back-off never blocks a stop.
+Changes to the children (restart, ``start_child``, ``stop_child``) take one
+lock, so they never interleave; a stop request does not wait for it.
+
+Stopping a child: ask (``ChildContext.request_stop``: an event the child may
+watch, plus the callbacks it registered, e.g. closing its inbox), wait up to
+its ``shutdown`` grace for it to end (no wait for a child that never listened
+for the request), then cancel its own cancel scope. The
+scope is shielded once the child called ``started()``, so cancelling ``run``
+does not hit the children directly: the supervisor stops them itself, in
+reverse start order, as an OTP supervisor terminates its children.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import structlog
+import trio
+
+from supervisor.chaos import NO_CHAOS, Chaos
+from supervisor.context import ChildContext, current_child_or_none
+from supervisor.incarnation import ChildRecord, Incarnation
+from supervisor.policy import (
+    GiveUp,
+    Restart,
+    RestartLedger,
+    Retry,
+    Strategy,
+    affected,
+    should_restart,
+)
+from supervisor.spec import (
+    ChildExited,
+    ChildInfo,
+    ChildSpec,
+    SupervisorGaveUp,
+    SupervisorStatistics,
+)
+
+__all__ = ["Supervisor"]
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class _StopRequest:
+    pass
+
+
+class _GaveUp(Exception):
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+class Supervisor:
+    """An OTP-style supervisor for Trio tasks.
+
+    Args:
+        id: the supervisor's name (``supervisor`` log field).
+        strategy: which siblings restart with a failed child.
+        intensity, period: more than *intensity* restarts within *period*
+            seconds make the supervisor stop its children and raise
+            ``SupervisorGaveUp``.
+        backoff_base, backoff_cap: a child's n-th restart in a row waits
+            ``min(cap, base * 2**n)`` seconds; n resets after it ran *period*.
+        chaos: fault injection handed to children (``current_child().chaos``);
+            None inherits the parent supervisor's when nested, else none.
+    """
+
+    def __init__(
+        self,
+        id: str,
+        strategy: Strategy = Strategy.ONE_FOR_ONE,
+        intensity: int = 3,
+        period: float = 5.0,
+        backoff_base: float = 0.1,
+        backoff_cap: float = 10.0,
+        chaos: Chaos | None = None,
+    ) -> None:
+        self.id = id
+        self.strategy = strategy
+        self._chaos_arg = chaos
+        self.chaos = chaos or NO_CHAOS
+        self._limits = (intensity, period, backoff_base, backoff_cap)
+        self._ledger = RestartLedger(*self._limits)
+        self._children: dict[str, ChildRecord] = {}  # insertion order = start order
+        self._pending: dict[str, float] = {}  # id -> restart deadline
+        self._lock = trio.Lock()
+        self._send, self._receive = trio.open_memory_channel[ChildExited | _StopRequest](math.inf)
+        self._nursery: trio.Nursery | None = None
+        self._running = False
+        self._stopping = False
+        self._finished = trio.Event()
+
+    # -- public API -------------------------------------------------------
+
+    async def run(
+        self,
+        children: Sequence[ChildSpec],
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Start *children* in order, then supervise them until stopped.
+
+        Returns after ``stop()``; on cancellation stops the children in
+        reverse order first, then lets ``Cancelled`` through. Each call starts
+        afresh (children, restart counts, ledger), so a parent can restart a
+        supervisor that gave up.
+
+        Raises:
+            SupervisorGaveUp: restart intensity exceeded (``__cause__`` is the
+                last child error); the children are stopped by then.
+            RuntimeError: this supervisor is already running.
+        """
+        if self._running:
+            raise RuntimeError(f"supervisor {self.id} is already running")
+        self._reset()
+        self._running = True
+        gave_up: _GaveUp | None = None
+        try:
+            for spec in children:
+                self._add(spec)
+            self._join_parent()
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                try:
+                    await self._start_sequence(tuple(self._children))
+                    task_status.started()
+                    await self._loop()
+                except _GaveUp as exc:
+                    gave_up = exc
+                finally:
+                    self._stopping = True  # refuse start_child from here on
+                    with trio.CancelScope(shield=True):
+                        await self._stop_all()
+        finally:
+            self._nursery = None
+            self._running = False
+            self._finished.set()
+        if gave_up is not None:
+            raise SupervisorGaveUp(self.id) from gave_up.error
+
+    def child_spec(
+        self,
+        children: Sequence[ChildSpec],
+        *,
+        restart: Restart = Restart.PERMANENT,
+        shutdown: float = math.inf,
+    ) -> ChildSpec:
+        """This supervisor as a child of another one (its id is the child id).
+
+        The grace defaults to infinity, as OTP does for supervisors: asked to
+        stop, it stops its own children, each within its own grace.
+        """
+        return ChildSpec(self.id, partial(self.run, tuple(children)), restart, shutdown)
+
+    async def stop(self) -> None:
+        """Stop all children in reverse start order and wait until ``run`` returned.
+
+        No-op when not running. Called from inside one of this supervisor's
+        own children it only asks (``stop_nowait``): waiting there would make
+        the caller wait for its own end.
+        """
+        if not self._running:
+            return
+        self.stop_nowait()
+        if not self._called_from_own_child():
+            await self._finished.wait()
+
+    def stop_nowait(self) -> None:
+        """Ask ``run`` to stop; does not wait."""
+        if self._running and not self._stopping:
+            self._stopping = True
+            self._send.send_nowait(_StopRequest())
+
+    async def start_child(self, spec: ChildSpec) -> None:
+        """Add and start a child after the others (e.g. on config reload).
+
+        A failed start is handled like a crash: restart with back-off.
+
+        Raises:
+            ValueError: a child with this id exists.
+            RuntimeError: the supervisor is not running.
+        """
+        if self._nursery is None or self._stopping or not self._running:
+            raise RuntimeError(f"supervisor {self.id} is not running")
+        async with self._lock:
+            if self._nursery is None or self._stopping:
+                raise RuntimeError(f"supervisor {self.id} is not running")
+            child = self._add(spec)
+            try:
+                error = await self._start_one(child)
+            except BaseException:
+                if not child.running:  # start aborted (cancelled): nothing to supervise
+                    self._forget(spec.id)
+                raise
+            if error is not None:
+                # Decided by the loop like any crash, so give-up happens there.
+                self._send.send_nowait(ChildExited(spec.id, error, -1))
+
+    async def stop_child(self, id: str) -> None:
+        """Stop child *id* (ask, grace, cancel) and forget it; no restart.
+
+        Raises:
+            KeyError: no child has this id.
+        """
+        async with self._lock:
+            child = self._children[id]
+            self._pending.pop(id, None)
+            await self._stop_one(child)
+            self._forget(id)
+
+    def children(self) -> tuple[ChildInfo, ...]:
+        """The children in start order."""
+        return tuple(
+            ChildInfo(id=c.spec.id, running=c.running, restarts=c.restarts)
+            for c in self._children.values()
+        )
+
+    def statistics(self) -> SupervisorStatistics:
+        """A frozen snapshot: running, children, ids waiting out a back-off."""
+        return SupervisorStatistics(
+            running=self._running,
+            children=self.children(),
+            pending_restarts=tuple(i for i in self._children if i in self._pending),
+        )
+
+    # -- supervision ------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while True:
+            deadline = min(self._pending.values(), default=math.inf)
+            message: ChildExited | _StopRequest | None = None
+            with trio.move_on_at(deadline):
+                message = await self._receive.receive()
+            if isinstance(message, _StopRequest):
+                return  # without the lock: a slow start_child must not delay a stop
+            async with self._lock:
+                if message is None:
+                    await self._restart_due()
+                else:
+                    await self._on_exit(message)
+
+    async def _on_exit(self, message: ChildExited) -> None:
+        child = self._children.get(message.id)
+        if child is None or child.current is None or child.current.stopping:
+            return
+        if message.incarnation not in (child.current.number, -1):
+            return
+        ran_for = trio.current_time() - child.current.started_at
+        phase = "start" if message.incarnation == -1 else "run"
+        await self._handle_failure(child, message.error, ran_for, phase)
+
+    async def _handle_failure(
+        self, child: ChildRecord, error: Exception | None, ran_for: float, phase: str
+    ) -> None:
+        fields = {"actor": child.spec.id, "supervisor": self.id}
+        if error is None:
+            log.info("actor.stopped", reason="returned", **fields)
+        else:
+            log.error("actor.crashed", exc_info=error, phase=phase, **fields)
+        if not should_restart(child.spec.restart, error):
+            if child.spec.restart is Restart.TEMPORARY:
+                self._forget(child.spec.id)
+            return
+        decision = self._ledger.record_failure(trio.current_time(), child.spec.id, ran_for)
+        match decision:
+            case GiveUp():
+                log.error("supervisor.gave_up", exc_info=error, **fields)
+                raise _GaveUp(error)
+            case Retry(delay=delay):
+                await self._schedule_restart(child, delay)
+
+    async def _schedule_restart(self, failed: ChildRecord, delay: float) -> None:
+        ids = affected(self.strategy, tuple(self._children), failed.spec.id)
+        group = [
+            self._children[i]
+            for i in ids
+            if i == failed.spec.id or self._children[i].running or i in self._pending
+        ]
+        for sibling in reversed(group):
+            if sibling is not failed:
+                await self._stop_one(sibling)
+        deadline = trio.current_time() + delay
+        for child in group:
+            if child is not failed and child.spec.restart is Restart.TEMPORARY:
+                self._forget(child.spec.id)
+                continue
+            child.restarts += 1
+            self._pending[child.spec.id] = deadline
+            log.warning(
+                "actor.restarting",
+                actor=child.spec.id,
+                supervisor=self.id,
+                attempt=child.restarts,
+                delay=delay,
+            )
+
+    async def _restart_due(self) -> None:
+        now = trio.current_time()
+        due = [i for i, at in self._pending.items() if at <= now]
+        for i in due:
+            del self._pending[i]
+        await self._start_sequence(tuple(i for i in self._children if i in due))
+
+    async def _start_sequence(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            child = self._children.get(i)
+            # A failure earlier in this sequence may have put it back on hold.
+            if child is None or child.running or i in self._pending:
+                continue
+            error = await self._start_one(child)
+            if error is not None:
+                await self._handle_failure(child, error, 0.0, "start")
+
+    # -- one child --------------------------------------------------------
+
+    async def _start_one(self, child: ChildRecord) -> Exception | None:
+        """Start one incarnation; the error if it failed before ``started()``."""
+        assert self._nursery is not None
+        number = 0 if child.current is None else child.current.number + 1
+        ctx = ChildContext(child.spec.id, self.id, self.chaos)
+        incarnation = Incarnation(child.spec, number, ctx, self._send)
+        child.current = incarnation
+        self.chaos.actor_started(child.spec.id)
+        error: Exception | None = await self._nursery.start(incarnation.run)
+        if error is None:
+            log.info("actor.started", actor=child.spec.id, supervisor=self.id)
+        return error
+
+    async def _stop_one(self, child: ChildRecord) -> None:
+        """Ask, wait the child's ``shutdown`` grace, then cancel; a start in progress is aborted."""
+        incarnation = child.current
+        if incarnation is None or incarnation.done.is_set():
+            return
+        incarnation.stopping = True
+        if incarnation.started:
+            incarnation.ctx.request_stop()
+            grace = child.spec.shutdown if incarnation.ctx.listening else 0.0
+            with trio.move_on_after(grace):
+                await incarnation.done.wait()
+        if not incarnation.done.is_set():
+            incarnation.scope.cancel()
+            await incarnation.done.wait()
+        reason = "cancelled" if incarnation.scope.cancel_called else "asked"
+        log.info("actor.stopped", actor=child.spec.id, supervisor=self.id, reason=reason)
+
+    async def _stop_all(self) -> None:
+        self._pending.clear()
+        for child in reversed(list(self._children.values())):
+            await self._stop_one(child)
+
+    # -- bookkeeping ------------------------------------------------------
+
+    def _add(self, spec: ChildSpec) -> ChildRecord:
+        if spec.id in self._children:
+            raise ValueError(f"supervisor {self.id} already has a child {spec.id!r}")
+        child = self._children[spec.id] = ChildRecord(spec)
+        return child
+
+    def _forget(self, id: str) -> None:
+        self._children.pop(id, None)
+        self._pending.pop(id, None)
+        self._ledger.forget(id)
+
+    def _reset(self) -> None:
+        self._ledger = RestartLedger(*self._limits)
+        self._children = {}
+        self._pending = {}
+        self._send, self._receive = trio.open_memory_channel[ChildExited | _StopRequest](math.inf)
+        self._stopping = False
+        self._finished = trio.Event()
+
+    def _called_from_own_child(self) -> bool:
+        ctx = current_child_or_none()
+        child = None if ctx is None else self._children.get(ctx.id)
+        return child is not None and child.current is not None and child.current.ctx is ctx
+
+    def _join_parent(self) -> None:
+        # Nested supervisor: when the parent asks us to stop, stop our own
+        # children in order instead of waiting to be cancelled; share its chaos.
+        ctx = current_child_or_none()
+        if ctx is None:
+            return
+        ctx.on_stop(self.stop_nowait)
+        if self._chaos_arg is None:
+            self.chaos = ctx.chaos
