@@ -1,0 +1,383 @@
+"""The Megatec/Q1 serial protocol as NUT 2.8.0's nutdrv_qx (protocol "megatec") speaks it.
+
+Pure: replies in, variables and status tokens out, command bytes back.
+How it works: each query (``Q1``, ``F``, ``I``) has a table of fixed-column
+fields, the way nutdrv_qx's qx2nut table reads them (drivers/nutdrv_qx_megatec.c):
+a reply must be at least as long as the table says and start with the
+table's lead character, else the whole reply is refused. A numeric field
+holding anything but digits, blanks and dots is skipped (its variable keeps
+its old value); a status bit that is not ``0``/``1`` refuses the reply.
+
+Status bits act on a persistent set of flags as nutdrv_qx's ``ups_status``
+mask does: a full update starts from nothing, a quick update only sets or
+clears what its bits say (so TRIM/BOOST/BYPASS linger until the next full
+update, as in NUT). :func:`status_words` orders the tokens like NUT's
+ups_status_set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+import re
+
+__all__ = [
+    "ReplyError",
+    "Field",
+    "Q1",
+    "F",
+    "I",
+    "Q1_FIELDS",
+    "F_FIELDS",
+    "I_FIELDS",
+    "STATUS_BITS",
+    "check_reply",
+    "field_value",
+    "read_fields",
+    "status_bits",
+    "apply_status_bits",
+    "status_words",
+    "alarms",
+    "COMMANDS",
+    "ACCEPTED",
+    "command_bytes",
+    "command_succeeded",
+    "DEFAULT_ONDELAY",
+    "DEFAULT_OFFDELAY",
+    "ONDELAY_RANGE",
+    "OFFDELAY_RANGE",
+    "truncate_ondelay",
+    "truncate_offdelay",
+    "is_number",
+    "c_strtod",
+    "c_strtol",
+    "default_voltage_limits",
+    "detect_packs",
+    "guess_charge",
+]
+
+#: The queries, each ending in CR as the UPS expects.
+Q1 = b"Q1\r"
+F = b"F\r"
+I = b"I\r"  # noqa: E741 - the protocol's own name
+
+#: nutdrv_qx's megatec subdriver treats this reply to a command as success.
+ACCEPTED = "ACK"
+
+#: ups.delay.start / ups.delay.shutdown defaults (nutdrv_qx.h) and ranges (blazer-common).
+DEFAULT_ONDELAY = "180"
+DEFAULT_OFFDELAY = "30"
+ONDELAY_RANGE = (0, 599940)
+OFFDELAY_RANGE = (12, 600)
+
+
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+class ReplyError(ValueError):
+    """A reply nutdrv_qx would refuse: too short, wrong lead, bad status bit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One fixed-column item: ``reply[start:end+1]`` becomes ``name``.
+
+    ``fmt`` is the printf-style format of a numeric value; None keeps the
+    text (NUT's "%s"). ``trim`` strips blanks and '#' on both sides.
+    """
+
+    name: str
+    start: int
+    end: int
+    fmt: str | None = None
+    trim: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    min_len: int
+    lead: str
+
+
+_QUERIES: Mapping[bytes, _Query] = MappingProxyType({
+    Q1: _Query(47, "("),
+    F: _Query(22, "#"),
+    I: _Query(39, "#"),
+})
+
+# (MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0<cr>
+Q1_FIELDS: tuple[Field, ...] = (
+    Field("input.voltage", 1, 5, "%.1f"),
+    Field("input.voltage.fault", 7, 11, "%.1f"),
+    Field("output.voltage", 13, 17, "%.1f"),
+    Field("ups.load", 19, 21, "%.0f"),
+    Field("input.frequency", 23, 26, "%.1f"),
+    Field("battery.voltage", 28, 31, "%.2f"),
+    Field("ups.temperature", 33, 36, "%.1f"),
+)
+# #MMM.M QQQ SS.SS RR.R<cr>
+F_FIELDS: tuple[Field, ...] = (
+    Field("input.voltage.nominal", 1, 5, "%.0f"),
+    Field("input.current.nominal", 7, 9, "%.1f"),
+    Field("battery.voltage.nominal", 11, 15, "%.1f"),
+    Field("input.frequency.nominal", 17, 20, "%.0f"),
+)
+# #Company_Name(15) UPS_Model(10) Version(10)<cr> (2.8.0's megatec 0.06 layout)
+I_FIELDS: tuple[Field, ...] = (
+    Field("ups.mfr", 1, 15, None, trim=True),
+    Field("ups.model", 17, 26, None, trim=True),
+    Field("ups.firmware", 28, 37, None, trim=True),
+)
+
+#: Column of each Q1 status bit (b7 at 38 ... b0 at 45).
+STATUS_BITS: Mapping[str, int] = MappingProxyType({
+    "utility_fail": 38,
+    "battery_low": 39,
+    "bypass_boost_buck": 40,
+    "ups_failed": 41,
+    "line_interactive": 42,
+    "test_in_progress": 43,
+    "shutdown_active": 44,
+    "beeper_on": 45,
+})
+
+
+def _text(reply: bytes) -> str:
+    return reply.decode("latin-1")
+
+
+def check_reply(query: bytes, reply: bytes) -> str:
+    """The reply as text, or :class:`ReplyError` when nutdrv_qx would refuse it.
+
+    ``reply`` is what the UPS sent, its trailing CR included if it came.
+    """
+    spec = _QUERIES[query]
+    if len(reply) < spec.min_len:
+        raise ReplyError(f"short reply to {query!r}: {len(reply)} bytes")
+    text = _text(reply)
+    if text[0] != spec.lead:
+        raise ReplyError(f"reply to {query!r} starts with {text[0]!r}, not {spec.lead!r}")
+    return text
+
+
+def is_number(text: str) -> bool:
+    """nutdrv_qx's test for a numeric field: only digits, blanks and dots."""
+    return all(ch in "0123456789 ." for ch in text)
+
+
+def c_strtod(text: str) -> float:
+    """C strtod on the leading part of ``text`` (0.0 when nothing parses)."""
+    match = _FLOAT.match(text.lstrip(" \t\n\v\f\r"))
+    return float(match.group(0)) if match else 0.0
+
+
+def c_strtol(text: str) -> int:
+    """C strtol(text, NULL, 10): optional sign and leading digits, else 0."""
+    body = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if body[:1] == "-" else 1
+    if body[:1] in "+-" and body:
+        body = body[1:]
+    digits = ""
+    for ch in body:
+        if not ch.isdigit():
+            break
+        digits += ch
+    return sign * int(digits) if digits else 0
+
+
+def field_value(text: str, field: Field) -> str | None:
+    """The variable value of one field, or None when NUT would not set it."""
+    raw = text[field.start : field.end + 1]
+    if field.trim:
+        raw = raw.strip("# ")
+    if field.fmt is not None:
+        if not is_number(raw):
+            return None  # "non numerical value": the variable keeps its old value
+        raw = field.fmt % c_strtod(raw)
+    return raw or None  # an empty value is "non significant"
+
+
+def read_fields(text: str, fields: tuple[Field, ...]) -> dict[str, str]:
+    """name → value for every field NUT would set from this reply."""
+    values = {}
+    for field in fields:
+        value = field_value(text, field)
+        if value is not None:
+            values[field.name] = value
+    return values
+
+
+def status_bits(text: str) -> dict[str, bool]:
+    """The eight Q1 status bits; :class:`ReplyError` if one is not 0 or 1."""
+    bits = {}
+    for name, column in STATUS_BITS.items():
+        ch = text[column]
+        if ch not in "01":
+            raise ReplyError(f"status bit {name} is {ch!r}")
+        bits[name] = ch == "1"
+    return bits
+
+
+def _bypass_flag(input_voltage: float, output_voltage: float) -> str:
+    """Which of TRIM/BYPASS/BOOST the "bypass/boost or buck" bit means (blazer-common)."""
+    if output_voltage < 0.5 * input_voltage:
+        raise ReplyError("bypass/boost/buck bit set but output voltage too low")
+    if output_voltage < 0.95 * input_voltage:
+        return "TRIM"
+    if output_voltage < 1.05 * input_voltage:
+        return "BYPASS"
+    if output_voltage < 1.5 * input_voltage:
+        return "BOOST"
+    raise ReplyError("bypass/boost/buck bit set but output voltage too high")
+
+
+def apply_status_bits(
+    flags: frozenset[str],
+    bits: Mapping[str, bool],
+    *,
+    input_voltage: float,
+    output_voltage: float,
+    ignore_shutdown_bit: bool = False,
+) -> frozenset[str]:
+    """The new status flags after one Q1 reply (see the module comment).
+
+    ``input_voltage``/``output_voltage`` are the values the driver holds
+    when the bits are read, as nutdrv_qx reads them back from its state.
+    Raises :class:`ReplyError` when the bypass bit cannot be interpreted.
+    """
+    new = set(flags)
+
+    def put(flag: str, on: bool) -> None:
+        (new.add if on else new.discard)(flag)
+
+    put("OL", not bits["utility_fail"])
+    put("LB", bits["battery_low"])
+    if bits["bypass_boost_buck"]:
+        new.add(_bypass_flag(input_voltage, output_voltage))
+    put("CAL", bits["test_in_progress"])
+    if not ignore_shutdown_bit:
+        put("FSD", bits["shutdown_active"])
+    return frozenset(new)
+
+
+#: ups_status_set's order; OB is written whenever OL is absent.
+_ORDER = ("DISCHRG", "CHRG", "LB", "OVER", "RB", "TRIM", "BOOST", "BYPASS", "OFF", "CAL", "FSD")
+
+
+def status_words(flags: frozenset[str]) -> tuple[str, ...]:
+    """ups.status tokens in nutdrv_qx's order (without the ALARM prefix)."""
+    first = "OL" if "OL" in flags else "OB"
+    return (first, *(word for word in _ORDER if word in flags))
+
+
+def alarms(bits: Mapping[str, bool], flags: frozenset[str]) -> tuple[str, ...]:
+    """ups.alarm messages of a full update: the "UPS failed" bit, then ups_alarm_set's."""
+    found = []
+    if bits["ups_failed"]:
+        found.append("UPS selftest failed!")
+    if "RB" in flags:
+        found.append("Replace battery!")
+    if "FSD" in flags:
+        found.append("Shutdown imminent!")
+    return tuple(found)
+
+
+# -- instant commands --------------------------------------------------------
+
+
+def _offdelay_part(offdelay: int) -> str:
+    # below a minute the UPS counts tenths of a minute: ".n" (n = seconds / 6)
+    return f".{offdelay // 6}" if offdelay < 60 else f"{offdelay // 60:02d}"
+
+
+def _shutdown_return(offdelay: int, ondelay: int, value: str) -> str:
+    minutes = ondelay // 60
+    if minutes == 0:
+        return f"S{_offdelay_part(offdelay)}"
+    return f"S{_offdelay_part(offdelay)}R{minutes:04d}"
+
+
+def _shutdown_stayoff(offdelay: int, ondelay: int, value: str) -> str:
+    return f"S{_offdelay_part(offdelay)}R0000"
+
+
+def _test_battery(offdelay: int, ondelay: int, value: str) -> str:
+    seconds = c_strtol(value) if value else 600
+    if not 60 <= seconds <= 5940:
+        raise ValueError(f"battery test time {seconds} out of range [60..5940] seconds")
+    return f"T{seconds // 60:02d}"
+
+
+def _fixed(text: str) -> Callable[[int, int, str], str]:
+    return lambda offdelay, ondelay, value: text
+
+
+#: NUT command name → builder(offdelay, ondelay, value) of the wire text (without CR).
+COMMANDS: Mapping[str, Callable[[int, int, str], str]] = MappingProxyType({
+    "beeper.toggle": _fixed("Q"),
+    "load.off": _fixed("S00R0000"),
+    "load.on": _fixed("C"),
+    "shutdown.return": _shutdown_return,
+    "shutdown.stayoff": _shutdown_stayoff,
+    "shutdown.stop": _fixed("C"),
+    "test.battery.start": _test_battery,
+    "test.battery.start.deep": _fixed("TL"),
+    "test.battery.start.quick": _fixed("T"),
+    "test.battery.stop": _fixed("CT"),
+})
+
+
+def command_bytes(name: str, value: str | None, *, offdelay: int, ondelay: int) -> bytes:
+    """The bytes nutdrv_qx sends for an instant command.
+
+    Raises:
+        KeyError: not a megatec command.
+        ValueError: the value is out of range (NUT answers FAILED).
+    """
+    return (COMMANDS[name](offdelay, ondelay, value or "") + "\r").encode()
+
+
+def command_succeeded(reply: bytes) -> bool:
+    """No reply, or "ACK", is success; anything else (an echo) is failure."""
+    text = _text(reply).split("\r", 1)[0]
+    return text == "" or text.lower() == ACCEPTED.lower()
+
+
+def truncate_ondelay(seconds: int) -> int:
+    """ups.delay.start is kept in whole minutes."""
+    return seconds - seconds % 60
+
+
+def truncate_offdelay(seconds: int) -> int:
+    """ups.delay.shutdown: tenths of a minute below 60 s, whole minutes above."""
+    return seconds - seconds % 6 if seconds < 60 else seconds - seconds % 60
+
+
+# -- battery.charge guesstimation (nutdrv_qx qx_initbattery / qx_battery) -----
+
+_PACKS = (120, 100, 80, 60, 48, 36, 30, 24, 18, 12, 8, 6, 4, 3, 2, 1, 0.5)
+
+
+def default_voltage_limits(nominal: float) -> tuple[float, float]:
+    """battery.voltage.low/high when neither the UPS nor ups.conf gives them."""
+    return 104 * nominal / 120, 130 * nominal / 120
+
+
+def detect_packs(actual: float, nominal: float) -> float | None:
+    """The battery voltage multiplier: the largest that puts ``actual`` near ``nominal``."""
+    for packs in _PACKS:
+        if packs * actual > 1.2 * nominal:
+            continue
+        if packs * actual < 0.8 * nominal:
+            return None
+        return float(packs)
+    return None
+
+
+def guess_charge(actual: float, low: float, high: float) -> str | None:
+    """battery.charge from the voltage, linear between low and high, "%.0f"."""
+    if not (low > 0 and high > low):
+        return None
+    charge = min(100.0, max(0.0, 100 * (actual - low) / (high - low)))
+    return "%.0f" % charge

@@ -1,0 +1,345 @@
+"""upsd's network session, sans I/O: bytes in, reply bytes out.
+
+How it works: each client byte goes through NUT's tokenizer (parseconf),
+exactly as upsd's client_readline feeds pconf_char. A complete line is
+looked up in :data:`COMMANDS` (name -> handler, precondition; aliases are
+rows of their own) and answered at once. A parse error (``#`` inside
+quotes) drops the rest of that read, as upsd returns from its read loop;
+an unterminated quote just waits for more input. ``LOGOUT`` answers and
+asks the I/O layer to close after this read; ``STARTTLS`` answers and asks
+for a TLS handshake before any further byte is read.
+
+State shared by all connections of one server (FSD flags, login counts,
+logged-in clients, TRACKING results) lives in :class:`ServerState`; the
+devices come from a :class:`Devices` view (the actors' Registry).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from protocol import netget, netset, netuser
+from protocol.errors import NutError, ProtocolError
+from protocol.parseconf import Tokenizer
+from protocol.replies import DEFAULT_VERSION, Descriptions
+from protocol.serverstate import ServerState
+from protocol.state import CommandRequest, UpsSnapshot
+from protocol.users import Denial, UserAccount, check_action, check_instcmd
+
+__all__ = [
+    "ServerSettings",
+    "TlsSettings",
+    "ServerContext",
+    "ServerState",
+    "Session",
+    "Output",
+    "Action",
+    "AuthFailure",
+    "DeviceView",
+    "Devices",
+    "COMMANDS",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsSettings:
+    """STARTTLS: certificate chain and key (PEM); client_ca turns on client-cert checks."""
+
+    certfile: str
+    keyfile: str | None = None
+    require: bool = False
+    client_ca: str | None = None
+    min_version: str = "TLSv1.2"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerSettings:
+    """upsd.conf, plus the limits NUT does not have.
+
+    ``max_line``: a request line longer than this gets ``ERR TOO-LONG`` and
+    is skipped (0: no limit, NUT's way: words cut at 512 bytes, 32 words).
+    ``idle_timeout``: upsd drops a client after 60 s without a full line.
+    """
+
+    maxage: float = 15.0
+    maxconn: int = 1024
+    max_line: int = 32 * (512 + 3)  # 32 words of 512 bytes, quoted and spaced
+    idle_timeout: float = 60.0
+    send_timeout: float = 10.0
+    tls: TlsSettings | None = None
+    version: str = DEFAULT_VERSION
+    check_numbers: bool = False
+    auth_penalty: float = 0.25
+    auth_penalty_cap: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.maxconn < 1:
+            raise ValueError("maxconn must be at least 1")
+        if self.maxage <= 0 or self.idle_timeout <= 0 or self.send_timeout <= 0:
+            raise ValueError("maxage, idle_timeout and send_timeout must be positive")
+
+
+class DeviceView(Protocol):
+    """What the session reads from a device (actors.registry.DeviceHandle fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def desc(self) -> str: ...
+
+    @property
+    def snapshot(self) -> UpsSnapshot: ...
+
+
+class Devices(Protocol):
+    """Lookup by name (case-insensitive) and ups.conf order (Registry fits)."""
+
+    def get(self, name: str) -> DeviceView | None: ...
+
+    def names(self) -> Mapping[str, DeviceView]: ...
+
+
+#: Hands a request to a device's driver; False when it cannot take it now.
+Submit = Callable[[DeviceView, CommandRequest], bool]
+
+
+@dataclass(eq=False, kw_only=True)
+class ServerContext:
+    """Everything sessions of one server share. Not a message: owned by the listener."""
+
+    settings: ServerSettings
+    devices: Devices
+    accounts: Mapping[str, UserAccount]
+    submit: Submit
+    descriptions: Descriptions = field(default_factory=Descriptions)
+    state: ServerState = field(default_factory=ServerState)
+
+
+class Action(enum.Enum):
+    NONE = "none"
+    CLOSE = "close"  # after LOGOUT: send the reply, then hang up
+    STARTTLS = "starttls"  # send the reply, then handshake on the raw stream
+
+
+@dataclass(frozen=True, slots=True)
+class AuthFailure:
+    """An ACCESS-DENIED, for the log and the per-address penalty."""
+
+    command: str
+    username: str | None
+    reason: Denial
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What one :meth:`Session.receive_data` produced.
+
+    ``leftover`` holds bytes read after a STARTTLS line: they belong to the
+    TLS handshake, not to the plain-text protocol.
+    """
+
+    reply: bytes
+    action: Action = Action.NONE
+    leftover: bytes = b""
+
+
+class Needs(enum.Enum):
+    NOTHING = 0
+    USER = 1  # netcmds.h FLAG_USER: USERNAME and PASSWORD given (checked later)
+
+
+Handler = Callable[["Session", tuple[str, ...]], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    handler: Handler
+    needs: Needs = Needs.NOTHING
+
+
+#: NUT 2.8.0's netcmds table. ATTACH/DETACH came after 2.8.0: UNKNOWN-COMMAND.
+COMMANDS: Mapping[str, Command] = {
+    "VER": Command(netuser.ver),
+    "NETVER": Command(netuser.netver),
+    "PROTVER": Command(netuser.netver),
+    "HELP": Command(netuser.help_),
+    "STARTTLS": Command(netuser.starttls),
+    "GET": Command(netget.get),
+    "LIST": Command(netget.list_),
+    "USERNAME": Command(netuser.username),
+    "PASSWORD": Command(netuser.password),
+    "LOGIN": Command(netuser.login, Needs.USER),
+    "LOGOUT": Command(netuser.logout),
+    "PRIMARY": Command(netuser.primary, Needs.USER),
+    "MASTER": Command(netuser.master, Needs.USER),
+    "FSD": Command(netuser.fsd, Needs.USER),
+    "SET": Command(netset.set_, Needs.USER),
+    "INSTCMD": Command(netset.instcmd, Needs.USER),
+}
+
+#: With TlsSettings.require, only these work before STARTTLS.
+_BEFORE_TLS = frozenset({"VER", "NETVER", "PROTVER", "HELP", "STARTTLS", "LOGOUT"})
+
+_NEWLINE = 10
+_WITH_SUB = frozenset({"GET", "LIST", "SET"})
+
+
+class Session:
+    """One client connection's protocol state. Plain object: nothing awaits."""
+
+    def __init__(self, ctx: ServerContext, peer_addr: str, *, now: float, session_id: int | None = None) -> None:
+        self.ctx = ctx
+        self.addr = peer_addr
+        self.id = session_id if session_id is not None else id(self)
+        self.username: str | None = None
+        self.password: str | None = None
+        self.login_ups: str | None = None
+        self.tracking = False
+        self.tls = False
+        self.last_heard = now
+        self.now = now
+        self.requests = 0
+        self.errors = 0
+        self.closed = False
+        self.closing = False
+        self._tok = Tokenizer()
+        self._line_bytes = 0
+        self._skipping = False
+        self._action = Action.NONE
+        self._events: list[AuthFailure] = []
+        self._requests: list[str] = []
+        self._verified: dict[tuple[str, str], Denial | None] = {}
+        ctx.state.connect(self)
+
+    # -- I/O side --------------------------------------------------------------
+
+    def receive_data(self, data: bytes, now: float) -> Output:
+        """Feed one read's worth of bytes; get back every reply it caused."""
+        self.now = now
+        replies: list[bytes] = []
+        limit = self.ctx.settings.max_line
+        for i, byte in enumerate(data):
+            if self._skipping:
+                self._skipping = byte != _NEWLINE
+                continue
+            self._line_bytes += 1
+            if limit and self._line_bytes > limit:
+                replies.append(NutError.TOO_LONG.line)
+                self.errors += 1
+                self._tok = Tokenizer()
+                self._line_bytes = 0
+                self._skipping = byte != _NEWLINE
+                continue
+            parsed = self._tok.feed_byte(byte)
+            if parsed is None:
+                continue
+            self._line_bytes = 0
+            if parsed.error is not None:
+                self.errors += 1  # upsd logs it and drops the rest of this read
+                break
+            self.last_heard = now
+            replies.append(self._dispatch(parsed.words))
+            action, self._action = self._action, Action.NONE
+            if action is Action.CLOSE:
+                # upsd answers the rest of this read, then drops the client
+                self.closing = True
+            elif action is Action.STARTTLS:
+                return Output(b"".join(replies), action, data[i + 1 :])
+        return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
+
+    def take_requests(self) -> list[str]:
+        """Command names handled since the last call (for debug logging)."""
+        requests, self._requests = self._requests, []
+        return requests
+
+    def take_events(self) -> list[AuthFailure]:
+        events, self._events = self._events, []
+        return events
+
+    def tls_started(self) -> None:
+        self.tls = True
+
+    def close(self) -> None:
+        """The connection is gone: release its login (upsd's declogins)."""
+        if not self.closed:
+            self.closed = True
+            self.ctx.state.disconnect(self)
+
+    # -- dispatch --------------------------------------------------------------
+
+    def _dispatch(self, words: tuple[str, ...]) -> bytes:
+        self.requests += 1
+        # For debug logs: the command and, for GET/LIST/SET, its sub-command;
+        # never further words (PASSWORD's argument is a secret).
+        head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
+        self._requests.append(" ".join(head).upper())
+        try:
+            return self._run(words)
+        except ProtocolError as exc:
+            self.errors += 1
+            return exc.code.line
+
+    def _run(self, words: tuple[str, ...]) -> bytes:
+        if not words:
+            raise ProtocolError(NutError.UNKNOWN_COMMAND)
+        name = words[0].upper()
+        command = COMMANDS.get(name)
+        if command is None:
+            raise ProtocolError(NutError.UNKNOWN_COMMAND)
+        if command.needs is Needs.USER:
+            if self.username is None:
+                raise ProtocolError(NutError.USERNAME_REQUIRED)
+            if self.password is None:
+                raise ProtocolError(NutError.PASSWORD_REQUIRED)
+        tls = self.ctx.settings.tls
+        if tls is not None and tls.require and not self.tls and name not in _BEFORE_TLS:
+            raise ProtocolError(NutError.ACCESS_DENIED, "TLS required")
+        return command.handler(self, words[1:])
+
+    # -- helpers for handlers ----------------------------------------------------
+
+    def request_action(self, action: Action) -> None:
+        self._action = action
+
+    def device(self, name: str) -> DeviceView:
+        """The UPS called *name* (case-insensitive), or ERR UNKNOWN-UPS."""
+        found = self.ctx.devices.get(name)
+        if found is None:
+            raise ProtocolError(NutError.UNKNOWN_UPS, name)
+        return found
+
+    def available(self, device: DeviceView) -> UpsSnapshot:
+        """upsd's ups_available(): connected driver, fresh data."""
+        snap = device.snapshot
+        if not snap.connected:
+            raise ProtocolError(NutError.DRIVER_NOT_CONNECTED, device.name)
+        if snap.stale or self.now - snap.taken_at > self.ctx.settings.maxage:
+            raise ProtocolError(NutError.DATA_STALE, device.name)
+        return snap
+
+    def require_action(self, action: str, target: str = "", *, label: str | None = None) -> None:
+        """ERR ACCESS-DENIED unless this client's credentials allow *action* now."""
+        self._check(("action", action), lambda: check_action(
+            self.ctx.accounts, self.username, self.password, action), label or action, target)
+
+    def require_instcmd(self, command: str, target: str = "") -> None:
+        self._check(("instcmd", command.lower()), lambda: check_instcmd(
+            self.ctx.accounts, self.username, self.password, command), "INSTCMD", target)
+
+    def _check(self, key: tuple[str, str], run: Callable[[], Denial | None],
+               label: str, target: str) -> None:
+        # Credentials cannot change within a session (ALREADY-SET-*), so one
+        # scrypt verification per right is enough.
+        if key in self._verified:
+            denial = self._verified[key]
+        else:
+            denial = run()
+            self._verified[key] = denial
+        if denial is not None:
+            self._events.append(AuthFailure(label, self.username, denial, target))
+            raise ProtocolError(NutError.ACCESS_DENIED, denial.value)
