@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,13 +46,17 @@ class Nutrio:
 
 
 @contextlib.contextmanager
-def nutrio_run(tmp: Path, devices: dict[str, Path], *, extra: str = "", users: str = USERS) -> Iterator[Nutrio]:
+def nutrio_run(
+    tmp: Path, devices: dict[str, Path], *, extra: str = "", users: str = USERS, desc: str | None = None
+) -> Iterator[Nutrio]:
     """Serve ``name -> dump file`` with dummy-ups under `nutrio run`; stop it with SIGTERM."""
     port = free_port()
-    tables = "".join(
-        f'[devices.{name}]\ndriver = "dummy-ups"\nport = "{path}"\ndesc = "Test UPS {name}"\n\n'
-        for name, path in devices.items()
-    )
+    for path in devices.values():  # served by file name, as real_nut does: same driver.parameter.port
+        shutil.copyfile(path, tmp / Path(path).name)
+    tables = ""
+    for name, path in devices.items():
+        label = desc or f"Test UPS {name}"
+        tables += f'[devices.{name}]\ndriver = "dummy-ups"\nport = "{Path(path).name}"\ndesc = "{label}"\n\n'
     config = tmp / "nutrio.toml"
     config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n{tables}{users}\n{extra}')
     proc = subprocess.Popen(

@@ -87,3 +87,53 @@ def test_driver_killed_by_chaos_is_restarted_and_publishes_again(tmp_path: Path)
     assert restarting["attempt"] == 1 and restarting["delay"] >= 0
     assert reply.startswith('VAR dummy ups.status "'), reply
     assert code == 0
+
+
+def _list_ups(port: int) -> str:
+    with socket.create_connection(("127.0.0.1", port), 5) as sock:
+        sock.sendall(b"LIST UPS\n")
+        buf = b""
+        while b"END LIST UPS" not in buf:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode()
+
+
+def test_sighup_reload_adds_and_removes_devices_and_keeps_the_rest(tmp_path: Path) -> None:
+    dev = ROOT.parent / "shared/data/edge/edge-cases.dev"
+    port = free_port()
+    config = tmp_path / "nutrio.toml"
+
+    def write(*names: str) -> None:
+        tables = "".join(f'[devices.{n}]\ndriver = "dummy-ups"\nport = "{dev}"\ndesc = "{n}"\n' for n in names)
+        config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n{tables}')
+
+    write("keep", "old")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_port(port, timeout=20)
+        before = _list_ups(port)
+        with socket.create_connection(("127.0.0.1", port), 5) as kept:
+            write("keep", "new")
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            after = before
+            while time.monotonic() < deadline and "UPS new" not in after:
+                time.sleep(0.2)
+                after = _list_ups(port)
+            kept.sendall(b"GET VAR keep ups.status\n")
+            still_there = kept.recv(4096).decode()
+    finally:
+        code, err = _stop(proc)
+    assert 'UPS old "old"' in before and 'UPS keep "keep"' in before
+    assert 'UPS new "new"' in after and "UPS old" not in after, after
+    assert still_there.startswith('VAR keep ups.status "OL CHRG"'), still_there
+    events = [e["event"] for e in _events(err)]
+    assert "config.reloaded" in events and "config.device_added" in events
+    assert code == 0

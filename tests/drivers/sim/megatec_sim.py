@@ -1,0 +1,150 @@
+"""A Megatec/Q1 UPS on a pseudo-terminal, as seen from its serial port.
+
+It answers ``Q1``, ``F`` and ``I`` like the units NUT's nutdrv_qx megatec
+subdriver documents, stays silent after instant commands (as real Megatec
+units do) and acts on them (beeper toggle, battery test, shutdown). Tests
+steer it at run time: :meth:`MegatecSim.on_battery`, :meth:`low_battery`,
+:meth:`on_line`, and ``mode`` = "normal" | "silent" | "garbage" | "partial".
+Every request line it received is kept in ``received``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import trio
+
+from sim.pty import PtyPair, open_pty
+
+__all__ = ["MegatecSim", "megatec_sim"]
+
+BIT_ORDER = (
+    "utility_fail", "battery_low", "bypass_boost_buck", "ups_failed",
+    "line_interactive", "test_in_progress", "shutdown_active", "beeper_on",
+)
+
+
+@dataclass
+class MegatecSim:
+    """The device's state; change fields freely between polls."""
+
+    input_voltage: float = 230.4
+    fault_voltage: float = 195.0
+    output_voltage: float = 230.4
+    load: int = 14
+    frequency: float = 50.0
+    battery_voltage: float = 27.0
+    temperature: float = 30.0
+    bits: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(BIT_ORDER, False))
+    rating: str = "#230.0 004 024.0 50.0\r"
+    mfr: str = "SimuPower"
+    model: str = "SP-1000"
+    firmware: str = "VT12046Q"
+    #: "normal", "silent" (no answer), "garbage" (nonsense lines), "partial" (no CR)
+    mode: str = "normal"
+    #: answer commands by echoing them back (a UPS refusing them)
+    echo_commands: bool = False
+    #: "ACK" to answer commands the way some models confirm them
+    command_reply: str = ""
+    received: list[bytes] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.bits["line_interactive"] = True
+        self.bits["beeper_on"] = True
+
+    # -- what tests call ------------------------------------------------------
+
+    def on_battery(self) -> None:
+        self.bits["utility_fail"] = True
+        self.input_voltage = 0.0
+        self.fault_voltage = 0.0
+        self.battery_voltage = 24.6
+
+    def low_battery(self) -> None:
+        self.on_battery()
+        self.bits["battery_low"] = True
+        self.battery_voltage = 21.6
+
+    def on_line(self) -> None:
+        self.bits["utility_fail"] = False
+        self.bits["battery_low"] = False
+        self.input_voltage = 230.4
+        self.fault_voltage = 195.0
+        self.battery_voltage = 27.0
+
+    def commands(self) -> list[bytes]:
+        """Received lines other than the three queries."""
+        return [line for line in self.received if line not in (b"Q1\r", b"F\r", b"I\r")]
+
+    # -- the protocol -----------------------------------------------------------
+
+    def q1(self) -> str:
+        battery = f"{self.battery_voltage:4.2f}" if self.battery_voltage < 10 else f"{self.battery_voltage:4.1f}"
+        bits = "".join("1" if self.bits[name] else "0" for name in BIT_ORDER)
+        return (
+            f"({self.input_voltage:05.1f} {self.fault_voltage:05.1f} {self.output_voltage:05.1f} "
+            f"{self.load:03d} {self.frequency:04.1f} {battery} {self.temperature:04.1f} {bits}\r"
+        )
+
+    def info(self) -> str:
+        return f"#{self.mfr:<15.15} {self.model:<10.10} {self.firmware:<10.10}\r"
+
+    def answer(self, line: bytes) -> bytes:
+        """What the UPS sends back for one request line (CR included)."""
+        self.received.append(line)
+        request = line.rstrip(b"\r").decode("latin-1")
+        if self.mode == "silent":
+            return b""
+        if request in ("Q1", "F", "I"):
+            reply = {"Q1": self.q1, "F": lambda: self.rating, "I": self.info}[request]()
+            if self.mode == "garbage":
+                return b"(\x00\xffgarbage " + b"#" * 40 + b"\r"
+            if self.mode == "partial":
+                return reply[:20].encode()
+            return reply.encode()
+        self._act(request)
+        if self.echo_commands:
+            return line
+        return (self.command_reply + "\r").encode() if self.command_reply else b""
+
+    def _act(self, request: str) -> None:
+        if request == "Q":
+            self.bits["beeper_on"] = not self.bits["beeper_on"]
+        elif request.startswith("T"):
+            self.bits["test_in_progress"] = True
+        elif request == "CT":
+            self.bits["test_in_progress"] = False
+        elif request.startswith("S"):
+            self.bits["shutdown_active"] = True
+        elif request == "C":
+            self.bits["shutdown_active"] = False
+
+    async def serve(self, pty: PtyPair) -> None:
+        """Answer request lines on the master side until cancelled."""
+        buffer = b""
+        while True:
+            chunk = await pty.master.receive_some(256)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\r" in buffer:
+                line, buffer = buffer.split(b"\r", 1)
+                reply = self.answer(line + b"\r")
+                if reply:
+                    await pty.master.send_all(reply)
+
+
+@asynccontextmanager
+async def megatec_sim(**kw: object) -> AsyncIterator[tuple[MegatecSim, str]]:
+    """A running simulator and the tty path a driver opens."""
+    sim = MegatecSim(**kw)  # type: ignore[arg-type]
+    pty = open_pty()
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sim.serve, pty)
+            yield sim, pty.path
+            nursery.cancel_scope.cancel()
+    finally:
+        await pty.aclose()

@@ -1,0 +1,123 @@
+"""Run a REAL NUT 2.8 serial driver (nutdrv_qx, apcsmart) + upsd against a simulator.
+
+Async, so the simulator keeps answering in the same Trio run while the
+real driver talks to it over the pseudo-terminal. Each instance gets its
+own NUT_CONFPATH/NUT_STATEPATH and a free port; ``upsc`` reads the result.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+SBIN = Path("/lib/nut")
+
+
+def have_driver(name: str) -> bool:
+    return (SBIN / name).exists() and (SBIN / "upsd").exists() and shutil.which("upsc") is not None
+
+
+@dataclass
+class RealDriver:
+    name: str
+    port: int
+    env: dict[str, str]
+    procs: list[trio.Process] = field(default_factory=list)
+
+    async def upsc(self) -> dict[str, str]:
+        """All variables as upsc prints them."""
+        done = await trio.run_process(
+            ["upsc", f"{self.name}@127.0.0.1:{self.port}"],
+            capture_stdout=True, capture_stderr=True, env=self.env, check=False,
+        )
+        values = {}
+        for line in done.stdout.decode().splitlines():
+            key, _, value = line.partition(": ")
+            values[key] = value
+        return values
+
+    async def upscmd(self, command: str, value: str | None = None) -> str:
+        args = ["upscmd", "-u", "admin", "-p", "secret", f"{self.name}@127.0.0.1:{self.port}", command]
+        if value is not None:
+            args.append(value)
+        done = await trio.run_process(
+            args, capture_stdout=True, capture_stderr=True, env=self.env, check=False,
+        )
+        return (done.stdout + done.stderr).decode().strip()
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o640)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    with trio.fail_after(timeout):
+        while not predicate():
+            await trio.sleep(0.05)
+
+
+@asynccontextmanager
+async def real_serial_driver(
+    driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
+) -> AsyncIterator[RealDriver]:
+    """The real ``driver`` on ``tty`` behind a real upsd; stops both on exit."""
+    tmp = Path(tempfile.mkdtemp(prefix="realserial-"))
+    conf, state = tmp / "etc", tmp / "state"
+    conf.mkdir()
+    state.mkdir()
+    os.chmod(state, 0o777)
+    port = _free_port()
+    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    _write(conf / "nut.conf", "MODE=standalone\n")
+    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {tty}\n{extra}")
+    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
+    _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
+    env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
+    real = RealDriver(name, port, env)
+    log = open(tmp / "driver.log", "wb")
+    try:
+        real.procs.append(await trio.lowlevel.open_process(
+            [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        ))
+        await _wait(lambda: any(state.glob(f"{driver}-{name}")), 20)
+        real.procs.append(await trio.lowlevel.open_process(
+            [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        await trio.sleep(1.5)
+        yield real
+    finally:
+        for proc in reversed(real.procs):
+            with suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        with trio.move_on_after(5, shield=True) as scope:
+            for proc in real.procs:
+                await proc.wait()
+        if scope.cancelled_caught:
+            for proc in real.procs:
+                with suppress(ProcessLookupError):
+                    proc.kill()
+        log.close()
+        if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
