@@ -84,7 +84,7 @@ def test_upsrw_set_matches_and_takes_effect(ours: Nutrio, theirs: RealNut) -> No
     out = _same(["upsrw", "-s", "ups.delay.shutdown=30", "-u", "admin", "-p", "secret", "ups1@{H}"], ours, theirs)
     assert out.strip() == "OK"  # 2.8.0 prints SUCCESS only with -w (tracking)
     time.sleep(2.5)  # dummy-ups applies a SET on its next update
-    assert _same(["upsc", "ups1@{H}", "ups.delay.shutdown"], ours, theirs).strip() == "30"
+    assert _same(["upsc", "ups1@{H}", "ups.delay.shutdown"], ours, theirs).splitlines()[0] == "30"
 
 
 def test_upslog_logs_our_ups(ours: Nutrio) -> None:
