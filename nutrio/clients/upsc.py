@@ -1,0 +1,160 @@
+"""``upsc``: show a UPS's variables, the UPSes on a server, or its clients.
+
+Same options, output, messages and exit codes as NUT 2.8.0's upsc
+(clients/upsc.c), including its quirks: ``-V`` names itself "upscmd" on
+stderr, a variable name without a dot is refused before asking upsd, and a
+list that breaks off half-way still exits 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main
+from nutrio.clients._conn import ClientFailure, NutConnection
+from protocol.client import AddressError, ClientErrorCode, split_host, split_ups_name
+
+__all__ = ["main", "usage_text"]
+
+PROG = "upsc"
+
+
+def usage_text() -> str:
+    """The -h text (NUT prints its config flags after it only in debug mode)."""
+    return f"""Network UPS Tools upsc {VERSION}
+
+usage: {PROG} -l | -L [<hostname>[:port]]
+       {PROG} <ups> [<variable>]
+       {PROG} -c <ups>
+
+Demo program to display UPS variables.
+
+First form (lists UPSes):
+  -l         - lists each UPS on <hostname>, one per line.
+  -L         - lists each UPS followed by its description (from ups.conf).
+               Default hostname: localhost
+
+Second form (lists variables and values):
+  <ups>      - upsd server, <upsname>[@<hostname>[:<port>]] form
+  <variable> - optional, display this variable only.
+               Default: list all variables for <host>
+
+Third form (lists clients connected to a device):
+  -c         - lists each client connected on <ups>, one per line.
+  <ups>      - upsd server, <upsname>[@<hostname>[:<port>]] form
+"""
+
+
+def main(argv: list[str]) -> int:
+    """Run upsc with *argv* (without the program name); return the exit code."""
+    return run_main(lambda: _upsc(argv))
+
+
+def _upsc(argv: Sequence[str]) -> None:
+    opts, args = getopt(argv, "hlLcV", PROG)
+    varlist = verbose = clientlist = False
+    for opt, value in opts:
+        if opt in ("l", "L"):
+            varlist = True
+            verbose = verbose or opt == "L"
+        elif opt == "c":
+            clientlist = True
+        elif opt == "V":
+            raise fatal(f"Network UPS Tools upscmd {VERSION}", 0)  # sic, NUT 2.8.0
+        else:  # -h, or a bad option whose message getopt already wrote
+            _usage(value if opt == "?" else None)
+    first = args[0] if args else None
+    upsname = None
+    try:
+        if varlist:
+            host, port = split_host(first if first is not None else "localhost")
+        else:
+            address = split_ups_name(first)
+            upsname, host, port = address.upsname, address.host, address.port
+    except AddressError as exc:
+        if exc.message:
+            err(exc.message + "\n")
+        if varlist:
+            raise fatal("Error: invalid hostname.\nRequired format: [hostname[:port]]") from None
+        raise fatal("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]") from None
+    try:
+        conn = NutConnection.connect(host, port, try_ssl=True)
+    except ClientFailure as exc:
+        raise fatal(f"Error: {exc.message}") from None
+    try:
+        assert varlist or upsname is not None
+        if varlist:
+            _list_upses(conn, verbose)
+        elif clientlist:
+            _list_clients(conn, upsname or "")
+        elif len(args) > 1:
+            _print_var(conn, upsname or "", args[1])
+        else:
+            _list_vars(conn, upsname or "")
+    finally:
+        conn.close()
+
+
+def _usage(getopt_message: str | None) -> None:
+    if getopt_message:
+        err(getopt_message + "\n")
+    out(usage_text())
+    raise Exit(0)
+
+
+def _list_failed(exc: ClientFailure) -> Exit:
+    if exc.code is ClientErrorCode.UNKCOMMAND:
+        return fatal("Error: upsd is too old to support this query")
+    return fatal(f"Error: {exc.message}")
+
+
+def _print_var(conn: NutConnection, upsname: str, var: str) -> None:
+    if "." not in var:
+        raise fatal("Error: old-style variable names are not supported")
+    try:
+        words = conn.get("VAR", upsname, var)
+    except ClientFailure as exc:
+        if exc.code is ClientErrorCode.UNKCOMMAND:
+            raise fatal("Error: variable unknown (old upsd detected)") from None
+        raise fatal(f"Error: {exc.message}") from None
+    out((words[3] if len(words) > 3 else "(null)") + "\n")
+
+
+def _list_vars(conn: NutConnection, upsname: str) -> None:
+    query = ("VAR", upsname)
+    try:
+        conn.list_start(*query)
+    except ClientFailure as exc:
+        raise _list_failed(exc) from None
+    for words in conn.iter_list(*query):
+        if len(words) < 4:
+            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 4)")
+        out(f"{words[2]}: {words[3]}\n")
+
+
+def _list_upses(conn: NutConnection, verbose: bool) -> None:
+    try:
+        conn.list_start("UPS")
+    except ClientFailure as exc:
+        raise _list_failed(exc) from None
+    for words in conn.iter_list("UPS"):
+        if len(words) < 3:
+            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
+        out(f"{words[1]}: {words[2]}\n" if verbose else f"{words[1]}\n")
+
+
+def _list_clients(conn: NutConnection, upsname: str) -> None:
+    query = ("CLIENT", upsname)
+    try:
+        conn.list_start(*query)
+    except ClientFailure as exc:
+        raise _list_failed(exc) from None
+    for words in conn.iter_list(*query):
+        if len(words) < 3:
+            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
+        out(f"{words[2]}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

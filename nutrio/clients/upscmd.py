@@ -1,0 +1,175 @@
+"""``upscmd``: list or run a UPS's instant commands.
+
+Same options, prompts, messages and exit codes as NUT 2.8.0's upscmd
+(clients/upscmd.c). Worth knowing, because they are visible:
+
+- it never tries STARTTLS, and never checks upsd's answers to ``USERNAME``
+  and ``PASSWORD``: a wrong password shows up as ``ERR ACCESS-DENIED`` to
+  the command itself;
+- ``INSTCMD`` arguments go out unquoted; upsd's reply (``OK``, or the
+  tracking result with ``-w``) is echoed on stderr;
+- ``-V`` prints on stderr, ``-h`` on stdout, both exit 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from nutrio.clients import _auth
+from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, getopt, out, run_main, str_to_uint
+from nutrio.clients._conn import ClientFailure, NutConnection
+from protocol.client import AddressError, ClientErrorCode, split_ups_name
+
+__all__ = ["main", "usage_text"]
+
+PROG = "upscmd"
+DEFAULT_TRACKING_TIMEOUT = 10
+_SMALLBUF = 512
+
+
+def usage_text() -> str:
+    """The -h text."""
+    return f"""Network UPS Tools upscmd {VERSION}
+
+usage: {PROG} [-h]
+       {PROG} [-l <ups>]
+       {PROG} [-u <username>] [-p <password>] [-w] [-t <timeout>] <ups> <command> [<value>]
+
+Administration program to initiate instant commands on UPS hardware.
+
+  -h\t\tdisplay this help text
+  -l <ups>\tshow available commands on UPS <ups>
+  -u <username>\tset username for command authentication
+  -p <password>\tset password for command authentication
+  -w            wait for the completion of command by the driver
+                and return its actual result from the device
+  -t <timeout>\tset a timeout when using -w (in seconds, default: {DEFAULT_TRACKING_TIMEOUT})
+
+  <ups>\t\tUPS identifier - <upsname>[@<hostname>[:<port>]]
+  <command>\tValid instant command - test.panel.start, etc.
+  [<value>]\tAdditional data for command - number of seconds, etc.
+"""
+
+
+def main(argv: list[str]) -> int:
+    """Run upscmd with *argv* (without the program name); return the exit code."""
+    return run_main(lambda: _upscmd(argv))
+
+
+def _upscmd(argv: Sequence[str]) -> None:
+    opts, args = getopt(argv, "lhu:p:t:wV", PROG)
+    cmdlist = tracking = False
+    username: str | None = None
+    password: str | None = None
+    timeout = DEFAULT_TRACKING_TIMEOUT
+    for opt, value in opts:
+        if opt == "l":
+            cmdlist = True
+        elif opt == "u":
+            username = value[: _SMALLBUF - 1]
+        elif opt == "p":
+            password = value[: _SMALLBUF - 1]
+        elif opt == "t":
+            try:
+                timeout = str_to_uint(value)
+            except OSError as exc:
+                raise fatal_with_errno(
+                    "Could not convert the provided value for timeout ('-t' option) to unsigned int",
+                    exc.errno or 0,
+                ) from None
+        elif opt == "w":
+            tracking = True
+        elif opt == "V":
+            raise fatal(f"Network UPS Tools upscmd {VERSION}", 0)
+        else:
+            _usage(value if opt == "?" else None)
+    if not args:
+        _usage(None)
+    try:
+        address = split_ups_name(args[0])
+    except AddressError as exc:
+        if exc.message:
+            err(exc.message + "\n")
+        raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
+    upsname = address.upsname or ""
+    try:
+        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
+    except ClientFailure as exc:
+        raise fatal(f"Error: {exc.message}") from None
+    try:
+        if cmdlist:
+            _list_commands(conn, upsname)
+            return
+        if len(args) < 2:
+            _usage(None)
+        if "." not in args[1]:
+            raise fatal("Error: old command names are not supported")
+        if username is None:
+            username = _auth.ask_username(strict=True)
+        if password is None:
+            password = _auth.ask_password()
+        _auth.login(conn, username, password)
+        if tracking:
+            _auth.enable_tracking(conn, what="command")
+        _run_command(conn, upsname, args[1:], tracking, timeout)
+    finally:
+        conn.close()
+
+
+def _usage(getopt_message: str | None) -> None:
+    if getopt_message:
+        err(getopt_message + "\n")
+    out(usage_text())
+    raise Exit(0)
+
+
+def _list_commands(conn: NutConnection, upsname: str) -> None:
+    query = ("CMD", upsname)
+    try:
+        conn.list_start(*query)
+    except ClientFailure as exc:
+        if exc.code is ClientErrorCode.UNKCOMMAND:
+            raise fatal("Error: upsd is too old to support this query") from None
+        raise fatal(f"Error: {exc.message}") from None
+    names = []
+    for words in conn.iter_list(*query):
+        if len(words) < 3:
+            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
+        names.append(words[2])
+    # all names first: NUT reads the whole list before asking for descriptions
+    out(f"Instant commands supported on UPS [{upsname}]:\n\n")
+    for name in names:
+        try:
+            words = conn.get("CMDDESC", upsname, name)
+        except ClientFailure:
+            words = ()
+        out(f"{name} - {words[3]}\n" if len(words) > 3 else f"{name}\n")
+
+
+def _run_command(
+    conn: NutConnection, upsname: str, cmd_args: Sequence[str], tracking: bool, timeout: int
+) -> None:
+    # NUT formats this line with snprintf into SMALLBUF and no quoting
+    words = ["INSTCMD", upsname, *cmd_args[:2]]
+    line = (" ".join(words) + "\n").encode("utf-8", "surrogateescape")[: _SMALLBUF - 1]
+    try:
+        conn.send_line(line)
+    except ClientFailure as exc:
+        raise fatal(f"Can't send instant command: {exc.message}") from None
+    try:
+        reply = conn.read_line(limit=_SMALLBUF)
+    except ClientFailure as exc:
+        raise fatal(f"Instant command failed: {exc.message}") from None
+    if not reply.startswith("OK"):
+        raise fatal(f"Unexpected response from upsd: {reply}")
+    tracking_id = _auth.tracking_id(reply) if tracking else None
+    if tracking_id is None:
+        err(reply + "\n")
+        return
+    err(_auth.wait_tracking(conn, tracking_id, timeout) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+
