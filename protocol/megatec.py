@@ -17,10 +17,10 @@ ups_status_set.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-import re
 
 __all__ = [
     "ReplyError",
@@ -55,6 +55,8 @@ __all__ = [
     "default_voltage_limits",
     "detect_packs",
     "guess_charge",
+    "ups_type",
+    "beeper_status",
 ]
 
 #: The queries, each ending in CR as the UPS expects.
@@ -72,7 +74,7 @@ ONDELAY_RANGE = (0, 599940)
 OFFDELAY_RANGE = (12, 600)
 
 
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class ReplyError(ValueError):
@@ -123,10 +125,11 @@ F_FIELDS: tuple[Field, ...] = (
     Field("battery.voltage.nominal", 11, 15, "%.1f"),
     Field("input.frequency.nominal", 17, 20, "%.0f"),
 )
-# #Company_Name(15) UPS_Model(10) Version(10)<cr> (2.8.0's megatec 0.06 layout)
+# #Company_Name(15) UPS_Model(10) Version(10)<cr>; NUT 2.8.0 (megatec 0.06) serves
+# the first two as device.mfr/device.model (checked against the real nutdrv_qx)
 I_FIELDS: tuple[Field, ...] = (
-    Field("ups.mfr", 1, 15, None, trim=True),
-    Field("ups.model", 17, 26, None, trim=True),
+    Field("device.mfr", 1, 15, None, trim=True),
+    Field("device.model", 17, 26, None, trim=True),
     Field("ups.firmware", 28, 37, None, trim=True),
 )
 
@@ -180,7 +183,7 @@ def c_strtol(text: str) -> int:
         body = body[1:]
     digits = ""
     for ch in body:
-        if not ch.isdigit():
+        if ch not in "0123456789":
             break
         digits += ch
     return sign * int(digits) if digits else 0
@@ -208,15 +211,18 @@ def read_fields(text: str, fields: tuple[Field, ...]) -> dict[str, str]:
     return values
 
 
-def status_bits(text: str) -> dict[str, bool]:
-    """The eight Q1 status bits; :class:`ReplyError` if one is not 0 or 1."""
-    bits = {}
-    for name, column in STATUS_BITS.items():
-        ch = text[column]
-        if ch not in "01":
-            raise ReplyError(f"status bit {name} is {ch!r}")
-        bits[name] = ch == "1"
-    return bits
+def status_bits(text: str) -> dict[str, bool | None]:
+    """The eight Q1 status bits; None for a bit that is neither 0 nor 1."""
+    return {
+        name: {"0": False, "1": True}.get(text[column]) for name, column in STATUS_BITS.items()
+    }
+
+
+def _bit(bits: Mapping[str, bool | None], name: str) -> bool:
+    value = bits[name]
+    if value is None:
+        raise ReplyError(f"status bit {name} is neither 0 nor 1")
+    return value
 
 
 def _bypass_flag(input_voltage: float, output_voltage: float) -> str:
@@ -234,7 +240,7 @@ def _bypass_flag(input_voltage: float, output_voltage: float) -> str:
 
 def apply_status_bits(
     flags: frozenset[str],
-    bits: Mapping[str, bool],
+    bits: Mapping[str, bool | None],
     *,
     input_voltage: float,
     output_voltage: float,
@@ -244,20 +250,21 @@ def apply_status_bits(
 
     ``input_voltage``/``output_voltage`` are the values the driver holds
     when the bits are read, as nutdrv_qx reads them back from its state.
-    Raises :class:`ReplyError` when the bypass bit cannot be interpreted.
+    Raises :class:`ReplyError` when a status bit is not 0/1 or the bypass
+    bit cannot be interpreted (nutdrv_qx then fails the whole poll).
     """
     new = set(flags)
 
     def put(flag: str, on: bool) -> None:
         (new.add if on else new.discard)(flag)
 
-    put("OL", not bits["utility_fail"])
-    put("LB", bits["battery_low"])
-    if bits["bypass_boost_buck"]:
+    put("OL", not _bit(bits, "utility_fail"))
+    put("LB", _bit(bits, "battery_low"))
+    if _bit(bits, "bypass_boost_buck"):
         new.add(_bypass_flag(input_voltage, output_voltage))
-    put("CAL", bits["test_in_progress"])
+    put("CAL", _bit(bits, "test_in_progress"))
     if not ignore_shutdown_bit:
-        put("FSD", bits["shutdown_active"])
+        put("FSD", _bit(bits, "shutdown_active"))
     return frozenset(new)
 
 
@@ -271,10 +278,10 @@ def status_words(flags: frozenset[str]) -> tuple[str, ...]:
     return (first, *(word for word in _ORDER if word in flags))
 
 
-def alarms(bits: Mapping[str, bool], flags: frozenset[str]) -> tuple[str, ...]:
+def alarms(bits: Mapping[str, bool | None], flags: frozenset[str]) -> tuple[str, ...]:
     """ups.alarm messages of a full update: the "UPS failed" bit, then ups_alarm_set's."""
     found = []
-    if bits["ups_failed"]:
+    if bits["ups_failed"]:  # None (not 0/1): that item is skipped
         found.append("UPS selftest failed!")
     if "RB" in flags:
         found.append("Replace battery!")
@@ -381,3 +388,15 @@ def guess_charge(actual: float, low: float, high: float) -> str | None:
         return None
     charge = min(100.0, max(0.0, 100 * (actual - low) / (high - low)))
     return "%.0f" % charge
+
+
+def ups_type(bits: Mapping[str, bool | None]) -> str | None:
+    """ups.type from the "UPS type" bit (read once, at start-up)."""
+    value = bits["line_interactive"]
+    return None if value is None else ("offline / line interactive" if value else "online")
+
+
+def beeper_status(bits: Mapping[str, bool | None]) -> str | None:
+    """ups.beeper.status from the beeper bit."""
+    value = bits["beeper_on"]
+    return None if value is None else ("enabled" if value else "disabled")

@@ -18,6 +18,7 @@ from actors.drivers.base import (
     run_driver,
 )
 from actors.drivers.dummy_ups import DummyUps
+from actors.drivers.megatec import BlazerSer, NutdrvQx
 from actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
@@ -44,7 +45,11 @@ __all__ = [
     "UnknownDriverError",
 ]
 
-DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({"dummy-ups": DummyUps})
+DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
+    "dummy-ups": DummyUps,
+    "nutdrv_qx": NutdrvQx,
+    "blazer_ser": BlazerSer,
+})
 
 
 def make_driver(device: DeviceLike) -> Driver:
