@@ -109,10 +109,8 @@ class Tree:
         settings = server_settings(self.config)
 
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-            async def started(port: int | None = None) -> None:  # pragma: no cover - unused
-                pass
-
-            await run_listener(address, self.registry, settings, self.accounts, task_status=_PortRecorder(task_status, self.ports))
+            recorder = _PortRecorder(task_status, self.ports)
+            await run_listener(address, self.registry, settings, self.accounts, task_status=recorder)
 
         host, port = address
         return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)

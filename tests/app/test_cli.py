@@ -1,0 +1,69 @@
+"""The `nutrio` command line: version, help, check-config, passwd."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nutrio
+from nutrio.cli import main
+from protocol.users import verify_password
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _nutrio(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nutrio", *args], input=stdin, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
+    )
+
+
+def test_version() -> None:
+    out = _nutrio("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"nutrio {nutrio.__version__}"
+
+
+@pytest.mark.parametrize("sub", ["run", "check-config", "passwd"])
+def test_every_subcommand_has_help(sub: str) -> None:
+    out = _nutrio(sub, "--help")
+    assert out.returncode == 0 and "usage: nutrio " + sub in out.stdout
+
+
+def test_check_config_describes_the_embedded_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "dummy" in out and "dummy-ups" in out
+    assert "secret" not in out
+
+
+def test_check_config_names_file_line_and_key_of_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[server]\nlisten = ["127.0.0.1:3493"]\n\n[devices.ups1]\ndriver = "dummy-ups"\nport = "x.dev"\npollinterval = "fast"\n')
+    out = _nutrio("check-config", str(bad))
+    assert out.returncode == 1
+    assert f"{bad}:7: devices.ups1.pollinterval" in out.stderr, out.stderr
+
+
+def test_run_refuses_a_bad_config(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nmaxconn = -3\n")
+    out = _nutrio("run", "--config", str(bad))
+    assert out.returncode == 1 and "server.maxconn" in out.stderr
+
+
+def test_passwd_prints_a_verifiable_scrypt_hash() -> None:
+    out = _nutrio("passwd", "--stdin", stdin="hunter2\n")
+    assert out.returncode == 0
+    stored = out.stdout.strip()
+    assert stored.startswith("scrypt$")
+    assert verify_password(stored, "hunter2") and not verify_password(stored, "hunter3")
+
+
+def test_client_subcommands_reach_nut_compatible_programs() -> None:
+    out = _nutrio("upsc", "-h")
+    assert "usage: upsc" in out.stdout + out.stderr
