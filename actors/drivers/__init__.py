@@ -18,7 +18,6 @@ from actors.drivers.base import (
     run_driver,
 )
 from actors.drivers.dummy_ups import DummyUps
-from actors.drivers.megatec import BlazerSer, NutdrvQx
 from actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
@@ -45,11 +44,7 @@ __all__ = [
     "UnknownDriverError",
 ]
 
-DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
-    "dummy-ups": DummyUps,
-    "nutdrv_qx": NutdrvQx,
-    "blazer_ser": BlazerSer,
-})
+DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({"dummy-ups": DummyUps})
 
 
 def make_driver(device: DeviceLike) -> Driver:
