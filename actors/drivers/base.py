@@ -87,6 +87,8 @@ class Chaos(Protocol):
 
     async def before_poll(self, actor_id: str) -> None: ...
 
+    async def before_message(self, actor_id: str) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
@@ -240,7 +242,9 @@ async def _run(
         lock = trio.Lock()
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(_serve_commands, driver, state, handle, lock, publisher)
+                nursery.start_soon(
+                    _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id
+                )
                 await _poll_loop(driver, state, device, lock, publisher, chaos, actor_id)
         except ExceptionGroup as group:
             raise DriverCrashed(device.name) from group
@@ -288,8 +292,14 @@ async def _serve_commands(
     handle: DeviceHandle,
     lock: trio.Lock,
     publisher: _Publisher,
+    chaos: Chaos | None = None,
+    actor_id: str = "",
 ) -> None:
     async for request in handle.requests_out:
+        # the inbox is this actor's message seam: chaos may delay, drop or crash here
+        if chaos is not None and not await chaos.before_message(actor_id):
+            log.warning("driver.command_dropped", name=request.name, tracking=request.tracking)
+            continue
         async with lock:
             code = await _run_command(driver, state, request)
         log.info(
