@@ -14,8 +14,7 @@ from pathlib import Path
 
 from tests.realnut import free_port, wait_port
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+from tests.paths import ROOT, SHARED
 EDGE_DEV = SHARED / "data/edge/edge-cases.dev"
 
 USERS = """

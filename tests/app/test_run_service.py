@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.paths import DATA
 from tests.realnut import free_port, wait_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +103,7 @@ def _list_ups(port: int) -> str:
 
 
 def test_sighup_reload_adds_and_removes_devices_and_keeps_the_rest(tmp_path: Path) -> None:
-    dev = ROOT.parent / "shared/data/edge/edge-cases.dev"
+    dev = DATA / "edge/edge-cases.dev"
     port = free_port()
     config = tmp_path / "nutrio.toml"
 

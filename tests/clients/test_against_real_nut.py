@@ -7,6 +7,8 @@ status, stdout and stderr byte for byte (version strings masked).
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,6 @@ from tests.realnut import RealNut, free_port, real_nut, requires_real_nut
 
 pytestmark = [requires_real_nut, pytest.mark.realnut]
 
-DATA = Path("/work/shared/data")
 DEVICES = {
     "eaton": DATA / "ddl" / "Eaton__Eaton__5PX_2000__usbhid-ups__2.7.4__01.dev",
     "apc": DATA / "ddl" / "APC__APC__Back-UPS_BK650M2-CH__usbhid-ups__2.8.0__01.dev",

@@ -7,6 +7,8 @@ transcript is compared.
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import os
 import pty
 import select
@@ -22,7 +24,6 @@ from tests.realnut import RealNut, real_nut, requires_real_nut
 pytestmark = [requires_real_nut, pytest.mark.realnut]
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path("/work/shared/data")
 
 
 @pytest.fixture(scope="module")

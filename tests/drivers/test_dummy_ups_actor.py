@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import os
 from pathlib import Path
 
@@ -177,7 +179,7 @@ async def test_missing_file_at_start_crashes_the_actor(tmp_path: Path) -> None:
 
 
 async def test_evolution500_sequence_from_nut_runs_its_power_failure(nursery, autojump_clock) -> None:
-    dev = device(Path("/work/shared/data/seq"), "evolution500.seq")
+    dev = device(DATA / "seq", "evolution500.seq")
     handle = await start(nursery, dev)
     assert handle.snapshot.data.vars["ups.model"] == "Pulsar Evolution 500"
     changes = await status_changes(handle, until=661)

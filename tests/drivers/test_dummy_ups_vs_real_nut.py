@@ -7,6 +7,8 @@ compared with what nutrio's driver actor publishes for the same bytes.
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import socket
 import time
 from collections.abc import Iterator
@@ -22,7 +24,6 @@ from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = requires_real_nut
 
-DATA = Path("/work/shared/data")
 FILES = [
     *sorted((DATA / "ddl").glob("*.dev")),
     DATA / "seq" / "epdu-managed.dev",

@@ -8,6 +8,8 @@ and TRACKING ids are masked.
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import re
 import socket
 import subprocess
@@ -22,7 +24,7 @@ from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = requires_real_nut
 
-EDGE = Path("/work/shared/data/edge/edge-cases.dev")
+EDGE = DATA / "edge/edge-cases.dev"
 if not EDGE.exists():
     EDGE = Path(__file__).resolve().parents[3] / "shared/data/edge/edge-cases.dev"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.paths import DATA
+
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +24,7 @@ from protocol.devfile import (
 from protocol.parseconf import split_line
 from protocol.state import UpsData, VarInfo
 
-EDGE = Path("/work/shared/data/edge")
+EDGE = DATA / "edge"
 EDGE_DEV = (EDGE / "edge-cases.dev").read_bytes()
 
 
