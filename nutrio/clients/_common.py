@@ -142,6 +142,14 @@ def getopt(argv: Sequence[str], optstring: str, prog: str) -> tuple[list[tuple[s
     return opts, list(argv[i:])
 
 
+def show_usage(text: str, getopt_message: str | None) -> Exit:
+    """Print getopt's complaint (if any) and the usage text; NUT exits 0 after -h."""
+    if getopt_message:
+        err(getopt_message + "\n")
+    out(text)
+    return Exit(0)
+
+
 def login_name() -> str | None:
     """getpwuid(getuid())->pw_name, or None when the uid has no entry."""
     with contextlib.suppress(KeyError):

@@ -21,7 +21,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from nutrio.clients._common import KilledBySigpipe, err
+from nutrio.clients._common import KilledBySigpipe, err, fatal
 from protocol.client import ClientErrorCode, build_request, error_code_of, reply_words
 
 __all__ = ["ClientFailure", "KilledBySigpipe", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN"]
@@ -263,6 +263,25 @@ class NutConnection:
 
     def _failure(self) -> ClientFailure:
         return self.error or ClientFailure(_E.UNKNOWN)
+
+
+def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
+    """The third word of every line of a LIST (names), with NUT's error texts.
+
+    NUT's upscmd/upsrw read the whole list before asking anything else.
+    """
+    try:
+        conn.list_start(*query)
+    except ClientFailure as exc:
+        if exc.code is ClientErrorCode.UNKCOMMAND:
+            raise fatal("Error: upsd is too old to support this query") from None
+        raise fatal(f"Error: {exc.message}") from None
+    names = []
+    for words in conn.iter_list(*query):
+        if len(words) < min_words:
+            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least {min_words})")
+        names.append(words[2])
+    return names
 
 
 def _echoes(query: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main
+from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main, show_usage
 from nutrio.clients._conn import ClientFailure, NutConnection
 from protocol.client import AddressError, ClientErrorCode, split_host, split_ups_name
 
@@ -97,10 +97,7 @@ def _upsc(argv: Sequence[str]) -> None:
 
 
 def _usage(getopt_message: str | None) -> None:
-    if getopt_message:
-        err(getopt_message + "\n")
-    out(usage_text())
-    raise Exit(0)
+    raise show_usage(usage_text(), getopt_message)
 
 
 def _list_failed(exc: ClientFailure) -> Exit:

@@ -17,8 +17,19 @@ import sys
 from collections.abc import Sequence
 
 from nutrio.clients import _auth
-from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, getopt, out, run_main, str_to_uint
-from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._common import (
+    VERSION,
+    Exit,
+    err,
+    fatal,
+    fatal_with_errno,
+    getopt,
+    out,
+    run_main,
+    show_usage,
+    str_to_uint,
+)
+from nutrio.clients._conn import ClientFailure, NutConnection, list_names
 from protocol.client import AddressError, ClientErrorCode, split_ups_name
 
 __all__ = ["main", "usage_text"]
@@ -118,25 +129,11 @@ def _upscmd(argv: Sequence[str]) -> None:
 
 
 def _usage(getopt_message: str | None) -> None:
-    if getopt_message:
-        err(getopt_message + "\n")
-    out(usage_text())
-    raise Exit(0)
+    raise show_usage(usage_text(), getopt_message)
 
 
 def _list_commands(conn: NutConnection, upsname: str) -> None:
-    query = ("CMD", upsname)
-    try:
-        conn.list_start(*query)
-    except ClientFailure as exc:
-        if exc.code is ClientErrorCode.UNKCOMMAND:
-            raise fatal("Error: upsd is too old to support this query") from None
-        raise fatal(f"Error: {exc.message}") from None
-    names = []
-    for words in conn.iter_list(*query):
-        if len(words) < 3:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
-        names.append(words[2])
+    names = list_names(conn, ("CMD", upsname), 3)
     # all names first: NUT reads the whole list before asking for descriptions
     out(f"Instant commands supported on UPS [{upsname}]:\n\n")
     for name in names:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from nutrio.clients import _auth
 from nutrio.clients._common import (
     VERSION,
+    show_usage,
     Exit,
     err,
     fatal,
@@ -28,7 +29,7 @@ from nutrio.clients._common import (
     run_main,
     str_to_uint,
 )
-from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._conn import ClientFailure, NutConnection, list_names
 from protocol.client import AddressError, ClientErrorCode, split_ups_name
 from protocol.parseconf import encode_word
 
@@ -125,10 +126,7 @@ def _upsrw(argv: Sequence[str]) -> None:
 
 
 def _usage(getopt_message: str | None) -> None:
-    if getopt_message:
-        err(getopt_message + "\n")
-    out(usage_text())
-    raise Exit(0)
+    raise show_usage(usage_text(), getopt_message)
 
 
 # -- setting -----------------------------------------------------------------
@@ -179,18 +177,7 @@ def _set_var(
 
 
 def _print_rw_list(conn: NutConnection, upsname: str) -> None:
-    query = ("RW", upsname)
-    try:
-        conn.list_start(*query)
-    except ClientFailure as exc:
-        if exc.code is ClientErrorCode.UNKCOMMAND:
-            raise fatal("Error: upsd is too old to support this query") from None
-        raise fatal(f"Error: {exc.message}") from None
-    names = []
-    for words in conn.iter_list(*query):
-        if len(words) < 4:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 4)")
-        names.append(words[2])
+    names = list_names(conn, ("RW", upsname), 4)
     for name in names:
         _print_rw(conn, upsname, name)
 
