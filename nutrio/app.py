@@ -14,8 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import signal
-from collections.abc import Iterable, Mapping, MutableMapping
-from pathlib import Path
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from nutrio.clients import _auth
 from nutrio.clients._common import (
     VERSION,
-    Exit,
     err,
     fatal,
     fatal_with_errno,
@@ -30,7 +29,7 @@ from nutrio.clients._common import (
     str_to_uint,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
-from protocol.client import AddressError, ClientErrorCode, split_ups_name
+from protocol.client import AddressError, split_ups_name
 
 __all__ = ["main", "usage_text"]
 

@@ -30,7 +30,7 @@ from nutrio.clients._common import (
     str_to_uint,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
-from protocol.client import AddressError, ClientErrorCode, split_ups_name
+from protocol.client import AddressError, split_ups_name
 from protocol.parseconf import encode_word
 
 __all__ = ["main", "usage_text"]
