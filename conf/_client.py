@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from protocol.notify_channels import ChannelsConfig
+
 from types import MappingProxyType
 
 from conf._reader import Table, describe_value
@@ -107,7 +109,7 @@ def build_monitor_ups(table: Table) -> MonitorUps:
 def build_notify(table: Table | None) -> NotifyConfig:
     if table is None:
         return NotifyConfig()
-    table.allow_only(("notifycmd", "messages", "flags"))
+    table.allow_only(("notifycmd", "messages", "flags", "webhook", "email"))
     messages: dict[str, str] = {}
     if sub := table.table("messages"):
         for key in sub.data:
@@ -120,7 +122,18 @@ def build_notify(table: Table | None) -> NotifyConfig:
         notifycmd=table.string("notifycmd"),
         messages=MappingProxyType(messages),
         flags=MappingProxyType(flags),
+        channels=_channels(table),
     )
+
+
+def _channels(table: Table) -> ChannelsConfig:
+    """Our webhook / e-mail channels; their own parser names ``notify.<channel>.<key>``."""
+    try:
+        return ChannelsConfig.from_mapping(table.data)
+    except ValueError as exc:
+        where, _, message = str(exc).partition(": ")
+        path = tuple(where.split(".")[1:])  # drop the leading "notify"
+        raise table.doc.error((*table.path, *path), message or str(exc)) from None
 
 
 def _notify_type(table: Table, key: str) -> str:

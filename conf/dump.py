@@ -44,6 +44,7 @@ def dumps(config: Config) -> str:
     _table(out, ("notify", "messages"), dict(config.notify.messages))
     flags = {key: sorted(value) for key, value in config.notify.flags.items()}
     _table(out, ("notify", "flags"), flags)
+    _channels(out, config)
     _table(out, ("scheduler",), {"cmdscript": config.scheduler.cmdscript})
     _array(out, ("scheduler", "at"), (_values(rule) for rule in config.scheduler.rules))
     web = _values(config.web)
@@ -54,6 +55,23 @@ def dumps(config: Config) -> str:
         _table(out, ("chaos",), {"seed": config.chaos.seed})
         _array(out, ("chaos", "fault"), (_values(f) for f in config.chaos.faults))
     return "\n".join(out)
+
+
+def _channels(out: list[str], config: Config) -> None:
+    channels = config.notify.channels
+    for name, channel in (("webhook", channels.webhook), ("email", channels.email)):
+        if channel is None:
+            continue
+        values = {f.name: getattr(channel, f.name) for f in fields(channel)}
+        values = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in values.items()}
+        headers = dict(values.pop("headers", {}) or {})
+        if "sender" in values:
+            values["from"] = values.pop("sender")
+        if "to" in values:
+            values["to"] = list(values["to"])
+        _table(out, ("notify", name), values)
+        if headers:
+            _table(out, ("notify", name, "headers"), headers)
 
 
 def _device(dev: DeviceConfig) -> dict[str, Any]:

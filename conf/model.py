@@ -8,6 +8,8 @@ MappingProxyType) so a Config can be handed to any actor as is.
 
 from __future__ import annotations
 
+from protocol.notify_channels import ChannelsConfig
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +192,8 @@ class NotifyConfig:
     notifycmd: str | None = None
     messages: Mapping[str, str] = field(default_factory=_empty)
     flags: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    #: nutrio's own channels ([notify.webhook], [notify.email]); see protocol.notify_channels
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)
 
     def flags_for(self, notify_type: str) -> frozenset[str]:
         """The flags in force for ``notify_type`` (NUT default SYSLOG+WALL)."""

@@ -25,7 +25,8 @@ DERIVED = {
 }
 #: Fields whose TOML key is spelled differently (arrays of tables are singular).
 TOML_NAME = {("SchedulerConfig", "rules"): "at", ("LogConfig", "entries"): "entry",
-             ("ChaosConfig", "faults"): "fault"}  # fmt: skip
+             ("ChaosConfig", "faults"): "fault",
+             ("NotifyConfig", "channels"): "webhook"}  # fmt: skip
 
 
 def raw_tables() -> dict[str, list[dict[str, Any]]]:
@@ -119,7 +120,8 @@ def check_type(value: Any, hint: Any, where: str) -> None:
 
 
 def check_dataclass(value: Any, where: str) -> None:
-    hints = typing.get_type_hints(type(value), vars(model))
+    module = vars(__import__(type(value).__module__, fromlist=["_"]))
+    hints = typing.get_type_hints(type(value), {**vars(model), **module})
     for f in dataclasses.fields(value):
         check_type(getattr(value, f.name), hints[f.name], f"{where}.{f.name}")
 
