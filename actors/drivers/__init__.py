@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from actors.drivers.apcsmart import ApcSmart
 from actors.drivers.base import (
     Chaos,
     DeviceLike,
@@ -26,6 +27,7 @@ from actors.drivers.errors import (
     DriverTimeout,
     UnknownDriverError,
 )
+from actors.drivers.megatec import BlazerSer, NutdrvQx
 
 __all__ = [
     "DRIVERS",
@@ -44,7 +46,12 @@ __all__ = [
     "UnknownDriverError",
 ]
 
-DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({"dummy-ups": DummyUps})
+DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
+    "dummy-ups": DummyUps,
+    "nutdrv_qx": NutdrvQx,
+    "blazer_ser": BlazerSer,
+    "apcsmart": ApcSmart,
+})
 
 
 def make_driver(device: DeviceLike) -> Driver:

@@ -45,6 +45,22 @@ class RealDriver:
             values[key] = value
         return values
 
+    async def upsrw(self) -> dict[str, tuple[str, ...]]:
+        """Writable variables and their enum options, as upsrw lists them."""
+        done = await trio.run_process(
+            ["upsrw", f"{self.name}@127.0.0.1:{self.port}"],
+            capture_stdout=True, capture_stderr=True, env=self.env, check=False,
+        )
+        found: dict[str, tuple[str, ...]] = {}
+        name = ""
+        for line in done.stdout.decode().splitlines():
+            if line.startswith("[") and line.endswith("]"):
+                name = line[1:-1]
+                found[name] = ()
+            elif line.startswith("Option: ") and name:
+                found[name] += (line.split('"')[1],)
+        return found
+
     async def upscmd(self, command: str, value: str | None = None) -> str:
         args = ["upscmd", "-u", "admin", "-p", "secret", f"{self.name}@127.0.0.1:{self.port}", command]
         if value is not None:
@@ -92,7 +108,7 @@ async def real_serial_driver(
     _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
     real = RealDriver(name, port, env)
-    log = open(tmp / "driver.log", "wb")
+    log = os.open(tmp / "driver.log", os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         real.procs.append(await trio.lowlevel.open_process(
             [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
@@ -116,7 +132,7 @@ async def real_serial_driver(
             for proc in real.procs:
                 with suppress(ProcessLookupError):
                     proc.kill()
-        log.close()
+        os.close(log)
         if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
             print(f"kept {tmp}")
         else:
