@@ -2,7 +2,11 @@
 
     root (one_for_one)
     ├── drivers (one_for_one)      driver:<ups> ...   one actor per device
-    └── listener:<host>:<port> ... our upsd, one actor per LISTEN address
+    ├── listener:<host>:<port> ... our upsd, one actor per LISTEN address
+    ├── notifier                   NOTIFYMSG/FLAG, NOTIFYCMD, webhook, mail, upssched timers
+    ├── upsmon                     the shutdown decision (MINSUPPLIES, FSD, HOSTSYNC)
+    └── monitor:<ups@host> ...     one per monitored UPS, feeding upsmon
+    (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
 SIGTERM/SIGINT stop the tree in reverse start order; SIGHUP reloads the
 config file: added devices start, removed ones stop, changed ones restart,
@@ -23,7 +27,11 @@ import trio
 import conf
 from actors.drivers import run_driver
 from actors.listener import run_listener
+from actors.notifier import run_notifier
 from actors.registry import DeviceHandle, Registry
+from actors.shutdown import ShutdownRunner, prepare_shutdown
+from actors.upsmon import monitor_children
+from protocol.notify import Notification
 from protocol.users import UserAccount
 from supervisor import ChildSpec, Restart, Strategy, Supervisor
 from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
@@ -85,8 +93,12 @@ def server_settings(config: conf.Config) -> Any:
 class Tree:
     """The running tree: registry, accounts and the supervisors that own the actors."""
 
-    def __init__(self, config: conf.Config, listen: tuple[tuple[str, int], ...], chaos: Chaos | None):
+    def __init__(self, config: conf.Config, listen: tuple[tuple[str, int], ...], chaos: Chaos | None,
+                 shutdown: ShutdownRunner | None = None):
         self.config = config
+        self.shutdown = shutdown
+        # the notifier's inbox; a buffer so a slow channel never holds up a decision
+        self.notify_send, self.notify_recv = trio.open_memory_channel[Notification](100)
         self.listen = listen or config.server.listen
         self.chaos = chaos
         self.registry = Registry()
@@ -121,7 +133,18 @@ class Tree:
             start=functools.partial(self.drivers.run, drivers),
             restart=Restart.PERMANENT,
         )
-        return [sup, *(self.listener_spec(a) for a in self.listen)]
+        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown)
+        if not monitors:
+            return [sup, *(self.listener_spec(a) for a in self.listen)]
+        return [sup, *(self.listener_spec(a) for a in self.listen), self.notifier_spec(), *monitors]
+
+    def notifier_spec(self) -> ChildSpec:
+        """The notifier starts before the monitors so no early notification waits."""
+        notify = self.config.notify
+        start = functools.partial(
+            run_notifier, notify, self.config.scheduler, self.notify_recv, channels=notify.channels
+        )
+        return ChildSpec(id="notifier", start=start, restart=Restart.PERMANENT)
 
     async def reload(self, new: conf.Config) -> None:
         """Apply a new config: start, stop or restart only the devices that changed."""
@@ -161,10 +184,11 @@ async def serve(
     *,
     listen: tuple[tuple[str, int], ...] = (),
     chaos: conf.ChaosConfig | None = None,
+    shutdown: ShutdownRunner | None = None,
     task_status: trio.TaskStatus[Tree] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``."""
-    tree = Tree(config, listen, chaos_from_config(chaos or config.chaos))
+    tree = Tree(config, listen, chaos_from_config(chaos or config.chaos), shutdown)
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async with trio.open_nursery() as nursery:
             await nursery.start(tree.root.run, tree.children())
@@ -202,5 +226,9 @@ def run(
     chaos: conf.ChaosConfig | None = None,
 ) -> int:
     """Blocking entry point for ``nutrio run``."""
-    trio.run(functools.partial(serve, config, listen=listen, chaos=chaos))
+    shutdown = None
+    if config.monitor is not None:  # before Trio starts: may fork the root helper, drop root
+        m = config.monitor
+        shutdown = prepare_shutdown(m.shutdowncmd, m.powerdownflag, m.run_as_user)
+    trio.run(functools.partial(serve, config, listen=listen, chaos=chaos, shutdown=shutdown))
     return 0
