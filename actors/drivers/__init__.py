@@ -28,6 +28,7 @@ from actors.drivers.errors import (
     UnknownDriverError,
 )
 from actors.drivers.megatec import BlazerSer, NutdrvQx
+from actors.drivers.usbhid import UsbHid
 
 __all__ = [
     "DRIVERS",
@@ -51,6 +52,7 @@ DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
     "nutdrv_qx": NutdrvQx,
     "blazer_ser": BlazerSer,
     "apcsmart": ApcSmart,
+    "usbhid-ups": UsbHid,
 })
 
 
