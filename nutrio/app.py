@@ -25,6 +25,7 @@ import structlog
 import trio
 
 import conf
+from actors.control import ErrorBook, control_socket_path, run_control, watch_errors
 from actors.drivers import run_driver
 from actors.listener import run_listener
 from actors.notifier import run_notifier
@@ -108,13 +109,15 @@ class Tree:
         )
         self.root = Supervisor("root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0)
         self.ports: list[int] = []
+        self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
 
     def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec:
         handle = self.registry.get(device.name)
         if handle is None:
             handle = self.registry.add(DeviceHandle(device.name, desc=device.desc))
         start = functools.partial(run_driver, device, handle, chaos=self.chaos)
-        return ChildSpec(id=f"driver:{device.name}", start=start, restart=Restart.PERMANENT)
+        spec = ChildSpec(id=f"driver:{device.name}", start=start, restart=Restart.PERMANENT)
+        return watch_errors(spec, self.errors)
 
     def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
         settings = server_settings(self.config)
@@ -192,6 +195,8 @@ async def serve(
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async with trio.open_nursery() as nursery:
             await nursery.start(tree.root.run, tree.children())
+            control = control_socket_path(config.server.statepath, config.source)
+            await nursery.start(run_control, tree, control)
             log.info("nutrio.ready", listen=[f"{h}:{p}" for h, p in tree.listen], ports=tree.ports)
             task_status.started(tree)
             async for signum in signals:

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("--stdin", action="store_true", help="read the password from stdin")
     passwd.set_defaults(handler=_cmd_passwd)
 
+    from nutrio import drivers_ctl
+
+    drivers_ctl.add_parser(sub)
+
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
     return parser
@@ -96,6 +100,10 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         listen = app.parse_listen_overrides(ns.listen or ())
     except (conf.ConfigError, ValueError) as exc:
         return _fail(str(exc))
+    if not config.devices and config.monitor is None and not config.server.allow_no_device:
+        # upsd refuses to start without a UPS unless ALLOW_NO_DEVICE is set
+        return _fail(f"{config.source}: no devices and no [monitor]: nothing to run "
+                     "(set server.allow_no_device = true to serve none)")
     return app.run(config, listen=listen, chaos=chaos)
 
 

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +93,7 @@ def real_nut(
     ups_extra: Mapping[str, str] | None = None,
     upsd_extra: str = "",
     settle: float = 1.5,
-    preexec_fn: object = None,
+    preexec_fn: Callable[[], object] | None = None,
 ) -> Iterator[RealNut]:
     """Serve each ``name -> .dev/.seq file`` with real dummy-ups behind real upsd.
 
@@ -131,7 +131,7 @@ def real_nut(
             subprocess.Popen(
                 [str(UPSD), "-u", "root", "-F"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                preexec_fn=preexec_fn,  # type: ignore[arg-type]
+                preexec_fn=preexec_fn,
             )
         )
         wait_port(port)

@@ -28,23 +28,24 @@ from actors.drivers.errors import (
     UnknownDriverError,
 )
 from actors.drivers.megatec import BlazerSer, NutdrvQx
+from actors.drivers.snmp import SnmpUps
 from actors.drivers.usbhid import UsbHid
 
 __all__ = [
     "DRIVERS",
-    "make_driver",
-    "run_driver",
-    "Driver",
-    "DriverFactory",
-    "DeviceLike",
     "Chaos",
-    "PollResult",
-    "DriverError",
-    "DriverIOError",
-    "DriverTimeout",
+    "DeviceLike",
+    "Driver",
     "DriverConfigError",
     "DriverCrashed",
+    "DriverError",
+    "DriverFactory",
+    "DriverIOError",
+    "DriverTimeout",
+    "PollResult",
     "UnknownDriverError",
+    "make_driver",
+    "run_driver",
 ]
 
 DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
@@ -53,6 +54,7 @@ DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
     "blazer_ser": BlazerSer,
     "apcsmart": ApcSmart,
     "usbhid-ups": UsbHid,
+    "snmp-ups": SnmpUps,
 })
 
 

@@ -16,22 +16,30 @@ its exact length (real dummy-ups rounds up to its 2 s polls plus a 1 s sleep,
 6-8 s for ``TIMER 5``); a loop goes back to the top in the same poll; the
 file stamp includes nanoseconds and size (NUT compares whole seconds); a
 missing file makes polls fail (stale) until it is back, where dummy-ups
-exits. Repeater mode (``port = ups@host``) is not there yet.
+exits. Repeater mode (``port = ups@host``) is :mod:`actors.drivers.repeater`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import structlog
 import trio
 
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverIOError
+from actors.drivers.errors import DriverIOError
 from protocol import dummy_tables
-from protocol.devfile import DeviceVars, Item, Pause, apply_item, dummy_setvar, parse_items
-from protocol.devfile import put_initial_vars
+from protocol.devfile import (
+    DeviceVars,
+    Item,
+    Pause,
+    apply_item,
+    dummy_setvar,
+    parse_items,
+    put_initial_vars,
+)
 from protocol.state import ResultCode
 
 __all__ = ["DummyUps", "pick_mode"]
@@ -75,13 +83,16 @@ class DummyUps:
     version_internal = "0.15-nutrio"
     flags = frozenset({"repeater_disable_strict_start"})
 
+    def __new__(cls, device: DeviceLike) -> Any:
+        # repeater mode (port "ups@host[:port]") is another driver behind the same name
+        from actors.drivers.repeater import Repeater, is_repeater
+
+        if is_repeater(device):
+            return Repeater(device)
+        return super().__new__(cls)
+
     def __init__(self, device: DeviceLike) -> None:
         mode = device.options.get("mode")
-        if mode == "repeater" or (mode is None and "@" in device.port):
-            raise DriverConfigError(
-                f"{device.name}: dummy-ups repeater mode (port {device.port!r}) "
-                "is not supported by nutrio yet"
-            )
         self.loops, self.mode = pick_mode(mode, device.port)
         # absolute ports stay absolute: Path("/etc") / "/x" == "/x"
         self.path = Path(device.config_dir) / device.port

@@ -67,3 +67,10 @@ def test_passwd_prints_a_verifiable_scrypt_hash() -> None:
 def test_client_subcommands_reach_nut_compatible_programs() -> None:
     out = _nutrio("upsc", "-h")
     assert "usage: upsc" in out.stdout + out.stderr
+
+
+def test_run_refuses_a_config_with_nothing_to_run(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text('[server]\nlisten = ["127.0.0.1:3493"]\n')
+    out = _nutrio("run", "--config", str(empty))
+    assert out.returncode == 1 and "allow_no_device" in out.stderr

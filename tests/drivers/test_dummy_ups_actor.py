@@ -159,16 +159,6 @@ async def test_mode_option_overrides_the_file_name(nursery, autojump_clock, tmp_
     assert (await status_changes(handle, until=11))[-1] == (10.0, "OB")
 
 
-@pytest.mark.parametrize("options, port", [({}, "ups@otherhost"), ({"mode": "repeater"}, "x.dev")])
-async def test_repeater_mode_is_refused_clearly(options, port, tmp_path: Path) -> None:
-    handle = DeviceHandle("ups1")
-    from actors.drivers import run_driver
-
-    with pytest.raises(DriverConfigError, match="repeater mode.*not supported by nutrio yet"):
-        await run_driver(device(tmp_path, port, options=options), handle)
-    assert not handle.snapshot.connected
-
-
 async def test_missing_file_at_start_crashes_the_actor(tmp_path: Path) -> None:
     from actors.drivers import DriverIOError, run_driver
 

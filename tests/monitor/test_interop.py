@@ -55,7 +55,13 @@ def start_real_upsmon(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], Pa
     env = {**os.environ, "NUT_CONFPATH": str(etc), "NUT_STATEPATH": str(state),
            "NUT_ALTPIDPATH": str(state)}
     log = (tmp / "upsmon.log").open("wb")
-    proc = subprocess.Popen([str(UPSMON), "-D", "-F", "-u", "root"], env=env, stdout=log,
+    # upsmon 2.8.0 always writes /run/nut/upsmon.pid: give it a private /run/nut
+    # so it can run beside another upsmon (another test, the bench)
+    private = f"mkdir -p /run/nut && mount -t tmpfs nut-run /run/nut && exec {UPSMON} -D -F -u root"
+    cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", private]
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        cmd = [str(UPSMON), "-D", "-F", "-u", "root"]
+    proc = subprocess.Popen(cmd, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     return proc, record
 
