@@ -1,9 +1,13 @@
 """The upsd network listener: Trio I/O around the pure :class:`protocol.server.Session`.
 
-One task per connection in the listener's nursery. Reads are at most 512
-bytes, like upsd's read buffer (a parse error drops the rest of a read).
-Replies go out whole, one send per read, under ``send_timeout`` so a
-client that stops reading only stalls itself. Past ``maxconn`` the
+One task per connection in the listener's nursery; ordinary plain-text
+requests are answered by the listener's poller (actors/_poller.py: one
+epoll set, one recv and one send per request, as upsd's own loop), and a
+connection's task takes over for anything that waits: a reply the client
+is slow to take (``send_timeout``, so it only stalls itself), the
+failed-login penalty, LOGOUT, STARTTLS and TLS. Input reaches the session
+in 512-byte pieces, upsd's read buffer (a parse error drops the rest of a
+read); the replies to one read go out in one send. Past ``maxconn`` the
 listener stops accepting (upsd stops polling its listening socket, so new
 clients wait in the kernel backlog). A client silent for ``idle_timeout``
 is dropped, as upsd sheds clients after 60 s.
@@ -15,15 +19,18 @@ one server state: an FSD or a login made over IPv4 shows over IPv6.
 from __future__ import annotations
 
 import errno
+import logging
+import socket
 import ssl
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 import trio
 
+from actors._poller import READ_SIZE, Poller, feed
 from actors.registry import DeviceHandle, Registry
 from protocol.replies import Descriptions
 from protocol.server import (
@@ -43,8 +50,6 @@ __all__ = ["run_listener", "ServerSettings", "TlsSettings", "load_descriptions",
 
 log = structlog.get_logger()
 
-#: upsd's read buffer (SMALLBUF).
-READ_SIZE = 512
 CMDVARTAB_PATHS = (Path("/usr/share/nut/cmdvartab"), Path("/usr/local/share/nut/cmdvartab"))
 #: Forget an address's failed logins after this long without a new one.
 PENALTY_MEMORY = 300.0
@@ -132,15 +137,17 @@ async def run_listener(
         )
         for handle in registry:
             _ensure_drainer(nursery, shared, handle)
+        poller = Poller()
+        nursery.start_soon(poller.run)
         for listener in listeners:
-            nursery.start_soon(_accept_loop, listener, nursery, ctx, shared, tls_context)
+            nursery.start_soon(_accept_loop, listener, nursery, ctx, shared, poller, tls_context)
         log.info("listener.started", host=host, port=bound, maxconn=settings.maxconn,
                  tls=tls_context is not None)
         task_status.started(bound)
 
 
 async def _accept_loop(listener: trio.SocketListener, nursery: trio.Nursery, ctx: ServerContext,
-                       shared: _Shared, tls_context: ssl.SSLContext | None) -> None:
+                       shared: _Shared, poller: Poller, tls_context: ssl.SSLContext | None) -> None:
     async with listener:
         while True:
             if shared.slots.value == 0:
@@ -159,28 +166,47 @@ async def _accept_loop(listener: trio.SocketListener, nursery: trio.Nursery, ctx
                 shared.slots.release()
                 raise
             shared.next_id += 1
-            nursery.start_soon(_serve_client, stream, ctx, shared, tls_context, shared.next_id)
+            nursery.start_soon(_serve_client, stream, ctx, shared, poller, tls_context, shared.next_id)
 
 
-def _peer(stream: trio.SocketStream) -> tuple[str, str]:
+def _peer(sock: socket.socket) -> tuple[str, str]:
     """(address as LIST CLIENT shows it, address:port for logs)."""
     try:
-        sockaddr = stream.socket.getpeername()
+        sockaddr = sock.getpeername()
     except OSError:
         return "unknown", "unknown"
     ip, port = str(sockaddr[0]), sockaddr[1]
     return ip, (f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}")
 
 
+def _debug_enabled() -> bool:
+    """Whether debug events would be logged: per-request work is skipped if not."""
+    check = getattr(log.bind(), "is_enabled_for", None)
+    return True if check is None else bool(check(logging.DEBUG))
+
+
 async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _Shared,
-                        tls_context: ssl.SSLContext | None, session_id: int) -> None:
-    addr, label = _peer(stream)
+                        poller: Poller, tls_context: ssl.SSLContext | None, session_id: int) -> None:
+    # The plain-text loop talks to the kernel socket directly (see _converse_plain);
+    # SocketStream has already set TCP_NODELAY on it.
+    sock = socket.socket(fileno=stream.socket.detach())
+    sock.setblocking(False)
+    addr, label = _peer(sock)
     structlog.contextvars.bind_contextvars(client=label)
     session = Session(ctx, addr, now=trio.current_time(), session_id=session_id)
+    session.record_requests = _debug_enabled()
     log.info("client.connected", connections=shared.state.connections)
     reason = "error"
+    tls: trio.SSLStream[trio.abc.Stream] | None = None
     try:
-        reason = await _converse(stream, session, ctx, shared, tls_context)
+        reason, leftover = await _converse_plain(sock, session, label, ctx, shared, poller)
+        if reason == "starttls":
+            assert tls_context is not None
+            tls = await _start_tls(trio.SocketStream(trio.socket.from_stdlib_socket(sock)),
+                                   leftover, tls_context, ctx.settings)
+            session.tls_started()
+            log.info("client.tls", version=tls.version())
+            reason = await _converse_tls(tls, session, ctx, shared)
     except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
             ssl.SSLError, OSError) as exc:
         reason = f"broken: {type(exc).__name__}"
@@ -192,40 +218,93 @@ async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _
     finally:
         session.close()
         shared.slots.release()
-        await trio.aclose_forcefully(stream)
+        if tls is not None:
+            await trio.aclose_forcefully(tls)
+        if sock.fileno() != -1:  # not already closed with the TLS stream
+            trio.lowlevel.notify_closing(sock)
+            sock.close()
         log.info("client.disconnected", reason=reason, requests=session.requests,
                  errors=session.errors, user=session.username, login=session.login_ups,
                  tls=session.tls)
 
 
-async def _converse(stream: trio.SocketStream, session: Session, ctx: ServerContext,
-                    shared: _Shared, tls_context: ssl.SSLContext | None) -> str:
-    transport: trio.abc.Stream = stream
+async def _converse_plain(sock: socket.socket, session: Session, label: str, ctx: ServerContext,
+                          shared: _Shared, poller: Poller) -> tuple[str, bytes]:
+    """Serve plain text until the client leaves; ("starttls", leftover) hands over to TLS.
+
+    The poller answers ordinary requests; this task only handles what the
+    poller hands back (see actors/_poller.py).
+    """
+    settings = ctx.settings
+    while True:
+        back = await poller.park(sock, session, label, settings.idle_timeout)
+        if back.idle:
+            return "idle", b""
+        if back.eof:
+            return "eof", b""
+        if back.error is not None:
+            raise back.error
+        assert back.output is not None
+        await _penalize(back.events, session, shared, settings)
+        if back.unsent and not await _send_plain(sock, back.unsent, settings.send_timeout):
+            return "too slow", b""
+        if back.output.action is Action.CLOSE:
+            return "logout", b""
+        if back.output.action is Action.STARTTLS:
+            return "starttls", back.output.leftover
+
+
+async def _penalize(events: Sequence[AuthFailure], session: Session, shared: _Shared,
+                    settings: ServerSettings) -> None:
+    if events:
+        delay = _note_failures(events, session.addr, shared, settings)
+        if delay:
+            await trio.sleep(delay)
+
+
+async def _send_plain(sock: socket.socket, reply: bytes, timeout: float) -> bool:
+    """Send a whole reply; False when the client did not take it within *timeout*."""
+    try:
+        sent = sock.send(reply)
+    except BlockingIOError:
+        sent = 0
+    if sent == len(reply):
+        return True  # the usual case: the kernel took it all, no waiting
+    rest = memoryview(reply)[sent:]
+    with trio.move_on_after(timeout):
+        while rest:
+            await trio.lowlevel.wait_writable(sock)
+            try:
+                rest = rest[sock.send(rest):]
+            except BlockingIOError:
+                pass
+        return True
+    log.warning("client.too_slow", timeout=timeout, pending=len(rest))
+    return False
+
+
+async def _converse_tls(tls: trio.SSLStream[trio.abc.Stream], session: Session,
+                        ctx: ServerContext, shared: _Shared) -> str:
     settings = ctx.settings
     while True:
         data: bytes | bytearray | None = None
         with trio.move_on_at(session.last_heard + settings.idle_timeout):
-            data = await transport.receive_some(READ_SIZE)
+            data = await tls.receive_some(READ_SIZE)
         if data is None:
             return "idle"
         if not data:
             return "eof"
-        output = session.receive_data(bytes(data), trio.current_time())
-        for request in session.take_requests():
-            log.debug("client.request", request=request)
-        delay = _note_failures(session.take_events(), session.addr, shared, settings)
-        if delay:
-            await trio.sleep(delay)
-        if output.reply and not await _send(transport, output.reply, settings.send_timeout):
+        output = feed(session, bytes(data), trio.current_time())
+        if session.record_requests:
+            for request in session.take_requests():
+                log.debug("client.request", request=request)
+        await _penalize(session.take_events(), session, shared, settings)
+        if output.reply and not await _send(tls, output.reply, settings.send_timeout):
             return "too slow"
         if output.action is Action.CLOSE:
             return "logout"
         if output.action is Action.STARTTLS:
-            assert tls_context is not None
-            tls = await _start_tls(transport, output.leftover, tls_context, settings)
-            transport = tls
-            session.tls_started()
-            log.info("client.tls", version=tls.version())
+            raise AssertionError("STARTTLS inside TLS: the session answers ALREADY-SSL-MODE")
 
 
 async def _send(transport: trio.abc.Stream, reply: bytes, timeout: float) -> bool:
@@ -312,7 +391,7 @@ async def _drain_results(shared: _Shared, handle: DeviceHandle) -> None:
 # -- failed authentication ------------------------------------------------------
 
 
-def _note_failures(events: list[AuthFailure], addr: str, shared: _Shared,
+def _note_failures(events: Sequence[AuthFailure], addr: str, shared: _Shared,
                    settings: ServerSettings) -> float:
     """Log each ACCESS-DENIED; return how long to hold the reply back (0 if none)."""
     delay = 0.0

@@ -1,11 +1,13 @@
 """Run the real upsd and nutrio side by side on the same dummy device and compare.
 
-    python bench/compare.py [--seconds 5] [--idle 10000] [--dev FILE]
+    python bench/compare.py [--seconds 5] [--repeat 3] [--idle 10000] [--dev FILE]
 
 Prints, for GET VAR and LIST VAR at 1, 100 and 1,000 connections: requests/s,
 p50/p99 latency and resident memory of both servers, and the ratios ours/theirs;
 then the resident memory per idle connection with --idle connections open.
-The load generator runs in its own process (bench/loadgen.py).
+The load generator runs in its own process (bench/loadgen.py). Each case is
+run --repeat times per server, alternating, and the medians are shown: the
+machine is shared, and a burst of other work should not decide a ratio.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,14 +62,17 @@ def idle(port: int, conns: int, pid: int) -> tuple[int, float]:
     """Open *conns* idle connections; return (opened, KiB of RSS growth per connection)."""
     before = rss_kib(pid)
     code = (
-        "import sys, trio; sys.path.insert(0, %r); from bench.loadgen import hold_idle; "
-        "print(trio.run(hold_idle, '127.0.0.1', %d, %d, 6.0), flush=True)" % (str(ROOT), port, conns)
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.loadgen import hold_idle; "
+        f"hold_idle('127.0.0.1', {port}, {conns}, 30.0)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            preexec_fn=_raise_nofile)
-    time.sleep(5.0)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, preexec_fn=_raise_nofile)
+    assert proc.stdin is not None and proc.stdout is not None
+    opened = int(proc.stdout.readline().strip() or 0)  # printed once all are open
+    time.sleep(2.0)  # let the server finish setting up the last ones
     during = rss_kib(pid)
-    opened = int(proc.communicate(timeout=60)[0].strip() or 0)
+    proc.stdin.close()  # tells the holder to let go
+    proc.wait(timeout=60)
     return opened, (during - before) / max(opened, 1)
 
 
@@ -88,6 +94,11 @@ def start_nutrio(dev: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     return proc, port
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (the machine is shared: one run can be unlucky)."""
+    return {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}
+
+
 def fmt_row(name: str, theirs: dict, ours: dict, rss_t: int, rss_o: int) -> str:
     return (
         f"{name:<28} {theirs['rps']:>9.0f} {ours['rps']:>9.0f} {ours['rps'] / max(theirs['rps'], 1e-9):>6.2f}x"
@@ -102,8 +113,11 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--idle", type=int, default=10000)
     p.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    p.add_argument("--repeat", type=int, default=3,
+                   help="split each case into this many alternating NUT/ours runs; report medians")
     ns = p.parse_args()
-    print(f"device: {ns.dev.name}; {ns.seconds:.0f} s per case; loadgen in its own process")
+    print(f"device: {ns.dev.name}; {ns.seconds:.0f} s per case and server, as {ns.repeat} alternating"
+          " runs (medians shown); loadgen in its own process")
     header = (f"{'case':<28} {'rps NUT':>9} {'rps ours':>9} {'ratio':>7} {'p50 NUT':>8} {'p50 ours':>8}"
               f" {'p99 NUT':>8} {'p99 ours':>8} {'ratio':>7} {'RSS NUT':>8} {'RSS ours':>8}")
     with tempfile.TemporaryDirectory() as tmp, real_nut(
@@ -114,11 +128,13 @@ def main() -> int:
         try:
             print(header)
             for request, conns in CASES:
-                theirs = loadgen(nut.port, request, conns, ns.seconds)
-                rss_t = rss_kib(upsd_pid)
-                mine = loadgen(port, request, conns, ns.seconds)
-                rss_o = rss_kib(ours.pid)
-                print(fmt_row(f"{request.split(' bench')[0]} x{conns}", theirs, mine, rss_t, rss_o), flush=True)
+                runs_t, runs_o = [], []
+                for _ in range(ns.repeat):  # interleaved: a load change elsewhere hits both
+                    runs_t.append(loadgen(nut.port, request, conns, ns.seconds / ns.repeat))
+                    runs_o.append(loadgen(port, request, conns, ns.seconds / ns.repeat))
+                rss_t, rss_o = rss_kib(upsd_pid), rss_kib(ours.pid)
+                print(fmt_row(f"{request.split(' bench')[0]} x{conns}", median_run(runs_t),
+                              median_run(runs_o), rss_t, rss_o), flush=True)
             if ns.idle:
                 for label, prt, pid in (("NUT upsd", nut.port, upsd_pid), ("nutrio", port, ours.pid)):
                     opened, per = idle(prt, ns.idle, pid)

@@ -199,8 +199,8 @@ def build_rule(table: Table) -> SchedulerRule:
 
 
 def build_web(table: Table | None) -> WebConfig:
-    if table is None:
-        return WebConfig()
+    if table is None:  # no [web] table: no web server (a port is a thing to ask for)
+        return WebConfig(enabled=False)
     table.allow_only(("enabled", "listen", "template_dir"))
     listen = table.string("listen")
     return WebConfig(

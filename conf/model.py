@@ -227,7 +227,11 @@ class SchedulerConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebConfig:
-    """Our own web status page (NUT's CGI programs' role)."""
+    """Our own web status page (NUT's CGI programs' role).
+
+    A config without a ``[web]`` table gets ``enabled = False``; a ``[web]``
+    table turns it on unless it says ``enabled = false``.
+    """
 
     enabled: bool = True
     listen: tuple[str, int] = ("127.0.0.1", 8080)

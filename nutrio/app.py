@@ -25,13 +25,19 @@ import structlog
 import trio
 
 import conf
+import nutrio
 from actors.control import ErrorBook, control_socket_path, run_control, watch_errors
 from actors.drivers import run_driver
+from actors.history import History
 from actors.listener import run_listener
 from actors.notifier import run_notifier
 from actors.registry import DeviceHandle, Registry
 from actors.shutdown import ShutdownRunner, prepare_shutdown
+from actors.upslog import LogReopen, run_upslog
 from actors.upsmon import monitor_children
+from actors.web import run_web
+from actors.web.upsd import loopback
+from protocol.metrics import NutrioStats, render_metrics
 from protocol.notify import Notification
 from protocol.users import UserAccount
 from supervisor import ChildSpec, Restart, Strategy, Supervisor
@@ -110,6 +116,8 @@ class Tree:
         self.root = Supervisor("root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0)
         self.ports: list[int] = []
         self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
+        self.history = History()  # the web graphs' source
+        self.log_reopen = LogReopen()  # SIGHUP: upslog files are reopened
 
     def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec:
         handle = self.registry.get(device.name)
@@ -130,16 +138,61 @@ class Tree:
         return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)
 
     def children(self) -> list[ChildSpec]:
+        """Start order: drivers, our upsd, then what reads from them."""
         drivers = [self.driver_spec(d) for d in self.config.devices.values()]
         sup = ChildSpec(
             id="drivers",
             start=functools.partial(self.drivers.run, drivers),
             restart=Restart.PERMANENT,
         )
+        children = [sup, *(self.listener_spec(a) for a in self.listen)]
         monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown)
-        if not monitors:
-            return [sup, *(self.listener_spec(a) for a in self.listen)]
-        return [sup, *(self.listener_spec(a) for a in self.listen), self.notifier_spec(), *monitors]
+        if monitors:
+            children += [self.notifier_spec(), *monitors]
+        children += [self.history_spec(), *self.upslog_children()]
+        if self.config.web.enabled:
+            children.append(self.web_spec())
+        return children
+
+    def history_spec(self) -> ChildSpec:
+        start = functools.partial(self.history.run, self.registry)
+        return ChildSpec(id="history", start=start, restart=Restart.PERMANENT)
+
+    def upslog_children(self) -> list[ChildSpec]:
+        maxage = self.config.server.maxage
+        return [
+            ChildSpec(
+                id=f"upslog:{i}:{entry.ups}",
+                start=functools.partial(
+                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage
+                ),
+                restart=Restart.PERMANENT,
+            )
+            for i, entry in enumerate(self.config.log.entries)
+        ]
+
+    def web_spec(self) -> ChildSpec:
+        def upsd() -> tuple[str, int] | None:
+            """Where the admin pages reach our own upsd (the configured address)."""
+            if not self.ports:
+                return None
+            host, port = self.listen[0]
+            return loopback(host), port or self.ports[0]
+
+        start = functools.partial(
+            run_web, self.config.web, self.registry, self.accounts,
+            upsd=upsd, history=self.history, metrics=self.metrics_text,
+        )
+        return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
+
+    def metrics_text(self) -> str:
+        """Prometheus text for /metrics: every UPS plus the tree's own counters."""
+        restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
+        stats = NutrioStats(
+            now=trio.current_time(), driver_restarts=restarts,
+            version=nutrio.__version__, maxage=self.config.server.maxage,
+        )
+        return render_metrics([h.snapshot for h in self.registry], stats)
 
     def notifier_spec(self) -> ChildSpec:
         """The notifier starts before the monitors so no early notification waits."""
@@ -201,6 +254,7 @@ async def serve(
             task_status.started(tree)
             async for signum in signals:
                 if signum == signal.SIGHUP:
+                    tree.log_reopen.request()
                     await _reload(tree)
                     continue
                 log.info("nutrio.stopping", signal=signal.Signals(signum).name)

@@ -22,6 +22,7 @@ CLIENT_PROGRAMS = {
     "upsc": "nutrio.clients.upsc",
     "upscmd": "nutrio.clients.upscmd",
     "upsrw": "nutrio.clients.upsrw",
+    "upslog": "nutrio.clients.upslog",
 }
 
 
@@ -42,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nutrio",
         description="Network UPS Tools re-created as a supervision tree on Trio.",
-        epilog="NUT clients: nutrio upsc|upscmd|upsrw [NUT options...] (see their -h).",
+        epilog="NUT clients: nutrio upsc|upscmd|upsrw|upslog [NUT options...] (see their -h); "
+        "beyond NUT: nutrio upsc --json UPS, nutrio upsc --watch [-n SECONDS] UPS.",
     )
     parser.add_argument("--version", action="version", version=f"nutrio {nutrio.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

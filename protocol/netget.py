@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from protocol.errors import NutError, ProtocolError
-from protocol.replies import line, render_list, status_value, wire_value
+from protocol.replies import line, render_list, var_reply, wire_value
 
 if TYPE_CHECKING:
     from protocol.server import Session
@@ -71,11 +71,10 @@ def _var(session: Session, args: tuple[str, ...]) -> bytes:
         return _server_var(session, upsname, var)
     device = session.device(upsname)
     data = session.available(device).data
-    value = data.get(var)
-    if value is None:
+    reply = var_reply(upsname, var, data, session.ctx.state.fsd(device.name))
+    if reply is None:
         raise ProtocolError(NutError.VAR_NOT_SUPPORTED)
-    fsd = session.ctx.state.fsd(device.name)
-    return line(f'VAR {upsname} {var} "{status_value(var, value, fsd)}"')
+    return reply
 
 
 def _server_var(session: Session, upsname: str, var: str) -> bytes:

@@ -5,15 +5,16 @@
   (observed with GET DESC of a 500-byte variable name).
 - Values inside quotes are escaped as pconf_encode does (``\\``, ``"``, ``#``);
   names are echoed as the client typed them, unescaped.
-- Listings (LIST VAR / RW / CMD) are rendered once per immutable
-  :class:`UpsData` and kept while that object lives, so a 40-variable
-  LIST VAR costs a dictionary lookup.
+- Listings (LIST VAR / RW / CMD) and GET VAR answers are rendered once per
+  immutable :class:`UpsData` and kept while that object lives, so a
+  40-variable LIST VAR or a GET VAR costs a dictionary lookup.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from protocol.errors import NutError
 from protocol.parseconf import encode_word, iter_lines
@@ -26,6 +27,7 @@ __all__ = [
     "wire_value",
     "status_value",
     "render_list",
+    "var_reply",
     "Descriptions",
     "DEFAULT_VERSION",
 ]
@@ -59,9 +61,30 @@ def err(code: NutError) -> bytes:
 # -- listings ------------------------------------------------------------------
 
 # UpsData (eq=False) hashes by identity; the cache entry dies with the object.
-_LIST_CACHE: weakref.WeakKeyDictionary[UpsData, dict[tuple[str, str, bool], bytes]] = (
+# Keys: ("LIST", kind, upsname, fsd) for listings, (upsname, var, fsd) for GET VAR.
+_REPLY_CACHE: weakref.WeakKeyDictionary[UpsData, dict[tuple[object, ...], bytes | None]] = (
     weakref.WeakKeyDictionary()
 )
+#: The UpsData looked up last and its cache (a weak-dict lookup saved per request);
+#: holds the object alive until another one is looked up.
+_LAST: list[Any] = [None, {}]
+#: Past this many cached replies for one UpsData (many spellings of names,
+#: unknown variables), its cache starts over: memory stays bounded.
+CACHE_LIMIT = 1024
+
+
+def _cache_for(data: UpsData) -> dict[tuple[object, ...], bytes | None]:
+    if data is _LAST[0]:  # the usual case: one device's current data, asked again
+        per_data = _LAST[1]
+    else:
+        per_data = _REPLY_CACHE.get(data)
+        if per_data is None:
+            per_data = {}
+            _REPLY_CACHE[data] = per_data
+        _LAST[:] = (data, per_data)
+    if len(per_data) > CACHE_LIMIT:
+        per_data.clear()
+    return per_data
 
 
 def render_list(kind: str, upsname: str, data: UpsData, fsd: bool) -> bytes:
@@ -69,18 +92,30 @@ def render_list(kind: str, upsname: str, data: UpsData, fsd: bool) -> bytes:
 
     *upsname* is echoed as the client spelled it (netlist.c does).
     """
-    per_data = _LIST_CACHE.get(data)
-    if per_data is None:
-        per_data = {}
-        _LIST_CACHE[data] = per_data
-    key = (kind, upsname, fsd)
+    per_data = _cache_for(data)
+    key = ("LIST", kind, upsname, fsd)
     block = per_data.get(key)
     if block is None:
-        if len(per_data) > 64:  # many spellings of one name: keep memory bounded
-            per_data.clear()
         block = _render(kind, upsname, data, fsd)
         per_data[key] = block
     return block
+
+
+def var_reply(upsname: str, var: str, data: UpsData, fsd: bool) -> bytes | None:
+    """``VAR <ups> <var> "<value>"``, names as the client spelled them; None if *var* is unknown.
+
+    Cached per UpsData like listings: a GET VAR is a dictionary lookup.
+    """
+    per_data = _cache_for(data)
+    key = (upsname, var, fsd)
+    try:
+        return per_data[key]
+    except KeyError:
+        pass
+    value = data.get(var)
+    reply = None if value is None else line(f'VAR {upsname} {var} "{status_value(var, value, fsd)}"')
+    per_data[key] = reply
+    return reply
 
 
 def _render(kind: str, upsname: str, data: UpsData, fsd: bool) -> bytes:

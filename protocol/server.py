@@ -17,13 +17,14 @@ devices come from a :class:`Devices` view (the actors' Registry).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from protocol import netget, netset, netuser
 from protocol.errors import NutError, ProtocolError
-from protocol.parseconf import Tokenizer
+from protocol.parseconf import ARG_LIMIT, WORDLEN_LIMIT, Tokenizer
 from protocol.replies import DEFAULT_VERSION, Descriptions
 from protocol.serverstate import ServerState
 from protocol.state import CommandRequest, UpsSnapshot
@@ -135,12 +136,12 @@ class AuthFailure:
     target: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     """What one :meth:`Session.receive_data` produced.
 
     ``leftover`` holds bytes read after a STARTTLS line: they belong to the
-    TLS handshake, not to the plain-text protocol.
+    TLS handshake, not to the plain-text protocol. (A tuple: one is made
+    per read, and a tuple is the cheapest frozen value.)
     """
 
     reply: bytes
@@ -186,6 +187,10 @@ COMMANDS: Mapping[str, Command] = {
 _BEFORE_TLS = frozenset({"VER", "NETVER", "PROTVER", "HELP", "STARTTLS", "LOGOUT"})
 
 _NEWLINE = 10
+#: A line the tokenizer would split on blanks alone: ASCII 0x20..0x7f and
+#: blanks, without quote, backslash, '#' or '='. Such a line takes the fast
+#: path (bytes.split) instead of the byte-at-a-time machine; same words.
+_PLAIN = re.compile(rb'[^"\\#=\x00-\x08\x0a\x0e-\x1f\x80-\xff]*')
 _WITH_SUB = frozenset({"GET", "LIST", "SET"})
 
 
@@ -211,8 +216,13 @@ class Session:
         self._line_bytes = 0
         self._skipping = False
         self._action = Action.NONE
+        tls = ctx.settings.tls
+        self._max_line = ctx.settings.max_line
+        self._tls_required = tls is not None and tls.require
         self._events: list[AuthFailure] = []
         self._requests: list[str] = []
+        #: The listener turns this off when debug logging is off: no per-request work.
+        self.record_requests = True
         self._verified: dict[tuple[str, str], Denial | None] = {}
         ctx.state.connect(self)
 
@@ -222,8 +232,22 @@ class Session:
         """Feed one read's worth of bytes; get back every reply it caused."""
         self.now = now
         replies: list[bytes] = []
-        limit = self.ctx.settings.max_line
-        for i, byte in enumerate(data):
+        limit = self._max_line
+        i, end = 0, len(data)
+        while i < end:
+            # No byte of this line fed to the tokenizer yet (it counts them all):
+            # a plain line can skip it.
+            if self._line_bytes == 0 and not self._skipping:
+                words, after = _plain_line(data, i, limit)
+                if after:
+                    i = after
+                    self.last_heard = now
+                    replies.append(self._dispatch(words))
+                    if self._action is not Action.NONE and self._take_action():
+                        return Output(b"".join(replies), Action.STARTTLS, data[i:])
+                    continue
+            byte = data[i]
+            i += 1
             if self._skipping:
                 self._skipping = byte != _NEWLINE
                 continue
@@ -244,20 +268,26 @@ class Session:
                 break
             self.last_heard = now
             replies.append(self._dispatch(parsed.words))
-            action, self._action = self._action, Action.NONE
-            if action is Action.CLOSE:
-                # upsd answers the rest of this read, then drops the client
-                self.closing = True
-            elif action is Action.STARTTLS:
-                return Output(b"".join(replies), action, data[i + 1 :])
+            if self._action is not Action.NONE and self._take_action():
+                return Output(b"".join(replies), Action.STARTTLS, data[i:])
         return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
+
+    def _take_action(self) -> bool:
+        """Consume the action a handler asked for; True for STARTTLS (stop reading)."""
+        action, self._action = self._action, Action.NONE
+        if action is Action.CLOSE:
+            # upsd answers the rest of this read, then drops the client
+            self.closing = True
+        return action is Action.STARTTLS
 
     def take_requests(self) -> list[str]:
         """Command names handled since the last call (for debug logging)."""
         requests, self._requests = self._requests, []
         return requests
 
-    def take_events(self) -> list[AuthFailure]:
+    def take_events(self) -> Sequence[AuthFailure]:
+        if not self._events:
+            return ()  # the usual case: nothing allocated per read
         events, self._events = self._events, []
         return events
 
@@ -274,10 +304,11 @@ class Session:
 
     def _dispatch(self, words: tuple[str, ...]) -> bytes:
         self.requests += 1
-        # For debug logs: the command and, for GET/LIST/SET, its sub-command;
-        # never further words (PASSWORD's argument is a secret).
-        head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
-        self._requests.append(" ".join(head).upper())
+        if self.record_requests:
+            # For debug logs: the command and, for GET/LIST/SET, its sub-command;
+            # never further words (PASSWORD's argument is a secret).
+            head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
+            self._requests.append(" ".join(head).upper())
         try:
             return self._run(words)
         except ProtocolError as exc:
@@ -296,8 +327,7 @@ class Session:
                 raise ProtocolError(NutError.USERNAME_REQUIRED)
             if self.password is None:
                 raise ProtocolError(NutError.PASSWORD_REQUIRED)
-        tls = self.ctx.settings.tls
-        if tls is not None and tls.require and not self.tls and name not in _BEFORE_TLS:
+        if self._tls_required and not self.tls and name not in _BEFORE_TLS:
             raise ProtocolError(NutError.ACCESS_DENIED, "TLS required")
         return command.handler(self, words[1:])
 
@@ -343,3 +373,35 @@ class Session:
         if denial is not None:
             self._events.append(AuthFailure(label, self.username, denial, target))
             raise ProtocolError(NutError.ACCESS_DENIED, denial.value)
+
+
+def _plain_line(data: bytes, start: int, limit: int) -> tuple[tuple[str, ...], int]:
+    """Words of the line at *start* and the index after its newline, when the
+    line is plain (see _PLAIN) and within *limit*; else ((), 0)."""
+    nl = data.find(b"\n", start)
+    if nl < 0 or (limit and nl + 1 - start > limit):
+        return (), 0
+    raw = data[start:nl]
+    words = _WORDS_SEEN.get(raw)
+    if words is None:
+        if _PLAIN.fullmatch(raw) is None:
+            return (), 0
+        words = _split_plain(raw)
+        if len(_WORDS_SEEN) >= _WORDS_SEEN_MAX:
+            _WORDS_SEEN.clear()
+        _WORDS_SEEN[raw] = words
+    return words, nl + 1
+
+
+def _split_plain(raw: bytes) -> tuple[str, ...]:
+    # parseconf keeps ARG_LIMIT words of at most WORDLEN_LIMIT characters
+    words = raw.decode("ascii").split()[:ARG_LIMIT]
+    if len(raw) > WORDLEN_LIMIT:
+        words = [w[:WORDLEN_LIMIT] for w in words]
+    return tuple(words)
+
+
+#: Clients repeat the same few lines (upsmon, upsc): their words are kept.
+#: A pure function of the line, so a hit answers exactly like a miss.
+_WORDS_SEEN: dict[bytes, tuple[str, ...]] = {}
+_WORDS_SEEN_MAX = 1024

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main, show_usage
 from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients.upsc_extra import maybe_extended
 from protocol.client import AddressError, ClientErrorCode, split_host, split_ups_name
 
 __all__ = ["main", "usage_text"]
@@ -48,6 +49,8 @@ Third form (lists clients connected to a device):
 
 def main(argv: list[str]) -> int:
     """Run upsc with *argv* (without the program name); return the exit code."""
+    if (code := maybe_extended(argv)) is not None:  # nutrio's --json / --watch
+        return code
     return run_main(lambda: _upsc(argv))
 
 

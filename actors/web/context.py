@@ -1,0 +1,88 @@
+"""What every route needs: the registry, accounts, sessions, templates, history.
+
+One :class:`WebContext` per running web actor, stored on the Starlette app
+(``app.state.web``); routes read it, nothing else holds it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from actors.registry import DeviceHandle, Registry
+from actors.web.auth import (
+    COOKIE,
+    Credentials,
+    LoginPenalty,
+    Session,
+    SessionStore,
+    check_login,
+    parse_basic,
+)
+from actors.web.points import HistorySource
+from actors.web.present import UpsView, view_of
+from actors.web.upsd import UpsdAddress
+from protocol.users import UserAccount
+
+__all__ = ["PACKAGE_DIR", "WebContext", "make_templates", "web_of"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def make_templates(template_dir: Path | None) -> Jinja2Templates:
+    """Site templates first (``web.template_dir``), then ours: any page can be overridden,
+    and a site template can ``{% extends "base.html" %}`` to keep our layout."""
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(PACKAGE_DIR / "templates")))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
+                             autoescape=jinja2.select_autoescape(("html", "xml")),
+                             undefined=jinja2.ChainableUndefined)
+    return Jinja2Templates(env=env)
+
+
+@dataclass(eq=False)
+class WebContext:
+    registry: Registry
+    accounts: Mapping[str, UserAccount]
+    upsd: UpsdAddress
+    history: HistorySource
+    templates: Jinja2Templates
+    sessions: SessionStore = field(default_factory=SessionStore)
+    penalty: LoginPenalty = field(default_factory=LoginPenalty)
+    metrics: Callable[[], str] | None = None
+    clock: Callable[[], float] = time.time
+    default_hours: float = 3.0
+
+    def handle(self, name: str) -> DeviceHandle | None:
+        return self.registry.get(name)
+
+    def view(self, handle: DeviceHandle) -> UpsView:
+        return view_of(handle.snapshot, handle.desc)
+
+    def views(self) -> list[UpsView]:
+        return [self.view(h) for h in self.registry]
+
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    async def api_credentials(self, request: Request) -> tuple[Credentials | None, Session | None]:
+        """Who calls the API: HTTP Basic with a upsd user, or a browser session."""
+        basic = parse_basic(request.headers.get("authorization"))
+        if basic is not None:
+            ok = await check_login(self.accounts, basic.user, basic.password)
+            return (basic if ok else None), None
+        session = self.session(request)
+        return (session.credentials if session else None), session
+
+
+def web_of(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx

@@ -1,0 +1,32 @@
+"""What the charts read: a History store's ``series(ups)``, as plain points.
+
+The store (actors.history.History, run as its own actor) answers with
+``HistoryPoint(t, values)`` objects; anything else offering ``series(ups)``
+with ``(t, {var: float})`` pairs works too, so a site can plug in another
+source (an upslog file reader, a time-series database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+__all__ = ["HistorySource", "Point", "points"]
+
+Point = tuple[float, Mapping[str, float]]
+
+
+class HistorySource(Protocol):
+    """Recent values of a UPS, oldest first; ``t`` in seconds since the epoch."""
+
+    def series(self, ups: str) -> Sequence[Any]: ...
+
+
+def points(source: HistorySource, ups: str, since: float | None = None) -> list[Point]:
+    """``source.series(ups)`` as ``(t, values)`` pairs with ``t >= since``."""
+    out: list[Point] = []
+    for item in source.series(ups):
+        t, values = (item.t, item.values) if hasattr(item, "values") else item
+        if since is None or t >= since:
+            out.append((float(t), values))
+    return out

@@ -1,0 +1,89 @@
+"""Server-sent events fed by the snapshot cells: latest value wins.
+
+Each stream remembers the last version it sent per UPS and waits on the
+cells for anything newer. While the browser is slow, sending blocks, the
+cells keep only their newest value, and the next event carries that: the
+page skips states instead of falling behind (supervisor.cell's contract).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import trio
+
+from actors.registry import DeviceHandle, Registry
+from actors.web.present import live_payload, view_of
+
+__all__ = ["event", "state_events", "wait_any_newer"]
+
+#: A comment line this often keeps proxies from closing an idle stream
+#: and lets the server notice a browser that went away.
+HEARTBEAT = 15.0
+#: Bursts closer than this are sent as one event per UPS (the newest).
+COALESCE = 0.1
+
+
+def event(name: str, data: Any, *, id: str | None = None) -> bytes:
+    """One SSE frame; JSON data has no newlines, so one ``data:`` line suffices."""
+    head = f"id: {id}\n" if id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+async def wait_any_newer(handles: Sequence[DeviceHandle], seen: dict[str, int]) -> None:
+    """Return once any handle's cell is newer than the version in *seen*."""
+    async with trio.open_nursery() as nursery:
+        def watch(handle: DeviceHandle) -> Callable[[], Any]:
+            async def wait() -> None:
+                await handle.state.wait_newer(seen.get(handle.name, 0))
+                nursery.cancel_scope.cancel()
+            return wait
+        for handle in handles:
+            nursery.start_soon(watch(handle))
+
+
+def _pick(registry: Registry, names: Sequence[str] | None) -> list[DeviceHandle]:
+    if names is None:
+        return list(registry)
+    found = (registry.get(n) for n in names)
+    return [h for h in found if h is not None]
+
+
+async def state_events(registry: Registry, names: Sequence[str] | None = None,
+                       ) -> AsyncIterator[bytes]:
+    """``state`` events for *names* (all UPSes when None), first the current state of each."""
+    seen: dict[str, int] = {}
+    shown: dict[str, tuple[object, bool, bool]] = {}
+    yield b"retry: 2000\n\n"
+    last_write = trio.current_time()
+    while True:
+        handles = _pick(registry, names)
+        sent = False
+        for handle in handles:
+            version, snap = handle.state.version, handle.snapshot
+            if seen.get(handle.name, -1) >= version:
+                continue
+            seen[handle.name] = version
+            # drivers republish unchanged data on every poll (a heartbeat): send changes only
+            key = (snap.data, snap.connected, snap.stale)
+            last = shown.get(handle.name)
+            if last is not None and last[0] is key[0] and last[1:] == key[1:]:
+                continue
+            shown[handle.name] = key
+            yield event("state", live_payload(view_of(snap, handle.desc)),
+                        id=f"{handle.name}:{version}")
+            sent = True
+        now = trio.current_time()
+        if sent:
+            last_write = now
+        elif now - last_write >= HEARTBEAT:
+            last_write = now
+            yield b": keep-alive\n\n"
+        with trio.move_on_at(last_write + HEARTBEAT):
+            if handles:
+                await wait_any_newer(handles, seen)
+            else:
+                await trio.sleep_forever()
+        await trio.sleep(COALESCE)

@@ -1,0 +1,177 @@
+"""``nutrio upsc --json`` and ``--watch``: what NUT users keep asking upsc for.
+
+Both are extensions: :func:`maybe_extended` returns None unless one of the
+two flags is present, and upsc then runs exactly as NUT's.
+
+- ``upsc --json <ups>[@host[:port]] [<variable>]`` prints one JSON object,
+  ``{"variable": "value", ...}``, in upsd's order; errors and exit codes are
+  upsc's own (``Error: Unknown UPS`` on stderr, exit 1).
+- ``upsc --watch [-n SECONDS] <ups>[@host[:port]]`` redraws the variables in
+  place every SECONDS (default 2) with ANSI escapes, values that changed
+  since the last frame in reverse video, until Ctrl-C (exit 0). A lost
+  connection shows in the frame and is retried on the next refresh.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+
+from nutrio.clients._common import Exit, err, fatal, out, run_main
+from nutrio.clients._conn import ClientFailure, NutConnection
+from protocol.client import AddressError, ClientErrorCode, split_ups_name
+
+__all__ = ["WATCH_DEFAULT", "fetch_vars", "maybe_extended", "render_frame"]
+
+WATCH_DEFAULT = 2.0
+_HOME, _CLEAR, _EOL, _EOS = "\x1b[H", "\x1b[2J", "\x1b[K", "\x1b[J"
+_REVERSE, _BOLD, _RESET = "\x1b[7m", "\x1b[1m", "\x1b[0m"
+_USAGE = (
+    "usage: upsc --json <ups>[@<hostname>[:port]] [<variable>]\n"
+    "       upsc --watch [-n <seconds>] <ups>[@<hostname>[:port]]"
+)
+
+
+def maybe_extended(argv: Sequence[str]) -> int | None:
+    """Run ``--json`` or ``--watch`` and return the exit code; None for plain upsc."""
+    args = list(argv)
+    if "--json" in args:
+        args.remove("--json")
+        return run_main(lambda: _json(args))
+    if "--watch" in args:
+        args.remove("--watch")
+        return run_main(lambda: _watch(args))
+    return None
+
+
+def _target(args: Sequence[str]) -> tuple[str, str, int]:
+    if not args or args[0].startswith("-"):
+        raise fatal(_USAGE)
+    try:
+        address = split_ups_name(args[0])
+    except AddressError as exc:
+        if exc.message:
+            err(exc.message + "\n")
+        raise fatal("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]") from None
+    return address.upsname or "", address.host, address.port
+
+
+def fetch_vars(conn: NutConnection, upsname: str) -> dict[str, str]:
+    """LIST VAR as upsc reads it.
+
+    Raises:
+        ClientFailure: the list could not start (unknown UPS, stale data, ...).
+    """
+    conn.list_start("VAR", upsname)
+    return {w[2]: w[3] for w in conn.iter_list("VAR", upsname) if len(w) >= 4}
+
+
+def _connect(host: str, port: int) -> NutConnection:
+    try:
+        return NutConnection.connect(host, port)
+    except ClientFailure as exc:
+        raise fatal(f"Error: {exc.message}") from None
+
+
+def _json(args: list[str]) -> None:
+    upsname, host, port = _target(args)
+    conn = _connect(host, port)
+    try:
+        if len(args) > 1:
+            try:
+                words = conn.get("VAR", upsname, args[1])
+            except ClientFailure as exc:
+                raise fatal(f"Error: {exc.message}") from None
+            values = {args[1]: words[3] if len(words) > 3 else ""}
+        else:
+            try:
+                values = fetch_vars(conn, upsname)
+            except ClientFailure as exc:
+                raise fatal(f"Error: {exc.message}") from None
+    finally:
+        conn.close()
+    out(json.dumps(values, indent=2, ensure_ascii=False) + "\n")
+
+
+def _interval(args: list[str]) -> float:
+    if "-n" not in args:
+        return WATCH_DEFAULT
+    at = args.index("-n")
+    try:
+        seconds = float(args[at + 1])
+    except (IndexError, ValueError):
+        raise fatal(_USAGE) from None
+    del args[at : at + 2]
+    if not seconds > 0:
+        raise fatal("Error: the refresh interval must be above 0")
+    return seconds
+
+
+def _watch(args: list[str]) -> None:
+    interval = _interval(args)
+    upsname, host, port = _target(args)
+    target = args[0]
+    previous: Mapping[str, str] = {}
+    conn: NutConnection | None = None
+    first = True
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        while True:
+            values: Mapping[str, str] = {}
+            error = None
+            try:
+                if conn is None or conn.error is not None:
+                    conn = NutConnection.connect(host, port)
+                values = fetch_vars(conn, upsname)
+            except ClientFailure as exc:
+                error = exc.message
+                if exc.code is not ClientErrorCode.UNKNOWNUPS and conn is not None:
+                    conn.close()
+                    conn = None
+            frame = render_frame(target, interval, time.time(), values, previous, error)
+            out((_HOME + _CLEAR if first else _HOME) + frame)
+            first = False
+            previous = values or previous
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        out("\n")
+        raise Exit(0) from None
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def render_frame(
+    target: str,
+    interval: float,
+    now: float,
+    values: Mapping[str, str],
+    previous: Mapping[str, str],
+    error: str | None = None,
+) -> str:
+    """One screen: a title line, the status, then ``var: value`` lines.
+
+    Every line ends with erase-to-end-of-line and the frame with
+    erase-to-end-of-screen, so a shorter frame leaves no leftovers.
+    """
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+    lines = [f"{_BOLD}Every {interval:g}s: upsc {target}{_RESET}    {stamp}"]
+    if error is not None:
+        lines.append(f"Error: {error}")
+    else:
+        status = values.get("ups.status", "")
+        lines.append(f"{_BOLD}Status:{_RESET} {status}")
+    lines.append("")
+    for name, value in values.items():
+        changed = bool(previous) and previous.get(name) != value
+        shown = f"{_REVERSE}{value}{_RESET}" if changed else value
+        lines.append(f"{name}: {shown}")
+    return "".join(line + _EOL + "\n" for line in lines) + _EOS
+
+
+if __name__ == "__main__":
+    code = maybe_extended(sys.argv[1:])
+    sys.exit(2 if code is None else code)
