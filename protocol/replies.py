@@ -74,12 +74,13 @@ CACHE_LIMIT = 1024
 
 
 def _cache_for(data: UpsData) -> dict[tuple[object, ...], bytes | None]:
+    per_data: dict[tuple[object, ...], bytes | None]
     if data is _LAST[0]:  # the usual case: one device's current data, asked again
         per_data = _LAST[1]
     else:
-        per_data = _REPLY_CACHE.get(data)
-        if per_data is None:
-            per_data = {}
+        found = _REPLY_CACHE.get(data)
+        per_data = {} if found is None else found
+        if found is None:
             _REPLY_CACHE[data] = per_data
         _LAST[:] = (data, per_data)
     if len(per_data) > CACHE_LIMIT:
