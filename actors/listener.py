@@ -72,6 +72,14 @@ class _Shared:
 _SHARED: weakref.WeakKeyDictionary[Registry, _Shared] = weakref.WeakKeyDictionary()
 
 
+def server_statistics(registry: Registry) -> tuple[int, int]:
+    """(connected clients, requests served) of the listeners serving *registry*."""
+    shared = _SHARED.get(registry)
+    if shared is None:
+        return 0, 0
+    return shared.state.connections, shared.state.requests_served()
+
+
 def _shared_for(registry: Registry, settings: ServerSettings) -> _Shared:
     shared = _SHARED.get(registry)
     if shared is None:

@@ -29,7 +29,7 @@ import nutrio
 from actors.control import ErrorBook, control_socket_path, run_control, watch_errors
 from actors.drivers import run_driver
 from actors.history import History
-from actors.listener import run_listener
+from actors.listener import run_listener, server_statistics
 from actors.notifier import run_notifier
 from actors.registry import DeviceHandle, Registry
 from actors.shutdown import ShutdownRunner, prepare_shutdown
@@ -58,6 +58,29 @@ def chaos_from_config(cfg: conf.ChaosConfig | None) -> Chaos | None:
         return None
     faults = tuple(FaultSpec(**dataclasses.asdict(f)) for f in cfg.faults)
     return Chaos(ChaosPlan(seed=cfg.seed, faults=faults))
+
+
+def warn_if_secrets_readable(config: conf.Config) -> bool:
+    """Log a warning when the config file holds passwords and group or others may read it.
+
+    upsd only checks that upsd.users can be opened; a world-readable password
+    file is worth a warning (issue 7). True when the warning was logged.
+    """
+    source = config.source
+    if source is None or source == conf.loader.DEFAULT_PATH:
+        return False  # the built-in demo config: its passwords are public anyway
+    has_secrets = bool(config.users) or (config.monitor is not None and bool(config.monitor.ups))
+    if not has_secrets:
+        return False
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return False
+    if not mode & 0o044:
+        return False
+    log.warning("config.secrets_readable", file=str(source), mode=oct(mode & 0o777),
+                hint=f"chmod 600 {source}")
+    return True
 
 
 def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
@@ -113,7 +136,11 @@ class Tree:
         self.drivers = Supervisor(
             "drivers", strategy=Strategy.ONE_FOR_ONE, intensity=20, period=60.0, chaos=chaos
         )
-        self.root = Supervisor("root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0)
+        # chaos reaches the root's children too (listener, monitors, upsmon, notifier):
+        # without it their timer crashes and seams were inert under `nutrio run`
+        self.root = Supervisor(
+            "root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0, chaos=chaos
+        )
         self.ports: list[int] = []
         self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
         self.history = History()  # the web graphs' source
@@ -188,9 +215,10 @@ class Tree:
     def metrics_text(self) -> str:
         """Prometheus text for /metrics: every UPS plus the tree's own counters."""
         restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
+        clients, requests = server_statistics(self.registry)
         stats = NutrioStats(
-            now=trio.current_time(), driver_restarts=restarts,
-            version=nutrio.__version__, maxage=self.config.server.maxage,
+            now=trio.current_time(), driver_restarts=restarts, clients_connected=clients,
+            requests_total=requests, version=nutrio.__version__, maxage=self.config.server.maxage,
         )
         return render_metrics([h.snapshot for h in self.registry], stats)
 
@@ -244,6 +272,7 @@ async def serve(
     task_status: trio.TaskStatus[Tree] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``."""
+    warn_if_secrets_readable(config)
     tree = Tree(config, listen, chaos_from_config(chaos or config.chaos), shutdown)
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async with trio.open_nursery() as nursery:
@@ -274,6 +303,7 @@ async def _reload(tree: Tree) -> None:
     except conf.ConfigError as exc:
         log.error("config.reload_failed", error=str(exc))
         return
+    warn_if_secrets_readable(new)
     await tree.reload(new)
     log.info("config.reloaded", file=str(source))
 

@@ -86,6 +86,7 @@ class ServerState:
         self._fsd: set[str] = set()
         self._logins: Counter[str] = Counter()
         self._sessions: dict[int, Session] = {}
+        self._finished_requests = 0  # requests of connections already closed
 
     # FSD: once a primary sets it, ups.status is served with "FSD" in front
     # until upsd restarts (netmisc.c sets ups->fsd, nothing clears it).
@@ -106,7 +107,8 @@ class ServerState:
         self._sessions[session.id] = session
 
     def disconnect(self, session: Session) -> None:
-        self._sessions.pop(session.id, None)
+        if self._sessions.pop(session.id, None) is not None:
+            self._finished_requests += session.requests
         if session.login_ups is not None:
             key = session.login_ups.lower()
             self._logins[key] -= 1
@@ -123,3 +125,7 @@ class ServerState:
     @property
     def connections(self) -> int:
         return len(self._sessions)
+
+    def requests_served(self) -> int:
+        """Requests answered since start, over closed and open connections (for /metrics)."""
+        return self._finished_requests + sum(s.requests for s in self._sessions.values())
