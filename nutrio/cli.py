@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
 
     drivers_ctl.add_parser(sub)
 
+    from nutrio import conf_cmd
+
+    conf_cmd.add_parser(sub)
+
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
     return parser

@@ -1,0 +1,333 @@
+"""`nutrio conf export`: NUT-syntax files that the real upsd and upsmon accept."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import conf
+from conf import Config
+from conf.nut_export import export_config, nut_word, write_files
+from conf.nut_import import NUT_FILES, import_dir
+from nutrio import conf_cmd
+from protocol.parseconf import split_line
+from tests.realnut import DUMMY_UPS, UPSD, free_port, requires_real_nut, wait_port
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE = Path(conf.__file__).parent / "examples" / "nutrio.toml"
+UPSMON = Path("/lib/nut/upsmon")
+DIAGRAMS = ("standalone", "one-ups-many/primary", "one-ups-many/secondary", "big-box", "bizarre")
+
+
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E)))
+def test_any_printable_value_reads_back_as_one_nut_word(value: str) -> None:
+    assert split_line(f"KEY {nut_word(value)}\n") == ("KEY", value)
+
+
+def comparable(cfg: Config) -> Config:
+    """What survives a trip through NUT's files (the rest is in the export report)."""
+    devices = {
+        name: dataclasses.replace(
+            dev,
+            port=str(dev.path()) if dev.driver == "dummy-ups" else dev.port,
+            maxage=None,
+            config_dir=Path("/"),
+            line=0,
+            options=MappingProxyType({k: v for k, v in dev.options.items() if v != "false"}),
+        )
+        for name, dev in cfg.devices.items()
+    }
+    users = {name: user for name, user in cfg.users.items() if user.password is not None}
+    server = dataclasses.replace(
+        cfg.server, idle_timeout=60.0, max_line=conf.ServerConfig().max_line
+    )
+    if server.tls:
+        tls = server.tls
+        server = dataclasses.replace(
+            server, tls=conf.TlsConfig(certfile=tls.certfile, keyfile=tls.certfile)
+        )
+    notify = dataclasses.replace(cfg.notify, channels=conf.NotifyConfig().channels)
+    rules = tuple(
+        dataclasses.replace(r, seconds=None if r.seconds is None else int(r.seconds + 0.5))
+        for r in cfg.scheduler.rules
+    )  # whole seconds in NUT, reported
+    return dataclasses.replace(
+        cfg,
+        source=None,
+        server=server,
+        devices=MappingProxyType(devices),
+        users=MappingProxyType(users),
+        notify=notify,
+        web=conf.WebConfig(enabled=False),
+        scheduler=dataclasses.replace(cfg.scheduler, rules=rules),
+        log=conf.LogConfig(),
+        chaos=None,
+    )
+
+
+def round_trip(cfg: Config, tmp_path: Path) -> Config:
+    write_files(export_config(cfg), tmp_path)
+    return import_dir(tmp_path).config
+
+
+def test_export_writes_the_six_files_nut_reads_without_parse_errors() -> None:
+    result = export_config(conf.load(EXAMPLE))
+    assert tuple(result.files) == NUT_FILES
+    report = {e.directive: e for e in result.report}
+    assert report["users.monuser"].status == "unsupported"  # a password_hash
+    assert report["devices.myups.maxage"].status == "unsupported"
+    assert report["server.tls.require"].status == "unsupported"
+    assert report["notify.webhook/email"].status == "unsupported"
+    assert {"web", "log", "chaos"} <= set(report)
+    upsmon = result.files["upsmon.conf"].splitlines()
+    assert 'MONITOR "bigups@[2001:db8::5]:3493" 0 observer abcd secondary' in upsmon
+    assert 'SHUTDOWNCMD "/sbin/shutdown -h +0"' in upsmon
+    assert "NOTIFYFLAG ONBATT EXEC+SYSLOG+WALL" in upsmon
+    assert "OBLBDURATION 0" not in upsmon  # newer directives only when not the default
+    assert "[myups]" in result.files["ups.conf"] and "nolock\n" in result.files["ups.conf"]
+    assert "override.battery.charge.low = 30" in result.files["ups.conf"]
+
+
+def test_example_config_survives_export_then_import(tmp_path: Path) -> None:
+    cfg = conf.load(EXAMPLE)
+    assert comparable(round_trip(cfg, tmp_path)) == comparable(cfg)
+
+
+@pytest.mark.parametrize("diagram", DIAGRAMS)
+def test_each_diagram_survives_import_export_import(diagram: str, tmp_path: Path) -> None:
+    first = import_dir(DATA / diagram).config
+    assert comparable(round_trip(first, tmp_path)) == comparable(first)
+    if diagram == "bizarre":
+        notes = [e.note for e in export_config(first).report]
+        assert "2.5 rounded to 3: NUT takes whole numbers" in notes
+
+
+def test_fractional_seconds_are_rounded_and_reported() -> None:
+    cfg = conf.loads("[server]\nmaxage = 2.4\n")
+    result = export_config(cfg)
+    assert "MAXAGE 2\n" in result.files["upsd.conf"]
+    assert [e.note for e in result.report if e.directive == "server.maxage"] == [
+        "2.4 rounded to 2: NUT takes whole numbers"
+    ]
+
+
+def test_conf_export_command_writes_private_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    conf_cmd.add_parser(parser.add_subparsers(dest="command"))
+    ns = parser.parse_args(["conf", "export", str(EXAMPLE), str(tmp_path / "nut")])
+    assert ns.handler(ns) == 0
+    assert sorted(p.name for p in (tmp_path / "nut").iterdir()) == sorted(NUT_FILES)
+    assert all((tmp_path / "nut" / n).stat().st_mode & 0o777 == 0o640 for n in NUT_FILES)
+    err = capsys.readouterr().err
+    assert "users.monuser: unsupported" in err and "# wrote 6 files" in err
+    ns = parser.parse_args(["conf", "export", str(tmp_path / "missing.toml"), str(tmp_path)])
+    assert ns.handler(ns) == 1
+
+
+# -- the real NUT 2.8 parsers ---------------------------------------------------
+
+
+def nut_toml(port: int, tmp: Path, mon_password: str, extra: str) -> str:
+    (tmp / "ups1.dev").write_text("ups.status: OL\nbattery.charge: 91\n")
+    (tmp / "ups2.dev").write_text("ups.status: OB\nbattery.charge: 40\n")
+    return f"""
+[server]
+listen = ["127.0.0.1:{port}"]
+maxage = 15
+maxconn = 32
+trackingdelay = 60
+[devices.ups1]
+driver = "dummy-ups"
+port = "ups1.dev"
+desc = "Rack \\"A\\" # first = best"
+mode = "dummy-once"
+[devices.ups2]
+driver = "dummy-ups"
+port = "ups2.dev"
+desc = "spare"
+[users.admin]
+password = "a b#c\\"d"
+actions = ["SET", "FSD"]
+instcmds = ["all"]
+[users.mon]
+password = "{mon_password}"
+upsmon = "primary"
+[monitor]
+minsupplies = 1
+shutdowncmd = "/bin/true"
+pollfreq = 1
+pollfreqalert = 1
+powerdownflag = "{tmp}/killpower"
+run_as_user = "root"
+{extra}
+[[monitor.ups]]
+system = "ups1@127.0.0.1:{port}"
+user = "mon"
+password = "{mon_password}"
+role = "primary"
+[notify.messages]
+ONBATT = "On battery: %s # really"
+[notify.flags]
+ONBATT = ["SYSLOG"]
+[scheduler]
+cmdscript = "/bin/true"
+[[scheduler.at]]
+notify_type = "ONBATT"
+action = "START-TIMER"
+timer = "onbatt"
+seconds = 30
+"""
+
+
+@contextlib.contextmanager
+def real_nut_from(etc: Path, state: Path, names: list[str]) -> Iterator[dict[str, str]]:
+    """Real dummy-ups drivers, upsd and upsmon, all reading the exported ``etc``."""
+    env = {
+        **os.environ,
+        "NUT_CONFPATH": str(etc),
+        "NUT_STATEPATH": str(state),
+        "NUT_ALTPIDPATH": str(state),
+    }
+    logs = {name: (state.parent / f"{name}.log") for name in ("upsd", "upsmon")}
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(cmd: list[str], log: Path | None = None) -> None:
+        out = log.open("wb") if log else subprocess.DEVNULL
+        procs.append(
+            subprocess.Popen(
+                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
+
+    try:
+        for name in names:
+            start([str(DUMMY_UPS), "-a", name, "-u", "root", "-F"])
+        deadline = time.monotonic() + 10
+        while not all((state / f"dummy-ups-{n}").exists() for n in names):
+            assert time.monotonic() < deadline, "dummy-ups sockets never appeared"
+            time.sleep(0.05)
+        start([str(UPSD), "-u", "root", "-F"], logs["upsd"])
+        # upsmon 2.8.0 always writes /run/nut/upsmon.pid: give it a private /run/nut
+        private = f"mkdir -p /run/nut && mount -t tmpfs x /run/nut && exec {UPSMON} -D -F -u root"
+        start(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", private], logs["upsmon"]
+        )
+        yield env
+    finally:
+        for proc in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def numlogins(port: int, ups: str) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
+        return int(sock.makefile().readline().split()[-1])
+
+
+def wait_logins(port: int, ups: str, want: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while (got := numlogins(port, ups)) != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return got
+
+
+def upsc_when_ready(ups: str, var: str, env: dict[str, str], timeout: float = 10.0) -> str:
+    """upsc's answer once upsd has the driver's first dump (before it: data stale)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = subprocess.run(
+            ["upsc", ups, var], env=env, capture_output=True, text=True, timeout=20, check=False
+        )
+        if got.returncode == 0 or time.monotonic() > deadline:
+            return got.stdout.strip() or got.stderr.strip()
+        time.sleep(0.2)
+
+
+def export_to_real_nut(
+    tmp_path: Path, mon_password: str, extra: str = ""
+) -> tuple[int, Path, Path]:
+    port = free_port()
+    toml = tmp_path / "nutrio.toml"
+    toml.write_text(nut_toml(port, tmp_path, mon_password, extra))
+    etc, state = tmp_path / "etc", tmp_path / "state"
+    state.mkdir(mode=0o700)
+    write_files(export_config(conf.load(toml)), etc)
+    return port, etc, state
+
+
+needs_unshare = pytest.mark.skipif(
+    not UPSMON.exists()
+    or shutil.which("unshare") is None
+    or subprocess.run(["unshare", "--mount", "true"], capture_output=True, check=False).returncode
+    != 0,
+    reason="needs /lib/nut/upsmon and `unshare --mount` (root)",
+)
+
+
+@requires_real_nut
+@needs_unshare
+def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
+    port, etc, state = export_to_real_nut(tmp_path, "monpass")
+    with real_nut_from(etc, state, ["ups1", "ups2"]) as env:
+        wait_port(port)
+        assert wait_logins(port, "ups1", 1, timeout=15) == 1  # upsmon logged in
+        listing = subprocess.run(
+            ["upsc", "-L", f"127.0.0.1:{port}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        assert listing.stdout.splitlines() == ['ups1: Rack "A" # first = best', "ups2: spare"]
+        for ups, charge in (("ups1", "91"), ("ups2", "40")):
+            assert upsc_when_ready(f"{ups}@127.0.0.1:{port}", "battery.charge", env) == charge
+    upsd_log = (tmp_path / "upsd.log").read_text()
+    upsmon_log = (tmp_path / "upsmon.log").read_text()
+    for text in (upsd_log, upsmon_log):
+        for complaint in ("Unrecognized", "Parse error", "invalid"):
+            assert complaint not in text
+    assert "UPS: ups1@127.0.0.1" in upsmon_log and "(primary) (power value 1)" in upsmon_log
+    assert "failed" not in upsmon_log
+
+
+@requires_real_nut
+@needs_unshare
+def test_report_is_right_about_what_upsmon_2_8_0_cannot_take(tmp_path: Path) -> None:
+    port, etc, state = export_to_real_nut(tmp_path, "mon pass", "offduration = 60")
+    report = export_config(conf.load(tmp_path / "nutrio.toml")).report
+    notes = {e.directive: e.note for e in report if e.status == "approximated"}
+    assert "unquoted" in notes[f"monitor.ups ups1@127.0.0.1:{port}"]
+    assert "newer than NUT 2.8.0" in notes["monitor.offduration"]
+    with real_nut_from(etc, state, ["ups1", "ups2"]):
+        wait_port(port)
+        log = tmp_path / "upsmon.log"
+        deadline = time.monotonic() + 15
+        while "Set password on" not in log.read_text():
+            assert time.monotonic() < deadline, "upsmon never tried to log in"
+            time.sleep(0.2)
+        assert numlogins(port, "ups1") == 0
+    assert "invalid directive OFFDURATION 60" in log.read_text()
