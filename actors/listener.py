@@ -65,6 +65,7 @@ class _Shared:
     state: ServerState
     slots: trio.Semaphore
     failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    penalty_locks: dict[str, trio.Lock] = field(default_factory=dict)
     drained: set[int] = field(default_factory=set)
     next_id: int = 0
 
@@ -267,7 +268,15 @@ async def _penalize(events: Sequence[AuthFailure], session: Session, shared: _Sh
     if events:
         delay = _note_failures(events, session.addr, shared, settings)
         if delay:
-            await trio.sleep(delay)
+            # One password per connection: a guesser opens many at once. Penalised
+            # replies to one address wait their turn, so that is no faster.
+            lock = shared.penalty_locks.setdefault(session.addr, trio.Lock())
+            try:
+                async with lock:
+                    await trio.sleep(delay)
+            finally:
+                if not lock.locked() and lock.statistics().tasks_waiting == 0:
+                    shared.penalty_locks.pop(session.addr, None)
 
 
 async def _send_plain(sock: socket.socket, reply: bytes, timeout: float) -> bool:
