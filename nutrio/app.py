@@ -133,8 +133,13 @@ class Tree:
         self.chaos = chaos
         self.registry = Registry()
         self.accounts: MutableMapping[str, UserAccount] = accounts_from_config(config)
+        # An absent device fails its restarts at most 10 times in any 60 s
+        # (back-off 0.1 s doubling to the 30 s cap), then twice a minute:
+        # 100 lets ten devices be unplugged at once without the drivers
+        # supervisor giving up and the root stopping nutrio (docs/drivers.md).
         self.drivers = Supervisor(
-            "drivers", strategy=Strategy.ONE_FOR_ONE, intensity=20, period=60.0, chaos=chaos
+            "drivers", strategy=Strategy.ONE_FOR_ONE, intensity=100, period=60.0,
+            backoff_base=0.1, backoff_cap=30.0, chaos=chaos,
         )
         # chaos reaches the root's children too (listener, monitors, upsmon, notifier):
         # without it their timer crashes and seams were inert under `nutrio run`

@@ -7,8 +7,11 @@ receive. Every seam call counts as one message of that actor. A fault is armed
 for an actor once it saw more than ``after_messages`` messages and/or
 ``after_seconds`` passed since the actor's current incarnation started (the
 supervisor calls ``actor_started`` on each start). When armed, each seam call
-rolls ``probability`` on the plan's own seeded ``random.Random`` (so a run is
-replayable) and, on a hit, injects:
+rolls ``probability`` on a ``random.Random`` of its own, seeded from the plan's
+seed and the actor id, and on a hit injects (one generator per actor: Trio
+runs ready tasks in a deliberately shuffled order, so dice shared between
+actors would hand each one different draws from run to run; per actor, a
+seed replays the same faults at the same seam calls):
 
     crash   raise ChaosCrash (both seams)
     delay   sleep ``delay`` seconds, then go on (both seams)
@@ -119,7 +122,7 @@ class Chaos:
     def __init__(self, plan: ChaosPlan | None = None) -> None:
         self.plan = plan or ChaosPlan()
         self._faults = tuple(_FaultState(f, i) for i, f in enumerate(self.plan.faults))
-        self._rng = random.Random(self.plan.seed)
+        self._rngs: dict[str, random.Random] = {}
         self._matches: dict[str, tuple[_FaultState, ...]] = {}
         self._actors: dict[str, _ActorState] = {}
         self._injected = 0
@@ -157,7 +160,7 @@ class Chaos:
     def fire_timer(self, actor_id: str, index: int) -> ChaosCrash | None:
         """The timer of fault *index* ran out for *actor_id*: the crash to inject, if any."""
         fault = self._faults[index]
-        if fault.exhausted or not self._roll(fault.spec):
+        if fault.exhausted or not self._roll(fault.spec, actor_id):
             return None
         self._record(fault, actor_id, "timer")
         return ChaosCrash(actor_id, fault.spec.target)
@@ -181,7 +184,7 @@ class Chaos:
         state.messages += 1
         deliver = True
         for fault in self._match(actor_id):
-            if not self._armed(fault, state, seam):
+            if not self._armed(fault, state, seam, actor_id):
                 continue
             self._record(fault, actor_id, seam)
             kind = fault.spec.kind
@@ -195,7 +198,7 @@ class Chaos:
                 deliver = False
         return deliver
 
-    def _armed(self, fault: _FaultState, state: _ActorState, seam: Seam) -> bool:
+    def _armed(self, fault: _FaultState, state: _ActorState, seam: Seam, actor_id: str) -> bool:
         spec = fault.spec
         if fault.exhausted or spec.is_timer or (spec.kind == "drop" and seam != "message"):
             return False
@@ -210,12 +213,17 @@ class Chaos:
             opened = state.windows.setdefault(fault.index, now)
             if now - opened >= spec.duration:
                 return False
-        return self._roll(spec)
+        return self._roll(spec, actor_id)
 
-    def _roll(self, spec: FaultSpec) -> bool:
+    def _roll(self, spec: FaultSpec, actor_id: str) -> bool:
         # Draw only for uncertain faults, so adding a certain fault to a plan
         # does not shift the dice of the others.
-        return spec.probability >= 1.0 or self._rng.random() < spec.probability
+        if spec.probability >= 1.0:
+            return True
+        rng = self._rngs.get(actor_id)
+        if rng is None:  # a str seed is hashed with SHA-512: stable across processes
+            rng = self._rngs[actor_id] = random.Random(f"{self.plan.seed}:{actor_id}")
+        return rng.random() < spec.probability
 
     def _record(self, fault: _FaultState, actor_id: str, seam: str) -> None:
         fault.fired += 1

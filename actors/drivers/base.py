@@ -9,6 +9,12 @@ a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
 changed) whose ``stale`` flag says whether that poll failed. SET VAR and
 INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
+
+A device that stays unreadable for longer than ``restart_after`` seconds
+(option, default 3 x maxage) ends the actor with :class:`DriverIOError`:
+its supervisor restarts it with back-off, clients see DRIVER-NOT-CONNECTED
+meanwhile, and a fresh ``open`` is how a replugged device is found again.
+NUT's upsdrvctl leaves that to the admin; nutrio's tree does it itself.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from typing import Protocol
 import structlog
 import trio
 
-from actors.drivers.errors import DriverCrashed, DriverError, DriverTimeout
+from actors.drivers.errors import (
+    DriverConfigError,
+    DriverCrashed,
+    DriverError,
+    DriverIOError,
+    DriverTimeout,
+)
 from actors.registry import DeviceHandle
 from protocol.devfile import DeviceVars, copy_device_info
 from protocol.state import CommandRequest, CommandResult, ResultCode, UpsData
@@ -38,6 +50,8 @@ __all__ = [
     "NUTRIO_VERSION",
     "DEFAULT_POLLINTERVAL",
     "DEFAULT_POLL_TIMEOUT",
+    "RESTART_AFTER_MAXAGES",
+    "restart_after",
 ]
 
 log = structlog.get_logger()
@@ -48,6 +62,8 @@ DEFAULT_POLLINTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 15.0
 #: A driver gets this long to close when its actor stops.
 CLOSE_TIMEOUT = 5.0
+#: Stale for this many maxages (45 s by default) ends the actor to be restarted.
+RESTART_AFTER_MAXAGES = 3
 
 
 def _nutrio_version() -> str:
@@ -132,6 +148,28 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def restart_after(device: DeviceLike) -> float | None:
+    """Seconds a device may stay stale before its actor ends; None: never.
+
+    The ``restart_after`` option sets it ("0" turns restarts off); the default
+    is three maxages, so upsd has said DATA-STALE for a while before the
+    device drops to DRIVER-NOT-CONNECTED.
+
+    Raises:
+        DriverConfigError: the option is not a number >= 0.
+    """
+    text = device.options.get("restart_after")
+    if text is None:
+        return RESTART_AFTER_MAXAGES * (device.maxage or DEFAULT_POLL_TIMEOUT)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also catches nan
+        raise DriverConfigError(f"{device.name}: restart_after must be seconds >= 0, got {text!r}")
+    return value or None
+
+
 def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None:
     """What NUT's driver core serves for every driver, before the driver reads."""
     state.set("device.type", "ups")  # a driver may replace it (pdu, ats)
@@ -158,20 +196,25 @@ class _Publisher:
         self._handle = handle
         self._state = state
         self.stale = False
+        self.stale_since: float | None = None  # when the first failed poll in a row ended
 
     @property
     def data(self) -> UpsData:
         return self._state.freeze()  # the same object while nothing changed
 
-    def publish(self) -> None:
+    def publish(self, *, polled: bool = True) -> None:
+        # ``taken_at`` is when the device was last read: a command's result
+        # (not a read) keeps it, or a driver stuck in its poll loop would look
+        # fresh to upsd's MAXAGE test for as long as clients send SET VAR.
+        taken_at = trio.current_time() if polled else self._handle.snapshot.taken_at
         snap = self._handle.snapshot.next(
-            taken_at=trio.current_time(), data=self.data, connected=True, stale=self.stale
+            taken_at=taken_at, data=self.data, connected=True, stale=self.stale
         )
         self._handle.publish(snap)
 
     def publish_if_changed(self) -> None:
         if self.data is not self._handle.snapshot.data:
-            self.publish()
+            self.publish(polled=False)
 
     def after_poll(self, error: BaseException | None) -> None:
         """The bottom of the poll loop: decide staleness, then publish."""
@@ -179,11 +222,19 @@ class _Publisher:
             log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
             if not self.stale:
                 self.stale = True
+                self.stale_since = trio.current_time()
                 log.warning("driver.stale")
         elif self.stale:
             self.stale = False
+            self.stale_since = None
             log.info("driver.recovered")
         self.publish()
+
+    def stale_for(self) -> float:
+        """Seconds since the data went stale; 0 while fresh."""
+        if self.stale_since is None:
+            return 0.0
+        return trio.current_time() - self.stale_since
 
 
 async def run_driver(
@@ -204,6 +255,7 @@ async def run_driver(
     Raises:
         UnknownDriverError, DriverConfigError: the device cannot be driven.
         DriverError from the first read: the device cannot be opened.
+        DriverIOError: the device stayed stale longer than ``restart_after``.
         DriverCrashed: a poll or a command raised something else.
     """
     actor_id = f"driver:{device.name}"
@@ -227,6 +279,7 @@ async def _run(
         from actors.drivers import make_driver
 
         factory = make_driver
+    give_up_after = restart_after(device)  # a bad option fails before the device is touched
     driver = factory(device)
     state = DeviceVars()
     put_core_vars(state, device, driver)
@@ -245,9 +298,14 @@ async def _run(
                 nursery.start_soon(
                     _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id
                 )
-                await _poll_loop(driver, state, device, lock, publisher, chaos, actor_id)
+                gone = await _poll_loop(
+                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after
+                )
+                nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
         except ExceptionGroup as group:
             raise DriverCrashed(device.name) from group
+        # outside the nursery, so the supervisor sees the DriverIOError itself
+        raise gone
     finally:
         with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
             await driver.close()
@@ -261,7 +319,9 @@ async def _poll_loop(
     publisher: _Publisher,
     chaos: Chaos | None,
     actor_id: str,
-) -> None:
+    give_up_after: float | None = None,
+) -> DriverIOError:
+    """Poll until the data has been stale longer than *give_up_after*; return why."""
     interval = device.pollinterval or DEFAULT_POLLINTERVAL
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
@@ -281,6 +341,15 @@ async def _poll_loop(
         except DriverError as exc:
             error = exc
         publisher.after_poll(error)
+        stale_for = publisher.stale_for()
+        if give_up_after is not None and stale_for >= give_up_after:
+            log.error("driver.gone", stale_for=stale_for, restart_after=give_up_after)
+            gone = DriverIOError(
+                f"{device.name}: stale for {stale_for:g} s (restart_after {give_up_after:g} s):"
+                f" {error}"
+            )
+            gone.__cause__ = error
+            return gone
         next_at = started + interval
         if result.next_poll is not None and result.next_poll > 0:
             next_at = min(next_at, trio.current_time() + result.next_poll)
