@@ -40,7 +40,7 @@ from actors.web.upsd import loopback
 from protocol.metrics import NutrioStats, render_metrics
 from protocol.notify import Notification
 from protocol.users import UserAccount
-from supervisor import ChildSpec, Restart, Strategy, Supervisor
+from supervisor import ChildSpec, Restart, Strategy, Supervisor, SupervisorGaveUp
 from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 
 __all__ = ["run", "serve", "parse_listen_overrides", "Tree"]
@@ -324,5 +324,20 @@ def run(
     if config.monitor is not None:  # before Trio starts: may fork the root helper, drop root
         m = config.monitor
         shutdown = prepare_shutdown(m.shutdowncmd, m.powerdownflag, m.run_as_user)
-    trio.run(functools.partial(serve, config, listen=listen, chaos=chaos, shutdown=shutdown))
+    gave_up: list[str] = []
+    try:
+        trio.run(functools.partial(serve, config, listen=listen, chaos=chaos, shutdown=shutdown))
+    except* SupervisorGaveUp as group:
+        gave_up = [e.supervisor for e in _leaves(group)]
+    if gave_up:
+        # the root exhausted its restart intensity: crash-only, a service manager restarts us
+        log.critical("nutrio.gave_up", supervisor=gave_up)
+        return 1
     return 0
+
+
+def _leaves(group: BaseExceptionGroup[SupervisorGaveUp]) -> list[SupervisorGaveUp]:
+    out: list[SupervisorGaveUp] = []
+    for exc in group.exceptions:
+        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return out

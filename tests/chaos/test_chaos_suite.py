@@ -73,7 +73,8 @@ def test_root_gives_up_only_past_its_intensity_and_nutrio_exits(tmp_path: Path) 
     assert gave_up["supervisor"] == "root"
     crashes = [e for e in events if e["event"] == "actor.crashed" and e["at"] <= gave_up["at"]]
     assert len(crashes) == 4  # intensity 3: the fourth crash within 60 s gives up
-    assert [e["event"] for e in events][-1] != "nutrio.ready"
+    assert [e["event"] for e in events][-1] == "nutrio.gave_up"  # one clean last line, exit 1
+    assert code == 1
 
 
 # -- the checks can fail -------------------------------------------------------------
