@@ -18,8 +18,10 @@ from supervisor.cell import LatestCell
 __all__ = ["DeviceHandle", "Registry"]
 
 #: Commands waiting for a driver; a full queue means the driver is stuck,
-#: and upsd then answers as NUT does when its driver socket is gone.
-REQUEST_BUFFER = 16
+#: and upsd then answers as NUT does when its driver socket is gone. Room
+#: for a burst from many admin clients at once, as upsd's socket to the
+#: driver (~200 KB) holds: 40 simultaneous SETs all get OK from upsd.
+REQUEST_BUFFER = 1024
 
 
 @dataclass(eq=False)
