@@ -1,4 +1,4 @@
-"""Log in and track a request: the steps upscmd and upsrw share.
+"""Connect, log in and track a request: the steps upscmd and upsrw share.
 
 Both tools send ``USERNAME`` and ``PASSWORD`` without looking at upsd's
 answers (only a broken connection stops them), and with ``-w`` ask for
@@ -12,16 +12,49 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from nutrio.clients._common import fatal, login_name, out, read_password, read_stdin_line
+from nutrio.clients._common import (
+    err, fatal, fatal_with_errno, login_name, out, read_password, read_stdin_line, str_to_uint,
+)
 from nutrio.clients._conn import ClientFailure, NutConnection
+from protocol.client import AddressError, split_ups_name
 
-__all__ = ["ask_username", "ask_password", "login", "enable_tracking", "tracking_id", "wait_tracking"]
+__all__ = [
+    "parse_timeout", "connect", "ask_username", "ask_password", "login", "enable_tracking",
+    "send_request", "tracking_id", "wait_tracking",
+]
 
 What = Literal["command", "set variable"]
 
 _SMALLBUF = 512
 _UUID4_LEN = 37  # 36 characters and the NUL
 _TRACKING_PREFIX = "OK TRACKING "
+
+
+def parse_timeout(value: str) -> int:
+    """The ``-t`` argument; NUT's str_to_uint, fatal with errno on failure."""
+    try:
+        return str_to_uint(value)
+    except OSError as exc:
+        raise fatal_with_errno(
+            "Could not convert the provided value for timeout ('-t' option) to unsigned int",
+            exc.errno or 0,
+        ) from None
+
+
+def connect(ups: str) -> tuple[NutConnection, str]:
+    """Split ``<upsname>[@<hostname>[:<port>]]`` and connect; (connection, upsname)."""
+    try:
+        address = split_ups_name(ups)
+    except AddressError as exc:
+        if exc.message:
+            err(exc.message + "\n")
+        raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
+    upsname = address.upsname or ""
+    try:
+        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
+    except ClientFailure as exc:
+        raise fatal(f"Error: {exc.message}") from None
+    return conn, upsname
 
 
 def ask_username(*, strict: bool) -> str:
@@ -66,6 +99,32 @@ def enable_tracking(conn: NutConnection, *, what: What) -> None:
     )
     if not reply.startswith("OK"):
         raise fatal(f"Enabling {what} status tracking failed. upsd answered: {reply}")
+
+
+def send_request(
+    conn: NutConnection, line: bytes, *, tracking: bool, timeout: int,
+    send_failed: str, read_failed: str,
+) -> None:
+    """Send INSTCMD or SET VAR and echo upsd's answer (or the tracked result) on stderr.
+
+    Anything but ``OK...`` is fatal; with *tracking* an ``OK TRACKING <id>``
+    answer is polled until the driver is done.
+    """
+    try:
+        conn.send_line(line)
+    except ClientFailure as exc:
+        raise fatal(f"{send_failed}: {exc.message}") from None
+    try:
+        reply = conn.read_line(limit=_SMALLBUF)
+    except ClientFailure as exc:
+        raise fatal(f"{read_failed}: {exc.message}") from None
+    if not reply.startswith("OK"):
+        raise fatal(f"Unexpected response from upsd: {reply}")
+    ident = tracking_id(reply) if tracking else None
+    if ident is None:
+        err(reply + "\n")
+        return
+    err(wait_tracking(conn, ident, timeout) + "\n")
 
 
 def tracking_id(reply: str) -> str | None:

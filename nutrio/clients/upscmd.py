@@ -19,17 +19,13 @@ from collections.abc import Sequence
 from nutrio.clients import _auth
 from nutrio.clients._common import (
     VERSION,
-    err,
     fatal,
-    fatal_with_errno,
     getopt,
     out,
     run_main,
     show_usage,
-    str_to_uint,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
-from protocol.client import AddressError, split_ups_name
 
 __all__ = ["main", "usage_text"]
 
@@ -81,13 +77,7 @@ def _upscmd(argv: Sequence[str]) -> None:
         elif opt == "p":
             password = value[: _SMALLBUF - 1]
         elif opt == "t":
-            try:
-                timeout = str_to_uint(value)
-            except OSError as exc:
-                raise fatal_with_errno(
-                    "Could not convert the provided value for timeout ('-t' option) to unsigned int",
-                    exc.errno or 0,
-                ) from None
+            timeout = _auth.parse_timeout(value)
         elif opt == "w":
             tracking = True
         elif opt == "V":
@@ -96,17 +86,7 @@ def _upscmd(argv: Sequence[str]) -> None:
             _usage(value if opt == "?" else None)
     if not args:
         _usage(None)
-    try:
-        address = split_ups_name(args[0])
-    except AddressError as exc:
-        if exc.message:
-            err(exc.message + "\n")
-        raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
-    upsname = address.upsname or ""
-    try:
-        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
-    except ClientFailure as exc:
-        raise fatal(f"Error: {exc.message}") from None
+    conn, upsname = _auth.connect(args[0])
     try:
         if cmdlist:
             _list_commands(conn, upsname)
@@ -149,21 +129,10 @@ def _run_command(
     # NUT formats this line with snprintf into SMALLBUF and no quoting
     words = ["INSTCMD", upsname, *cmd_args[:2]]
     line = (" ".join(words) + "\n").encode("utf-8", "surrogateescape")[: _SMALLBUF - 1]
-    try:
-        conn.send_line(line)
-    except ClientFailure as exc:
-        raise fatal(f"Can't send instant command: {exc.message}") from None
-    try:
-        reply = conn.read_line(limit=_SMALLBUF)
-    except ClientFailure as exc:
-        raise fatal(f"Instant command failed: {exc.message}") from None
-    if not reply.startswith("OK"):
-        raise fatal(f"Unexpected response from upsd: {reply}")
-    tracking_id = _auth.tracking_id(reply) if tracking else None
-    if tracking_id is None:
-        err(reply + "\n")
-        return
-    err(_auth.wait_tracking(conn, tracking_id, timeout) + "\n")
+    _auth.send_request(
+        conn, line, tracking=tracking, timeout=timeout,
+        send_failed="Can't send instant command", read_failed="Instant command failed",
+    )
 
 
 if __name__ == "__main__":

@@ -22,15 +22,12 @@ from nutrio.clients._common import (
     Exit,
     err,
     fatal,
-    fatal_with_errno,
     getopt,
     out,
     read_stdin_line,
     run_main,
-    str_to_uint,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
-from protocol.client import AddressError, split_ups_name
 from protocol.parseconf import encode_word
 
 __all__ = ["main", "usage_text"]
@@ -89,13 +86,7 @@ def _upsrw(argv: Sequence[str]) -> None:
         elif opt == "u":
             username = value
         elif opt == "t":
-            try:
-                timeout = str_to_uint(value)
-            except OSError as exc:
-                raise fatal_with_errno(
-                    "Could not convert the provided value for timeout ('-t' option) to unsigned int",
-                    exc.errno or 0,
-                ) from None
+            timeout = _auth.parse_timeout(value)
         elif opt == "w":
             tracking = True
         elif opt == "V":
@@ -105,18 +96,8 @@ def _upsrw(argv: Sequence[str]) -> None:
             _usage(value if opt == "?" else None)
     if not args:
         _usage(None)
+    conn, upsname = _auth.connect(args[0])
     try:
-        address = split_ups_name(args[0])
-    except AddressError as exc:
-        if exc.message:
-            err(exc.message + "\n")
-        raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
-    try:
-        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
-    except ClientFailure as exc:
-        raise fatal(f"Error: {exc.message}") from None
-    try:
-        upsname = address.upsname or ""
         if setvar is not None:
             _set_var(conn, upsname, setvar, username, password, tracking, timeout)
         else:
@@ -156,21 +137,10 @@ def _set_var(
     if tracking:
         _auth.enable_tracking(conn, what="set variable")
     line_text = f'SET VAR {upsname} {varname} "{encode_word(newval)}"\n'
-    try:
-        conn.send_line(line_text.encode("utf-8", "surrogateescape"))
-    except ClientFailure as exc:
-        raise fatal(f"Can't set variable: {exc.message}") from None
-    try:
-        reply = conn.read_line(limit=_SMALLBUF)
-    except ClientFailure as exc:
-        raise fatal(f"Set variable failed: {exc.message}") from None
-    if not reply.startswith("OK"):
-        raise fatal(f"Unexpected response from upsd: {reply}")
-    tracking_id = _auth.tracking_id(reply) if tracking else None
-    if tracking_id is None:
-        err(reply + "\n")
-        return
-    err(_auth.wait_tracking(conn, tracking_id, timeout) + "\n")
+    _auth.send_request(
+        conn, line_text.encode("utf-8", "surrogateescape"), tracking=tracking, timeout=timeout,
+        send_failed="Can't set variable", read_failed="Set variable failed",
+    )
 
 
 # -- listing -----------------------------------------------------------------

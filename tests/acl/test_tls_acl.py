@@ -17,10 +17,10 @@ import trio
 import trustme
 
 import conf
-from actors.registry import Registry
 from nutrio.app import server_settings
-from protocol.server import ServerSettings, TlsSettings
-from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
+from protocol.server import TlsSettings
+from tests.listener.conftest import TrioClient
+from tests.listener.tls_helpers import serve_tls, write_tls_files
 
 PLAIN_REFUSED = [
     "GET VAR edge ups.status", "LIST UPS", "LIST VAR edge", "GET NUMLOGINS edge", "GET TRACKING",
@@ -38,18 +38,7 @@ def ca():
 
 @pytest.fixture
 def files(ca, tmp_path):
-    cert = ca.issue_cert("127.0.0.1")
-    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    ca.cert_pem.write_to_path(str(cafile))
-    return str(certfile), str(keyfile), str(cafile)
-
-
-async def serve(nursery, tls: TlsSettings) -> int:
-    registry = Registry()
-    await start_device(nursery, registry, "edge", small_data())
-    return await start_listener(nursery, registry, ServerSettings(tls=tls, send_timeout=3))
+    return write_tls_files(ca, tmp_path, "127.0.0.1")
 
 
 async def starttls(port: int, context: ssl.SSLContext) -> TrioClient:
@@ -72,7 +61,7 @@ def client_context(ca: trustme.CA, cert: trustme.LeafCert | None = None) -> ssl.
 
 async def test_required_tls_refuses_every_command_in_clear_then_serves_over_tls(nursery, ca, files):
     certfile, keyfile, cafile = files
-    port = await serve(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, require=True,
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, require=True,
                                             client_ca=cafile))
     with trio.fail_after(10):
         plain = await TrioClient.connect(port)
@@ -90,7 +79,7 @@ async def test_required_tls_refuses_every_command_in_clear_then_serves_over_tls(
 
 async def test_tls_1_2_client_is_refused_by_a_tls_1_3_server(nursery, ca, files):
     certfile, keyfile, _ = files
-    port = await serve(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, min_version="TLSv1.3"))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, min_version="TLSv1.3"))
     old = client_context(ca)
     old.maximum_version = ssl.TLSVersion.TLSv1_2
     with trio.fail_after(5), pytest.raises(trio.BrokenResourceError):
@@ -102,7 +91,7 @@ async def test_tls_1_2_client_is_refused_by_a_tls_1_3_server(nursery, ca, files)
 @pytest.mark.parametrize("who", ["other-ca", "expired", "none"])
 async def test_wrong_client_certificate_is_refused(nursery, ca, files, who):
     certfile, keyfile, cafile = files
-    port = await serve(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, client_ca=cafile))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, client_ca=cafile))
     past = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
     cert = {"other-ca": trustme.CA().issue_cert("upsmon@example"),
             "expired": ca.issue_cert("upsmon@example", not_before=past - datetime.timedelta(days=2),

@@ -1,8 +1,8 @@
-"""Shared pieces for driver tests: a device section and a running driver actor."""
+"""Shared pieces for driver tests: a device section, a running driver actor, waits and requests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -11,7 +11,7 @@ import trio
 
 from actors.drivers import run_driver
 from actors.registry import DeviceHandle
-from protocol.state import UpsSnapshot, VarInfo
+from protocol.state import CommandRequest, UpsSnapshot, VarInfo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +49,32 @@ async def start(nursery: trio.Nursery, dev: Device, **kw: object) -> DeviceHandl
 async def next_snapshot(handle: DeviceHandle) -> UpsSnapshot:
     _, snap = await handle.state.wait_newer(handle.state.version)
     return snap
+
+
+async def wait_for(
+    handle: DeviceHandle, check: Callable[[UpsSnapshot], bool], timeout: float = 3.0
+) -> UpsSnapshot:
+    """The first snapshot (the current one included) that passes *check*."""
+    with trio.fail_after(timeout):
+        version, snap = handle.state.version, handle.snapshot
+        while not check(snap):
+            version, snap = await handle.state.wait_newer(version)
+    return snap
+
+
+def status_is(value: str) -> Callable[[UpsSnapshot], bool]:
+    return lambda snap: snap.data.vars.get("ups.status") == value
+
+
+async def ask(
+    handle: DeviceHandle, kind: str, name: str, value: str | None = None, *, timeout: float = 3.0
+) -> str:
+    """Send one tracked request straight to the driver; its result code."""
+    await handle.requests_in.send(
+        CommandRequest(kind=kind, ups=handle.name, name=name, value=value, tracking="t")
+    )
+    with trio.fail_after(timeout):
+        return (await handle.results_out.receive()).code
 
 
 def type_reply(info: VarInfo) -> str:

@@ -7,26 +7,31 @@ milliseconds here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device
+from driver_helpers import Device, status_is, wait_for
+from driver_helpers import ask as _ask
 from sim.apcsmart_sim import ApcSmartSim, apcsmart_sim
 
 from actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
 from actors.drivers.apcsmart import ApcSmart, ApcTiming
 from actors.registry import DeviceHandle
-from protocol.state import CommandRequest, ResultCode, UpsSnapshot, VarInfo
+from protocol.state import ResultCode, VarInfo
 
 POLL = 0.03
 FAST = ApcTiming(
     default=0.5, short=0.25, peek=0.06, long=0.5, repeat_pause=0.05, pace=0.002,
     confirm_min=0.1, confirm_max=1.0, retry_sleep=0.02, drain=0.005,
 )
+
+
+ask = partial(_ask, timeout=5.0)
 
 
 @pytest.fixture
@@ -50,26 +55,6 @@ async def start(nursery: trio.Nursery, dev: Device) -> DeviceHandle:
     handle = DeviceHandle(dev.name)
     await nursery.start(lambda task_status: run_driver(dev, handle, factory=fast, task_status=task_status))
     return handle
-
-
-async def wait_for(handle: DeviceHandle, check: Callable[[UpsSnapshot], bool], timeout: float = 3.0) -> UpsSnapshot:
-    with trio.fail_after(timeout):
-        version, snap = handle.state.version, handle.snapshot
-        while not check(snap):
-            version, snap = await handle.state.wait_newer(version)
-    return snap
-
-
-def status_is(value: str) -> Callable[[UpsSnapshot], bool]:
-    return lambda snap: snap.data.vars.get("ups.status") == value
-
-
-async def ask(handle: DeviceHandle, kind: str, name: str, value: str | None = None) -> str:
-    await handle.requests_in.send(
-        CommandRequest(kind=kind, ups=handle.name, name=name, value=value, tracking="t")
-    )
-    with trio.fail_after(5):
-        return (await handle.results_out.receive()).code
 
 
 async def after_next_poll(handle: DeviceHandle) -> None:

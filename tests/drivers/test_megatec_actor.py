@@ -13,13 +13,13 @@ from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device
+from driver_helpers import Device, ask, status_is, wait_for
 from sim.megatec_sim import MegatecSim, megatec_sim
 
 from actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
 from actors.drivers.megatec import BlazerSer, NutdrvQx
 from actors.registry import DeviceHandle
-from protocol.state import CommandRequest, ResultCode, UpsSnapshot, VarInfo
+from protocol.state import ResultCode, VarInfo
 
 POLL = 0.03
 REPLY_TIMEOUT = 0.3
@@ -48,28 +48,6 @@ async def start(nursery: trio.Nursery, dev: Device, tolerated: int = 4) -> Devic
         lambda task_status: run_driver(dev, handle, factory=fast(tolerated), task_status=task_status)
     )
     return handle
-
-
-async def wait_for(
-    handle: DeviceHandle, check: Callable[[UpsSnapshot], bool], timeout: float = 3.0
-) -> UpsSnapshot:
-    with trio.fail_after(timeout):
-        version, snap = handle.state.version, handle.snapshot
-        while not check(snap):
-            version, snap = await handle.state.wait_newer(version)
-    return snap
-
-
-def status_is(value: str) -> Callable[[UpsSnapshot], bool]:
-    return lambda snap: snap.data.vars.get("ups.status") == value
-
-
-async def ask(handle: DeviceHandle, kind: str, name: str, value: str | None = None) -> str:
-    await handle.requests_in.send(
-        CommandRequest(kind=kind, ups=handle.name, name=name, value=value, tracking="t")
-    )
-    with trio.fail_after(3):
-        return (await handle.results_out.receive()).code
 
 
 async def test_driver_serves_what_the_ups_reports(nursery, sim) -> None:

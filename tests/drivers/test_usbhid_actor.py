@@ -8,20 +8,27 @@ real clock, as production does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 import trio
-from driver_helpers import Device
+from driver_helpers import Device, status_is
+from driver_helpers import ask as _ask
+from driver_helpers import wait_for as _wait_for
 
 from actors.drivers import DRIVERS, DriverConfigError, DriverIOError, make_driver, run_driver
 from actors.drivers.usbhid import UsbHid
 from actors.registry import DeviceHandle
-from protocol.state import CommandRequest, ResultCode, UpsSnapshot
+from protocol.state import ResultCode
 from tests.drivers.hid.recordings import load, nut_dump, synthetic_ups
 from tests.drivers.hid.replay import ReplayBackend
+
+# replays on the MockClock: generous virtual-time deadlines
+wait_for = partial(_wait_for, timeout=60.0)
+ask = partial(_ask, timeout=30.0)
 
 BK650_DUMP = "APC__APC__Back-UPS_BK650M2-CH__usbhid-ups__2.8.0__01.dev"
 
@@ -46,27 +53,6 @@ async def start(nursery: trio.Nursery, dev: Device, backend: ReplayBackend,
     await nursery.start(lambda task_status: run_driver(dev, handle, factory=factory,
                                                        task_status=task_status))
     return handle
-
-
-async def wait_for(handle: DeviceHandle, check: Callable[[UpsSnapshot], bool],
-                   timeout: float = 60.0) -> UpsSnapshot:
-    with trio.fail_after(timeout):
-        version, snap = handle.state.version, handle.snapshot
-        while not check(snap):
-            version, snap = await handle.state.wait_newer(version)
-    return snap
-
-
-def status_is(value: str) -> Callable[[UpsSnapshot], bool]:
-    return lambda snap: snap.data.vars.get("ups.status") == value
-
-
-async def ask(handle: DeviceHandle, kind: str, name: str, value: str | None = None) -> str:
-    await handle.requests_in.send(
-        CommandRequest(kind=kind, ups=handle.name, name=name, value=value, tracking="t")
-    )
-    with trio.fail_after(30):
-        return (await handle.results_out.receive()).code
 
 
 def test_usbhid_ups_is_a_known_driver_name() -> None:

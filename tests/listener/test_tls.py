@@ -10,9 +10,9 @@ import structlog
 import trio
 import trustme
 
-from actors.registry import Registry
-from protocol.server import ServerSettings, TlsSettings
-from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
+from protocol.server import TlsSettings
+from tests.listener.conftest import TrioClient
+from tests.listener.tls_helpers import serve_tls, write_tls_files
 
 VER = b"Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"
 
@@ -24,20 +24,7 @@ def ca():
 
 @pytest.fixture
 def tls_files(ca, tmp_path):
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    for extra in cert.cert_chain_pems[1:]:
-        extra.write_to_path(str(certfile), append=True)
-    cert.private_key_pem.write_to_path(str(keyfile))
-    ca.cert_pem.write_to_path(str(cafile))
-    return str(certfile), str(keyfile), str(cafile)
-
-
-async def serve_tls(nursery, tls: TlsSettings) -> int:
-    registry = Registry()
-    await start_device(nursery, registry, "edge", small_data())
-    return await start_listener(nursery, registry, ServerSettings(tls=tls, send_timeout=3))
+    return write_tls_files(ca, tmp_path, "127.0.0.1", "localhost")
 
 
 async def starttls(port: int, context: ssl.SSLContext) -> TrioClient:

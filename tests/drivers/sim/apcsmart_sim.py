@@ -11,13 +11,12 @@ replies; ``received`` keeps every byte in order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import trio
 
-from sim.pty import PtyPair, open_pty
+from sim.pty import PtyPair, serving
 
 __all__ = ["CMDSET", "ApcSmartSim", "apcsmart_sim"]
 
@@ -186,15 +185,6 @@ class ApcSmartSim:
             await pty.master.send_all(data)
 
 
-@asynccontextmanager
-async def apcsmart_sim(**kw: object) -> AsyncIterator[tuple[ApcSmartSim, str]]:
+def apcsmart_sim(**kw: object) -> AbstractAsyncContextManager[tuple[ApcSmartSim, str]]:
     """A running simulator and the tty path a driver opens."""
-    sim = ApcSmartSim(**kw)  # type: ignore[arg-type]
-    pty = open_pty()
-    try:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(sim.serve, pty)
-            yield sim, pty.path
-            nursery.cancel_scope.cancel()
-    finally:
-        await pty.aclose()
+    return serving(ApcSmartSim(**kw))  # type: ignore[arg-type]

@@ -10,13 +10,11 @@ Every request line it received is kept in ``received``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-import trio
 
-from sim.pty import PtyPair, open_pty
+from sim.pty import PtyPair, serving
 
 __all__ = ["MegatecSim", "megatec_sim"]
 
@@ -136,15 +134,6 @@ class MegatecSim:
                     await pty.master.send_all(reply)
 
 
-@asynccontextmanager
-async def megatec_sim(**kw: object) -> AsyncIterator[tuple[MegatecSim, str]]:
+def megatec_sim(**kw: object) -> AbstractAsyncContextManager[tuple[MegatecSim, str]]:
     """A running simulator and the tty path a driver opens."""
-    sim = MegatecSim(**kw)  # type: ignore[arg-type]
-    pty = open_pty()
-    try:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(sim.serve, pty)
-            yield sim, pty.path
-            nursery.cancel_scope.cancel()
-    finally:
-        await pty.aclose()
+    return serving(MegatecSim(**kw))  # type: ignore[arg-type]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tty
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import trio
 
@@ -33,3 +36,23 @@ def open_pty() -> PtyPair:
     master, slave = os.openpty()
     tty.setraw(slave)  # no echo, no CR/NL translation until a driver configures it
     return PtyPair(master=trio.lowlevel.FdStream(master), slave_fd=slave)
+
+
+class Simulator(Protocol):
+    async def serve(self, pty: PtyPair) -> None: ...
+
+
+SimT = TypeVar("SimT", bound=Simulator)
+
+
+@asynccontextmanager
+async def serving(sim: SimT) -> AsyncIterator[tuple[SimT, str]]:
+    """Run ``sim.serve`` on a fresh pty for the block; yields (sim, tty path a driver opens)."""
+    pty = open_pty()
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sim.serve, pty)
+            yield sim, pty.path
+            nursery.cancel_scope.cancel()
+    finally:
+        await pty.aclose()
