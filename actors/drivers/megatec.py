@@ -143,6 +143,15 @@ class _Link:
             raise DriverIOError(str(exc)) from exc
 
 
+def _require_megatec(device: DeviceLike, driver: str) -> None:
+    """nutrio's Q1 drivers speak only the megatec protocol; anything else is a config error."""
+    protocol = device.options.get("protocol")
+    if protocol is not None and protocol.lower() != "megatec":
+        raise DriverConfigError(
+            f"{device.name}: nutrio's {driver} speaks only protocol 'megatec', not {protocol!r}"
+        )
+
+
 class NutdrvQx:
     """The megatec protocol of nutdrv_qx (see the module comment)."""
 
@@ -158,12 +167,7 @@ class NutdrvQx:
         reply_timeout: float = SER_WAIT_SEC,
         tolerated_failures: int = MAXTRIES + 1,
     ) -> None:
-        protocol = device.options.get("protocol")
-        if protocol is not None and protocol.lower() != "megatec":
-            raise DriverConfigError(
-                f"{device.name}: nutrio's {self.name} speaks only protocol 'megatec', "
-                f"not {protocol!r}"
-            )
+        _require_megatec(device, self.name)
         self.device = device
         self.port = SerialPort(device.port, baudrate=BAUDRATE)
         self.link = _Link(self.port, reply_timeout)
@@ -437,11 +441,7 @@ class BlazerSer:
         reply_timeout: float = SER_WAIT_SEC,
         tolerated_failures: int = MAXTRIES + 1,
     ) -> None:
-        protocol = device.options.get("protocol")
-        if protocol is not None and protocol.lower() != "megatec":
-            raise DriverConfigError(
-                f"{device.name}: nutrio's {self.name} speaks only protocol 'megatec', not {protocol!r}"
-            )
+        _require_megatec(device, self.name)
         self.ondelay = mt.c_strtol(device.options.get("ondelay", "3"))
         if not 0 <= self.ondelay <= 9999:
             raise DriverConfigError(f"{device.name}: start delay '{self.ondelay}' out of range [0..9999]")

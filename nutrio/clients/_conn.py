@@ -265,23 +265,26 @@ class NutConnection:
         return self.error or ClientFailure(_E.UNKNOWN)
 
 
-def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
-    """The third word of every line of a LIST (names), with NUT's error texts.
-
-    NUT's upscmd/upsrw read the whole list before asking anything else.
-    """
+def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
+    """The words of every line of a LIST, as they arrive, with NUT's error texts."""
     try:
         conn.list_start(*query)
     except ClientFailure as exc:
         if exc.code is ClientErrorCode.UNKCOMMAND:
             raise fatal("Error: upsd is too old to support this query") from None
         raise fatal(f"Error: {exc.message}") from None
-    names = []
     for words in conn.iter_list(*query):
         if len(words) < min_words:
             raise fatal(f"Error: insufficient data (got {len(words)} args, need at least {min_words})")
-        names.append(words[2])
-    return names
+        yield words
+
+
+def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
+    """The third word of every line of a LIST (names).
+
+    NUT's upscmd/upsrw read the whole list before asking anything else.
+    """
+    return [words[2] for words in list_rows(conn, query, min_words)]
 
 
 def _echoes(query: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main, show_usage
-from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._common import VERSION, err, fatal, getopt, out, run_main, show_usage
+from nutrio.clients._conn import ClientFailure, NutConnection, list_rows
 from nutrio.clients.upsc_extra import maybe_extended
 from protocol.client import AddressError, ClientErrorCode, split_host, split_ups_name
 
@@ -103,12 +103,6 @@ def _usage(getopt_message: str | None) -> None:
     raise show_usage(usage_text(), getopt_message)
 
 
-def _list_failed(exc: ClientFailure) -> Exit:
-    if exc.code is ClientErrorCode.UNKCOMMAND:
-        return fatal("Error: upsd is too old to support this query")
-    return fatal(f"Error: {exc.message}")
-
-
 def _print_var(conn: NutConnection, upsname: str, var: str) -> None:
     if "." not in var:
         raise fatal("Error: old-style variable names are not supported")
@@ -122,37 +116,17 @@ def _print_var(conn: NutConnection, upsname: str, var: str) -> None:
 
 
 def _list_vars(conn: NutConnection, upsname: str) -> None:
-    query = ("VAR", upsname)
-    try:
-        conn.list_start(*query)
-    except ClientFailure as exc:
-        raise _list_failed(exc) from None
-    for words in conn.iter_list(*query):
-        if len(words) < 4:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 4)")
+    for words in list_rows(conn, ("VAR", upsname), 4):
         out(f"{words[2]}: {words[3]}\n")
 
 
 def _list_upses(conn: NutConnection, verbose: bool) -> None:
-    try:
-        conn.list_start("UPS")
-    except ClientFailure as exc:
-        raise _list_failed(exc) from None
-    for words in conn.iter_list("UPS"):
-        if len(words) < 3:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
+    for words in list_rows(conn, ("UPS",), 3):
         out(f"{words[1]}: {words[2]}\n" if verbose else f"{words[1]}\n")
 
 
 def _list_clients(conn: NutConnection, upsname: str) -> None:
-    query = ("CLIENT", upsname)
-    try:
-        conn.list_start(*query)
-    except ClientFailure as exc:
-        raise _list_failed(exc) from None
-    for words in conn.iter_list(*query):
-        if len(words) < 3:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least 3)")
+    for words in list_rows(conn, ("CLIENT", upsname), 3):
         out(f"{words[2]}\n")
 
 
