@@ -250,7 +250,9 @@ class Tree:
                 continue
             if name in old:
                 await self.drivers.stop_child(f"driver:{name}")
-                self.registry.remove(name)
+                # a fresh handle in the same place: upsd updates a changed UPS in place,
+                # so LIST UPS keeps its ups.conf order
+                self.registry.add(DeviceHandle(name, desc=device.desc))
             await self.drivers.start_child(self.driver_spec(device))
             log.info("config.device_changed" if name in old else "config.device_added", ups=name)
 

@@ -19,7 +19,6 @@ NUT's upsdrvctl leaves that to the admin; nutrio's tree does it itself.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Protocol
 import structlog
 import trio
 
+import nutrio
 from actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
@@ -66,15 +66,8 @@ CLOSE_TIMEOUT = 5.0
 RESTART_AFTER_MAXAGES = 3
 
 
-def _nutrio_version() -> str:
-    try:
-        return importlib.metadata.version("nutrio")
-    except importlib.metadata.PackageNotFoundError:
-        return "0.1.0"
-
-
 #: Served as driver.version (NUT serves its release there).
-NUTRIO_VERSION = _nutrio_version()
+NUTRIO_VERSION = nutrio.__version__
 
 
 class DeviceLike(Protocol):

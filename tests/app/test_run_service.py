@@ -138,3 +138,39 @@ def test_sighup_reload_adds_and_removes_devices_and_keeps_the_rest(tmp_path: Pat
     events = [e["event"] for e in _events(err)]
     assert "config.reloaded" in events and "config.device_added" in events
     assert code == 0
+
+
+def test_sighup_reload_keeps_a_changed_device_in_its_list_ups_place(tmp_path: Path) -> None:
+    """upsd updates a changed UPS in place; a restarted driver must not move it to the end."""
+    dev = DATA / "edge/edge-cases.dev"
+    port = free_port()
+    config = tmp_path / "nutrio.toml"
+
+    def write(descs: dict[str, str]) -> None:
+        tables = "".join(
+            f'[devices.{n}]\ndriver = "dummy-ups"\nport = "{dev}"\ndesc = "{d}"\n'
+            for n, d in descs.items()
+        )
+        config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n{tables}')
+
+    write({"a": "one", "b": "two", "c": "three"})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_port(port, timeout=20)
+        write({"a": "one", "b": "changed", "c": "three"})
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        after = ""
+        while time.monotonic() < deadline and "changed" not in after:
+            time.sleep(0.2)
+            after = _list_ups(port)
+    finally:
+        code, err = _stop(proc)
+    names = [ln.split()[1] for ln in after.splitlines() if ln.startswith("UPS ")]
+    assert names == ["a", "b", "c"], after
+    assert 'UPS b "changed"' in after
+    assert code == 0, err
