@@ -26,8 +26,20 @@ from collections.abc import Mapping
 import structlog
 import trio
 
+from actors.drivers._blazer_ser import BlazerSer
+from actors.drivers._megatec_link import (
+    BAUDRATE,
+    MAXTRIES,
+    SER_WAIT_SEC,
+    Link,
+    float_var,
+    put_defaults,
+    put_overrides,
+    require_megatec,
+)
+from actors.drivers._megatec_runtime import RuntimeEstimate
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError, DriverTimeout
+from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError
 from actors.drivers.serialport import SerialPort
 from protocol import megatec as mt
 from protocol.devfile import DeviceVars
@@ -37,119 +49,14 @@ __all__ = ["DEFAULT_POLLFREQ", "MAXTRIES", "SER_WAIT_SEC", "BlazerSer", "NutdrvQ
 
 log = structlog.get_logger()
 
-#: NUT's serial read timeout (ser_get_buf with SER_WAIT_SEC).
-SER_WAIT_SEC = 3.0
-#: nutdrv_qx retries this many failed polls before the data goes stale.
-MAXTRIES = 3
 #: seconds between full updates (nutdrv_qx DEFAULT_POLLFREQ).
 DEFAULT_POLLFREQ = 30
-BAUDRATE = 2400
 
 _DELAYS: Mapping[str, tuple[str, tuple[int, int], str]] = {
     # variable: (ups.conf option, range, default)
     "ups.delay.start": ("ondelay", mt.ONDELAY_RANGE, mt.DEFAULT_ONDELAY),
     "ups.delay.shutdown": ("offdelay", mt.OFFDELAY_RANGE, mt.DEFAULT_OFFDELAY),
 }
-
-
-def _number(state: DeviceVars, name: str) -> float:
-    return mt.c_strtod(state.get(name) or "")
-
-
-def put_defaults(state: DeviceVars, options: Mapping[str, str]) -> None:
-    """ups.conf ``default.<var>``: a value the device may replace."""
-    for key, value in options.items():
-        if key.startswith("default."):
-            state.set(key.removeprefix("default."), value)
-
-
-def put_overrides(state: DeviceVars, options: Mapping[str, str]) -> None:
-    """ups.conf ``override.<var>``: wins over whatever the device says."""
-    for key, value in options.items():
-        if key.startswith("override."):
-            state.set(key.removeprefix("override."), value)
-
-
-class _RuntimeEstimate:
-    """nutdrv_qx's runtimecal guesstimation: charge and runtime from time on battery.
-
-    On line the estimate refills over ``chargetime`` seconds (default 43200);
-    on battery it drains at the effective load, never below ``idleload``.
-    """
-
-    def __init__(self, cal: mt.RuntimeCal, estimate: float, charge_time: float, idle: float) -> None:
-        self.cal, self.estimate = cal, estimate
-        self.charge_time, self.idle = charge_time, idle
-        self.load_eff = 1.0
-        self.last = trio.current_time()
-
-    @classmethod
-    def start(cls, device: DeviceLike, state: DeviceVars, text: str) -> _RuntimeEstimate:
-        try:
-            cal = mt.RuntimeCal.parse(text)
-        except ValueError as exc:
-            raise DriverConfigError(f"{device.name}: {exc}") from exc
-        charge = state.get("battery.charge")
-        if charge is None:
-            raise DriverConfigError(f"{device.name}: initial battery charge undetermined")
-        charge_time = mt.c_strtol(device.options.get("chargetime", "43200"))
-        if charge_time <= 0:
-            raise DriverConfigError(f"{device.name}: charge time out of range [1..s]")
-        idle = mt.c_strtod(device.options.get("idleload", "10")) / 100
-        if not 0 < idle <= 1:
-            raise DriverConfigError(f"{device.name}: idle load out of range [0..100]")
-        return cls(cal, cal.nominal * mt.c_strtod(charge) / 100, charge_time, idle)
-
-    def update(self, state: DeviceVars, *, on_line: bool) -> None:
-        now = trio.current_time()
-        elapsed, self.last = now - self.last, now
-        if on_line:
-            self.estimate = min(self.cal.nominal, self.estimate + self.cal.nominal * elapsed / self.charge_time)
-        else:
-            self.estimate = max(0.0, self.estimate - self.load_eff * elapsed)
-        state.set("battery.charge", f"{100 * self.estimate / self.cal.nominal:.0f}")
-        load = state.get("ups.load")
-        if load is not None:
-            self.load_eff = self.cal.effective_load(mt.c_strtod(load), self.idle)
-            state.set("battery.runtime", f"{self.estimate / self.load_eff:.0f}")
-
-
-class _Link:
-    """Request/reply over the serial port, the way both NUT megatec drivers read it."""
-
-    def __init__(self, port: SerialPort, reply_timeout: float) -> None:
-        self.port = port
-        self.reply_timeout = reply_timeout
-
-    async def exchange(self, request: bytes) -> bytes:
-        """Send one request, return its reply line (b"" when none came in time).
-
-        The port works like NUT's canonical-mode tty: a line without its CR
-        by the timeout is no reply at all.
-        """
-        await self.port.discard_input()
-        await self.port.write(request)
-        reply = await self.port.read_until(b"\r", self.reply_timeout)
-        log.debug("driver.exchange", request=request, reply=reply)
-        return reply if reply.endswith(b"\r") else b""
-
-    async def query(self, query: bytes, *, min_len: int | None = None) -> str:
-        reply = await self.exchange(query)
-        if not reply:
-            raise DriverTimeout(f"no reply to {query!r}")
-        try:
-            return mt.check_reply(query, reply, min_len=min_len)
-        except mt.ReplyError as exc:
-            raise DriverIOError(str(exc)) from exc
-
-
-def _require_megatec(device: DeviceLike, driver: str) -> None:
-    """nutrio's Q1 drivers speak only the megatec protocol; anything else is a config error."""
-    protocol = device.options.get("protocol")
-    if protocol is not None and protocol.lower() != "megatec":
-        raise DriverConfigError(
-            f"{device.name}: nutrio's {driver} speaks only protocol 'megatec', not {protocol!r}"
-        )
 
 
 class NutdrvQx:
@@ -167,10 +74,10 @@ class NutdrvQx:
         reply_timeout: float = SER_WAIT_SEC,
         tolerated_failures: int = MAXTRIES + 1,
     ) -> None:
-        _require_megatec(device, self.name)
+        require_megatec(device, self.name)
         self.device = device
         self.port = SerialPort(device.port, baudrate=BAUDRATE)
-        self.link = _Link(self.port, reply_timeout)
+        self.link = Link(self.port, reply_timeout)
         self.tolerated_failures = tolerated_failures
         self.pollfreq = mt.c_strtol(device.options.get("pollfreq", str(DEFAULT_POLLFREQ)))
         self._opt = {k: v for k, v in device.options.items() if self._flag_on(k, v)}
@@ -183,7 +90,7 @@ class NutdrvQx:
         self._packs = 1.0
         self._volt_low = -1.0
         self._volt_high = -1.0
-        self._runtime: _RuntimeEstimate | None = None
+        self._runtime: RuntimeEstimate | None = None
 
     def _flag_on(self, key: str, value: str) -> bool:
         return key not in self.flags or value.lower() not in ("false", "no", "off", "0")
@@ -316,9 +223,9 @@ class NutdrvQx:
 
     def _init_battery(self, state: DeviceVars) -> None:
         """qx_initbattery: voltage limits, pack count, first charge, runtime estimate."""
-        self._volt_high = _number(state, "battery.voltage.high") if state.get("battery.voltage.high") else -1.0
-        self._volt_low = _number(state, "battery.voltage.low") if state.get("battery.voltage.low") else -1.0
-        nominal = _number(state, "battery.voltage.nominal") if state.get("battery.voltage.nominal") else -1.0
+        self._volt_high = float_var(state, "battery.voltage.high") if state.get("battery.voltage.high") else -1.0
+        self._volt_low = float_var(state, "battery.voltage.low") if state.get("battery.voltage.low") else -1.0
+        nominal = float_var(state, "battery.voltage.nominal") if state.get("battery.voltage.nominal") else -1.0
         if nominal != -1 and (self._volt_low == -1 or self._volt_high == -1):
             log.info("driver.battery_guesstimation", nominal=nominal)
             self._volt_low, self._volt_high = mt.default_voltage_limits(nominal)
@@ -328,7 +235,7 @@ class NutdrvQx:
         if packs is not None and mt.is_number(packs):
             self._packs = mt.c_strtod(packs)
         elif nominal != -1 and state.get("battery.voltage") is not None:
-            self._packs = mt.detect_packs(_number(state, "battery.voltage"), nominal) or self._packs
+            self._packs = mt.detect_packs(float_var(state, "battery.voltage"), nominal) or self._packs
         self._guess_charge(state)
         calibration = self.device.options.get("runtimecal")
         if calibration is not None:
@@ -336,7 +243,7 @@ class NutdrvQx:
                 # no charge from the voltage yet: assume it floats between nominal and +15 %
                 self._volt_low, self._volt_high = nominal, 1.15 * nominal
                 self._guess_charge(state)
-            self._runtime = _RuntimeEstimate.start(self.device, state, calibration)
+            self._runtime = RuntimeEstimate.start(self.device, state, calibration)
 
     # -- updates -------------------------------------------------------------------
 
@@ -372,8 +279,8 @@ class NutdrvQx:
         try:
             return mt.apply_status_bits(
                 flags, bits,
-                input_voltage=_number(state, "input.voltage"),
-                output_voltage=_number(state, "output.voltage"),
+                input_voltage=float_var(state, "input.voltage"),
+                output_voltage=float_var(state, "output.voltage"),
                 ignore_shutdown_bit="ignoresab" in self._opt,
             )
         except mt.ReplyError as exc:
@@ -396,7 +303,7 @@ class NutdrvQx:
         """qx_battery: battery.charge from battery.voltage when limits are known."""
         if state.get("battery.voltage") is None:
             return
-        actual = self._packs * _number(state, "battery.voltage")
+        actual = self._packs * float_var(state, "battery.voltage")
         charge = mt.guess_charge(actual, self._volt_low, self._volt_high)
         if charge is not None:
             state.set("battery.charge", charge)
@@ -418,171 +325,3 @@ class NutdrvQx:
         truncated = mt.truncate_ondelay(seconds) if name.lower() == "ups.delay.start" else mt.truncate_offdelay(seconds)
         state.set(name.lower(), str(truncated))
         return ResultCode.SUCCESS
-
-
-class BlazerSer:
-    """blazer_ser, NUT's older megatec driver (drivers/blazer.c, blazer_ser.c).
-
-    Differences from nutdrv_qx, as the real 2.8.0 binaries show them: every
-    poll is a full one (values, status, alarms); the I reply gives
-    ups.mfr/ups.model; ondelay is in minutes and the delays are read-only;
-    test.battery.start takes minutes (1-99, default 10); a command succeeds
-    on no reply, "ACK" or "(ACK".
-    """
-
-    name = "blazer_ser"
-    version_internal = "1.58"
-    flags = frozenset({"norating", "novendor"})
-
-    def __init__(
-        self,
-        device: DeviceLike,
-        *,
-        reply_timeout: float = SER_WAIT_SEC,
-        tolerated_failures: int = MAXTRIES + 1,
-    ) -> None:
-        _require_megatec(device, self.name)
-        self.ondelay = mt.c_strtol(device.options.get("ondelay", "3"))
-        if not 0 <= self.ondelay <= 9999:
-            raise DriverConfigError(f"{device.name}: start delay '{self.ondelay}' out of range [0..9999]")
-        offdelay = mt.c_strtol(device.options.get("offdelay", "30"))
-        if not 12 <= offdelay <= 600:
-            raise DriverConfigError(f"{device.name}: shutdown delay '{offdelay}' out of range [12..600]")
-        self.offdelay = mt.truncate_offdelay(offdelay)
-        self.device = device
-        self.port = SerialPort(device.port, baudrate=BAUDRATE)
-        self.link = _Link(self.port, reply_timeout)
-        self.tolerated_failures = tolerated_failures
-        self._opt = {k for k, v in device.options.items() if k in self.flags and v.lower() not in ("false", "no", "off", "0")}
-        self._failures = 0
-        self._packs = 1.0
-        self._volt_act = -1.0
-        self._volt_nom = -1.0
-        self._volt_low = -1.0
-        self._volt_high = -1.0
-
-    async def open(self, state: DeviceVars) -> None:
-        await self.port.open()
-        put_defaults(state, self.device.options)
-        if state.get("battery.voltage.high"):
-            self._volt_high = _number(state, "battery.voltage.high")
-        if state.get("battery.voltage.low"):
-            self._volt_low = _number(state, "battery.voltage.low")
-        if not await self._tries(self._status, state):
-            raise DriverIOError(f"{self.device.name}: no supported UPS detected")
-        if "norating" not in self._opt:
-            await self._tries(self._rating, state)
-        if "novendor" not in self._opt:
-            await self._tries(self._vendor, state)
-        # blazer_initbattery; the nominal voltage starts at -1, not 1, so this always runs
-        if self._volt_nom != 1 and (self._volt_high == -1 or self._volt_low == -1):
-            self._volt_low, self._volt_high = mt.default_voltage_limits(self._volt_nom)
-            state.set("battery.voltage.low", f"{self._volt_low:.2f}")
-            state.set("battery.voltage.high", f"{self._volt_high:.2f}")
-        if "runtimecal" in self.device.options:
-            log.warning("driver.runtimecal_unsupported")
-        state.set("ups.delay.start", str(60 * self.ondelay))
-        state.set("ups.delay.shutdown", str(self.offdelay))
-        for command in mt.COMMANDS:
-            state.add_command(command)
-        await self._status(state)  # main.c's first updateinfo
-        put_overrides(state, self.device.options)
-
-    async def poll(self, state: DeviceVars) -> PollResult:
-        try:
-            await self._status(state)
-        except DriverError as exc:
-            self._failures += 1
-            if self._failures > self.tolerated_failures:
-                raise
-            log.info("driver.poll_retry", failures=self._failures, error=str(exc))
-            return PollResult()
-        self._failures = 0
-        put_overrides(state, self.device.options)
-        return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        try:
-            wire = mt.blazer_command_bytes(
-                name.lower(), value, offdelay=self.offdelay, ondelay_minutes=self.ondelay
-            )
-        except KeyError:
-            return ResultCode.CMD_NOT_SUPPORTED
-        except ValueError as exc:
-            log.warning("driver.instcmd_refused", name=name, value=value, error=str(exc))
-            return ResultCode.FAILED
-        if not mt.blazer_command_succeeded(await self.link.exchange(wire)):
-            return ResultCode.FAILED
-        return ResultCode.SUCCESS
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.UNKNOWN  # blazer has no writable variables
-
-    async def close(self) -> None:
-        await self.port.close()
-
-    async def _tries(self, read, state: DeviceVars) -> bool:  # type: ignore[no-untyped-def]
-        for attempt in range(MAXTRIES):
-            try:
-                await read(state)
-                return True
-            except DriverError as exc:
-                log.info("driver.read_failed", attempt=attempt + 1, error=str(exc))
-        return False
-
-    async def _status(self, state: DeviceVars) -> None:
-        text = await self.link.query(mt.Q1, min_len=mt.BLAZER_Q1_MIN)
-        try:
-            words, end = mt.blazer_words(text, len(mt.BLAZER_Q1_VARS))
-            for (name, fmt), word in zip(mt.BLAZER_Q1_VARS, words, strict=True):
-                if word is None:
-                    continue
-                value = mt.c_strtod(word)
-                if name == "battery.voltage":
-                    value = self._battery(state, value)
-                state.set(name, fmt % value)
-            bits = mt.blazer_status_word(text, end)
-        except mt.ReplyError as exc:
-            raise DriverIOError(str(exc)) from exc
-        state.set("ups.beeper.status", mt.beeper_status(bits) or "disabled")
-        state.set("ups.type", mt.ups_type(bits) or "online")
-        flags = mt.blazer_flags(
-            bits, input_voltage=_number(state, "input.voltage"),
-            output_voltage=_number(state, "output.voltage"),
-        )
-        found = mt.alarms(bits, flags)
-        if found:
-            state.set("ups.alarm", " ".join(found))
-        else:
-            state.delete("ups.alarm")
-        words_ = " ".join(mt.status_words(flags))
-        state.set("ups.status", f"ALARM {words_}" if found else words_)
-
-    def _battery(self, state: DeviceVars, volts: float) -> float:
-        """blazer_battery: the pack-scaled voltage, and the charge guessed from it."""
-        self._volt_act = self._packs * volts
-        charge = mt.guess_charge(self._volt_act, self._volt_low, self._volt_high)
-        if charge is not None:
-            state.set("battery.charge", charge)
-        return self._volt_act
-
-    async def _rating(self, state: DeviceVars) -> None:
-        text = await self.link.query(mt.F)
-        try:
-            words, _ = mt.blazer_words(text, len(mt.BLAZER_F_VARS))
-        except mt.ReplyError as exc:
-            raise DriverIOError(str(exc)) from exc
-        for (name, fmt), word in zip(mt.BLAZER_F_VARS, words, strict=True):
-            if word is None:
-                continue
-            value = mt.c_strtod(word)
-            if name == "battery.voltage.nominal":  # blazer_packs
-                known = state.get(name)
-                value = self._volt_nom = mt.c_strtod(known) if known else value
-                self._packs = mt.detect_packs(self._volt_act, self._volt_nom) or self._packs
-            state.set(name, fmt % value)
-
-    async def _vendor(self, state: DeviceVars) -> None:
-        text = await self.link.query(mt.I)
-        for name, value in mt.blazer_vendor(text).items():
-            state.set(name, value)
