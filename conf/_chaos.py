@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conf._reader import Table
 from conf.model import ChaosConfig, FaultConfig, FaultKind
+from conf import schema
 
 FAULT_KINDS: dict[str, FaultKind] = {k: k for k in ("crash", "delay", "drop", "freeze")}
 
@@ -11,7 +12,7 @@ FAULT_KINDS: dict[str, FaultKind] = {k: k for k in ("crash", "delay", "drop", "f
 def build_chaos(table: Table | None) -> ChaosConfig | None:
     if table is None:
         return None
-    table.allow_only(("seed", "fault"))
+    table.allow_only(schema.allowed("chaos"))
     return ChaosConfig(
         seed=table.integer("seed", 0, minimum=None),
         faults=tuple(build_fault(sub) for sub in table.tables("fault")),
@@ -19,18 +20,7 @@ def build_chaos(table: Table | None) -> ChaosConfig | None:
 
 
 def build_fault(table: Table) -> FaultConfig:
-    table.allow_only(
-        (
-            "target",
-            "kind",
-            "after_messages",
-            "after_seconds",
-            "probability",
-            "delay",
-            "duration",
-            "times",
-        )
-    )
+    table.allow_only(schema.allowed("chaos.fault"))
     kind = table.choice("kind", FAULT_KINDS, required=True)
     assert kind is not None
     probability = table.number("probability", 1.0)

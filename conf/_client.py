@@ -25,6 +25,7 @@ from conf.model import (
     WebConfig,
 )
 from conf.netaddr import parse_listen, parse_system
+from conf import schema
 
 #: upsmon's notify types (NOTIFYMSG/NOTIFYFLAG/upssched AT), NUT 2.8 and later.
 NOTIFY_TYPES = frozenset({
@@ -58,10 +59,7 @@ _MONITOR_NUMBERS = (
     "pollfreq", "pollfreqalert", "hostsync", "deadtime", "finaldelay", "nocommwarntime",
     "rbwarntime", "offduration", "oblbduration",
 )  # fmt: skip
-_MONITOR_KEYS = (
-    *_MONITOR_NUMBERS, "minsupplies", "shutdowncmd", "run_as_user", "powerdownflag",
-    "overduration", "alarmcritical", "ups",
-)  # fmt: skip
+_MONITOR_KEYS = schema.allowed("monitor")  # from the schema, so each key is documented
 
 
 def build_monitor(table: Table | None) -> MonitorConfig | None:
@@ -92,7 +90,7 @@ def build_monitor(table: Table | None) -> MonitorConfig | None:
 
 
 def build_monitor_ups(table: Table) -> MonitorUps:
-    table.allow_only(("system", "powervalue", "user", "password", "role"))
+    table.allow_only(schema.allowed("monitor.ups"))
     system = table.req_string("system")
     table.parsed("system", parse_system, system)
     role = table.choice("role", ROLES, required=True)
@@ -109,7 +107,7 @@ def build_monitor_ups(table: Table) -> MonitorUps:
 def build_notify(table: Table | None) -> NotifyConfig:
     if table is None:
         return NotifyConfig()
-    table.allow_only(("notifycmd", "messages", "flags", "webhook", "email"))
+    table.allow_only(schema.allowed("notify"))
     messages: dict[str, str] = {}
     if sub := table.table("messages"):
         for key in sub.data:
@@ -128,6 +126,9 @@ def build_notify(table: Table | None) -> NotifyConfig:
 
 def _channels(table: Table) -> ChannelsConfig:
     """Our webhook / e-mail channels; their own parser names ``notify.<channel>.<key>``."""
+    for name in ("webhook", "email"):  # the schema's keys only, so each one is documented
+        if sub := table.table(name):
+            sub.allow_only(schema.allowed(f"notify.{name}"))
     try:
         return ChannelsConfig.from_mapping(table.data)
     except ValueError as exc:
@@ -160,7 +161,7 @@ def _notify_flags(table: Table, key: str) -> frozenset[str]:
 def build_scheduler(table: Table | None) -> SchedulerConfig:
     if table is None:
         return SchedulerConfig()
-    table.allow_only(("cmdscript", "at"))
+    table.allow_only(schema.allowed("scheduler"))
     rules = tuple(build_rule(sub) for sub in table.tables("at"))
     cmdscript = table.string("cmdscript")
     if rules and cmdscript is None:
@@ -169,7 +170,7 @@ def build_scheduler(table: Table | None) -> SchedulerConfig:
 
 
 def build_rule(table: Table) -> SchedulerRule:
-    table.allow_only(("notify_type", "ups", "action", "timer", "seconds", "command"))
+    table.allow_only(schema.allowed("scheduler.at"))
     notify_type = table.req_string("notify_type").upper()
     if notify_type not in NOTIFY_TYPES:
         table.fail("notify_type", f"unknown notify type {describe_value(notify_type)}")
@@ -201,7 +202,7 @@ def build_rule(table: Table) -> SchedulerRule:
 def build_web(table: Table | None) -> WebConfig:
     if table is None:  # no [web] table: no web server (a port is a thing to ask for)
         return WebConfig(enabled=False)
-    table.allow_only(("enabled", "listen", "template_dir"))
+    table.allow_only(schema.allowed("web"))
     listen = table.string("listen")
     return WebConfig(
         enabled=table.boolean("enabled", True),
@@ -215,12 +216,12 @@ def build_web(table: Table | None) -> WebConfig:
 def build_log(table: Table | None) -> LogConfig:
     if table is None:
         return LogConfig()
-    table.allow_only(("entry",))
+    table.allow_only(schema.allowed("log"))
     return LogConfig(entries=tuple(build_log_entry(sub) for sub in table.tables("entry")))
 
 
 def build_log_entry(table: Table) -> LogEntry:
-    table.allow_only(("ups", "interval", "format", "file"))
+    table.allow_only(schema.allowed("log.entry"))
     ups = table.req_string("ups")
     table.parsed("ups", parse_system, ups)
     interval = table.number("interval", 30.0)

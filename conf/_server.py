@@ -12,6 +12,7 @@ from typing import Any
 from conf._reader import Table, describe_value
 from conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, UserConfig
 from conf.netaddr import parse_listen
+from conf import schema
 
 #: What a UPS name may look like. ups.conf puts it in brackets and upsd sends it
 #: as one protocol word; we also use it in file names (state sockets are
@@ -31,12 +32,10 @@ ROLES: dict[str, Role] = {
 ACTIONS = frozenset({"SET", "FSD"})
 TLS_VERSIONS = {"tlsv1.2": "TLSv1.2", "tlsv1.3": "TLSv1.3", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
 
-_SERVER_KEYS = (
-    "listen", "maxage", "maxconn", "tls", "idle_timeout", "max_line", "trackingdelay",
-    "allow_no_device", "allow_not_all_listeners", "statepath",
-)  # fmt: skip
-_DEVICE_FIELDS = ("driver", "port", "desc", "pollinterval", "maxage", "sdorder", "maxstartdelay")
-_USER_KEYS = ("password", "password_hash", "actions", "instcmds", "upsmon")
+# The keys each table accepts come from the schema, so each one is documented.
+_SERVER_KEYS = schema.allowed("server")
+_DEVICE_FIELDS = schema.allowed("devices.<name>")  # any other key is a driver option
+_USER_KEYS = schema.allowed("users.<name>")
 
 
 def build_server(table: Table | None) -> ServerConfig:
@@ -77,7 +76,7 @@ def build_listen(table: Table) -> tuple[tuple[str, int], ...]:
 def build_tls(table: Table | None) -> TlsConfig | None:
     if table is None:
         return None
-    table.allow_only(("certfile", "keyfile", "require", "client_ca", "min_version"))
+    table.allow_only(schema.allowed("server.tls"))
     table.string("certfile", required=True)
     certfile = table.path_value("certfile")
     assert certfile is not None

@@ -15,10 +15,11 @@ from conf._server import build_devices, build_server, build_users
 from conf._source import SourceMap, format_path
 from conf.errors import ConfigError
 from conf.model import ChaosConfig, Config
+from conf import schema
 
 #: The embedded default: shipped as package data next to this module.
 DEFAULT_PATH = Path(__file__).parent / "default" / "nutrio.toml"
-_SECTIONS = ("server", "devices", "users", "monitor", "notify", "scheduler", "web", "log", "chaos")
+_SECTIONS = schema.allowed("")  # the top-level tables, from the schema
 _STRING_PATH = "<string>"
 
 
