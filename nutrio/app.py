@@ -42,6 +42,7 @@ from protocol.notify import Notification
 from protocol.users import UserAccount
 from supervisor import ChildSpec, Restart, Strategy, Supervisor, SupervisorGaveUp
 from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from supervisor.systemd import SystemdNotifier, run_watchdog
 
 __all__ = ["run", "serve", "parse_listen_overrides", "Tree"]
 
@@ -281,23 +282,42 @@ async def serve(
     """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``."""
     warn_if_secrets_readable(config)
     tree = Tree(config, listen, chaos_from_config(chaos or config.chaos), shutdown)
+    sd = SystemdNotifier.from_environ(unset=True)  # no-op unless systemd started us
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async with trio.open_nursery() as nursery:
+            # first, so pings also cover a slow start; once the root ran, they
+            # stop with it (gave up or stopped): systemd then restarts us
+            root_started = trio.Event()
+            await nursery.start(functools.partial(run_watchdog, sd, alive=lambda: (
+                not root_started.is_set() or tree.root.statistics().running)))
             await nursery.start(tree.root.run, tree.children())
+            root_started.set()
             control = control_socket_path(config.server.statepath, config.source)
             await nursery.start(run_control, tree, control)
             log.info("nutrio.ready", listen=[f"{h}:{p}" for h, p in tree.listen], ports=tree.ports)
+            sd.ready(_ready_status(tree))
             task_status.started(tree)
             async for signum in signals:
                 if signum == signal.SIGHUP:
+                    sd.reloading("reloading the config")
                     tree.log_reopen.request()
                     await _reload(tree)
+                    sd.ready(_ready_status(tree))
                     continue
                 log.info("nutrio.stopping", signal=signal.Signals(signum).name)
+                sd.stopping("stopping the tree")
                 await tree.root.stop()
                 nursery.cancel_scope.cancel()
                 break
     log.info("nutrio.stopped")
+
+
+def _ready_status(tree: Tree) -> str:
+    """systemd's STATUS line (`systemctl status nutrio`): device count and upsd ports."""
+    devices = len(tree.config.devices)
+    ports = list(dict.fromkeys(tree.ports))  # a restarted listener records its port again
+    listed = ", ".join(map(str, ports)) or "none"
+    return f"serving {devices} device(s); upsd port(s) {listed}"
 
 
 async def _reload(tree: Tree) -> None:

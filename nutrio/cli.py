@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="replace the server's listen addresses (repeatable)",
     )
-    run.add_argument("--log-format", choices=("json", "console"), help="default: console on a TTY")
+    run.add_argument("--log-format", choices=("json", "console", "journal"),
+                     help="default: journal under systemd, console on a TTY, else json")
     run.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     run.add_argument("--chaos", type=Path, metavar="FILE", help="fault-injection TOML ([chaos])")
     run.set_defaults(handler=_cmd_run)
@@ -77,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     from nutrio import conf_cmd
 
     conf_cmd.add_parser(sub)
+
+    from nutrio import service
+
+    service.add_parser(sub)
 
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)

@@ -1,18 +1,21 @@
-"""structlog set-up: one JSON object per line, or a console renderer on a TTY."""
+"""structlog set-up: JSON lines, a console renderer on a TTY, or the systemd journal."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import IO, Any, Literal, TextIO, cast
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-__all__ = ["LogFormat", "configure_logging", "drop_passwords"]
+from supervisor.systemd import JournalLoggerFactory, JournalRenderer
 
-LogFormat = Literal["json", "console"]
+__all__ = ["LogFormat", "configure_logging", "drop_passwords", "stream_is_journal"]
+
+LogFormat = Literal["json", "console", "journal"]
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -42,21 +45,28 @@ def configure_logging(
     fmt: LogFormat | None = None,
     level: str = "info",
     stream: IO[str] | None = None,
+    *,
+    journal_socket: str | None = None,
 ) -> None:
     """Configure structlog once, from the CLI.
 
     Args:
-        fmt: "json" (one object per line), "console", or None for console
-            when *stream* is a TTY and json otherwise.
+        fmt: "json" (one object per line), "console", "journal" (native
+            journal protocol, one entry per event), or None: journal when
+            systemd says *stream* is the journal (JOURNAL_STREAM), console
+            when *stream* is a TTY, json otherwise.
         level: lowest level logged: debug, info, warning, error, critical.
         stream: where lines go; sys.stderr (looked up at call time) by default.
+            With "journal" it only gets lines the journal socket refused.
+        journal_socket: the journal's socket (default: $NUTRIO_JOURNAL_SOCKET,
+            else /run/systemd/journal/socket).
 
     Raises:
         ValueError: unknown *fmt* or *level*.
     """
     out = stream if stream is not None else sys.stderr
     if fmt is None:
-        fmt = "console" if _isatty(out) else "json"
+        fmt = _default_format(out)
     try:
         threshold = _LEVELS[level.lower()]
     except KeyError:
@@ -64,21 +74,48 @@ def configure_logging(
     processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        drop_passwords,
     ]
+    if fmt != "journal":  # the journal stamps each entry itself
+        processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True))
+    processors.append(drop_passwords)
+    factory: Any = structlog.PrintLoggerFactory(file=cast(TextIO, out))
     if fmt == "json":
         processors += [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
     elif fmt == "console":
         processors.append(structlog.dev.ConsoleRenderer(colors=_isatty(out)))
+    elif fmt == "journal":
+        processors += [structlog.processors.format_exc_info, JournalRenderer()]
+        factory = JournalLoggerFactory(journal_socket, fallback=out)
     else:
         raise ValueError(f"unknown log format {fmt!r}")
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(threshold),
-        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, out)),
+        logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+
+
+def _default_format(out: IO[str]) -> LogFormat:
+    if stream_is_journal(out):
+        return "journal"
+    return "console" if _isatty(out) else "json"
+
+
+def stream_is_journal(stream: IO[str], environ: Mapping[str, str] | None = None) -> bool:
+    """True when JOURNAL_STREAM ("device:inode") names *stream*'s file.
+
+    systemd sets it for a service whose stdout/stderr is connected to the
+    journal; comparing with fstat tells whether that still holds for this
+    stream (a shell redirect or a child's pipe would not match).
+    """
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    try:
+        device, inode = (int(part) for part in value.split(":"))
+        info = os.fstat(stream.fileno())
+    except (ValueError, OSError, AttributeError):
+        return False
+    return (info.st_dev, info.st_ino) == (device, inode)
 
 
 def _isatty(stream: IO[str]) -> bool:
