@@ -9,8 +9,9 @@
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
 SIGTERM/SIGINT stop the tree in reverse start order; SIGHUP reloads the
-config file: added devices start, removed ones stop, changed ones restart,
-user accounts are swapped in place; everything else keeps running.
+config file (nutrio.reload): added devices start, removed ones stop, changed ones
+restart, user accounts are swapped in place, upsmon and its monitors restart when
+[monitor], [notify] or [scheduler] changed; everything else keeps running.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from actors.upslog import LogReopen, run_upslog
 from actors.upsmon import monitor_children
 from actors.web import run_web
 from actors.web.upsd import loopback
+from nutrio.reload import reload_tree
 from protocol.metrics import NutrioStats, render_metrics
 from protocol.notify import Notification
 from protocol.users import UserAccount
@@ -237,25 +239,10 @@ class Tree:
         return ChildSpec(id="notifier", start=start, restart=Restart.PERMANENT)
 
     async def reload(self, new: conf.Config) -> None:
-        """Apply a new config: start, stop or restart only the devices that changed."""
-        old = self.config.devices
-        self.config = dataclasses.replace(self.config, devices=new.devices, users=new.users)
+        """Apply a re-read config (SIGHUP); nutrio.reload changes only what differs."""
         self.accounts.clear()
         self.accounts.update(accounts_from_config(new))
-        for name in old.keys() - new.devices.keys():
-            await self.drivers.stop_child(f"driver:{name}")
-            self.registry.remove(name)
-            log.info("config.device_removed", ups=name)
-        for name, device in new.devices.items():
-            if name in old and old[name] == device:
-                continue
-            if name in old:
-                await self.drivers.stop_child(f"driver:{name}")
-                # a fresh handle in the same place: upsd updates a changed UPS in place,
-                # so LIST UPS keeps its ups.conf order
-                self.registry.add(DeviceHandle(name, desc=device.desc))
-            await self.drivers.start_child(self.driver_spec(device))
-            log.info("config.device_changed" if name in old else "config.device_added", ups=name)
+        await reload_tree(self, new)
 
 
 class _PortRecorder:
