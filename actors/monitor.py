@@ -14,11 +14,17 @@ push path only removes the wait, never changes what is decided.
 The coordinator sends commands back: set FSD, count logins (HOSTSYNC), and
 retire (log out for good once the shutdown is under way, which is how a
 secondary tells its primary it is done, as upsmon does by exiting).
+
+With ``[monitor.tls]`` each new connection asks for STARTTLS before logging
+in, as upsclient does: a refusal falls back to plain text unless force (or
+verify) is set for that host; a failed handshake always ends the attempt,
+and the next poll tries again.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from dataclasses import dataclass
 
 import structlog
@@ -27,6 +33,7 @@ import trio
 import conf
 from actors.nutclient import NutClient, NutClientError
 from actors.registry import DeviceHandle, Registry
+from conf.model import MonitorTls
 from protocol.upsmon import ALERT_FLAGS
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "Retire",
     "SetFsd",
     "StatusRead",
+    "client_context",
     "local_handle",
     "run_ups_monitor",
 ]
@@ -127,6 +135,28 @@ def local_handle(entry: conf.MonitorUps, registry: Registry | None) -> DeviceHan
     return registry.get(entry.upsname) if loopback else None
 
 
+def client_context(tls: MonitorTls, verify: bool) -> ssl.SSLContext:
+    """The TLS client settings for one connection (CERTPATH, CERTVERIFY, CERTFILE).
+
+    Raises OSError or ssl.SSLError when a file is missing or not PEM.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if verify:
+        assert tls.ca_path is not None  # the loader requires it with verify
+        if tls.ca_path.is_dir():
+            context.load_verify_locations(capath=str(tls.ca_path))
+        else:
+            context.load_verify_locations(cafile=str(tls.ca_path))
+    else:
+        # CERTVERIFY 0: encrypted, but any certificate will do
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if tls.certfile is not None:
+        context.load_cert_chain(str(tls.certfile), str(tls.keyfile or tls.certfile))
+    return context
+
+
 # -- the actor ------------------------------------------------------------------------------
 
 
@@ -137,11 +167,15 @@ async def run_ups_monitor(
     commands: trio.MemoryReceiveChannel[MonitorCommand],
     handle: DeviceHandle | None = None,
     *,
+    tls: MonitorTls | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Poll one MONITOR line until cancelled (or retired, then idle)."""
+    """Poll one MONITOR line until cancelled (or retired, then idle).
+
+    ``tls`` is ``[monitor.tls]``: None keeps the connection plain TCP.
+    """
     structlog.contextvars.bind_contextvars(actor=f"monitor:{entry.system}", ups=entry.system)
-    mon = _UpsMonitor(entry, timing, events)
+    mon = _UpsMonitor(entry, timing, events, tls)
     try:
         async with trio.open_nursery() as nursery:
             if handle is not None:
@@ -159,8 +193,9 @@ class _UpsMonitor:
     """The state of one monitor actor; its tasks share the connection under a lock."""
 
     def __init__(self, entry: conf.MonitorUps, timing: PollTiming,
-                 events: trio.MemorySendChannel[MonitorEvent]) -> None:
+                 events: trio.MemorySendChannel[MonitorEvent], tls: MonitorTls | None) -> None:
         self.entry = entry
+        self.tls = tls
         self.sys = entry.system
         self.upsname = entry.upsname
         self.timing = timing
@@ -201,7 +236,11 @@ class _UpsMonitor:
         """The logged-in connection, (re)connecting first like upsmon's try_connect."""
         if self.client is not None and self.client.connected:
             return self.client
-        self.client = await NutClient.connect(self.entry.host, self.entry.port)
+        context = self.tls_context()
+        client = await NutClient.connect(self.entry.host, self.entry.port)
+        if context is not None:
+            await self.start_tls(client, *context)
+        self.client = client
         try:
             await self.client.login(self.entry.user, self.entry.password, self.upsname,
                                     primary=self.entry.role == "primary")
@@ -213,6 +252,39 @@ class _UpsMonitor:
         else:
             log.info("monitor.logged_in", role=self.entry.role)
         return self.client
+
+    def tls_context(self) -> tuple[ssl.SSLContext, bool, bool] | None:
+        """(context, verify, force) for our host, or None without [monitor.tls].
+
+        Built for each connection, so a certificate file fixed on disk is
+        picked up at the next attempt.
+        """
+        if self.tls is None:
+            return None
+        verify, force = self.tls.rule(self.entry.host)
+        try:
+            return client_context(self.tls, verify), verify, force
+        except (OSError, ssl.SSLError) as exc:
+            # upsmon: "Connection impossible, dropping link"; we retry next poll
+            log.error("monitor.tls_setup_failed", reason=str(exc))
+            raise NutClientError(f"TLS setup failed: {exc}", lost=True) from exc
+
+    async def start_tls(self, client: NutClient, context: ssl.SSLContext,
+                        verify: bool, force: bool) -> None:
+        """STARTTLS on a fresh connection; refused is fatal only with force or verify."""
+        try:
+            await client.starttls(context, self.entry.host)
+        except NutClientError as exc:
+            if exc.lost:  # the handshake failed: the connection is closed already
+                log.error("monitor.tls_failed", reason=exc.code, verify=verify)
+                raise
+            if not (force or verify):
+                log.warning("monitor.tls_refused", reason=exc.code, fallback="plaintext")
+                return
+            log.error("monitor.tls_refused", reason=exc.code, force=force, verify=verify)
+            await client.aclose()
+            raise NutClientError(f"STARTTLS refused: {exc.code}", lost=True) from exc
+        log.info("monitor.tls_started", version=client.tls_version, verify=verify)
 
     async def watch_driver(self, handle: DeviceHandle) -> None:
         """The push path: poll at once when the local driver's status changes."""

@@ -9,6 +9,7 @@ connection is gone (reconnect) or upsd merely answered ``ERR`` (keep it).
 from __future__ import annotations
 
 import contextlib
+import ssl
 
 import trio
 
@@ -51,6 +52,41 @@ class NutClient:
     @property
     def connected(self) -> bool:
         return self._stream is not None
+
+    @property
+    def tls_version(self) -> str | None:
+        """The TLS version in use ("TLSv1.3"), or None on plain TCP."""
+        stream = self._stream
+        return stream.version() if isinstance(stream, trio.SSLStream) else None
+
+    async def starttls(self, context: ssl.SSLContext, server_hostname: str | None,
+                       *, timeout: float = NET_TIMEOUT) -> None:
+        """STARTTLS, then the TLS handshake on this connection (upscli_sslinit).
+
+        Raises NutClientError: with ``lost=False`` when upsd refused (an ERR
+        such as FEATURE-NOT-CONFIGURED, or no OK STARTTLS): the plain session
+        is still usable; with ``lost=True`` when the handshake failed (bad
+        certificate, wrong host name, broken connection), and the connection
+        is closed.
+        """
+        reply = await self.request("STARTTLS", timeout=timeout)
+        if not (isinstance(reply, Ok) and reply.detail.startswith("STARTTLS")):
+            raise NutClientError(reply.code if isinstance(reply, Err) else f"unexpected {reply!r}")
+        stream = self._stream
+        assert stream is not None  # request() closes and raises when the connection is lost
+        if self._buffer:  # upsd sent bytes after OK STARTTLS: they are not TLS
+            await self.aclose(logout=False)
+            raise NutClientError("data after OK STARTTLS", lost=True)
+        tls = trio.SSLStream(stream, context, server_hostname=server_hostname)
+        try:
+            with trio.fail_after(timeout):
+                await tls.do_handshake()
+        except (ssl.SSLError, OSError, trio.BrokenResourceError, trio.ClosedResourceError,
+                trio.TooSlowError) as exc:
+            self._stream = stream
+            await self.aclose(logout=False)
+            raise NutClientError(f"TLS handshake failed: {_reason(exc)}", lost=True) from exc
+        self._stream = tls
 
     async def request(self, command: str, *args: str, timeout: float = NET_TIMEOUT) -> Reply:
         """Send one request line and parse the one reply line."""
@@ -129,3 +165,10 @@ class NutClient:
             with contextlib.suppress(*_CLOSE_ERRORS):
                 await stream.aclose()
 
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of a handshake error (trio wraps ssl's in BrokenResourceError)."""
+    cause = exc.__cause__ if isinstance(exc, trio.BrokenResourceError) else exc
+    if isinstance(cause, ssl.SSLError):
+        return cause.reason or str(cause)
+    return str(cause) or type(cause).__name__

@@ -46,6 +46,7 @@ from actors.monitor import (
 from actors.nutclient import NET_TIMEOUT
 from actors.registry import Registry
 from actors.shutdown import LocalShutdown, ShutdownRunner
+from conf.model import MonitorTls
 from protocol.notify import DEFAULT_MESSAGES, Notification, NotifyType, format_message
 from protocol.upsmon import (
     Monitor,
@@ -309,13 +310,13 @@ def monitor_children(
     specs = [ChildSpec(id="upsmon", start=coordinator, restart=Restart.PERMANENT)]
     for entry in cfg.ups:
         specs.append(ChildSpec(id=f"monitor:{entry.system}", restart=Restart.PERMANENT,
-                               start=_monitor_start(entry, timing, hub, registry)))
+                               start=_monitor_start(entry, timing, hub, registry, cfg.tls)))
     return specs
 
 
 def _monitor_start(entry: conf.MonitorUps, timing: PollTiming, hub: MonitorHub,
-                   registry: Registry | None) -> StartFn:
+                   registry: Registry | None, tls: MonitorTls | None) -> StartFn:
     async def start(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         await run_ups_monitor(entry, timing, hub.events_in, hub.commands_out[entry.system],
-                              local_handle(entry, registry), task_status=task_status)
+                              local_handle(entry, registry), tls=tls, task_status=task_status)
     return start

@@ -17,6 +17,8 @@ from conf.model import (
     LogConfig,
     LogEntry,
     MonitorConfig,
+    MonitorTls,
+    MonitorTlsHost,
     MonitorUps,
     NotifyConfig,
     SchedulerConfig,
@@ -85,8 +87,44 @@ def build_monitor(table: Table | None) -> MonitorConfig | None:
         overduration=table.number("overduration", defaults.overduration, minimum=None),
         alarmcritical=table.boolean("alarmcritical", defaults.alarmcritical),
         ups=ups,
+        tls=build_monitor_tls(table.table("tls")),
         **numbers,
     )
+
+
+def build_monitor_tls(table: Table | None) -> MonitorTls | None:
+    """[monitor.tls]: upsmon's CERTPATH, CERTVERIFY, FORCESSL, CERTFILE and CERTHOST."""
+    if table is None:
+        return None
+    table.allow_only(schema.allowed("monitor.tls"))
+    ca_path = table.path_value("ca_path")
+    certfile, keyfile = table.path_value("certfile"), table.path_value("keyfile")
+    if keyfile is not None and certfile is None:
+        table.fail("keyfile", "keyfile needs certfile")
+    hosts = tuple(_tls_host(sub) for sub in table.tables("host"))
+    names = [entry.name.strip("[]").lower() for entry in hosts]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            table.fail("host", f"{hosts[index].name!r} is listed twice")
+    tls = MonitorTls(
+        ca_path=ca_path,
+        verify=table.boolean("verify", False),
+        force=table.boolean("force", False),
+        certfile=certfile,
+        keyfile=keyfile or certfile,
+        hosts=hosts,
+    )
+    # upsmon refuses to connect at all with CERTVERIFY and no CERTPATH: say so up front
+    if ca_path is None and (tls.verify or any(h.verify for h in hosts)):
+        table.fail("ca_path", "missing required key (verify = true checks against it)")
+    return tls
+
+
+def _tls_host(table: Table) -> MonitorTlsHost:
+    table.allow_only(schema.allowed("monitor.tls.host"))
+    verify = table.boolean("verify", False) if "verify" in table.data else None
+    force = table.boolean("force", False) if "force" in table.data else None
+    return MonitorTlsHost(name=table.req_string("name"), verify=verify, force=force)
 
 
 def build_monitor_ups(table: Table) -> MonitorUps:

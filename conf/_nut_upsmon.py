@@ -8,7 +8,15 @@ from types import MappingProxyType
 from conf._client import NOTIFY_FLAGS, NOTIFY_TYPES
 from conf._nut_reader import Reader, ReportEntry, to_bool, to_number, unsupported
 from conf._server import ROLES
-from conf.model import MonitorConfig, MonitorUps, NotifyConfig, SchedulerConfig, SchedulerRule
+from conf.model import (
+    MonitorConfig,
+    MonitorTls,
+    MonitorTlsHost,
+    MonitorUps,
+    NotifyConfig,
+    SchedulerConfig,
+    SchedulerRule,
+)
 from conf.netaddr import parse_system
 
 
@@ -20,6 +28,9 @@ class ClientFiles(Reader):
         self.monitor: dict[str, object] = {}
         self.monitor_lines: list[ReportEntry] = []
         self.ups: list[MonitorUps] = []
+        self.tls: dict[str, object] = {}
+        self.tls_hosts: list[MonitorTlsHost] = []
+        self.tls_lines: dict[str, ReportEntry] = {}
         self.notifycmd: str | None = None
         self.messages: dict[str, str] = {}
         self.flags: dict[str, frozenset[str]] = {}
@@ -37,6 +48,10 @@ class ClientFiles(Reader):
             self._monitor_line(key, values)
         elif name in _MONITOR_VALUES and len(values) == 1:
             self._monitor_value(name, values[0])
+        elif name in _TLS_VALUES and len(values) == 1:
+            self._tls_value(name, values[0])
+        elif name == "CERTHOST" and len(values) == 4:
+            self._certhost(key, values)
         elif name == "NOTIFYCMD" and values:
             if Path(values[0].split()[0]).name == "upssched":
                 self.note(
@@ -54,7 +69,7 @@ class ClientFiles(Reader):
         elif name == "NOTIFYFLAG" and len(values) == 2 and values[0].upper() in NOTIFY_TYPES:
             self._notify_flag(key, values[0].upper(), values[1])
         else:
-            known = name in _MONITOR_UNSUPPORTED or name in ("NOTIFYMSG", "NOTIFYFLAG")
+            known = name in (*_MONITOR_UNSUPPORTED, *_TLS_VALUES, "NOTIFYMSG", "NOTIFYFLAG")
             self.note(
                 key,
                 "unsupported",
@@ -108,6 +123,42 @@ class ClientFiles(Reader):
         self.monitor[key] = value
         self.monitor_lines.append(self.note(name, "converted", f"monitor.{key}"))
 
+    def _tls_value(self, name: str, text: str) -> None:
+        """CERTPATH, CERTVERIFY, FORCESSL, CERTFILE: one [monitor.tls] key each."""
+        key = _TLS_VALUES[name]
+        value: object | None = to_bool(text) if key in ("verify", "force") else self.base / text
+        if value is None:
+            self.note(name, "unsupported", note=f"bad value {text!r}")
+            return
+        self.tls[key] = value
+        note = ""
+        if key == "ca_path":
+            note = "read as PEM: a CA file or a hashed CA directory; export an NSS database"
+        elif key == "certfile":
+            note = "the key is read from the same PEM file"
+            self.tls["keyfile"] = value
+        entry = self.note(name, "converted", f"monitor.tls.{key}", note)
+        self.monitor_lines.append(entry)
+        self.tls_lines[key] = entry
+
+    def _certhost(self, key: str, values: list[str]) -> None:
+        """CERTHOST host certname certverify forcessl: one [[monitor.tls.host]]."""
+        host, verify, force = values[0], to_bool(values[2]), to_bool(values[3])
+        taken = any(_host_key(h.name) == _host_key(host) for h in self.tls_hosts)
+        if verify is None or force is None or taken:
+            why = f"{host} is listed twice" if taken else "certverify and forcessl must be 0 or 1"
+            self.note(key, "unsupported", note=why)
+            return
+        self.tls_hosts.append(MonitorTlsHost(name=host, verify=verify, force=force))
+        entry = self.note(
+            key,
+            "approximated",
+            f"monitor.tls.host[{len(self.tls_hosts) - 1}]",
+            "the certificate name is an NSS nickname: nutrio checks the host name instead",
+        )
+        self.monitor_lines.append(entry)
+        self.tls_lines[f"host:{_host_key(host)}"] = entry
+
     def _notify_flag(self, key: str, kind: str, text: str) -> None:
         flags = frozenset(w.strip().upper() for w in text.split("+"))
         if not flags <= NOTIFY_FLAGS or ("IGNORE" in flags and len(flags) > 1):
@@ -149,11 +200,35 @@ class ClientFiles(Reader):
 
     def build_monitor(self) -> MonitorConfig | None:
         if self.ups:
-            return MonitorConfig(ups=tuple(self.ups), **self.monitor)  # type: ignore[arg-type]
+            ups, tls = tuple(self.ups), self.build_tls()
+            return MonitorConfig(ups=ups, tls=tls, **self.monitor)  # type: ignore[arg-type]
         for index, entry in enumerate(self.report):
             if entry in self.monitor_lines:
                 self.report[index] = unsupported(entry, "no MONITOR line: nutrio runs no monitor")
         return None
+
+    def build_tls(self) -> MonitorTls | None:
+        """[monitor.tls] from the CERT* lines; None when there were none."""
+        if not self.tls and not self.tls_hosts:
+            return None
+        if "ca_path" not in self.tls:
+            # upsmon connects nowhere with CERTVERIFY 1 and no CERTPATH; nutrio's
+            # loader refuses it, so the verify flags are left out, and said so
+            self._drop_verify()
+        return MonitorTls(hosts=tuple(self.tls_hosts), **self.tls)  # type: ignore[arg-type]
+
+    def _drop_verify(self) -> None:
+        note = "verify needs CERTPATH: set monitor.tls.ca_path (upsmon would not connect)"
+        if self.tls.pop("verify", False):
+            self._mark_unsupported(self.tls_lines["verify"], note)
+        for index, host in enumerate(self.tls_hosts):
+            if host.verify:
+                self.tls_hosts[index] = MonitorTlsHost(name=host.name, verify=None,
+                                                       force=host.force)  # fmt: skip
+                self._mark_unsupported(self.tls_lines[f"host:{_host_key(host.name)}"], note)
+
+    def _mark_unsupported(self, entry: ReportEntry, note: str) -> None:
+        self.report[self.report.index(entry)] = unsupported(entry, note)
 
     def build_notify(self) -> NotifyConfig:
         return NotifyConfig(
@@ -169,6 +244,11 @@ class ClientFiles(Reader):
                     self.report[index] = unsupported(entry, "no CMDSCRIPT to run")
             return SchedulerConfig()
         return SchedulerConfig(cmdscript=self.cmdscript, rules=tuple(r for r, _ in self.rules))
+
+
+def _host_key(host: str) -> str:
+    """CERTHOST names compare as the loader compares [[monitor.tls.host]] names."""
+    return host.strip("[]").lower()
 
 
 def _rule(values: list[str]) -> SchedulerRule | None:
@@ -199,9 +279,13 @@ _MONITOR_VALUES = frozenset({
     "FINALDELAY", "POWERDOWNFLAG", "RUN_AS_USER", "RBWARNTIME", "NOCOMMWARNTIME",
     "OFFDURATION", "OBLBDURATION", "OVERDURATION", "ALARMCRITICAL",
 })  # fmt: skip
-_CLIENT_TLS = "upsmon's TLS to upsd (NSS or OpenSSL client settings) is not implemented"
+#: upsmon.conf TLS directives with one value -> their [monitor.tls] key.
+_TLS_VALUES = {"CERTPATH": "ca_path", "CERTVERIFY": "verify", "FORCESSL": "force",
+               "CERTFILE": "certfile"}  # fmt: skip
 _MONITOR_UNSUPPORTED = {
-    **dict.fromkeys(("CERTPATH", "CERTIDENT", "CERTHOST", "CERTVERIFY", "FORCESSL"), _CLIENT_TLS),
+    "CERTIDENT": "an NSS certificate name and database password: "
+    "give monitor.tls.certfile and keyfile as PEM files instead",
+    "CERTHOST": "expected: CERTHOST host certname certverify forcessl",
     "DEBUG_MIN": "use `nutrio run --log-level debug`",
     "SHUTDOWNEXIT": "not implemented in nutrio",
     "POLLFAIL_LOG_THROTTLE_MAX": "not implemented in nutrio",

@@ -20,7 +20,7 @@ from conf.netaddr import format_hostport
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 #: Dataclass fields written under another TOML name (arrays of tables are singular).
-_RENAMED = {"rules": "at", "entries": "entry", "faults": "fault"}
+_RENAMED = {"rules": "at", "entries": "entry", "faults": "fault", "hosts": "host"}
 
 
 def dumps(config: Config) -> str:
@@ -38,8 +38,11 @@ def dumps(config: Config) -> str:
         values["actions"] = sorted(user.actions)
         _table(out, ("users", name), values)
     if config.monitor:
-        _table(out, ("monitor",), _values(config.monitor, skip=("ups",)))
+        _table(out, ("monitor",), _values(config.monitor, skip=("ups", "tls")))
         _array(out, ("monitor", "ups"), (_values(ups) for ups in config.monitor.ups))
+        if tls := config.monitor.tls:
+            _table(out, ("monitor", "tls"), _values(tls, skip=("hosts",)))
+            _array(out, ("monitor", "tls", "host"), (_values(h) for h in tls.hosts))
     _table(out, ("notify",), {"notifycmd": config.notify.notifycmd})
     _table(out, ("notify", "messages"), dict(config.notify.messages))
     flags = {key: sorted(value) for key, value in config.notify.flags.items()}

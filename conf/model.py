@@ -156,6 +156,52 @@ class MonitorUps:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorTlsHost:
+    """One upsmon.conf CERTHOST line: the TLS rule for one upsd host.
+
+    ``name`` is compared with the host of a MONITOR system as written there
+    (upsclient compares the strings; we also ignore case and IPv6 brackets).
+    None keeps ``[monitor.tls]``'s value.
+    """
+
+    name: str
+    verify: bool | None = None
+    force: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorTls:
+    """upsmon.conf CERTPATH, CERTVERIFY, FORCESSL, CERTHOST and CERTFILE.
+
+    With this table the monitor asks every upsd for STARTTLS. ``ca_path`` is a
+    PEM file of CA certificates or a directory of them under hashed names
+    (``openssl rehash``), as upsmon's OpenSSL build reads CERTPATH. ``verify``
+    checks the server certificate against it and the host name, and needs
+    ``ca_path``. A refused STARTTLS ends the attempt when ``force`` or
+    ``verify`` is set (upsclient does the same); else the session goes on in
+    plain text. ``certfile``/``keyfile`` are our certificate for servers that
+    ask for one; ``keyfile`` defaults to ``certfile``.
+    """
+
+    ca_path: Path | None = None
+    verify: bool = False
+    force: bool = False
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    hosts: tuple[MonitorTlsHost, ...] = ()
+
+    def rule(self, host: str) -> tuple[bool, bool]:
+        """(verify, force) for ``host``: its CERTHOST-like entry, else the defaults."""
+        wanted = host.strip("[]").lower()
+        for entry in self.hosts:
+            if entry.name.strip("[]").lower() == wanted:
+                verify = self.verify if entry.verify is None else entry.verify
+                force = self.force if entry.force is None else entry.force
+                return verify, force
+        return self.verify, self.force
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MonitorConfig:
     """upsmon.conf (NOTIFYCMD/NOTIFYMSG/NOTIFYFLAG live in NotifyConfig).
 
@@ -178,6 +224,8 @@ class MonitorConfig:
     overduration: float = -1.0
     alarmcritical: bool = True
     ups: tuple[MonitorUps, ...] = ()
+    #: None: plain TCP only, no STARTTLS (see MonitorTls)
+    tls: MonitorTls | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from conf.model import Config, DeviceConfig, MonitorConfig, ServerConfig
+from conf.model import Config, DeviceConfig, MonitorConfig, MonitorTls, ServerConfig
 from conf.nut_import import NUT_FILES, ReportEntry, Status
 from protocol.parseconf import encode_word
 
@@ -257,6 +257,42 @@ class _Writer:
             self.line(key.upper(), value)
             if key in _MONITOR_NEWER:
                 self.note(f"monitor.{key}", "approximated", _NEWER.format("directive"))
+        if monitor.tls is not None:
+            self._monitor_tls(monitor.tls)
+
+    def _monitor_tls(self, tls: MonitorTls) -> None:
+        """CERTPATH, CERTVERIFY, FORCESSL, CERTFILE, CERTHOST (flags as 0/1: upsmon uses atoi)."""
+        if tls.ca_path is not None:
+            self.line("CERTPATH", tls.ca_path)
+            self.note(
+                "monitor.tls.ca_path",
+                "approximated",
+                "NSS builds of upsmon (Debian's) read CERTPATH as a certificate database",
+            )
+        self.line("CERTVERIFY", int(tls.verify))
+        self.line("FORCESSL", int(tls.force))
+        if tls.certfile is not None:
+            self.line("CERTFILE", tls.certfile)
+            self.note(
+                "monitor.tls.certfile",
+                "approximated",
+                "upsmon reads CERTFILE since NUT 2.8.6 (OpenSSL builds only)",
+            )
+            if tls.keyfile not in (None, tls.certfile):
+                self.note(
+                    "monitor.tls.keyfile",
+                    "approximated",
+                    "upsmon reads the key from CERTFILE: append the key to that file",
+                )
+        for host in tls.hosts:
+            verify, force = tls.rule(host.name)
+            # the certificate name is an NSS nickname nutrio has no use for: the host stands in
+            self.line("CERTHOST", host.name, host.name, int(verify), int(force))
+            self.note(
+                f"monitor.tls.host {host.name}",
+                "approximated",
+                "the certificate name is written as the host name",
+            )
 
     def upssched_conf(self, config: Config) -> None:
         self.file = "upssched.conf"

@@ -26,7 +26,7 @@ DERIVED = {
 #: Fields whose TOML key is spelled differently (arrays of tables are singular).
 TOML_NAME = {("SchedulerConfig", "rules"): "at", ("LogConfig", "entries"): "entry",
              ("ChaosConfig", "faults"): "fault",
-             ("NotifyConfig", "channels"): "webhook"}  # fmt: skip
+             ("NotifyConfig", "channels"): "webhook", ("MonitorTls", "hosts"): "host"}  # fmt: skip
 
 
 def raw_tables() -> dict[str, list[dict[str, Any]]]:
@@ -41,6 +41,8 @@ def raw_tables() -> dict[str, list[dict[str, Any]]]:
         "UserConfig": list(raw["users"].values()),
         "MonitorConfig": [monitor],
         "MonitorUps": monitor["ups"],
+        "MonitorTls": [monitor["tls"]],
+        "MonitorTlsHost": monitor["tls"]["host"],
         "NotifyConfig": [raw["notify"]],
         "SchedulerConfig": [raw["scheduler"]],
         "SchedulerRule": raw["scheduler"]["at"],

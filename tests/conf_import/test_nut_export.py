@@ -60,6 +60,10 @@ def comparable(cfg: Config) -> Config:
         server = dataclasses.replace(
             server, tls=conf.TlsConfig(certfile=tls.certfile, keyfile=tls.certfile)
         )
+    monitor = cfg.monitor
+    if monitor and monitor.tls:  # upsmon reads the key from CERTFILE (reported)
+        tls = dataclasses.replace(monitor.tls, keyfile=monitor.tls.certfile)
+        monitor = dataclasses.replace(monitor, tls=tls)
     notify = dataclasses.replace(cfg.notify, channels=conf.NotifyConfig().channels)
     rules = tuple(
         dataclasses.replace(r, seconds=None if r.seconds is None else int(r.seconds + 0.5))
@@ -69,6 +73,7 @@ def comparable(cfg: Config) -> Config:
         cfg,
         source=None,
         server=server,
+        monitor=monitor,
         devices=MappingProxyType(devices),
         users=MappingProxyType(users),
         notify=notify,
@@ -98,6 +103,10 @@ def test_export_writes_the_six_files_nut_reads_without_parse_errors() -> None:
     assert 'SHUTDOWNCMD "/sbin/shutdown -h +0"' in upsmon
     assert "NOTIFYFLAG ONBATT EXEC+SYSLOG+WALL" in upsmon
     assert "OBLBDURATION 0" not in upsmon  # newer directives only when not the default
+    # [monitor.tls]: flags as 0/1 (upsmon reads them with atoi), CERTHOST with all four words
+    assert {"CERTPATH /etc/nut/ca.pem", "CERTVERIFY 1", "FORCESSL 0",
+            "CERTFILE /etc/nut/upsmon.pem", "CERTHOST 2001:db8::5 2001:db8::5 0 1"} <= set(upsmon)
+    assert report["monitor.tls.keyfile"].status == "approximated"  # the key goes into CERTFILE
     assert "[myups]" in result.files["ups.conf"] and "nolock\n" in result.files["ups.conf"]
     assert "override.battery.charge.low = 30" in result.files["ups.conf"]
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import conf
+from conf.model import MonitorTls, MonitorTlsHost
 from conf.nut_import import NUT_FILES, ImportResult, ReportEntry, import_dir, import_files
 from nutrio import conf_cmd
 from protocol.parseconf import iter_lines
@@ -91,6 +92,18 @@ def test_every_example_in_nuts_samples_is_reported_when_switched_on(tmp_path: Pa
     assert systems == ["myups@bigserver", "su700@server.example.com", "myups@localhost"]
     assert result.config.notify.messages["LOWBATT"] == "UPS %s battery is low"
     assert result.config.notify.flags["ONLINE"] == frozenset({"SYSLOG", "WALL"})
+    # upsmon's TLS lines: the last CERTPATH wins, CERTHOST keeps its flags
+    tls = result.config.monitor.tls  # type: ignore[union-attr]
+    assert tls == MonitorTls(
+        ca_path=Path("/usr/ssl/certs"), verify=True, force=True,
+        hosts=(MonitorTlsHost(name="localhost", verify=True, force=True),),
+    )  # fmt: skip
+    tls_lines = {e.directive: e.status for e in entries(result, "upsmon.conf")
+                 if e.directive.startswith(("CERT", "FORCESSL"))}  # fmt: skip
+    assert tls_lines == {"CERTPATH": "converted", "CERTVERIFY": "converted",
+                         "FORCESSL": "converted", "CERTHOST": "approximated",
+                         "CERTIDENT": "unsupported"}  # fmt: skip
+    assert conf.loads(result.toml).monitor.tls == tls  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("diagram", DIAGRAMS)
@@ -188,6 +201,8 @@ def test_bizarre_mix_reports_what_it_cannot_take() -> None:
     line15 = [e.note for e in result.report if e.file == "upsmon.conf" and e.line == 15]
     assert "parse error" in line15[0]  # and the rest of the line is read as NUT reads it
     assert cfg.monitor.offduration == 60 and cfg.monitor.run_as_user == "nut"
+    assert cfg.monitor.tls == MonitorTls(ca_path=Path("/etc/nut/cert"))  # CERTPATH alone
+    assert report["upsmon.conf", 16].status == "converted"
     assert [r.seconds for r in cfg.scheduler.rules if r.seconds] == [2.5]
     assert (
         status_of(result, "upssched.conf", 5)
@@ -285,3 +300,42 @@ def test_a_section_given_twice_is_reported_and_its_second_copy_left_out() -> Non
         (4, "unsupported"),
     ]
     assert result.report[1].note.startswith("duplicate section header")
+
+
+def test_upsmon_tls_lines_become_monitor_tls() -> None:
+    upsmon = (b"MONITOR ups@nut.example 1 mon pw secondary\n"
+              b"CERTPATH certs\nCERTVERIFY 1\nFORCESSL 0\nCERTFILE /etc/nut/me.pem\n"
+              b"CERTHOST nut.example \"server cert\" 0 1\nCERTHOST other 1\n")  # fmt: skip
+    result = import_files({"upsmon.conf": upsmon}, Path("/etc/nut"))
+    tls = result.config.monitor.tls  # type: ignore[union-attr]
+    assert tls == MonitorTls(
+        ca_path=Path("/etc/nut/certs"), verify=True, force=False,
+        certfile=Path("/etc/nut/me.pem"), keyfile=Path("/etc/nut/me.pem"),
+        hosts=(MonitorTlsHost(name="nut.example", verify=False, force=True),),
+    )  # fmt: skip
+    assert tls.rule("nut.example") == (False, True) and tls.rule("elsewhere") == (True, False)
+    assert [e.status for e in result.report] == [
+        "converted", "converted", "converted", "converted", "converted", "approximated",
+        "unsupported",  # CERTHOST with one flag
+    ]  # fmt: skip
+    assert conf.loads(result.toml) == result.config
+
+
+def test_certverify_without_certpath_is_reported_not_loaded() -> None:
+    """upsmon connects nowhere then; nutrio's loader would refuse verify without ca_path."""
+    upsmon = (b"MONITOR ups@h 1 mon pw secondary\nCERTVERIFY 1\nFORCESSL 1\n"
+              b"CERTHOST h h 1 0\n")  # fmt: skip
+    result = import_files({"upsmon.conf": upsmon}, Path("/etc/nut"))
+    tls = result.config.monitor.tls  # type: ignore[union-attr]
+    assert tls == MonitorTls(force=True, hosts=(MonitorTlsHost(name="h", force=False),))
+    statuses = {e.directive: (e.status, e.note) for e in result.report}
+    assert statuses["CERTVERIFY"][0] == statuses["CERTHOST"][0] == "unsupported"
+    assert "ca_path" in statuses["CERTVERIFY"][1]
+    assert statuses["FORCESSL"] == ("converted", "")
+    assert conf.loads(result.toml) == result.config
+
+
+def test_tls_lines_without_monitor_lines_are_reported() -> None:
+    result = import_files({"upsmon.conf": b"CERTPATH /c\nFORCESSL 1\n"}, Path("/"))
+    assert result.config.monitor is None
+    assert {e.status for e in result.report} == {"unsupported"}
