@@ -88,6 +88,11 @@ def _monitor(config: Config) -> list[str]:
     ]
     for ups in mon.ups:
         out.append(f"  {ups.system}: powervalue {ups.powervalue}, {ups.role}, user {ups.user}")
+    tls = mon.tls
+    if tls is not None:
+        out.append(f"  tls: STARTTLS, verify {'on' if tls.verify else 'off'}, "
+                   f"{'no plain-text fallback' if tls.force or tls.verify else 'plain-text fallback'}, "
+                   f"{len(tls.hosts)} host rule(s)")
     return out
 
 

@@ -220,6 +220,7 @@ def test_describe_lists_devices_and_rights_never_passwords() -> None:
         "myups: driver dummy-ups, port myups.seq", "rackpdu: driver snmp-ups",
         "admin: actions FSD+SET, instcmds all", "monuser: upsmon primary",
         "myups@localhost:3493", "crash driver:myups",
+        "tls: STARTTLS, verify on, no plain-text fallback, 1 host rule(s)",
     ):  # fmt: skip
         assert words in text
     for secret in ("secret", "pass\n", '"pass"', "abcd", "scrypt$", "public"):
