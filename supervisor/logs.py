@@ -17,6 +17,9 @@ __all__ = ["LogFormat", "configure_logging", "drop_passwords", "stream_is_journa
 
 LogFormat = Literal["json", "console", "journal"]
 
+_DICT_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -79,10 +82,12 @@ def configure_logging(
         processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True))
     processors.append(drop_passwords)
     factory: Any = structlog.PrintLoggerFactory(file=cast(TextIO, out))
+    # tracebacks without frame locals: those hold passwords drop_passwords never sees
     if fmt == "json":
-        processors += [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        processors += [_DICT_TRACEBACKS, structlog.processors.JSONRenderer()]
     elif fmt == "console":
-        processors.append(structlog.dev.ConsoleRenderer(colors=_isatty(out)))
+        processors.append(structlog.dev.ConsoleRenderer(
+            colors=_isatty(out), exception_formatter=structlog.dev.plain_traceback))
     elif fmt == "journal":
         processors += [structlog.processors.format_exc_info, JournalRenderer()]
         factory = JournalLoggerFactory(journal_socket, fallback=out)

@@ -160,3 +160,22 @@ async def test_a_crash_and_restart_read_as_json_lines(
     crashed = records[1]
     assert crashed["level"] == "error" and crashed["exception"][0]["exc_type"] == "Boom"
     assert (records[2]["attempt"], records[2]["delay"]) == (1, 1.0)
+
+
+def _login(user: str, password: str) -> None:
+    raise Boom(f"no such user {user}")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_a_traceback_never_shows_a_frames_password(restore_structlog: None, fmt: str) -> None:
+    """Frame locals would put every password on the stack into the log: none are rendered."""
+    out = io.StringIO()
+    configure_logging(fmt, stream=out)  # type: ignore[arg-type]
+    secret = "".join(["hun", "ter2"])  # built at run time: source lines never show it
+    try:
+        _login("admin", secret)
+    except Boom as exc:
+        log.error("actor.crashed", actor="a", exc_info=exc)
+    text = out.getvalue()
+    assert "_login" in text and "no such user admin" in text
+    assert "hunter2" not in text
