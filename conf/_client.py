@@ -79,8 +79,13 @@ def build_monitor(table: Table | None) -> MonitorConfig | None:
     for index, system in enumerate(systems):
         if system in systems[:index]:
             table.fail("ups", f"{system!r} is monitored twice")
+    minsupplies = table.integer("minsupplies", defaults.minsupplies)
+    total = sum(entry.powervalue for entry in ups)
+    if total < minsupplies:  # upsmon: "insufficient power configured", and it exits
+        table.fail("minsupplies", f"the power values of [[monitor.ups]] add up to {total}, "
+                   f"fewer than minsupplies = {minsupplies}: upsmon would never start")
     return MonitorConfig(
-        minsupplies=table.integer("minsupplies", defaults.minsupplies),
+        minsupplies=minsupplies,
         shutdowncmd=table.string("shutdowncmd"),
         run_as_user=table.string("run_as_user"),
         powerdownflag=table.path_value("powerdownflag"),

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from types import MappingProxyType
 from typing import Any
 
@@ -93,11 +94,17 @@ def build_tls(table: Table | None) -> TlsConfig | None:
     )
 
 
-def build_devices(table: Table | None) -> MappingProxyType[str, DeviceConfig]:
+def build_devices(
+    table: Table | None, drivers: Collection[str] | None = None
+) -> MappingProxyType[str, DeviceConfig]:
+    """[devices.*]; with ``drivers``, a driver name outside it is refused."""
     devices: dict[str, DeviceConfig] = {}
     for name, sub in table.subtables() if table else []:
         check_ups_name(sub, name)
         devices[name] = build_device(sub, name)
+        if drivers is not None and devices[name].driver not in drivers:
+            sub.fail("driver", f"nutrio has no driver {devices[name].driver!r} "
+                     f"(it has: {', '.join(sorted(drivers))})")
     return MappingProxyType(devices)
 
 

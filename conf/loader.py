@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +24,28 @@ _SECTIONS = schema.allowed("")  # the top-level tables, from the schema
 _STRING_PATH = "<string>"
 
 
-def load(path: str | Path) -> Config:
+def load(path: str | Path, *, drivers: Collection[str] | None = None) -> Config:
     """Read and check the configuration file at ``path``.
+
+    ``drivers``: the driver names that may be used (None: any well-formed name,
+    as the NUT importer needs for configs naming drivers nutrio lacks).
 
     Raises:
         ConfigError: unreadable file, TOML syntax, or a wrong key or value.
     """
-    return loads(_read(path), path)
+    return loads(_read(path), path, drivers=drivers)
 
 
-def loads(text: str, path: str | Path = _STRING_PATH) -> Config:
+def loads(
+    text: str, path: str | Path = _STRING_PATH, *, drivers: Collection[str] | None = None
+) -> Config:
     """Check configuration ``text``; ``path`` names it in errors and anchors relative paths."""
     _doc, root = _parse(text, path)
     root.allow_only(_SECTIONS)
     return Config(
         source=None if str(path) == _STRING_PATH else Path(path),
         server=build_server(root.table("server")),
-        devices=build_devices(root.table("devices")),
+        devices=build_devices(root.table("devices"), drivers),
         users=build_users(root.table("users")),
         monitor=build_monitor(root.table("monitor")),
         notify=build_notify(root.table("notify")),
@@ -50,9 +56,9 @@ def loads(text: str, path: str | Path = _STRING_PATH) -> Config:
     )
 
 
-def default_config() -> Config:
+def default_config(*, drivers: Collection[str] | None = None) -> Config:
     """The embedded default: one dummy-ups UPS named "dummy" on 127.0.0.1:3493."""
-    return load(DEFAULT_PATH)
+    return load(DEFAULT_PATH, drivers=drivers)
 
 
 def load_chaos(path: str | Path) -> ChaosConfig:

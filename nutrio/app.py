@@ -28,7 +28,7 @@ import trio
 import conf
 import nutrio
 from actors.control import ErrorBook, control_socket_path, run_control, watch_errors
-from actors.drivers import run_driver
+from actors.drivers import DRIVERS, run_driver
 from actors.history import History
 from actors.listener import run_listener, server_statistics
 from actors.notifier import run_notifier
@@ -313,7 +313,7 @@ async def _reload(tree: Tree) -> None:
         log.info("config.reload_skipped", reason="embedded default config")
         return
     try:
-        new = conf.load(source)
+        new = conf.load(source, drivers=DRIVERS)
     except conf.ConfigError as exc:
         log.error("config.reload_failed", error=str(exc))
         return

@@ -89,9 +89,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_config(path: Path | None):  # type: ignore[no-untyped-def]
+    """The config `run` would use: only drivers nutrio has (upsdrvctl fails on others)."""
     import conf
+    from actors.drivers import DRIVERS
 
-    return conf.default_config() if path is None else conf.load(path)
+    if path is None:
+        return conf.default_config(drivers=DRIVERS)
+    return conf.load(path, drivers=DRIVERS)
 
 
 def _fail(message: str) -> int:

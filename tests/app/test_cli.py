@@ -74,3 +74,37 @@ def test_run_refuses_a_config_with_nothing_to_run(tmp_path: Path) -> None:
     empty.write_text('[server]\nlisten = ["127.0.0.1:3493"]\n')
     out = _nutrio("run", "--config", str(empty))
     assert out.returncode == 1 and "allow_no_device" in out.stderr
+
+
+UNKNOWN_DRIVER = '[devices.ups]\ndriver = "bcmxcp"\nport = "auto"\n'
+SHORT_OF_POWER = """[devices.ups]
+driver = "dummy-ups"
+port = "ups.dev"
+
+[monitor]
+minsupplies = 2
+
+[[monitor.ups]]
+system = "ups@localhost"
+powervalue = 1
+user = "mon"
+password = "pw"
+role = "primary"
+"""
+
+
+@pytest.mark.parametrize("sub", ["check-config", "run"])
+@pytest.mark.parametrize(("text", "spot", "words"), [
+    (UNKNOWN_DRIVER, ":2: devices.ups.driver:", "nutrio has no driver 'bcmxcp'"),
+    (SHORT_OF_POWER, ":6: monitor.minsupplies:", "add up to 1, fewer than minsupplies = 2"),
+])
+def test_a_config_that_cannot_run_stops_at_the_spot(tmp_path: Path, sub: str, text: str,
+                                                   spot: str, words: str) -> None:
+    """upsdrvctl fails on a driver it lacks, upsmon on MINSUPPLIES it cannot reach:
+    both checks happen before anything starts, naming file, line and key."""
+    config = tmp_path / "nutrio.toml"
+    config.write_text(text)
+    out = _nutrio(sub, *(["--config"] if sub == "run" else []), str(config))
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"nutrio: {config}{spot}") and words in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
