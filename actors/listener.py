@@ -126,7 +126,9 @@ async def run_listener(
 ) -> None:
     """Serve the NUT protocol on *address* until cancelled; reports the bound port."""
     host, port = address
-    structlog.contextvars.bind_contextvars(actor="listener")
+    # under a supervisor the actor id (listener:<host>:<port>) is bound already
+    if "actor" not in structlog.contextvars.get_contextvars():
+        structlog.contextvars.bind_contextvars(actor=f"listener:{host}:{port}")
     tls_context = make_tls_context(settings.tls) if settings.tls else None
     if descriptions is None:
         descriptions = await load_descriptions()
@@ -384,7 +386,7 @@ def _submit(nursery: trio.Nursery, shared: _Shared, device: DeviceView, request:
         log.warning("request.refused", ups=handle.name, kind=request.kind, name=request.name)
         return False
     log.info("request.sent", ups=handle.name, kind=request.kind, name=request.name,
-             tracking=request.tracking)
+             tracking=request.tracking, user=request.user, peer=request.peer)
     return True
 
 

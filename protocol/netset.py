@@ -105,7 +105,8 @@ def instcmd(session: Session, args: tuple[str, ...]) -> bytes:
 def _hand_over(session: Session, device: DeviceView, kind: str, name: str,
                value: str | None, failed: NutError) -> bytes:
     tracking = session.ctx.state.tracking.new_id(session.now) if session.tracking else None
-    request = CommandRequest(kind=kind, ups=device.name, name=name, value=value, tracking=tracking)
+    request = CommandRequest(kind=kind, ups=device.name, name=name, value=value, tracking=tracking,
+                             user=session.username, peer=session.addr)
     if not session.ctx.submit(device, request):
         raise ProtocolError(failed, "driver did not take the request")
     return line(f"OK TRACKING {tracking}" if tracking else "OK")

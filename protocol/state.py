@@ -145,7 +145,8 @@ class CommandRequest:
 
     ``kind`` is "INSTCMD" or "SET"; ``name`` the command or variable;
     ``value`` the optional INSTCMD argument or the new variable value;
-    ``tracking`` the TRACKING id, or None when the client did not ask for it.
+    ``tracking`` the TRACKING id, or None when the client did not ask for it;
+    ``user`` and ``peer`` (its address) who asked: upsd logs "user@host" for each command.
     """
 
     kind: str
@@ -153,6 +154,8 @@ class CommandRequest:
     name: str
     value: str | None = None
     tracking: str | None = None
+    user: str | None = None
+    peer: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -185,7 +185,7 @@ async def test_client_connect_and_disconnect_are_logged_with_counts(edge_server)
                 await trio.sleep(0.01)
     connected = next(e for e in logs if e["event"] == "client.connected")
     summary = next(e for e in logs if e["event"] == "client.disconnected")
-    assert connected["client"].startswith("127.0.0.1:") and connected["actor"] == "listener"
+    assert connected["client"].startswith("127.0.0.1:") and connected["actor"].startswith("listener:")
     assert summary["client"] == connected["client"]
     assert (summary["requests"], summary["errors"], summary["reason"]) == (3, 1, "logout")
 
