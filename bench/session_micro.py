@@ -13,8 +13,6 @@ import argparse
 import functools
 import sys
 import timeit
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,27 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compare import DEFAULT_DEV
 from protocol.server import ServerContext, ServerSettings, Session
+from protocol.static_devices import StaticDevice, StaticDevices
 from protocol.state import UpsData, UpsSnapshot, freeze_vars
 
 NOW = 1000.0
-
-
-@dataclass
-class _Device:
-    name: str
-    desc: str
-    snapshot: UpsSnapshot
-
-
-@dataclass
-class _Devices:
-    device: _Device
-
-    def get(self, name: str) -> _Device | None:
-        return self.device if name.lower() == self.device.name.lower() else None
-
-    def names(self) -> Mapping[str, _Device]:
-        return {self.device.name: self.device}
 
 
 def _vars(dev: Path) -> dict[str, str]:
@@ -60,8 +41,8 @@ def main() -> int:
     p.add_argument("-n", type=int, default=200_000)
     ns = p.parse_args()
     data = UpsData(vars=freeze_vars(_vars(ns.dev)))
-    device = _Device("bench", "bench", UpsSnapshot(ups="bench", seq=1, taken_at=NOW, data=data))
-    ctx = ServerContext(settings=ServerSettings(), devices=_Devices(device), accounts={},
+    device = StaticDevice("bench", "bench", UpsSnapshot(ups="bench", seq=1, taken_at=NOW, data=data))
+    ctx = ServerContext(settings=ServerSettings(), devices=StaticDevices(device), accounts={},
                         submit=lambda device, request: False)
     session = Session(ctx, "127.0.0.1", now=NOW)
     session.record_requests = False

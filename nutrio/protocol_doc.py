@@ -20,6 +20,7 @@ from protocol import netget, netset, server
 from protocol.errors import NutError
 from protocol.replies import Descriptions
 from protocol.server import COMMANDS, Needs, ServerContext, ServerSettings, Session, TlsSettings
+from protocol.static_devices import StaticDevice, StaticDevices
 from protocol.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
 from protocol.users import UserAccount
 
@@ -305,24 +306,6 @@ _NOW = 1000.0
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
-@dataclass
-class _Device:
-    name: str
-    desc: str
-    snapshot: UpsSnapshot
-
-
-@dataclass
-class _Devices:
-    device: _Device
-
-    def get(self, name: str) -> _Device | None:
-        return self.device if name.lower() == self.device.name.lower() else None
-
-    def names(self) -> Mapping[str, _Device]:
-        return {self.device.name: self.device}
-
-
 def _example_context() -> ServerContext:
     values = {"battery.charge": "100", "input.transfer.high": "264",
               "ups.beeper.status": "enabled", "ups.status": "OL"}  # fmt: skip
@@ -337,7 +320,7 @@ def _example_context() -> ServerContext:
                         instcmds=("all",), upsmon="primary")  # fmt: skip
     return ServerContext(
         settings=ServerSettings(tls=TlsSettings(certfile="server.pem")),
-        devices=_Devices(_Device("myups", "Rack A", snapshot)),
+        devices=StaticDevices(StaticDevice("myups", "Rack A", snapshot)),
         accounts={"admin": admin},
         submit=lambda device, request: True,
         descriptions=Descriptions({"battery.charge": "Battery charge (percent of full)"},

@@ -6,8 +6,6 @@ reply as when its bytes trickle in one at a time through NUT's tokenizer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -17,36 +15,19 @@ from protocol.state import CommandRequest, UpsSnapshot
 from tests.acl.test_matrix import accounts
 from tests.fuzz._settings import fuzz
 from tests.fuzz._wire import LINE, PAYLOAD, bad_reply_lines
+from protocol.static_devices import StaticDevice, StaticDevices
 from tests.listener.conftest import CMDVARTAB, small_data
 
 
-@dataclass
-class Device:
-    name: str
-    desc: str
-    snapshot: UpsSnapshot
-
-
-class Devices:
-    def __init__(self, *devices: Device) -> None:
-        self._by_name = {d.name.lower(): d for d in devices}
-
-    def get(self, name: str) -> Device | None:
-        return self._by_name.get(name.lower())
-
-    def names(self) -> Mapping[str, Device]:
-        return {d.name: d for d in self._by_name.values()}
-
-
 def make_context(**settings: object) -> ServerContext:
-    edge = Device("edge", "test", UpsSnapshot(ups="edge", seq=1, taken_at=0.0, data=small_data()))
+    edge = StaticDevice("edge", "test", UpsSnapshot(ups="edge", seq=1, taken_at=0.0, data=small_data()))
     requests: list[CommandRequest] = []
 
     def submit(device: object, request: CommandRequest) -> bool:
         requests.append(request)
         return True
 
-    return ServerContext(settings=ServerSettings(**settings), devices=Devices(edge),
+    return ServerContext(settings=ServerSettings(**settings), devices=StaticDevices(edge),
                          accounts=accounts(), submit=submit, descriptions=CMDVARTAB)
 
 

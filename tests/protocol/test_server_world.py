@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from protocol.replies import Descriptions
 from protocol.server import ServerContext, ServerSettings, Session
+from protocol.static_devices import StaticDevice, StaticDevices
 from protocol.state import CommandRequest, UpsData, UpsSnapshot, VarInfo, freeze_vars
 from protocol.users import UserAccount, hash_password
 
@@ -38,24 +38,6 @@ def edge_like_data() -> UpsData:
                    commands=("load.off", "test.battery.start"))
 
 
-@dataclass
-class FakeDevice:
-    name: str
-    desc: str
-    snapshot: UpsSnapshot
-
-
-@dataclass
-class FakeDevices:
-    devices: dict[str, FakeDevice] = field(default_factory=dict)
-
-    def get(self, name: str) -> FakeDevice | None:
-        return next((d for n, d in self.devices.items() if n.lower() == name.lower()), None)
-
-    def names(self) -> Mapping[str, FakeDevice]:
-        return dict(self.devices)
-
-
 ADMIN_HASH = hash_password("secret", n=2**4)
 
 ACCOUNTS = {
@@ -70,7 +52,7 @@ ACCOUNTS = {
 @dataclass
 class World:
     ctx: ServerContext
-    devices: FakeDevices
+    devices: StaticDevices
     sent: list[CommandRequest]
     accept: bool = True
 
@@ -84,12 +66,12 @@ class World:
 
 def make_world(settings: ServerSettings | None = None, *, descriptions: Descriptions | None = None) -> World:
     data = edge_like_data()
-    devices = FakeDevices({
-        "edge": FakeDevice("edge", "test", UpsSnapshot(ups="edge", seq=1, taken_at=NOW, data=data)),
-        "Other": FakeDevice("Other", "", UpsSnapshot(ups="Other", seq=1, taken_at=NOW, data=data)),
-        "down": FakeDevice("down", 'rack "B"', UpsSnapshot(ups="down", seq=0, taken_at=0.0,
-                                                           data=data, connected=False)),
-    })
+    devices = StaticDevices(
+        StaticDevice("edge", "test", UpsSnapshot(ups="edge", seq=1, taken_at=NOW, data=data)),
+        StaticDevice("Other", "", UpsSnapshot(ups="Other", seq=1, taken_at=NOW, data=data)),
+        StaticDevice("down", 'rack "B"', UpsSnapshot(ups="down", seq=0, taken_at=0.0,
+                                                     data=data, connected=False)),
+    )
     sent: list[CommandRequest] = []
     world: World
 
