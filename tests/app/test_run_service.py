@@ -102,6 +102,14 @@ def _list_ups(port: int) -> str:
         return buf.decode()
 
 
+def _run_config(config: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
 def test_sighup_reload_adds_and_removes_devices_and_keeps_the_rest(tmp_path: Path) -> None:
     dev = DATA / "edge/edge-cases.dev"
     port = free_port()
@@ -112,11 +120,7 @@ def test_sighup_reload_adds_and_removes_devices_and_keeps_the_rest(tmp_path: Pat
         config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n{tables}')
 
     write("keep", "old")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = _run_config(config)
     try:
         wait_port(port, timeout=20)
         before = _list_ups(port)
@@ -154,11 +158,7 @@ def test_sighup_reload_keeps_a_changed_device_in_its_list_ups_place(tmp_path: Pa
         config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n{tables}')
 
     write({"a": "one", "b": "two", "c": "three"})
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = _run_config(config)
     try:
         wait_port(port, timeout=20)
         write({"a": "one", "b": "changed", "c": "three"})
