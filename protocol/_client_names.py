@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from protocol.cnum import c_atoi
+
 #: upsd's default TCP port (PORT in config.h).
 DEFAULT_PORT = 3493
 #: NUT copies names into ``char tmp[SMALLBUF]`` before splitting them.
@@ -66,21 +68,6 @@ def _cbuf(text: str) -> list[str]:
     return [*text[: _SMALLBUF - 1], "\0"]
 
 
-def _strtol(text: str) -> int:
-    """C ``strtol(text, NULL, 10)``: blanks, a sign, digits; 0 if none."""
-    s = text.lstrip(" \t\n\v\f\r")
-    sign = 1
-    if s[:1] in ("+", "-"):
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ("0" <= ch <= "9"):
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
-
-
 def split_host(text: str | None) -> tuple[str, int]:
     """``hostname[:port]`` or ``[ipv6][:port]`` -> (host, port), as upscli_splitaddr.
 
@@ -111,7 +98,7 @@ def split_host(text: str | None) -> tuple[str, int]:
             return host, DEFAULT_PORT
         # read after strtok, which may have put its NUL inside the port text
         port_text = _cstr(buf, colon + 1)
-    port = _strtol(port_text) if port_text else 0
+    port = c_atoi(port_text) if port_text else 0
     if not 1 <= port <= 65535:
         raise AddressError("upscli_splitaddr: no port specified after ':' separator")
     return host, port

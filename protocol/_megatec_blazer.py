@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from protocol._megatec_commands import offdelay_part
-from protocol._megatec_reply import STATUS_BITS, ReplyError, bypass_flag, c_strtol
+from protocol._megatec_reply import STATUS_BITS, ReplyError, bypass_flag
+from protocol.cnum import c_atoi as c_strtol
 
 BLAZER_Q1_MIN = 46
 BLAZER_Q1_VARS: tuple[tuple[str, str], ...] = (

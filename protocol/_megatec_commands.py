@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from protocol._megatec_reply import c_strtol, reply_text
+from protocol._megatec_reply import reply_text
+from protocol.cnum import c_atoi as c_strtol
 
 #: nutdrv_qx's megatec subdriver treats this reply to a command as success.
 ACCEPTED = "ACK"

@@ -16,10 +16,11 @@ ups_status_set.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from protocol.cnum import c_strtod
 
 #: The queries, each ending in CR as the UPS expects.
 Q1 = b"Q1\r"
@@ -27,7 +28,6 @@ F = b"F\r"
 I = b"I\r"
 
 
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class ReplyError(ValueError):
@@ -121,26 +121,6 @@ def check_reply(query: bytes, reply: bytes, *, min_len: int | None = None) -> st
 def is_number(text: str) -> bool:
     """nutdrv_qx's test for a numeric field: only digits, blanks and dots."""
     return all(ch in "0123456789 ." for ch in text)
-
-
-def c_strtod(text: str) -> float:
-    """C strtod on the leading part of ``text`` (0.0 when nothing parses)."""
-    match = _FLOAT.match(text.lstrip(" \t\n\v\f\r"))
-    return float(match.group(0)) if match else 0.0
-
-
-def c_strtol(text: str) -> int:
-    """C strtol(text, NULL, 10): optional sign and leading digits, else 0."""
-    body = text.lstrip(" \t\n\v\f\r")
-    sign = -1 if body[:1] == "-" else 1
-    if body[:1] in "+-" and body:
-        body = body[1:]
-    digits = ""
-    for ch in body:
-        if ch not in "0123456789":
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
 
 
 def field_value(text: str, field: Field) -> str | None:

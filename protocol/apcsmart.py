@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 
+from protocol.cnum import c_atoi
+
 __all__ = [
     "ALERT_CHARS",
     "CAPS",
@@ -299,18 +301,13 @@ _REASONS: Mapping[str, str] = MappingProxyType({
 })
 
 
-def _strtol(text: str) -> int:
-    match = re.match(r"\s*([+-]?[0-9]+)", text)
-    return int(match.group(1)) if match else 0
-
-
 def convert(var: Var, raw: str) -> str:
     """A raw reply as NUT serves it (hours and minutes become seconds)."""
     match var.fmt:
         case Fmt.HOURS:
-            return str(3600 * _strtol(raw))
+            return str(3600 * c_atoi(raw))
         case Fmt.MINUTES:
-            return str(60 * _strtol(raw))
+            return str(60 * c_atoi(raw))
         case Fmt.REASON:
             return _REASONS.get(raw[:1], raw)
     return raw

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from protocol import dummy_tables
+from protocol.cnum import c_atoi
 from protocol.parseconf import iter_lines
 from protocol.state import UpsData, VarInfo, freeze_vars
 
@@ -80,20 +81,6 @@ class Pause:
 Item = SetVar | SetStatus | Pause
 
 
-def _atoi(text: str) -> int:
-    """C atoi: optional sign and leading digits, 0 when there are none."""
-    sign, digits = 1, ""
-    rest = text.lstrip(" \t\n\v\f\r")
-    if rest[:1] in ("+", "-"):
-        sign = -1 if rest[0] == "-" else 1
-        rest = rest[1:]
-    for ch in rest:
-        if not ch.isdigit():
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
-
-
 def _join_value(words: Iterable[str]) -> str:
     value = ""
     for i, word in enumerate(words):
@@ -123,7 +110,7 @@ def parse_items(data: bytes | Iterable[bytes]) -> tuple[Item, ...]:
             continue  # dummy-ups logs parse errors and goes on
         first, values = line.words[0], line.words[1:]
         if first.startswith("TIMER"):
-            items.append(Pause(_atoi(values[0]) if values else 0))
+            items.append(Pause(c_atoi(values[0]) if values else 0))
             buffer = ""
             continue
         name = first.split(":", 1)[0]

@@ -54,8 +54,6 @@ from protocol._megatec_reply import (
     alarms,
     apply_status_bits,
     beeper_status,
-    c_strtod,
-    c_strtol,
     check_reply,
     field_value,
     is_number,
@@ -64,6 +62,8 @@ from protocol._megatec_reply import (
     status_words,
     ups_type,
 )
+from protocol.cnum import c_atoi as c_strtol
+from protocol.cnum import c_strtod
 
 __all__ = [
     "ACCEPTED",

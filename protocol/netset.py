@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from protocol.cnum import c_atoi
 from protocol.errors import NutError, ProtocolError
 from protocol.replies import line
 from protocol.state import CommandRequest, VarInfo
@@ -22,14 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["set_", "instcmd", "check_value", "c_atoi"]
 
-_ATOI = re.compile(r"[ \t\n\v\f\r]*([+-]?\d+)")
 _NUMBER = re.compile(r"[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t]*")
-
-
-def c_atoi(text: str) -> int:
-    """C's atoi(): leading blanks, optional sign, digits; 0 when none."""
-    match = _ATOI.match(text)
-    return int(match.group(1)) if match else 0
 
 
 def set_(session: Session, args: tuple[str, ...]) -> bytes:

@@ -36,6 +36,7 @@ from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, 
 from nutrio.clients._conn import ClientFailure, NutConnection
 from protocol import upslog as fmt
 from protocol.client import AddressError, split_ups_name
+from protocol.cnum import c_atoi
 
 __all__ = ["help_text", "main"]
 
@@ -120,20 +121,6 @@ def main(argv: list[str]) -> int:
         stdout.flush()
 
 
-def atoi(text: str) -> int:
-    """C atoi: leading blanks, a sign, digits; anything else ends it (0 if none)."""
-    s = text.lstrip(" \t\n\v\f\r")
-    sign = -1 if s[:1] == "-" else 1
-    if s[:1] in "+-" and s:
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ("0" <= ch <= "9"):
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
-
-
 def _parse(argv: Sequence[str], stdout: _Stdout) -> _Options:
     opts = _Options()
     rest = list(argv)
@@ -148,7 +135,7 @@ def _parse(argv: Sequence[str], stdout: _Stdout) -> _Options:
                 case "l":
                     opts.logfn = value
                 case "i":
-                    opts.interval = atoi(value)
+                    opts.interval = c_atoi(value)
                 case "f":
                     opts.logformat = value
                 case "u":
@@ -174,7 +161,7 @@ def _positional(opts: _Options, args: list[str], stdout: _Stdout) -> None:
     if len(args) in (1, 2):
         _help(stdout)
     if len(args) >= 3:
-        opts.monhost, opts.logfn, opts.interval = args[0], args[1], atoi(args[2])
+        opts.monhost, opts.logfn, opts.interval = args[0], args[1], c_atoi(args[2])
     if len(args) >= 4:
         opts.logformat = "".join(a + " " for a in args[3:])[: fmt.LINE_LIMIT]
 

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from nutrio.clients import _auth
 from nutrio.clients._common import (
     VERSION,
-    show_usage,
     Exit,
     err,
     fatal,
@@ -26,8 +25,10 @@ from nutrio.clients._common import (
     out,
     read_stdin_line,
     run_main,
+    show_usage,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
+from protocol.cnum import c_atoi
 from protocol.parseconf import encode_word
 
 __all__ = ["main", "usage_text"]
@@ -252,17 +253,7 @@ def _print_range(conn: NutConnection, upsname: str, name: str) -> None:
 
 def _c_strtol(text: str) -> int:
     """strtol(text, NULL, 10) clamped to a 64-bit long."""
-    s = text.lstrip(" \t\n\v\f\r")
-    sign = -1 if s[:1] == "-" else 1
-    if s[:1] in "+-" and s:
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ch.isascii() or not ch.isdigit():
-            break
-        digits += ch
-    value = sign * int(digits) if digits else 0
-    return max(-(2**63), min(2**63 - 1, value))
+    return max(-(2**63), min(2**63 - 1, c_atoi(text)))
 
 
 def _c_atoi(text: str) -> int:
