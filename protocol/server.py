@@ -11,24 +11,39 @@ for a TLS handshake before any further byte is read.
 
 State shared by all connections of one server (FSD flags, login counts,
 logged-in clients, TRACKING results) lives in :class:`ServerState`; the
-devices come from a :class:`Devices` view (the actors' Registry).
+devices come from a :class:`Devices` view (the actors' Registry). The
+settings, context and output types live in ``_server_types``, the command
+table in ``_server_commands``; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Sequence
 
-from protocol import netget, netset, netuser
+# ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
+# taking these from protocol.server.
+from protocol._server_commands import _BEFORE_TLS as _BEFORE_TLS
+from protocol._server_commands import COMMANDS as COMMANDS
+from protocol._server_commands import Command as Command
+from protocol._server_commands import Handler as Handler
+from protocol._server_commands import Needs as Needs
+from protocol._server_types import (
+    Action,
+    AuthFailure,
+    DeviceView,
+    Devices,
+    Output,
+    ServerContext,
+    ServerSettings,
+    TlsSettings,
+)
+from protocol._server_types import Submit as Submit
 from protocol.errors import NutError, ProtocolError
 from protocol.parseconf import ARG_LIMIT, WORDLEN_LIMIT, Tokenizer
-from protocol.replies import DEFAULT_VERSION, Descriptions
 from protocol.serverstate import ServerState
-from protocol.state import CommandRequest, UpsSnapshot
-from protocol.users import Denial, UserAccount, check_action, check_instcmd
+from protocol.state import UpsSnapshot
+from protocol.users import Denial, check_action, check_instcmd
 
 __all__ = [
     "ServerSettings",
@@ -43,148 +58,6 @@ __all__ = [
     "Devices",
     "COMMANDS",
 ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TlsSettings:
-    """STARTTLS: certificate chain and key (PEM); client_ca turns on client-cert checks."""
-
-    certfile: str
-    keyfile: str | None = None
-    require: bool = False
-    client_ca: str | None = None
-    min_version: str = "TLSv1.2"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ServerSettings:
-    """upsd.conf, plus the limits NUT does not have.
-
-    ``max_line``: a request line longer than this gets ``ERR TOO-LONG`` and
-    is skipped (0: no limit, NUT's way: words cut at 512 bytes, 32 words).
-    ``idle_timeout``: upsd drops a client after 60 s without a full line.
-    """
-
-    maxage: float = 15.0
-    maxconn: int = 1024
-    max_line: int = 32 * (512 + 3)  # 32 words of 512 bytes, quoted and spaced
-    idle_timeout: float = 60.0
-    send_timeout: float = 10.0
-    tls: TlsSettings | None = None
-    version: str = DEFAULT_VERSION
-    check_numbers: bool = False
-    auth_penalty: float = 0.25
-    auth_penalty_cap: float = 4.0
-
-    def __post_init__(self) -> None:
-        if self.maxconn < 1:
-            raise ValueError("maxconn must be at least 1")
-        if self.maxage <= 0 or self.idle_timeout <= 0 or self.send_timeout <= 0:
-            raise ValueError("maxage, idle_timeout and send_timeout must be positive")
-
-
-class DeviceView(Protocol):
-    """What the session reads from a device (actors.registry.DeviceHandle fits)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def desc(self) -> str: ...
-
-    @property
-    def snapshot(self) -> UpsSnapshot: ...
-
-
-class Devices(Protocol):
-    """Lookup by name (case-insensitive) and ups.conf order (Registry fits)."""
-
-    def get(self, name: str) -> DeviceView | None: ...
-
-    def names(self) -> Mapping[str, DeviceView]: ...
-
-
-#: Hands a request to a device's driver; False when it cannot take it now.
-Submit = Callable[[DeviceView, CommandRequest], bool]
-
-
-@dataclass(eq=False, kw_only=True)
-class ServerContext:
-    """Everything sessions of one server share. Not a message: owned by the listener."""
-
-    settings: ServerSettings
-    devices: Devices
-    accounts: Mapping[str, UserAccount]
-    submit: Submit
-    descriptions: Descriptions = field(default_factory=Descriptions)
-    state: ServerState = field(default_factory=ServerState)
-
-
-class Action(enum.Enum):
-    NONE = "none"
-    CLOSE = "close"  # after LOGOUT: send the reply, then hang up
-    STARTTLS = "starttls"  # send the reply, then handshake on the raw stream
-
-
-@dataclass(frozen=True, slots=True)
-class AuthFailure:
-    """An ACCESS-DENIED, for the log and the per-address penalty."""
-
-    command: str
-    username: str | None
-    reason: Denial
-    target: str = ""
-
-
-class Output(NamedTuple):
-    """What one :meth:`Session.receive_data` produced.
-
-    ``leftover`` holds bytes read after a STARTTLS line: they belong to the
-    TLS handshake, not to the plain-text protocol. (A tuple: one is made
-    per read, and a tuple is the cheapest frozen value.)
-    """
-
-    reply: bytes
-    action: Action = Action.NONE
-    leftover: bytes = b""
-
-
-class Needs(enum.Enum):
-    NOTHING = 0
-    USER = 1  # netcmds.h FLAG_USER: USERNAME and PASSWORD given (checked later)
-
-
-Handler = Callable[["Session", tuple[str, ...]], bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    handler: Handler
-    needs: Needs = Needs.NOTHING
-
-
-#: NUT 2.8.0's netcmds table. ATTACH/DETACH came after 2.8.0: UNKNOWN-COMMAND.
-COMMANDS: Mapping[str, Command] = {
-    "VER": Command(netuser.ver),
-    "NETVER": Command(netuser.netver),
-    "PROTVER": Command(netuser.netver),
-    "HELP": Command(netuser.help_),
-    "STARTTLS": Command(netuser.starttls),
-    "GET": Command(netget.get),
-    "LIST": Command(netget.list_),
-    "USERNAME": Command(netuser.username),
-    "PASSWORD": Command(netuser.password),
-    "LOGIN": Command(netuser.login, Needs.USER),
-    "LOGOUT": Command(netuser.logout),
-    "PRIMARY": Command(netuser.primary, Needs.USER),
-    "MASTER": Command(netuser.master, Needs.USER),
-    "FSD": Command(netuser.fsd, Needs.USER),
-    "SET": Command(netset.set_, Needs.USER),
-    "INSTCMD": Command(netset.instcmd, Needs.USER),
-}
-
-#: With TlsSettings.require, only these work before STARTTLS.
-_BEFORE_TLS = frozenset({"VER", "NETVER", "PROTVER", "HELP", "STARTTLS", "LOGOUT"})
 
 _NEWLINE = 10
 #: A line the tokenizer would split on blanks alone: ASCII 0x20..0x7f and
