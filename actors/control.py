@@ -1,4 +1,4 @@
-"""The control socket: `nutrio drivers status|start|stop` talks to the running tree here.
+"""The control socket: `nutrio drivers` and `nutrio upsmon -c` talk to the running tree here.
 
 How it works: NUT's upsdrvctl starts and stops driver processes; in nutrio
 the drivers are actors, so the running supervisor has to do it. This actor
@@ -8,6 +8,13 @@ connection and answers one JSON line:
 
     {"op": "status" | "start" | "stop", "ups": "name" | null}
     {"ok": true, "drivers": [{"ups": ..., "state": ..., ...}], "done": ["ups1: stopped"]}
+    {"op": "fsd"}  ->  {"ok": true, "done": ["forced shutdown started: ..."]}
+    {"op": "pid"}  ->  {"ok": true, "pid": 1234}
+
+``fsd`` is upsmon's ``-c fsd``: the upsmon actor starts its forced shutdown
+as if a UPS had gone critical (refused without a running upsmon). ``pid``
+names the process `nutrio upsmon -c stop|reload` signals, so no pid file is
+needed.
 
 ``start`` builds the child spec with the tree's own ``driver_spec`` and adds
 it to the drivers supervisor; ``stop`` removes the child (no restart), so
@@ -170,9 +177,24 @@ async def _stop(target: ControlTarget, name: str) -> str:
     return f"{name}: stopped"
 
 
+def _fsd(target: ControlTarget) -> dict[str, Any]:
+    upsmon = getattr(target, "upsmon", None)  # actors.upsmon.UpsmonHandle
+    try:
+        if upsmon is None:
+            raise LookupError("this nutrio runs no upsmon")
+        return {"ok": True, "done": [upsmon.request_fsd("command")]}
+    except LookupError as exc:
+        log.warning("upsmon.fsd_refused", source="command", reason=str(exc.args[0]))
+        return {"ok": False, "error": str(exc.args[0])}
+
+
 async def handle_request(target: ControlTarget, request: Mapping[str, Any]) -> dict[str, Any]:
     """One request -> the reply object (never raises for a bad request)."""
     op, ups = request.get("op"), request.get("ups")
+    if op == "fsd":
+        return _fsd(target)
+    if op == "pid":
+        return {"ok": True, "pid": os.getpid()}
     if op not in ("status", "start", "stop") or not (ups is None or isinstance(ups, str)):
         return {"ok": False, "error": f"bad request {dict(request)!r}"}
     try:

@@ -12,6 +12,10 @@ doshutdown: notify SHUTDOWN, wait FINALDELAY, ask the shutdown runner (the
 root helper) for SHUTDOWNCMD, and retire the monitors so that our own
 logins disappear, which is what a primary waits for.
 
+A user may start the same forced shutdown early (upsmon's ``-c fsd``, or
+SIGUSR1): :class:`UpsmonHandle` reaches whichever coordinator runs now, and
+the sequence is the same as for a critical UPS.
+
 Notifications never block a decision: they go out with ``send_nowait`` and
 an overflow is counted and logged.
 """
@@ -65,6 +69,7 @@ __all__ = [
     "MonitorConfigError",
     "MonitorHub",
     "Phase",
+    "UpsmonHandle",
     "monitor_children",
     "run_upsmon",
     "settings_from",
@@ -113,6 +118,39 @@ class MonitorHub:
                    MappingProxyType({s: p[1] for s, p in pairs.items()}))
 
 
+class UpsmonHandle:
+    """The running coordinator, for requests from outside the tree.
+
+    One per tree, like MonitorHub, so `nutrio upsmon -c fsd` and SIGUSR1
+    reach the coordinator that runs now, across restarts and reloads.
+    """
+
+    def __init__(self) -> None:
+        self._coordinator: _Coordinator | None = None
+
+    def attach(self, coordinator: _Coordinator) -> None:
+        self._coordinator = coordinator
+
+    def detach(self, coordinator: _Coordinator) -> None:
+        if self._coordinator is coordinator:
+            self._coordinator = None
+
+    @property
+    def shutting_down(self) -> bool:
+        """True once the coordinator left RUNNING (FSD, HOSTSYNC wait, SHUTDOWNCMD)."""
+        return self._coordinator is not None and self._coordinator.phase is not Phase.RUNNING
+
+    def request_fsd(self, source: str) -> str:
+        """Start the forced shutdown now (upsmon's user FSD); what happened, in words.
+
+        Raises:
+            LookupError: no coordinator runs (no [monitor], or it is restarting).
+        """
+        if self._coordinator is None:
+            raise LookupError("upsmon is not running (no [monitor] in the running config?)")
+        return self._coordinator.request_fsd(source)
+
+
 def settings_from(cfg: conf.MonitorConfig) -> Settings:
     return Settings(minsupplies=cfg.minsupplies, deadtime=cfg.deadtime, hostsync=cfg.hostsync,
                     nocommwarntime=cfg.nocommwarntime, rbwarntime=cfg.rbwarntime,
@@ -131,15 +169,26 @@ async def run_upsmon(
     notify: trio.MemorySendChannel[Notification],
     shutdown: ShutdownRunner,
     *,
+    handle: UpsmonHandle | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """The coordinator actor; runs until cancelled (after a shutdown it idles)."""
+    """The coordinator actor; runs until cancelled (after a shutdown it idles).
+
+    ``handle`` lets the control socket and SIGUSR1 ask for a forced shutdown.
+    """
     structlog.contextvars.bind_contextvars(actor="upsmon")
     coordinator = _Coordinator(cfg, hub, notify, shutdown)
     async with trio.open_nursery() as nursery:
+        coordinator.nursery = nursery
         log.info("actor.started", ups=[u.system for u in cfg.ups], minsupplies=cfg.minsupplies)
-        task_status.started()
-        await coordinator.run(nursery)
+        if handle is not None:
+            handle.attach(coordinator)
+        try:
+            task_status.started()
+            await coordinator.run()
+        finally:
+            if handle is not None:
+                handle.detach(coordinator)
 
 
 class _Coordinator:
@@ -155,12 +204,13 @@ class _Coordinator:
         self.dropped_notifications = 0
         self.last_noparent = -float("inf")
         self.replies_in, self.replies_out = trio.open_memory_channel[MonitorEvent](EVENT_BUFFER)
+        self.nursery: trio.Nursery | None = None  # run_upsmon's: the shutdown runs there
 
-    async def run(self, nursery: trio.Nursery) -> None:
+    async def run(self) -> None:
         while True:
             with trio.move_on_after(TICK):
                 self.handle(await self.hub.events_out.receive())
-            self.recalc(nursery)
+            self.recalc()
             self.check_parent()
 
     def handle(self, event: MonitorEvent) -> None:
@@ -199,7 +249,7 @@ class _Coordinator:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             log.error("upsmon.notify_closed", type=notice.type.value)
 
-    def recalc(self, nursery: trio.Nursery) -> None:
+    def recalc(self) -> None:
         if self.phase is not Phase.RUNNING:
             return
         verdict = assess(self.monitor, trio.current_time())
@@ -209,11 +259,27 @@ class _Coordinator:
             log.warning("upsmon.critical", critical=dict(verdict.critical), power=verdict.power,
                         minsupplies=self.monitor.settings.minsupplies)
         if verdict.shutdown:
-            self.phase = Phase.SHUTTING_DOWN
             log.critical("upsmon.power_insufficient", power=verdict.power,
                          minsupplies=self.monitor.settings.minsupplies,
                          critical=dict(verdict.critical))
-            nursery.start_soon(self.force_shutdown)
+            self.begin_shutdown()
+
+    def request_fsd(self, source: str) -> str:
+        """A user asked for the forced shutdown (upsmon's userfsd); once only."""
+        if self.phase is not Phase.RUNNING:
+            log.warning("upsmon.fsd_ignored", source=source, phase=self.phase.value)
+            return "a forced shutdown is already under way"
+        ours = primaries(self.monitor)
+        log.critical("upsmon.fsd_requested", source=source, primary_for=list(ours))
+        self.begin_shutdown()
+        if ours:
+            return f"forced shutdown started: setting FSD on {', '.join(ours)}"
+        return "forced shutdown started: primary for no UPS, shutting down this host only"
+
+    def begin_shutdown(self) -> None:
+        assert self.nursery is not None
+        self.phase = Phase.SHUTTING_DOWN
+        self.nursery.start_soon(self.force_shutdown)
 
     def check_parent(self) -> None:
         if self.shutdown.helper_alive():
@@ -282,6 +348,8 @@ def monitor_children(
     registry: Registry | None,
     notify: trio.MemorySendChannel[Notification],
     shutdown: ShutdownRunner | None = None,
+    *,
+    handle: UpsmonHandle | None = None,
 ) -> list[ChildSpec]:
     """The coordinator and one monitor actor per ``[[monitor.ups]]``, in start order.
 
@@ -291,6 +359,7 @@ def monitor_children(
         notify: where Notifications go (the notifier's inbox; give it a buffer).
         shutdown: from :func:`actors.shutdown.prepare_shutdown`; by default the
             command runs in-process.
+        handle: the tree's, so a requested forced shutdown reaches this coordinator.
     Raises:
         MonitorConfigError: the power values cannot reach MINSUPPLIES.
     """
@@ -305,7 +374,7 @@ def monitor_children(
     timing = PollTiming(pollfreq=cfg.pollfreq, pollfreqalert=cfg.pollfreqalert)
 
     async def coordinator(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await run_upsmon(cfg, hub, notify, runner, task_status=task_status)
+        await run_upsmon(cfg, hub, notify, runner, handle=handle, task_status=task_status)
 
     specs = [ChildSpec(id="upsmon", start=coordinator, restart=Restart.PERMANENT)]
     for entry in cfg.ups:

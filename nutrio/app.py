@@ -12,6 +12,7 @@ SIGTERM/SIGINT stop the tree in reverse start order; SIGHUP reloads the
 config file (nutrio.reload): added devices start, removed ones stop, changed ones
 restart, user accounts are swapped in place, upsmon and its monitors restart when
 [monitor], [notify] or [scheduler] changed; everything else keeps running.
+SIGUSR1 starts upsmon's forced shutdown, as it does for NUT's upsmon (`upsmon -c fsd`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from actors.notifier import run_notifier
 from actors.registry import DeviceHandle, Registry
 from actors.shutdown import ShutdownRunner, prepare_shutdown
 from actors.upslog import LogReopen, run_upslog
-from actors.upsmon import monitor_children
+from actors.upsmon import UpsmonHandle, monitor_children
 from actors.web import run_web
 from actors.web.upsd import loopback
 from nutrio.reload import reload_tree
@@ -153,6 +154,7 @@ class Tree:
         self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
         self.history = History()  # the web graphs' source
         self.log_reopen = LogReopen()  # SIGHUP: upslog files are reopened
+        self.upsmon = UpsmonHandle()  # SIGUSR1 and `nutrio upsmon -c fsd` reach upsmon here
 
     def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec:
         handle = self.registry.get(device.name)
@@ -181,7 +183,8 @@ class Tree:
             restart=Restart.PERMANENT,
         )
         children = [sup, *(self.listener_spec(a) for a in self.listen)]
-        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown)
+        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
+                                    handle=self.upsmon)
         if monitors:
             children += [self.notifier_spec(), *monitors]
         children += [self.history_spec(), *self.upslog_children()]
@@ -266,11 +269,12 @@ async def serve(
     shutdown: ShutdownRunner | None = None,
     task_status: trio.TaskStatus[Tree] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``."""
+    """Run the tree until SIGTERM/SIGINT; SIGHUP reloads ``config.source``, SIGUSR1 is FSD."""
     warn_if_secrets_readable(config)
     tree = Tree(config, listen, chaos_from_config(chaos or config.chaos), shutdown)
     sd = SystemdNotifier.from_environ(unset=True)  # no-op unless systemd started us
-    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+    watched = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1)
+    with trio.open_signal_receiver(*watched) as signals:
         async with trio.open_nursery() as nursery:
             # first, so pings also cover a slow start; once the root ran, they
             # stop with it (gave up or stopped): systemd then restarts us
@@ -291,12 +295,23 @@ async def serve(
                     await _reload(tree)
                     sd.ready(_ready_status(tree))
                     continue
+                if signum == signal.SIGUSR1:
+                    _signal_fsd(tree)
+                    continue
                 log.info("nutrio.stopping", signal=signal.Signals(signum).name)
                 sd.stopping("stopping the tree")
                 await tree.root.stop()
                 nursery.cancel_scope.cancel()
                 break
     log.info("nutrio.stopped")
+
+
+def _signal_fsd(tree: Tree) -> None:
+    """SIGUSR1: upsmon's user FSD; without a running upsmon there is nothing to shut down."""
+    try:
+        tree.upsmon.request_fsd("signal")
+    except LookupError as exc:
+        log.warning("upsmon.fsd_refused", source="signal", reason=str(exc.args[0]))
 
 
 def _ready_status(tree: Tree) -> str:

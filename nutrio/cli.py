@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
 
     service.add_parser(sub)
 
+    from nutrio import upsmon_cmd
+
+    upsmon_cmd.add_parser(sub)
+
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
     return parser

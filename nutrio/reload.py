@@ -82,7 +82,8 @@ def fixed_changes(old: conf.Config, new: conf.Config) -> list[str]:
 
 
 async def _reload_monitor(tree: Tree, old: conf.Config, new: conf.Config) -> None:
-    requested = bool(getattr(tree.shutdown, "requested", False))
+    # from the first FSD on, a restarted upsmon would forget the shutdown it began
+    requested = tree.upsmon.shutting_down or bool(getattr(tree.shutdown, "requested", False))
     blocker = monitor_blocker(old, new, requested)
     if blocker:
         log.warning("config.monitor_kept", reason=blocker)
@@ -94,7 +95,8 @@ async def _reload_monitor(tree: Tree, old: conf.Config, new: conf.Config) -> Non
     staged = dataclasses.replace(tree.config, monitor=new.monitor, notify=new.notify,
                                  scheduler=new.scheduler)
     try:
-        specs = monitor_children(staged, tree.registry, tree.notify_send, tree.shutdown)
+        specs = monitor_children(staged, tree.registry, tree.notify_send, tree.shutdown,
+                                 handle=tree.upsmon)
     except MonitorConfigError as exc:
         log.error("config.reload_failed", section="monitor", error=str(exc))
         return

@@ -95,3 +95,23 @@ def test_sighup_adds_a_monitor_and_switches_notifycmd(tmp_path: Path) -> None:
     failed = _event(host, "config.reload_failed")
     assert failed is not None and "minsupplies" in failed["error"]
     assert host.shutdowns() == [] and second.shutdowns() == []
+
+
+def test_a_reload_during_a_forced_shutdown_keeps_upsmon(tmp_path: Path) -> None:
+    """From FSD to SHUTDOWNCMD upsmon must not be restarted: it would forget the shutdown."""
+    host = new_host(tmp_path, "host")
+    config = _config(host, ["steady"], host.record).replace("finaldelay = 0", "finaldelay = 3")
+    start(host, config)
+    with running(host):
+        wait_ready(host)
+        assert wait_until(lambda: _event(host, "actor.started"), 10)
+        assert host.proc is not None
+        host.proc.send_signal(signal.SIGUSR1)  # upsmon -c fsd
+        assert wait_until(lambda: _event(host, "upsmon.fsd_requested"), 10), host.log_tail()
+        _reload(host, _config(host, ["steady", "flappy"], host.record).replace(
+            "finaldelay = 0", "finaldelay = 3"))
+        assert wait_until(lambda: _event(host, "config.monitor_kept"), 10), host.log_tail()
+        assert wait_until(lambda: host.shutdowns(), 15), host.log_tail()
+    kept = _event(host, "config.monitor_kept")
+    assert kept is not None and kept["reason"] == "a shutdown is under way"
+    assert len(host.shutdowns()) == 1

@@ -1,0 +1,114 @@
+"""`nutrio upsmon -c fsd|stop|reload`: NUT's ``upsmon -c`` for the running `nutrio run`.
+
+upsmon lives inside `nutrio run`, so the commands reach that process:
+
+- ``fsd`` asks it over the control socket (:mod:`actors.control`) to start
+  upsmon's forced shutdown now, as if a UPS had gone critical: FSD on every
+  UPS it is primary for, HOSTSYNC for the secondaries, then SHUTDOWNCMD.
+  Refused when the configuration has no [monitor].
+- ``stop`` sends SIGTERM and ``reload`` SIGHUP to the process the control
+  socket names; ``stop`` ends the whole tree (upsd too), not upsmon alone.
+
+``-P PID`` signals that process directly (SIGUSR1, SIGTERM or SIGHUP, as
+upsmon does) without reading the configuration. As with upsmon, a command
+that reaches no process exits 1 with the reason on stderr.
+
+Example::
+
+    $ nutrio upsmon --config /etc/nutrio.toml -c fsd
+    forced shutdown started: setting FSD on ups@localhost
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SIGNALS", "add_parser", "main"]
+
+#: What each command is as a signal (upsmon 2.8's own choice for -P).
+SIGNALS = {"fsd": signal.SIGUSR1, "stop": signal.SIGTERM, "reload": signal.SIGHUP}
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add ``upsmon`` to the `nutrio` subcommands (argparse ``add_subparsers()`` result)."""
+    parser = subparsers.add_parser(
+        "upsmon", help="send upsmon's fsd, stop or reload to a running `nutrio run` (upsmon -c)",
+        description="NUT's `upsmon -c` for the upsmon inside `nutrio run`: fsd starts the "
+        "forced shutdown (FSD on the UPSes it is primary for, HOSTSYNC, SHUTDOWNCMD), "
+        "stop ends the whole `nutrio run` (SIGTERM), reload re-reads its config (SIGHUP).",
+    )
+    parser.add_argument("-c", dest="upsmon_command", metavar="COMMAND", required=True,
+                        choices=tuple(SIGNALS), help="fsd, stop or reload")
+    parser.add_argument("-P", dest="pid", metavar="PID", type=int,
+                        help="signal this process (fsd: SIGUSR1) instead of asking the "
+                        "control socket; the config is not read")
+    parser.add_argument("--config", type=Path, help="nutrio TOML file (default: embedded demo)")
+    parser.add_argument("--socket", type=Path, help="control socket (default: from the config)")
+    parser.set_defaults(handler=main)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"nutrio upsmon: {message}\n")
+    return 1
+
+
+def main(ns: argparse.Namespace) -> int:
+    command: str = ns.upsmon_command
+    if ns.pid is not None:
+        return _signal(ns.pid, command)
+    import conf
+    from actors.control import control_socket_path
+
+    try:
+        config = conf.default_config() if ns.config is None else conf.load(ns.config)
+    except conf.ConfigError as exc:
+        return _fail(str(exc))
+    if command == "fsd" and config.monitor is None:
+        return _fail(f"{config.source}: no [monitor]: this nutrio runs no upsmon, "
+                     "so there is no forced shutdown to start")
+    path = ns.socket or control_socket_path(config.server.statepath, config.source)
+    reply = _ask(path, command, config.source)
+    if isinstance(reply, int):
+        return reply
+    if command == "fsd":
+        for line in reply.get("done", []):
+            sys.stdout.write(f"{line}\n")
+        return 0
+    pid = reply.get("pid")
+    if not isinstance(pid, int):
+        return _fail(f"the control socket at {path} named no process")
+    return _signal(pid, command)
+
+
+def _ask(path: Path, command: str, source: Path | None) -> dict[str, Any] | int:
+    """The control socket's reply, or the exit code after saying why there is none."""
+    from nutrio.drivers_ctl import request
+
+    try:
+        reply = request(path, "fsd" if command == "fsd" else "pid")
+    except (FileNotFoundError, ConnectionRefusedError) as exc:
+        return _fail(f"no nutrio runs with {source}: nothing listens on {path} ({exc.strerror})")
+    except (OSError, ValueError, TypeError) as exc:
+        return _fail(f"cannot reach the running nutrio at {path}: {exc}")
+    if not reply.get("ok"):
+        return _fail(str(reply.get("error", "request refused")))
+    return reply
+
+
+def _signal(pid: int, command: str) -> int:
+    signum = SIGNALS[command]
+    if pid <= 0:  # kill(0 or -1, ...) would hit a whole group
+        return _fail(f"invalid pid {pid}")
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        return _fail(f"no process {pid}")
+    except PermissionError:
+        return _fail(f"not allowed to signal process {pid}")
+    sys.stdout.write(f"sent {signum.name} to {pid} ({command})\n")
+    return 0
