@@ -213,17 +213,36 @@ def drop_privileges(user: str) -> None:
     log.info("privileges.dropped", user=user, uid=entry.pw_uid, gid=entry.pw_gid)
 
 
+def hand_over_dir(path: Path, user: str) -> None:
+    """Make ``path`` (created 0700 if missing) the dropped tree's, while still root.
+
+    systemd's RuntimeDirectory and a fresh statepath belong to root: after the
+    drop the tree could not create its control socket there. Only a directory
+    root owns is handed over; one already given to someone else is left alone.
+    """
+    entry = pwd.getpwnam(user)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == 0:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+        log.info("privileges.dir_handed_over", path=str(path), user=user)
+
+
 def prepare_shutdown(
-    shutdowncmd: str | None, powerdownflag: Path | None, run_as_user: str | None
+    shutdowncmd: str | None, powerdownflag: Path | None, run_as_user: str | None,
+    own_dirs: Sequence[Path] = (),
 ) -> ShutdownRunner:
     """Set up the shutdown path before Trio starts; drops root if asked to.
 
-    As root with ``run_as_user``: clear an old POWERDOWNFLAG, start the root
-    helper, then drop to ``run_as_user``; the result talks to the helper.
-    Otherwise the returned runner runs SHUTDOWNCMD in-process.
+    As root with ``run_as_user``: clear an old POWERDOWNFLAG, hand ``own_dirs``
+    (the statepath) to that user, start the root helper, then drop to
+    ``run_as_user``; the result talks to the helper. Otherwise the returned
+    runner runs SHUTDOWNCMD in-process.
     """
     if os.geteuid() == 0:
         clear_powerdown_flag(powerdownflag)
+    if os.geteuid() == 0 and run_as_user:
+        for path in own_dirs:
+            hand_over_dir(path, run_as_user)
     if os.geteuid() == 0 and run_as_user and shutdowncmd:
         helper = spawn_helper(shutdowncmd, powerdownflag)
         drop_privileges(run_as_user)

@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import signal
 from collections.abc import Iterable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -284,7 +285,7 @@ async def serve(
             await nursery.start(tree.root.run, tree.children())
             root_started.set()
             control = control_socket_path(config.server.statepath, config.source)
-            await nursery.start(run_control, tree, control)
+            await _start_control(nursery, tree, control)
             log.info("nutrio.ready", listen=[f"{h}:{p}" for h, p in tree.listen], ports=tree.ports)
             sd.ready(_ready_status(tree))
             task_status.started(tree)
@@ -312,6 +313,15 @@ def _signal_fsd(tree: Tree) -> None:
         tree.upsmon.request_fsd("signal")
     except LookupError as exc:
         log.warning("upsmon.fsd_refused", source="signal", reason=str(exc.args[0]))
+
+
+async def _start_control(nursery: trio.Nursery, tree: Tree, path: Path) -> None:
+    """The `nutrio drivers`/`upsmon -c` socket; without it the UPSes are still watched."""
+    try:
+        await nursery.start(run_control, tree, path)
+    except OSError as exc:
+        log.error("control.unavailable", path=str(path), error=str(exc),
+                  hint="statepath must be writable by the user nutrio runs as")
 
 
 def _ready_status(tree: Tree) -> str:
@@ -347,7 +357,9 @@ def run(
     shutdown = None
     if config.monitor is not None:  # before Trio starts: may fork the root helper, drop root
         m = config.monitor
-        shutdown = prepare_shutdown(m.shutdowncmd, m.powerdownflag, m.run_as_user)
+        statepath = config.server.statepath
+        shutdown = prepare_shutdown(m.shutdowncmd, m.powerdownflag, m.run_as_user,
+                                    own_dirs=(statepath,) if statepath else ())
     gave_up: list[str] = []
     try:
         trio.run(functools.partial(serve, config, listen=listen, chaos=chaos, shutdown=shutdown))

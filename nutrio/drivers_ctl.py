@@ -53,17 +53,26 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "drivers", help="list, show, start or stop drivers of a running `nutrio run` (upsdrvctl)"
     )
-    parser.add_argument("--config", type=Path, help="nutrio TOML file (default: embedded demo)")
-    parser.add_argument("--socket", type=Path, help="control socket (default: from the config)")
+    _where_options(parser, None)
     actions = parser.add_subparsers(dest="drivers_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="the configured devices: driver and port")
     listing.add_argument("--kinds", action="store_true", help="the driver kinds and their options")
+    _where_options(listing, argparse.SUPPRESS)
     for name, text in (("status", "show each driver's state, restarts, last error, data age"),
                        ("start", "start one driver, or all that are stopped"),
                        ("stop", "stop one driver, or all (upsd then says DRIVER-NOT-CONNECTED)")):
         action = actions.add_parser(name, help=text)
         action.add_argument("ups", nargs="?", help="one UPS (default: all)")
+        _where_options(action, argparse.SUPPRESS)
     parser.set_defaults(handler=_cmd_drivers)
+
+
+def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """--config/--socket before or after the action; SUPPRESS keeps an earlier value."""
+    parser.add_argument("--config", type=Path, default=default,
+                        help="nutrio TOML file (default: embedded demo)")
+    parser.add_argument("--socket", type=Path, default=default,
+                        help="control socket (default: from the config)")
 
 
 # -- the client ---------------------------------------------------------------

@@ -129,3 +129,50 @@ role = "primary"
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_a_root_owned_statepath_is_handed_to_run_as_user(world: Path):
+    """systemd's RuntimeDirectory belongs to root (0700): the dropped tree must still put
+    its control socket there, so `nutrio drivers status` reaches the service."""
+    port = free_port()
+    state = world / "run"
+    state.mkdir(mode=0o700)
+    (world / "ups.dev").write_text("ups.status: OL\n")
+    (world / "ups.dev").chmod(0o644)
+    config = world / "nutrio.toml"
+    config.write_text(f"""
+[server]
+listen = ["127.0.0.1:{port}"]
+statepath = "{state}"
+[devices.ups]
+driver = "dummy-ups"
+port = "ups.dev"
+[users.monuser]
+password = "pass"
+upsmon = "primary"
+[monitor]
+shutdowncmd = "/bin/true"
+run_as_user = "nobody"
+[[monitor.ups]]
+system = "ups@127.0.0.1:{port}"
+user = "monuser"
+password = "pass"
+role = "primary"
+""")
+    config.chmod(0o644)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = world / "log"
+    proc = subprocess.Popen([sys.executable, "-m", "nutrio", "run", "--config", str(config),
+                             "--log-format", "json"], env=env, cwd="/",
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    try:
+        assert wait_until((state / "nutrio.ctl").exists, 15), log.read_text()[-3000:]
+        status = subprocess.run([sys.executable, "-m", "nutrio", "drivers", "status",
+                                 "--config", str(config)], env=env, capture_output=True,
+                                text=True, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert state.stat().st_uid == 65534
+    assert status.returncode == 0 and "running" in status.stdout, status.stderr
+    assert "Traceback" not in log.read_text()
