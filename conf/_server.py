@@ -50,12 +50,22 @@ def build_server(table: Table | None) -> ServerConfig:
         maxconn=table.integer("maxconn", defaults.maxconn, minimum=1),
         tls=build_tls(table.table("tls")),
         idle_timeout=table.number("idle_timeout", defaults.idle_timeout),
+        send_timeout=_positive(table, "send_timeout", defaults.send_timeout),
+        auth_penalty=table.number("auth_penalty", defaults.auth_penalty),
+        auth_penalty_cap=table.number("auth_penalty_cap", defaults.auth_penalty_cap),
         max_line=table.integer("max_line", defaults.max_line, minimum=64),
         trackingdelay=table.number("trackingdelay", defaults.trackingdelay),
         allow_no_device=table.boolean("allow_no_device", False),
         allow_not_all_listeners=table.boolean("allow_not_all_listeners", False),
         statepath=table.path_value("statepath"),
     )
+
+
+def _positive(table: Table, key: str, default: float) -> float:
+    value = table.number(key, default)
+    if value <= 0:
+        table.fail(key, "must be above 0")
+    return value
 
 
 def build_listen(table: Table) -> tuple[tuple[str, int], ...]:

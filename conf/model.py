@@ -68,6 +68,12 @@ class ServerConfig:
     maxconn: int = 1024
     tls: TlsConfig | None = None
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    #: A client that leaves replies unread this long is dropped (only it stalls).
+    send_timeout: float = 10.0
+    #: Each wrong password from one address waits auth_penalty, doubling up to
+    #: auth_penalty_cap; nutrio's own slow-down of password guessing.
+    auth_penalty: float = 0.25
+    auth_penalty_cap: float = 4.0
     max_line: int = DEFAULT_MAX_LINE
     trackingdelay: float = 3600.0
     allow_no_device: bool = False

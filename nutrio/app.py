@@ -121,6 +121,9 @@ def server_settings(config: conf.Config) -> Any:
         maxconn=server.maxconn,
         max_line=server.max_line,
         idle_timeout=server.idle_timeout,
+        send_timeout=server.send_timeout,
+        auth_penalty=server.auth_penalty,
+        auth_penalty_cap=server.auth_penalty_cap,
         tls=tls,
     )
 
