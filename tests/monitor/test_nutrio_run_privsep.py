@@ -60,6 +60,15 @@ def wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-de
     return False
 
 
+def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`nutrio run` as root on *config* (world-readable: the dropped tree re-reads it)."""
+    config.chmod(0o644)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "nutrio", "run", "--config", str(config),
+                             "--log-format", "json"], env=env, cwd="/",
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+
+
 @pytest.fixture
 def world() -> Iterator[Path]:
     # world-readable: the unprivileged nutrio must still read the .seq file
@@ -103,11 +112,7 @@ user = "monuser"
 password = "pass"
 role = "primary"
 """)
-    config.chmod(0o644)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "nutrio", "run", "--config", str(config),
-                             "--log-format", "json"], env=env, cwd="/",
-                            stdout=subprocess.DEVNULL, stderr=(world / "log").open("wb"))
+    proc = _start(config, world / "log")
     try:
         assert wait_until(lambda: uids(proc.pid)[0] != 0, 10), "nutrio never dropped root"
         helpers = children(proc.pid)
@@ -159,12 +164,9 @@ user = "monuser"
 password = "pass"
 role = "primary"
 """)
-    config.chmod(0o644)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = world / "log"
-    proc = subprocess.Popen([sys.executable, "-m", "nutrio", "run", "--config", str(config),
-                             "--log-format", "json"], env=env, cwd="/",
-                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    proc = _start(config, log)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         assert wait_until((state / "nutrio.ctl").exists, 15), log.read_text()[-3000:]
         status = subprocess.run([sys.executable, "-m", "nutrio", "drivers", "status",
