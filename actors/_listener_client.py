@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import structlog
 import trio
@@ -21,6 +23,10 @@ from actors._poller import Poller
 from protocol.server import Action, ServerContext, Session
 
 log = structlog.get_logger()
+
+
+class _Dropped(Exception):
+    """This connection ends now, unanswered (fault injection)."""
 
 
 def _peer(sock: socket.socket) -> tuple[str, str]:
@@ -39,8 +45,19 @@ def _debug_enabled() -> bool:
     return True if check is None else bool(check(logging.DEBUG))
 
 
+#: The fault-injection seam a connection passes once (Chaos.before_message); False: drop it.
+ConnectSeam = Callable[[], Awaitable[bool]]
+
+
+class ConnectionChaos(Protocol):
+    """What the listener needs of supervisor.chaos.Chaos."""
+
+    async def before_message(self, actor_id: str) -> bool: ...
+
+
 async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _Shared,
-                        poller: Poller, tls_context: ssl.SSLContext | None, session_id: int) -> None:
+                        poller: Poller, tls_context: ssl.SSLContext | None, session_id: int,
+                        seam: ConnectSeam | None = None) -> None:
     # The plain-text loop talks to the kernel socket directly (see _converse_plain);
     # SocketStream has already set TCP_NODELAY on it.
     sock = socket.socket(fileno=stream.socket.detach())
@@ -53,6 +70,8 @@ async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _
     reason = "error"
     tls: trio.SSLStream[trio.abc.Stream] | None = None
     try:
+        if seam is not None and not await seam():
+            raise _Dropped("chaos drop")
         reason, leftover = await _converse_plain(sock, session, label, ctx, shared, poller)
         if reason == "starttls":
             assert tls_context is not None
@@ -61,6 +80,8 @@ async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _
             session.tls_started()
             log.info("client.tls", version=tls.version())
             reason = await _converse_tls(tls, session, ctx, shared)
+    except _Dropped as dropped:
+        reason = str(dropped)
     except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
             ssl.SSLError, OSError) as exc:
         reason = f"broken: {type(exc).__name__}"

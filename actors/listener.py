@@ -24,6 +24,7 @@ and their results (``_listener_drivers``).
 from __future__ import annotations
 
 import errno
+import functools
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,7 @@ from pathlib import Path
 import structlog
 import trio
 
-from actors._listener_client import _serve_client
+from actors._listener_client import ConnectionChaos, ConnectSeam, _serve_client
 from actors._listener_drivers import _ensure_drainer, _submit
 
 # ``X as X``: re-exported, for importers of actors.listener (app, tests).
@@ -75,13 +76,21 @@ async def run_listener(
     accounts: Mapping[str, UserAccount],
     *,
     descriptions: Descriptions | None = None,
+    chaos: ConnectionChaos | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve the NUT protocol on *address* until cancelled; reports the bound port."""
+    """Serve the NUT protocol on *address* until cancelled; reports the bound port.
+
+    With *chaos*, each accepted connection is one message of this actor at the
+    fault-injection seam: a crash or drop ends that connection only, a delay or
+    freeze holds it alone; the poller and every other client go on.
+    """
     host, port = address
     # under a supervisor the actor id (listener:<host>:<port>) is bound already
     if "actor" not in structlog.contextvars.get_contextvars():
         structlog.contextvars.bind_contextvars(actor=f"listener:{host}:{port}")
+    actor_id = str(structlog.contextvars.get_contextvars()["actor"])
+    seam = functools.partial(chaos.before_message, actor_id) if chaos is not None else None
     tls_context = make_tls_context(settings.tls) if settings.tls else None
     if descriptions is None:
         descriptions = await load_descriptions()
@@ -104,14 +113,16 @@ async def run_listener(
         poller = Poller()
         nursery.start_soon(poller.run)
         for listener in listeners:
-            nursery.start_soon(_accept_loop, listener, nursery, ctx, shared, poller, tls_context)
+            nursery.start_soon(_accept_loop, listener, nursery, ctx, shared, poller, tls_context,
+                               seam)
         log.info("listener.started", host=host, port=bound, maxconn=settings.maxconn,
                  tls=tls_context is not None)
         task_status.started(bound)
 
 
 async def _accept_loop(listener: trio.SocketListener, nursery: trio.Nursery, ctx: ServerContext,
-                       shared: _Shared, poller: Poller, tls_context: ssl.SSLContext | None) -> None:
+                       shared: _Shared, poller: Poller, tls_context: ssl.SSLContext | None,
+                       seam: ConnectSeam | None) -> None:
     async with listener:
         while True:
             if shared.slots.value == 0:
@@ -130,4 +141,5 @@ async def _accept_loop(listener: trio.SocketListener, nursery: trio.Nursery, ctx
                 shared.slots.release()
                 raise
             shared.next_id += 1
-            nursery.start_soon(_serve_client, stream, ctx, shared, poller, tls_context, shared.next_id)
+            nursery.start_soon(_serve_client, stream, ctx, shared, poller, tls_context, shared.next_id,
+                               seam)

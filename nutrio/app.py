@@ -173,7 +173,8 @@ class Tree:
 
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
             recorder = _PortRecorder(task_status, self.ports)
-            await run_listener(address, self.registry, settings, self.accounts, task_status=recorder)
+            await run_listener(address, self.registry, settings, self.accounts,
+                               chaos=self.chaos, task_status=recorder)
 
         host, port = address
         return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)

@@ -174,3 +174,26 @@ def test_sighup_reload_keeps_a_changed_device_in_its_list_ups_place(tmp_path: Pa
     assert names == ["a", "b", "c"], after
     assert 'UPS b "changed"' in after
     assert code == 0, err
+
+
+def test_a_connection_fault_under_nutrio_run_drops_one_client_only(tmp_path: Path) -> None:
+    """The tree hands its chaos plan to the listeners: the third connection (the first is
+    wait_port's probe) is dropped unanswered, the ones around it are served."""
+    chaos = tmp_path / "chaos.toml"
+    chaos.write_text('[chaos]\nseed = 1\n[[chaos.fault]]\ntarget = "listener:*"\nkind = "drop"\n'
+                     "after_messages = 2\ntimes = 1\n")
+    proc, port = _start(tmp_path, "--chaos", str(chaos))
+    try:
+        before = _ask(port, "GET VAR dummy ups.status")
+        try:  # closed unread: an empty read, or a reset
+            dropped = _ask(port, "GET VAR dummy ups.status")
+        except ConnectionResetError:
+            dropped = ""
+        after = _ask(port, "GET VAR dummy ups.status")
+    finally:
+        code, err = _stop(proc)
+    assert before.startswith("VAR dummy ups.status") and after.startswith("VAR dummy ups.status")
+    assert dropped == ""
+    reasons = [e.get("reason") for e in _events(err) if e["event"] == "client.disconnected"]
+    assert reasons.count("chaos drop") == 1, reasons
+    assert code == 0
