@@ -1,4 +1,4 @@
-"""`nutrio upsmon -c fsd|stop|reload`: NUT's ``upsmon -c`` for the running `nutrio run`.
+"""`nutrio upsmon -c fsd|stop|reload` and ``-K``: NUT's ``upsmon -c`` / ``-K`` for `nutrio run`.
 
 upsmon lives inside `nutrio run`, so the commands reach that process:
 
@@ -8,6 +8,9 @@ upsmon lives inside `nutrio run`, so the commands reach that process:
   Refused when the configuration has no [monitor].
 - ``stop`` sends SIGTERM and ``reload`` SIGHUP to the process the control
   socket names; ``stop`` ends the whole tree (upsd too), not upsmon alone.
+
+``-K`` checks the POWERDOWNFLAG file as ``upsmon -K`` does (exit 0: set), for
+the late shutdown scripts that decide whether to power the UPS off.
 
 ``-P PID`` signals that process directly (SIGUSR1, SIGTERM or SIGHUP, as
 upsmon does) without reading the configuration. As with upsmon, a command
@@ -42,8 +45,12 @@ def add_parser(subparsers: Any) -> None:
         "forced shutdown (FSD on the UPSes it is primary for, HOSTSYNC, SHUTDOWNCMD), "
         "stop ends the whole `nutrio run` (SIGTERM), reload re-reads its config (SIGHUP).",
     )
-    parser.add_argument("-c", dest="upsmon_command", metavar="COMMAND", required=True,
-                        choices=tuple(SIGNALS), help="fsd, stop or reload")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("-c", dest="upsmon_command", metavar="COMMAND",
+                      choices=tuple(SIGNALS), help="fsd, stop or reload")
+    what.add_argument("-K", dest="check_flag", action="store_true",
+                      help="exit 0 if the POWERDOWNFLAG file is set (the UPS should be "
+                      "powered off at the end of the shutdown), 1 if not")
     parser.add_argument("-P", dest="pid", metavar="PID", type=int,
                         help="signal this process (fsd: SIGUSR1) instead of asking the "
                         "control socket; the config is not read")
@@ -58,6 +65,8 @@ def _fail(message: str) -> int:
 
 
 def main(ns: argparse.Namespace) -> int:
+    if ns.check_flag:
+        return _check_flag(ns.config)
     command: str = ns.upsmon_command
     if ns.pid is not None:
         return _signal(ns.pid, command)
@@ -112,3 +121,25 @@ def _signal(pid: int, command: str) -> int:
         return _fail(f"not allowed to signal process {pid}")
     sys.stdout.write(f"sent {signum.name} to {pid} ({command})\n")
     return 0
+
+
+def _check_flag(config_path: Path | None) -> int:
+    """upsmon -K: for the late shutdown scripts, is the power-down flag set?"""
+    import conf
+    from protocol.shutdown_pipe import flag_file_is_ours
+
+    try:
+        config = conf.default_config() if config_path is None else conf.load(config_path)
+    except conf.ConfigError as exc:
+        return _fail(str(exc))
+    flag = config.monitor.powerdownflag if config.monitor else None
+    if flag is None:
+        return _fail("no [monitor] powerdownflag in the config: nothing to check")
+    sys.stderr.write(f"Using power down flag file {flag}\n")
+    try:
+        is_set = flag_file_is_ours(flag.read_text(errors="replace"))
+    except OSError:
+        is_set = False
+    sys.stderr.write(f"Power down flag is {'set' if is_set else 'not set'}\n")
+    return 0 if is_set else 1
+

@@ -273,3 +273,24 @@ def test_real_upsmon_user_fsd(tmp_path: Path):
             if real.poll() is None:
                 os.killpg(real.pid, signal.SIGTERM)
             real.wait(10)
+
+
+@requires_real_nut
+@pytest.mark.parametrize("content", ["upsmon-shutdown-file\n", "something else\n", None])
+def test_dash_k_reads_the_power_down_flag_as_upsmon_does(tmp_path: Path,
+                                                         content: str | None) -> None:
+    flag = tmp_path / "killpower"
+    if content is not None:
+        flag.write_text(content)
+    (tmp_path / "upsmon.conf").write_text(f"POWERDOWNFLAG {flag}\n")
+    (tmp_path / "upsmon.conf").chmod(0o600)
+    real = subprocess.run(["/lib/nut/upsmon", "-K"], env={**os.environ, "NUT_CONFPATH": str(tmp_path)},
+                          capture_output=True, text=True, timeout=30)
+    config = tmp_path / "nutrio.toml"
+    config.write_text(f'[devices.a]\ndriver = "dummy-ups"\nport = "a.dev"\n[monitor]\n'
+                      f'powerdownflag = "{flag}"\n[[monitor.ups]]\nsystem = "a@localhost"\n'
+                      'user = "u"\npassword = "p"\nrole = "primary"\n')
+    ours = nutrio_upsmon("-K", "--config", str(config))
+    assert ours.returncode == real.returncode
+    verdict = re.search(r"Power down flag is (not )?set", real.stderr)
+    assert verdict is not None and verdict.group(0) in ours.stderr
