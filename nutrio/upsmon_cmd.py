@@ -137,9 +137,13 @@ def _check_flag(config_path: Path | None) -> int:
         return _fail("no [monitor] powerdownflag in the config: nothing to check")
     sys.stderr.write(f"Using power down flag file {flag}\n")
     try:
-        is_set = flag_file_is_ours(flag.read_text(errors="replace"))
+        content = flag.read_text(errors="replace")
     except OSError:
-        is_set = False
-    sys.stderr.write(f"Power down flag is {'set' if is_set else 'not set'}\n")
-    return 0 if is_set else 1
+        sys.stderr.write("Power down flag is not set\n")
+        return 1
+    if not flag_file_is_ours(content):  # upsmon will not act on a file it did not write
+        sys.stderr.write(f"POWERDOWNFLAG ({flag}) does not contain the upsmon magic string\n")
+        return 1
+    sys.stderr.write("Power down flag is set\n")
+    return 0
 
