@@ -238,7 +238,7 @@ SECTIONS: tuple[Section, ...] = (
         _k("maxage", NUMBER, "", "staleness limit for this UPS alone, in seconds",
            shown="server.maxage"),
         _k("sdorder", INTEGER, "ups.conf sdorder",
-           "shutdown order for `nutrio drivers stop` (-1: never)"),
+           "killpower order for `nutrio drivers shutdown`, lowest first (-1: never)"),
         _k("maxstartdelay", NUMBER, "ups.conf maxstartdelay",
            "seconds the driver may take to start"),
         more="Any other key is a driver option, kept as the string ups.conf would hold "

@@ -1,10 +1,19 @@
-"""`nutrio drivers list|status|start|stop [UPS]`: NUT's upsdrvctl for the running tree.
+"""`nutrio drivers list|status|start|stop|shutdown [UPS]`: NUT's upsdrvctl.
 
 ``list`` reads the configuration only (``--kinds``: the driver kinds nutrio
 has and their ups.conf options). ``status``, ``start`` and ``stop`` talk to a
 running `nutrio run` over its control socket (:mod:`actors.control`), found
 from the same configuration file (``server.statepath``, else a private
 directory named after the file) or given with ``--socket``.
+
+``shutdown`` is upsdrvctl's: at the very end of a system shutdown, after
+`nutrio run` has stopped, it opens each device itself and runs its driver's
+killpower sequence (:func:`actors.drivers.killpower.kill_power`, NUT's
+``driver -k``): every UPS in ``sdorder`` (lowest first, ties in
+configuration order, -1 never), or the one UPS named, whatever its sdorder. A failing UPS does not stop the others; the exit code is 1 when
+any failed, as upsdrvctl's. Unlike upsdrvctl it refuses to run while a
+`nutrio run` answers on the control socket of the same configuration (two
+programs on one serial port garble both), unless ``--force``.
 
 Example::
 
@@ -18,12 +27,17 @@ Example::
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from actors.drivers.killpower import KillResult
+    from conf import DeviceConfig
 
 __all__ = [
     "DRIVER_OPTIONS",
@@ -31,7 +45,9 @@ __all__ = [
     "format_devices",
     "format_kinds",
     "format_status",
+    "format_kill",
     "request",
+    "shutdown_order",
 ]
 
 #: ups.conf options nutrio's drivers read, beyond port/desc/pollinterval/maxage.
@@ -40,10 +56,12 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "username, password",
     "nutdrv_qx": "protocol, pollfreq, runtimecal, chargetime, idleload, ondelay, offdelay",
     "blazer_ser": "runtimecal, chargetime, idleload, ondelay, offdelay",
-    "apcsmart": "cshdelay, awd",
+    "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
+    "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "
+    "lowbatt, ondelay, offdelay, interruptsize",
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "
     "(v1|v2c|v3), secLevel, secName, authPassword, privPassword, authProtocol, privProtocol, "
-    "pollfreq, snmp_timeout, snmp_retries",
+    "pollfreq, snmp_timeout, snmp_retries, ondelay, offdelay",
 }
 _TIMEOUT = 30.0
 
@@ -51,7 +69,8 @@ _TIMEOUT = 30.0
 def add_parser(subparsers: Any) -> None:
     """Add ``drivers`` to the `nutrio` subcommands (argparse ``add_subparsers()`` result)."""
     parser = subparsers.add_parser(
-        "drivers", help="list, show, start or stop drivers of a running `nutrio run` (upsdrvctl)"
+        "drivers", help="list, show, start or stop drivers of a running `nutrio run`, "
+        "or power the UPSes off (upsdrvctl)"
     )
     _where_options(parser, None)
     actions = parser.add_subparsers(dest="drivers_command", metavar="ACTION", required=True)
@@ -64,7 +83,27 @@ def add_parser(subparsers: Any) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("ups", nargs="?", help="one UPS (default: all)")
         _where_options(action, argparse.SUPPRESS)
+    _add_shutdown(actions)
     parser.set_defaults(handler=_cmd_drivers)
+
+
+def _add_shutdown(actions: Any) -> None:
+    shutdown = actions.add_parser(
+        "shutdown", help="power the UPSes off: each driver's killpower, in sdorder "
+        "(upsdrvctl shutdown); for the end of a system shutdown",
+        description="Open each device and run its driver's killpower sequence (NUT's driver -k): "
+        "the UPS cuts its load after its shutdown delay and, for shutdown.return, comes back "
+        "when the mains does. All UPSes in sdorder (lowest first, -1 never), or the one named. "
+        "Exit 1 when any UPS failed. Refused while a `nutrio run` with this configuration "
+        "answers on its control socket, unless --force.",
+    )
+    shutdown.add_argument("ups", nargs="?", help="one UPS, whatever its sdorder (default: all)")
+    shutdown.add_argument("--force", action="store_true",
+                          help="run even while a `nutrio run` of this configuration answers")
+    shutdown.add_argument("--log-level", default="warning",
+                          choices=("debug", "info", "warning", "error"),
+                          help="structured log on stderr (default: warning)")
+    _where_options(shutdown, argparse.SUPPRESS)
 
 
 def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -141,6 +180,20 @@ def format_kinds() -> str:
     return "\n".join(lines)
 
 
+def format_kill(ups: str, outcome: KillResult | BaseException) -> str:
+    """One line per UPS: what it was told, or why it could not be."""
+    if isinstance(outcome, BaseException):
+        text = str(outcome).removeprefix(f"{ups}: ") or type(outcome).__name__
+        return f"{ups}: failed ({type(outcome).__name__}): {text}"
+    detail = f": {outcome.detail}" if outcome.detail else ""
+    return f"{ups}: {outcome.command} sent{detail}"
+
+
+def shutdown_order(devices: Mapping[str, DeviceConfig]) -> list[DeviceConfig]:
+    """upsdrvctl shutdown's order: sdorder ascending, -1 left out, ties in config order."""
+    return sorted((d for d in devices.values() if d.sdorder >= 0), key=lambda d: d.sdorder)
+
+
 # -- the command ------------------------------------------------------------
 
 
@@ -161,6 +214,8 @@ def _cmd_drivers(ns: argparse.Namespace) -> int:
         sys.stdout.write((format_kinds() if ns.kinds else format_devices(config.devices)) + "\n")
         return 0
     path = ns.socket or control_socket_path(config.server.statepath, config.source)
+    if ns.drivers_command == "shutdown":
+        return _cmd_shutdown(ns, config, path)
     try:
         reply = request(path, ns.drivers_command, ns.ups)
     except (OSError, ValueError, TypeError) as exc:
@@ -172,3 +227,71 @@ def _cmd_drivers(ns: argparse.Namespace) -> int:
     if ns.drivers_command == "status":
         sys.stdout.write(format_status(reply.get("drivers", [])) + "\n")
     return 0
+
+
+def _answers(path: Path) -> bool:
+    """A `nutrio run` holds the devices: its control socket takes a status request.
+
+    No socket file, or nobody listening behind it (a run that ended), is
+    "no"; anything else, even a reply that does not parse, counts as "yes".
+    """
+    try:
+        request(path, "status", timeout=5.0)
+    except OSError as exc:
+        return exc.errno not in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTDIR)
+    except (ValueError, TypeError):
+        return True
+    return True
+
+
+def _cmd_shutdown(ns: argparse.Namespace, config: Any, path: Path) -> int:
+    from supervisor.logs import configure_logging
+
+    if not config.devices:
+        return _fail(f"{config.source}: no UPS definitions found")
+    if ns.ups is not None and ns.ups not in config.devices:
+        return _fail(f"UPS {ns.ups} not found in {config.source}")
+    if _answers(path):
+        if not ns.force:
+            return _fail(f"a `nutrio run` answers on {path} and holds the devices: stop it "
+                         "first (or use --force to open them anyway)")
+        sys.stderr.write(f"nutrio drivers: warning: a `nutrio run` answers on {path}; "
+                         "going on (--force)\n")
+    configure_logging(None, level=ns.log_level)
+    devices = [config.devices[ns.ups]] if ns.ups is not None else shutdown_order(config.devices)
+    if not devices:
+        sys.stderr.write("nutrio drivers: nothing to shut down: every UPS has sdorder -1\n")
+        return 0
+    failed = _kill_all(devices)
+    if failed:
+        return _fail(f"{failed} of {len(devices)} UPS could not be shut down")
+    return 0
+
+
+def _kill_all(devices: Sequence[DeviceConfig]) -> int:
+    """Each device in turn, its line printed at once; the number that failed.
+
+    A failure, even a bug, is that device's outcome: the next UPS must still be told.
+    """
+    import structlog
+    import trio
+
+    from actors.drivers import DriverError, kill_power
+
+    async def run() -> int:
+        failed = 0
+        for device in devices:
+            outcome: KillResult | Exception
+            try:
+                outcome = await kill_power(device)
+            except DriverError as exc:
+                outcome = exc
+            except Exception as exc:
+                structlog.get_logger().exception("driver.killpower_crashed", ups=device.name)
+                outcome = exc
+            failed += isinstance(outcome, Exception)
+            sys.stdout.write(format_kill(device.name, outcome) + "\n")
+            sys.stdout.flush()
+        return failed
+
+    return trio.run(run)

@@ -1,7 +1,8 @@
 """Driver actors: each owns one device and publishes its state.
 
 ``DRIVERS`` maps a NUT driver name (ups.conf ``driver = ...``) to the factory
-of nutrio's equivalent; :func:`run_driver` is the one actor loop for all.
+of nutrio's equivalent; :func:`run_driver` is the one actor loop for all,
+:func:`kill_power` the killpower sequence (``driver -k``) outside the tree.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from actors.drivers.errors import (
     DriverError,
     DriverIOError,
     DriverTimeout,
+    KillPowerFailed,
+    KillPowerUnsupported,
     UnknownDriverError,
 )
+from actors.drivers.killpower import KillResult, kill_power
 from actors.drivers.megatec import BlazerSer, NutdrvQx
 from actors.drivers.snmp import SnmpUps
 from actors.drivers.usbhid import UsbHid
@@ -42,8 +46,12 @@ __all__ = [
     "DriverFactory",
     "DriverIOError",
     "DriverTimeout",
+    "KillPowerFailed",
+    "KillPowerUnsupported",
+    "KillResult",
     "PollResult",
     "UnknownDriverError",
+    "kill_power",
     "make_driver",
     "run_driver",
 ]

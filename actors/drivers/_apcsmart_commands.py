@@ -1,4 +1,5 @@
-"""apcsmart's instant commands: shutdowns, calibration and the plain one-character ones."""
+"""apcsmart's instant commands (shutdowns, calibration, the plain one-character ones)
+and its killpower sequence (sdtype / advorder)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,7 @@ async def run_command(
             ok = await link.write_repeated(cmd.char)
             return ResultCode.SUCCESS if ok else ResultCode.FAILED
         case "load.off" | "shutdown.stayoff":
-            await link.flush()
-            if not await link.write_repeated(cmd.char):
-                return ResultCode.FAILED
-            return await _shutdown_ok(link, allow_silence=cmd.char == "Z")
+            return await _repeated_down(link, cmd.char)
         case "shutdown.return" if cmd.char == "@":
             return await _grace_down(link, (value or "")[3:], options)
         case "shutdown.return":
@@ -46,6 +44,14 @@ async def _shutdown_ok(link: ApcLink, *, allow_silence: bool) -> str:
         return ResultCode.SUCCESS
     log.warning("driver.shutdown_refused", reply=reply)
     return ResultCode.FAILED
+
+
+async def _repeated_down(link: ApcLink, char: str) -> str:
+    """K (delayed poweroff) or Z (instant poweroff): sent twice; Z may stay silent."""
+    await link.flush()
+    if not await link.write_repeated(char):
+        return ResultCode.FAILED
+    return await _shutdown_ok(link, allow_silence=char == "Z")
 
 
 async def _soft_down(link: ApcLink) -> str:
@@ -101,3 +107,54 @@ async def _plain_command(link: ApcLink, cmd: ap.Cmd) -> str:
         log.warning("driver.instcmd_failed", name=cmd.name, reply=reply)
         return ResultCode.FAILED
     return ResultCode.SUCCESS
+
+
+#: advorder digits name these methods (apcsmart's own order, not sdtype's)
+_ADVORDER = ("S", "@", "K", "Z", "CS")
+#: sdtype values that always use one method; 0 and 1 look at the status first
+_SDTYPE = {2: "Z", 3: "K", 4: "CS", 5: "@"}
+_METHODS = {
+    "S": "soft hibernate", "@": "hard hibernate", "K": "delayed poweroff",
+    "Z": "instant poweroff", "CS": "simulated power failure, then soft hibernate",
+}
+
+
+def shutdown_methods(status: int, options: Mapping[str, str]) -> tuple[str, ...]:
+    """The methods apcsmart's shutdown tries in turn, for a status byte and ups.conf options.
+
+    ``advorder`` (unless "no") lists them by digit, the first that works ends
+    the list; otherwise ``sdtype`` picks: 0 (default) @ on line, else S;
+    1 S when on battery with @ if S fails, else @; 2 Z; 3 K; 4 CS; 5 @.
+    """
+    advorder = options.get("advorder")
+    if advorder and advorder[:1].upper() != "N":
+        return tuple(_ADVORDER[int(digit)] for digit in advorder)
+    sdtype = int(options.get("sdtype") or "0")
+    if sdtype in _SDTYPE:
+        return (_SDTYPE[sdtype],)
+    if sdtype == 1:
+        return ("S", "@") if status & ap.STAT_OB else ("@",)
+    return ("@",) if status & ap.STAT_OL else ("S",)
+
+
+async def kill_power(link: ApcLink, options: Mapping[str, str]) -> tuple[str, str] | None:
+    """Try the shutdown methods in turn; (wire command, what it does) of the one the
+    UPS confirmed, or None when none was."""
+    for method in shutdown_methods(link.status, options):
+        result = await _shutdown_method(link, method, options)
+        log.info("driver.killpower_method", method=method, result=result)
+        if result == ResultCode.SUCCESS:
+            wire = ap.grace_down_bytes(options.get("awd")).decode() if method == "@" else method
+            return wire, _METHODS[method]
+    return None
+
+
+async def _shutdown_method(link: ApcLink, method: str, options: Mapping[str, str]) -> str:
+    match method:
+        case "S":
+            return await _soft_down(link)
+        case "@":
+            return await _grace_down(link, "", options)
+        case "CS":
+            return await _cs_hack(link, options)
+    return await _repeated_down(link, method)

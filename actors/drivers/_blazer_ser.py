@@ -9,13 +9,15 @@ from actors.drivers._megatec_link import (
     MAXTRIES,
     SER_WAIT_SEC,
     Link,
+    command_tries,
     float_var,
     put_defaults,
     put_overrides,
     require_megatec,
 )
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError
+from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError, KillPowerFailed
+from actors.drivers.killpower import Sent
 from actors.drivers.serialport import SerialPort
 from protocol import megatec as mt
 from protocol.devfile import DeviceVars
@@ -124,6 +126,19 @@ class BlazerSer:
 
     async def close(self) -> None:
         await self.port.close()
+
+    async def killpower(self) -> Sent:
+        """blazer_ser -k: no claim; cancel a pending shutdown (C), then shutdown.return
+        with ondelay (minutes) and offdelay, each tried MAXTRIES times."""
+        state = DeviceVars()
+        await self.port.open()
+        if not await command_tries(lambda: self.instcmd(state, "shutdown.stop", None)):
+            log.info("driver.killpower_nothing_pending")  # NUT: "No shutdown pending"
+        if not await command_tries(lambda: self.instcmd(state, "shutdown.return", None)):
+            raise KillPowerFailed(
+                f"the UPS refused shutdown.return {MAXTRIES} times (Shutdown failed!)"
+            )
+        return Sent("shutdown.return", f"Shutting down in {self.offdelay} seconds")
 
     async def _tries(self, read, state: DeviceVars) -> bool:  # type: ignore[no-untyped-def]
         for attempt in range(MAXTRIES):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 
@@ -11,6 +11,7 @@ from actors.drivers.errors import DriverConfigError, DriverIOError, DriverTimeou
 from actors.drivers.serialport import SerialPort
 from protocol import megatec as mt
 from protocol.devfile import DeviceVars
+from protocol.state import ResultCode
 
 log = structlog.get_logger()
 
@@ -76,3 +77,11 @@ def require_megatec(device: DeviceLike, driver: str) -> None:
         raise DriverConfigError(
             f"{device.name}: nutrio's {driver} speaks only protocol 'megatec', not {protocol!r}"
         )
+
+
+async def command_tries(send: Callable[[], Awaitable[str]], tries: int = MAXTRIES) -> bool:
+    """Both drivers' killpower: a command is tried up to ``tries`` times until it succeeds."""
+    for _ in range(tries):
+        if await send() == ResultCode.SUCCESS:
+            return True
+    return False

@@ -28,10 +28,11 @@ import re
 import structlog
 import trio
 
-from actors.drivers._apcsmart_commands import run_command
+from actors.drivers._apcsmart_commands import kill_power, run_command
 from actors.drivers._apcsmart_link import ApcLink, ApcTiming
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError
+from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError, KillPowerFailed
+from actors.drivers.killpower import Sent
 from actors.drivers.serialport import SerialPort
 from protocol import apcsmart as ap
 from protocol.devfile import DeviceVars
@@ -142,6 +143,31 @@ class ApcSmart:
             except DriverError:
                 pass
         await self.port.close()
+
+    async def killpower(self) -> Sent:
+        """apcsmart -k: smart mode (one try), the status byte, then the sdtype or
+        advorder methods (see ``shutdown_methods``); closing sends 'R' as NUT's exit does.
+
+        A status byte that does not read counts as on battery with a low battery,
+        as in NUT. NUT 2.8.0 also takes every status reply longer than one
+        character as unreadable, so it always behaves as on battery and sends
+        S to a unit on line, which ignores it; nutrio reads the byte and sends
+        @ there, the command meant for a unit on line.
+        """
+        await self.port.open()
+        if not await self.link.smartmode(1):
+            log.warning("driver.smartmode_failed")
+        await self.port.write(b"Q")
+        reply = await self.link.read(self.t.short, allow_timeout=True)
+        if reply:
+            self.link.set_status(ap.parse_status(reply))
+        else:
+            log.warning("driver.status_unread", assumed="OB LB")
+            self.link.set_status(ap.STAT_LB | ap.STAT_OB)
+        sent = await kill_power(self.link, self.device.options)
+        if sent is None:
+            raise KillPowerFailed("the UPS confirmed no shutdown command")
+        return Sent(*sent)
 
     # -- start-up ------------------------------------------------------------------
 

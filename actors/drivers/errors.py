@@ -14,6 +14,8 @@ __all__ = [
     "DriverConfigError",
     "UnknownDriverError",
     "DriverCrashed",
+    "KillPowerFailed",
+    "KillPowerUnsupported",
 ]
 
 
@@ -42,6 +44,14 @@ class UnknownDriverError(DriverConfigError, LookupError):
         )
         self.driver = driver
         self.known = known
+
+
+class KillPowerUnsupported(DriverError):
+    """The driver has no way to power the UPS off (dummy-ups: "shutdown not supported")."""
+
+
+class KillPowerFailed(DriverError):
+    """Every shutdown command of the killpower sequence was refused or went unanswered."""
 
 
 class DriverCrashed(Exception):

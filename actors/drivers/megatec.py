@@ -32,6 +32,7 @@ from actors.drivers._megatec_link import (
     MAXTRIES,
     SER_WAIT_SEC,
     Link,
+    command_tries,
     float_var,
     put_defaults,
     put_overrides,
@@ -39,7 +40,8 @@ from actors.drivers._megatec_link import (
 )
 from actors.drivers._megatec_runtime import RuntimeEstimate
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError
+from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError, KillPowerFailed
+from actors.drivers.killpower import Sent
 from actors.drivers.serialport import SerialPort
 from protocol import megatec as mt
 from protocol.devfile import DeviceVars
@@ -101,10 +103,7 @@ class NutdrvQx:
         await self.port.open()
         state.set("driver.version.data", self.data_version)
         put_defaults(state, self.device.options)
-        if "norating" in self._opt:
-            self._skip.add(mt.F)
-        if "novendor" in self._opt:
-            self._skip.add(mt.I)
+        self._skip_queries()
         await self._claim(state)
         await self._init_walk(state)
         for command in mt.COMMANDS:
@@ -162,6 +161,22 @@ class NutdrvQx:
     async def close(self) -> None:
         await self.port.close()
 
+    async def killpower(self) -> Sent:
+        """nutdrv_qx -k: claim the UPS (Q1, I), take ondelay/offdelay, cancel a pending
+        shutdown (C), then shutdown.return, or shutdown.stayoff with the ``stayoff``
+        flag; each command is tried MAXTRIES times."""
+        state = DeviceVars()
+        await self.port.open()
+        self._skip_queries()
+        await self._claim(state)
+        self._init_delays(state)
+        if not await command_tries(lambda: self.instcmd(state, "shutdown.stop", None)):
+            log.info("driver.killpower_nothing_pending")  # NUT: "No shutdown pending"
+        name = "shutdown.stayoff" if "stayoff" in self._opt else "shutdown.return"
+        if not await command_tries(lambda: self.instcmd(state, name, None)):
+            raise KillPowerFailed(f"the UPS refused {name} {MAXTRIES} times (Shutdown failed!)")
+        return Sent(name, f"Shutting down in {state.get('ups.delay.shutdown')} seconds")
+
     async def _exchange(self, request: bytes) -> bytes:
         return await self.link.exchange(request)
 
@@ -169,6 +184,12 @@ class NutdrvQx:
         return await self.link.query(query)
 
     # -- start-up ----------------------------------------------------------------
+
+    def _skip_queries(self) -> None:
+        if "norating" in self._opt:
+            self._skip.add(mt.F)
+        if "novendor" in self._opt:
+            self._skip.add(mt.I)
 
     async def _claim(self, state: DeviceVars) -> None:
         """blazer_claim: Q1 must give input.voltage and I ups.firmware (3 tries)."""

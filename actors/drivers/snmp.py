@@ -17,6 +17,7 @@ runs there; the session itself is in :mod:`actors.drivers._snmp_session`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -26,7 +27,8 @@ import trio
 from actors.drivers._asyncio_thread import AsyncioThread
 from actors.drivers._snmp_session import SnmpSession, SnmpSettings, float_option, settings_from
 from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverIOError
+from actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
+from actors.drivers.killpower import HID_SNMP_ORDER, Sent
 from protocol import snmp_mibs as mibs
 from protocol.devfile import DeviceVars
 from protocol.state import ResultCode, VarInfo
@@ -57,6 +59,12 @@ class SnmpUps:
                 f"(nutrio has auto, {', '.join(mibs.MIBS)})"
             )
         self.pollfreq = float_option(device, "pollfreq", DEFAULT_POLLFREQ)
+        # killpower writes these first (snmp-ups set_delays); atoi as NUT, negative: not set
+        self.delays = {
+            var: _atoi(device.options[option])
+            for option, var in (("ondelay", "ups.delay.start"), ("offdelay", "ups.delay.shutdown"))
+            if option in device.options
+        }
         self.mib: mibs.Mib | None = None
         self._rows: dict[str, list[mibs.ResolvedVar]] = {}  # NUT name -> candidate rows
         self._commands: dict[str, tuple[mibs.SnmpSet, ...]] = {}
@@ -119,6 +127,23 @@ class SnmpUps:
             session = self._session
             await self._thread.stop(session.close if session is not None else None)
             self._thread = None
+
+    async def killpower(self) -> Sent:
+        """snmp-ups -k: open as at start, write ondelay/offdelay to ups.delay.start and
+        ups.delay.shutdown when given, then the first of shutdown.return,
+        shutdown.reboot, load.off.delay the agent accepts."""
+        state = DeviceVars()
+        await self.open(state)
+        for var, seconds in self.delays.items():
+            if seconds >= 0:
+                code = await self.set_var(state, var, str(seconds))
+                log.info("driver.killpower_delay", name=var, value=seconds, code=code)
+        for name in HID_SNMP_ORDER:
+            sets = self._commands.get(name)
+            if sets is not None and await self._set(sets, what=name) == ResultCode.SUCCESS:
+                return Sent(name)
+        tried = ", ".join(HID_SNMP_ORDER)
+        raise KillPowerFailed(f"the agent took none of {tried} (Shutdown failed!)")
 
     # -- reading --------------------------------------------------------------
 
@@ -217,6 +242,12 @@ class SnmpUps:
                 return ResultCode.FAILED
         self._next_full = 0.0  # read everything back at the next poll
         return ResultCode.SUCCESS
+
+
+def _atoi(text: str) -> int:
+    """C atoi: the leading integer, 0 when there is none."""
+    match = re.match(r"\s*([+-]?\d+)", text)
+    return int(match.group(1)) if match else 0
 
 
 def _quick(row: mibs.ResolvedVar) -> bool:

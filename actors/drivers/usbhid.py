@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -27,7 +28,8 @@ import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
 from actors.drivers.base import DEFAULT_POLLINTERVAL, DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverIOError
+from actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
+from actors.drivers.killpower import HID_SNMP_ORDER, Sent
 from protocol.devfile import DeviceVars
 from protocol.hid import (
     EXPLORE,
@@ -181,6 +183,25 @@ class UsbHid:
 
     async def close(self) -> None:
         await self._run(self._close_sync)
+
+    async def killpower(self) -> Sent:
+        """usbhid-ups -k: find and read the UPS as at start (ondelay/offdelay taken),
+        then the first of shutdown.return, shutdown.reboot, load.off.delay it takes."""
+        state = DeviceVars()
+        now = trio.current_time()
+        await self._run(lambda: self._open_sync(state, now))
+        session = self._session
+        assert session is not None
+        for name in HID_SNMP_ORDER:
+            code = await self._run(partial(self._guard, partial(session.instcmd, state, name)))
+            if code == ResultCode.SUCCESS:
+                delays = f"ups.delay.shutdown {state.get('ups.delay.shutdown')}"
+                if name == "shutdown.return":
+                    delays += f", ups.delay.start {state.get('ups.delay.start')}"
+                return Sent(name, delays)
+            log.info("driver.killpower_refused", command=name, code=code)
+        tried = ", ".join(HID_SNMP_ORDER)
+        raise KillPowerFailed(f"the UPS took none of {tried} (Shutdown failed!)")
 
     # -- blocking side -------------------------------------------------------
 
