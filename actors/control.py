@@ -234,6 +234,14 @@ async def _read_line(stream: trio.SocketStream) -> bytes:
 
 
 async def _serve_one(target: ControlTarget, stream: trio.SocketStream) -> None:
+    """One request, one reply; a client that hangs up early ends only its own task."""
+    try:
+        await _answer(target, stream)
+    except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+        log.info("control.client_gone", error=type(exc).__name__)
+
+
+async def _answer(target: ControlTarget, stream: trio.SocketStream) -> None:
     async with stream:
         uid = _peer_uid(stream.socket)
         if uid is not None and uid not in (os.getuid(), 0):

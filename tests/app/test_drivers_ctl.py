@@ -121,6 +121,20 @@ def _raw_exchange(path: Path, data: bytes) -> bytes:
         return sock.recv(4096)
 
 
+def _hang_up(path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(path))  # and close without a word
+
+
+async def test_a_client_that_hangs_up_does_not_end_the_control_socket(running: Running) -> None:
+    for _ in range(3):
+        await trio.to_thread.run_sync(_hang_up, running.path)
+    await trio.sleep(0.2)
+    assert (await running.ask("status"))["ok"]
+
+
 async def test_control_socket_is_owner_only(running: Running) -> None:
     assert stat.S_IMODE(os.stat(running.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(running.path.parent).st_mode) & 0o077 == 0
