@@ -172,6 +172,8 @@ class SnmpSession:
             value = rfc1902.OctetString(str(snmp_set.value))
         elif snmp_set.kind == "oid":
             value = rfc1902.ObjectName(str(snmp_set.value))
+        elif snmp_set.kind == "timeticks":
+            value = rfc1902.TimeTicks(int(snmp_set.value))
         else:
             value = rfc1902.Integer32(int(snmp_set.value))
         indication, status, _, _ = await hl.set_cmd(

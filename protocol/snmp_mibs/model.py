@@ -77,6 +77,8 @@ class SnmpVar:
     as_int: bool = False
     status: bool = False
     neg_invalid: bool = False
+    #: TimeTicks on the agent (NUT's SU_TYPE_TIME): read as seconds, written as 1/100 s.
+    timeticks: bool = False
 
     @property
     def outlet(self) -> bool:
@@ -93,7 +95,8 @@ def var(name: str, oid: str | None, scale: float = 1.0, **kw: object) -> SnmpVar
 
 @dataclass(frozen=True, slots=True)
 class SnmpSet:
-    """One SET: ``kind`` is "int", "str" or "oid" (an OBJECT IDENTIFIER value)."""
+    """One SET: ``kind`` is "int", "str", "oid" (an OBJECT IDENTIFIER value) or
+    "timeticks" (``value`` in hundredths of a second)."""
 
     oid: str
     value: int | str
@@ -229,4 +232,6 @@ def encode_set(row: SnmpVar, value: str, oid: str | None = None) -> SnmpSet:
             raise ValueError(f"longer than {row.string_len} characters")
         return SnmpSet(target, value, "str")
     amount = float(value)  # ValueError for text
+    if row.timeticks:
+        return SnmpSet(target, round(amount * 100), "timeticks")
     return SnmpSet(target, round(amount / row.scale))

@@ -246,3 +246,13 @@ async def test_agent_that_stops_answering_makes_data_stale_until_it_is_back(nurs
 def test_bad_snmp_options_are_config_errors(options: dict[str, str], problem: str) -> None:
     with pytest.raises(DriverConfigError, match=problem):
         make_driver(snmp_device("127.0.0.1", **options))
+
+
+async def test_apc_ups_delays_are_written_as_timeticks(nursery, agent: Agent, restore) -> None:
+    """upsAdvConfigShutoffDelay is TimeTicks: NUT writes seconds x 100 (SU_TYPE_TIME)."""
+    community = "apc-ups"
+    restore(community, APC + "1.5.2.10.0", "timeticks")
+    handle = await start(nursery, snmp_device(agent.address, community=community))
+    assert await command(handle, "SET", "ups.delay.shutdown", "90") == "SUCCESS"
+    assert await agent_get(agent, community, APC + "1.5.2.10.0") == 90  # read back: 9000 ticks
+    await until(handle, lambda s: s.data.get("ups.delay.shutdown") == "90")
