@@ -112,7 +112,8 @@ REQUESTS: Mapping[str, Request] = {
                         "PASSWORD secret"),
     "LOGIN": Request("LOGIN <ups>", "count this client as powered by the UPS (upsmon does this)",
                      "LOGIN myups", _LOGIN),
-    "LOGOUT": Request("LOGOUT", "say goodbye; the server closes the connection", "LOGOUT"),
+    "LOGOUT": Request("LOGOUT", "say goodbye; the server closes the connection (as upsd, not "
+                      "when another line follows in the same read)", "LOGOUT"),
     "PRIMARY": Request("PRIMARY <ups>", "check the primary right (upsmon primary)",
                        "PRIMARY myups", _LOGIN),
     "MASTER": Request("MASTER <ups>", "the older name of PRIMARY", "MASTER myups", _LOGIN),

@@ -6,7 +6,8 @@ looked up in :data:`COMMANDS` (name -> handler, precondition; aliases are
 rows of their own) and answered at once. A parse error (``#`` inside
 quotes) drops the rest of that read, as upsd returns from its read loop;
 an unterminated quote just waits for more input. ``LOGOUT`` answers and
-asks the I/O layer to close after this read; ``STARTTLS`` answers and asks
+asks the I/O layer to close after this read, unless a later line of the
+same read ends (upsd then keeps the client); ``STARTTLS`` answers and asks
 for a TLS handshake before any further byte is read.
 
 State shared by all connections of one server (FSD flags, login counts,
@@ -177,6 +178,9 @@ class Session:
 
     def _dispatch(self, words: tuple[str, ...]) -> bytes:
         self.requests += 1
+        # upsd hangs up after a LOGOUT only if no later line of the same read
+        # ends (each line end renews its last_heard, which LOGOUT zeroed)
+        self.closing = False
         if self.record_requests:
             # For debug logs: the command and, for GET/LIST/SET, its sub-command;
             # never further words (PASSWORD's argument is a secret).

@@ -412,9 +412,29 @@ def test_tracking_ids_report_driver_results(world):
 
 
 def test_logout_answers_the_rest_of_the_read_then_closes(session):
-    out = session.receive_data(b"LOGOUT\nVER\n", NOW)
-    assert out.reply == b"OK Goodbye\n" + VER.encode()
+    out = session.receive_data(b"VER\nLOGOUT\nVER", NOW)  # an unfinished line does not count
+    assert out.reply == VER.encode() + b"OK Goodbye\n"
     assert out.action is Action.CLOSE
+
+
+@pytest.mark.parametrize("after", [b"VER\n", b"\n", b"# comment\n", b"LOGOUT x\n"])
+def test_a_line_ending_after_logout_in_the_same_read_keeps_the_client(session, after):
+    # upsd 2.8.0 (found by tests/fuzz/test_differential_upsd.py): LOGOUT zeroes the
+    # client's last_heard, every later line end in that read renews it, and only
+    # a zero last_heard makes the main loop hang up.
+    out = session.receive_data(b"LOGOUT\n" + after, NOW)
+    assert out.reply.startswith(b"OK Goodbye\n")
+    assert out.action is Action.NONE
+    assert ask(session, "NETVER\n") == "1.3\n"
+
+
+@pytest.mark.parametrize("after", [b"LOGOUT\n", b'"a#b"\nVER\n', b"   "])
+def test_logout_last_in_its_read_closes(session, after):
+    # a second LOGOUT, a parse error (the rest of the read is dropped) or
+    # blanks: no line ends after the last LOGOUT
+    out = session.receive_data(b"LOGOUT\n" + after, NOW)
+    assert out.action is Action.CLOSE
+    assert b"VERSION" not in out.reply
 
 
 def test_starttls_hands_over_the_bytes_after_it():
