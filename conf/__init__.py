@@ -7,7 +7,7 @@ raise ``ConfigError(path, line, key, message)`` naming where the mistake is.
 from conf.describe import describe
 from conf.dump import dumps
 from conf.errors import ConfigError
-from conf.loader import DEFAULT_PATH, default_config, load, load_chaos, loads
+from conf.loader import DEFAULT_PATH, default_config, load, load_chaos, load_or_default, loads
 from conf.model import (
     ChaosConfig,
     Config,
@@ -51,6 +51,7 @@ __all__ = [
     "dumps",
     "format_hostport",
     "load",
+    "load_or_default",
     "load_chaos",
     "loads",
     "parse_listen",

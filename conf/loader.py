@@ -61,6 +61,13 @@ def default_config(*, drivers: Collection[str] | None = None) -> Config:
     return load(DEFAULT_PATH, drivers=drivers)
 
 
+def load_or_default(
+    path: str | Path | None, *, drivers: Collection[str] | None = None
+) -> Config:
+    """``--config FILE`` when given, else the embedded default (every subcommand's rule)."""
+    return default_config(drivers=drivers) if path is None else load(path, drivers=drivers)
+
+
 def load_chaos(path: str | Path) -> ChaosConfig:
     """Read a separate fault-injection file holding one ``[chaos]`` table."""
     _doc, root = _parse(_read(path), path)

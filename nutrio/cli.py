@@ -97,9 +97,7 @@ def _load_config(path: Path | None):  # type: ignore[no-untyped-def]
     import conf
     from actors.drivers import DRIVERS
 
-    if path is None:
-        return conf.default_config(drivers=DRIVERS)
-    return conf.load(path, drivers=DRIVERS)
+    return conf.load_or_default(path, drivers=DRIVERS)
 
 
 def _fail(message: str) -> int:

@@ -207,7 +207,7 @@ def _cmd_drivers(ns: argparse.Namespace) -> int:
     from actors.control import control_socket_path
 
     try:
-        config = conf.default_config() if ns.config is None else conf.load(ns.config)
+        config = conf.load_or_default(ns.config)
     except conf.ConfigError as exc:
         return _fail(str(exc))
     if ns.drivers_command == "list":

@@ -74,7 +74,7 @@ def main(ns: argparse.Namespace) -> int:
     from actors.control import control_socket_path
 
     try:
-        config = conf.default_config() if ns.config is None else conf.load(ns.config)
+        config = conf.load_or_default(ns.config)
     except conf.ConfigError as exc:
         return _fail(str(exc))
     if command == "fsd" and config.monitor is None:
@@ -129,7 +129,7 @@ def _check_flag(config_path: Path | None) -> int:
     from protocol.shutdown_pipe import flag_file_is_ours
 
     try:
-        config = conf.default_config() if config_path is None else conf.load(config_path)
+        config = conf.load_or_default(config_path)
     except conf.ConfigError as exc:
         return _fail(str(exc))
     flag = config.monitor.powerdownflag if config.monitor else None
