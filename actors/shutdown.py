@@ -62,7 +62,14 @@ log = structlog.get_logger()
 
 
 class ShutdownRunner(Protocol):
-    """What the monitor needs: ask once for the shutdown; is the helper alive?"""
+    """What the monitor needs: ask once for the shutdown; is the helper alive?
+
+    ``requested`` turns true at the first request (a reload must not restart
+    upsmon after that).
+    """
+
+    @property
+    def requested(self) -> bool: ...
 
     async def request_shutdown(self) -> None: ...
 

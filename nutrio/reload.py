@@ -83,7 +83,8 @@ def fixed_changes(old: conf.Config, new: conf.Config) -> list[str]:
 
 async def _reload_monitor(tree: Tree, old: conf.Config, new: conf.Config) -> None:
     # from the first FSD on, a restarted upsmon would forget the shutdown it began
-    requested = tree.upsmon.shutting_down or bool(getattr(tree.shutdown, "requested", False))
+    requested = tree.upsmon.shutting_down or (tree.shutdown is not None
+                                              and tree.shutdown.requested)
     blocker = monitor_blocker(old, new, requested)
     if blocker:
         log.warning("config.monitor_kept", reason=blocker)

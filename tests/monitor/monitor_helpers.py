@@ -75,6 +75,10 @@ class RecordingShutdown:
     def __init__(self) -> None:
         self.calls: list[float] = []
 
+    @property
+    def requested(self) -> bool:
+        return bool(self.calls)
+
     async def request_shutdown(self) -> None:
         self.calls.append(trio.current_time())
 
