@@ -25,10 +25,6 @@ from protocol.server import Action, ServerContext, Session
 log = structlog.get_logger()
 
 
-class _Dropped(Exception):
-    """This connection ends now, unanswered (fault injection)."""
-
-
 def _peer(sock: socket.socket) -> tuple[str, str]:
     """(address as LIST CLIENT shows it, address:port for logs)."""
     try:
@@ -71,7 +67,8 @@ async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _
     tls: trio.SSLStream[trio.abc.Stream] | None = None
     try:
         if seam is not None and not await seam():
-            raise _Dropped("chaos drop")
+            reason = "chaos drop"  # closed unanswered by the finally below
+            return
         reason, leftover = await _converse_plain(sock, session, label, ctx, shared, poller)
         if reason == "starttls":
             assert tls_context is not None
@@ -80,8 +77,6 @@ async def _serve_client(stream: trio.SocketStream, ctx: ServerContext, shared: _
             session.tls_started()
             log.info("client.tls", version=tls.version())
             reason = await _converse_tls(tls, session, ctx, shared)
-    except _Dropped as dropped:
-        reason = str(dropped)
     except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
             ssl.SSLError, OSError) as exc:
         reason = f"broken: {type(exc).__name__}"
