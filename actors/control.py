@@ -39,8 +39,8 @@ from typing import Any, Protocol
 import structlog
 import trio
 
-from actors.registry import Registry
-from supervisor import ChildSpec
+from nutrio.actors.registry import Registry
+from nutrio.supervisor import ChildSpec
 
 __all__ = [
     "MAX_REQUEST",
@@ -178,7 +178,7 @@ async def _stop(target: ControlTarget, name: str) -> str:
 
 
 def _fsd(target: ControlTarget) -> dict[str, Any]:
-    upsmon = getattr(target, "upsmon", None)  # actors.upsmon.UpsmonHandle
+    upsmon = getattr(target, "upsmon", None)  # actors.upsmon.coordinator.UpsmonHandle
     try:
         if upsmon is None:
             raise LookupError("this nutrio runs no upsmon")

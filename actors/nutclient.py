@@ -1,7 +1,7 @@
 """An async NUT client on Trio, for the monitor (upsclient.c's job, non-blocking).
 
-Strictly request/reply on one connection, built on the pure protocol.client:
-:func:`protocol.client.build_request` out, :func:`protocol.client.parse_reply`
+Strictly request/reply on one connection, built on the pure protocol.client.requests:
+:func:`protocol.client.requests.build_request` out, :func:`protocol.client.requests.parse_reply`
 back. Every failure is a :class:`NutClientError`; ``lost`` tells whether the
 connection is gone (reconnect) or upsd merely answered ``ERR`` (keep it).
 """
@@ -13,7 +13,15 @@ import ssl
 
 import trio
 
-from protocol.client import Err, NumLogins, Ok, Reply, Var, build_request, parse_reply
+from nutrio.protocol.client.requests import (
+    Err,
+    NumLogins,
+    Ok,
+    Reply,
+    Var,
+    build_request,
+    parse_reply,
+)
 
 __all__ = ["MAX_LINE", "NET_TIMEOUT", "NutClient", "NutClientError"]
 

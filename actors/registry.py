@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import trio
 
-from protocol.state import EMPTY_DATA, CommandRequest, CommandResult, UpsSnapshot
-from supervisor.cell import LatestCell
+from nutrio.protocol.common.state import EMPTY_DATA, CommandRequest, CommandResult, UpsSnapshot
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["DeviceHandle", "Registry"]
 

@@ -34,12 +34,12 @@ from pathlib import Path
 import structlog
 import trio
 
-from actors.nutclient import NutClient, NutClientError
-from actors.registry import Registry
-from conf.netaddr import parse_system
-from protocol import upslog as fmt
-from protocol.client import Err, Var
-from supervisor.cell import LatestCell
+from nutrio.actors.nutclient import NutClient, NutClientError
+from nutrio.actors.registry import Registry
+from nutrio.conf.netaddr import parse_system
+from nutrio.protocol.client import upslog as fmt
+from nutrio.protocol.client.requests import Err, Var
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["PENDING_LIMIT", "LogFile", "LogReopen", "run_upslog"]
 

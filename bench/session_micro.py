@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.compare import DEFAULT_DEV
-from protocol.server import ServerContext, ServerSettings, Session
-from protocol.static_devices import StaticDevice, StaticDevices
-from protocol.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
+from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
 
 NOW = 1000.0
 

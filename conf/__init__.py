@@ -4,11 +4,18 @@ Pure: no trio, no sockets. ``load``/``loads`` check everything up front and
 raise ``ConfigError(path, line, key, message)`` naming where the mistake is.
 """
 
-from conf.describe import describe
-from conf.dump import dumps
-from conf.errors import ConfigError
-from conf.loader import DEFAULT_PATH, default_config, load, load_chaos, load_or_default, loads
-from conf.model import (
+from nutrio.conf.describe import describe
+from nutrio.conf.dump import dumps
+from nutrio.conf.errors import ConfigError
+from nutrio.conf.loader import (
+    DEFAULT_PATH,
+    default_config,
+    load,
+    load_chaos,
+    load_or_default,
+    loads,
+)
+from nutrio.conf.model import (
     ChaosConfig,
     Config,
     DeviceConfig,
@@ -25,7 +32,7 @@ from conf.model import (
     UserConfig,
     WebConfig,
 )
-from conf.netaddr import NUT_PORT, format_hostport, parse_listen, parse_system
+from nutrio.conf.netaddr import NUT_PORT, format_hostport, parse_listen, parse_system
 
 __all__ = [
     "DEFAULT_PATH",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conf._reader import Table
-from conf.model import ChaosConfig, FaultConfig, FaultKind
-from conf import schema
+from nutrio.conf import schema
+from nutrio.conf._reader import Table
+from nutrio.conf.model import ChaosConfig, FaultConfig, FaultKind
 
 FAULT_KINDS: dict[str, FaultKind] = {k: k for k in ("crash", "delay", "drop", "freeze")}
 

@@ -6,13 +6,12 @@
 
 from __future__ import annotations
 
-from protocol.notify_channels import ChannelsConfig
-
 from types import MappingProxyType
 
-from conf._reader import Table, describe_value
-from conf._server import ROLES
-from conf.model import (
+from nutrio.conf import schema
+from nutrio.conf._reader import Table, describe_value
+from nutrio.conf._server import ROLES
+from nutrio.conf.model import (
     UPSLOG_FORMAT,
     LogConfig,
     LogEntry,
@@ -26,8 +25,8 @@ from conf.model import (
     TimerAction,
     WebConfig,
 )
-from conf.netaddr import parse_listen, parse_system
-from conf import schema
+from nutrio.conf.netaddr import parse_listen, parse_system
+from nutrio.protocol.notify.channels import ChannelsConfig
 
 #: upsmon's notify types (NOTIFYMSG/NOTIFYFLAG/upssched AT), NUT 2.8 and later.
 NOTIFY_TYPES = frozenset({

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from conf._source import KeyPath, SourceMap, format_path
-from conf.errors import ConfigError
+from nutrio.conf._source import KeyPath, SourceMap, format_path
+from nutrio.conf.errors import ConfigError
 
 T = TypeVar("T")
 

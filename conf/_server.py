@@ -10,10 +10,10 @@ from collections.abc import Collection
 from types import MappingProxyType
 from typing import Any
 
-from conf._reader import Table, describe_value
-from conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, UserConfig
-from conf.netaddr import parse_listen
-from conf import schema
+from nutrio.conf import schema
+from nutrio.conf._reader import Table, describe_value
+from nutrio.conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, UserConfig
+from nutrio.conf.netaddr import parse_listen
 
 #: What a UPS name may look like. ups.conf puts it in brackets and upsd sends it
 #: as one protocol word; we also use it in file names (state sockets are

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conf.model import ChaosConfig, Config, FaultConfig, UserConfig
-from conf.netaddr import format_hostport
+from nutrio.conf.model import ChaosConfig, Config, FaultConfig, UserConfig
+from nutrio.conf.netaddr import format_hostport
 
 _SECRET_WORDS = ("pass", "secret", "community", "key")
 

@@ -15,8 +15,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from conf.model import Config, DeviceConfig
-from conf.netaddr import format_hostport
+from nutrio.conf.model import Config, DeviceConfig
+from nutrio.conf.netaddr import format_hostport
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 #: Dataclass fields written under another TOML name (arrays of tables are singular).

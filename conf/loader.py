@@ -9,14 +9,14 @@ from typing import Any
 
 import tomli
 
-from conf._chaos import build_chaos
-from conf._client import build_log, build_monitor, build_notify, build_scheduler, build_web
-from conf._reader import Document, Table
-from conf._server import build_devices, build_server, build_users
-from conf._source import SourceMap, format_path
-from conf.errors import ConfigError
-from conf.model import ChaosConfig, Config
-from conf import schema
+from nutrio.conf import schema
+from nutrio.conf._chaos import build_chaos
+from nutrio.conf._client import build_log, build_monitor, build_notify, build_scheduler, build_web
+from nutrio.conf._reader import Document, Table
+from nutrio.conf._server import build_devices, build_server, build_users
+from nutrio.conf._source import SourceMap, format_path
+from nutrio.conf.errors import ConfigError
+from nutrio.conf.model import ChaosConfig, Config
 
 #: The embedded default: shipped as package data next to this module.
 DEFAULT_PATH = Path(__file__).parent / "default" / "nutrio.toml"

@@ -8,15 +8,14 @@ MappingProxyType) so a Config can be handed to any actor as is.
 
 from __future__ import annotations
 
-from protocol.notify_channels import ChannelsConfig
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from conf.netaddr import NUT_PORT, parse_system
+from nutrio.conf.netaddr import NUT_PORT, parse_system
+from nutrio.protocol.notify.channels import ChannelsConfig
 
 Role = Literal["primary", "secondary"]
 FaultKind = Literal["crash", "delay", "drop", "freeze"]
@@ -246,7 +245,7 @@ class NotifyConfig:
     notifycmd: str | None = None
     messages: Mapping[str, str] = field(default_factory=_empty)
     flags: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
-    #: nutrio's own channels ([notify.webhook], [notify.email]); see protocol.notify_channels
+    #: nutrio's own channels ([notify.webhook], [notify.email]); see protocol.notify.channels
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
 
     def flags_for(self, notify_type: str) -> frozenset[str]:

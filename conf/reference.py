@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from conf.schema import DERIVED, REQUIRED, SECTIONS, Key, Section
+from nutrio.conf.schema import DERIVED, REQUIRED, SECTIONS, Key, Section
 
 __all__ = ["render_reference", "toml_value"]
 

@@ -4,7 +4,7 @@ The builders take the keys they accept from here (``allowed``), the
 configuration reference is rendered from here (conf.reference) and the tests
 hold the example file and the loader to it, so a key cannot be added without
 being documented. Defaults are read from the dataclasses in conf.model (and
-protocol.notify_channels for the notify channels), so they cannot drift.
+protocol.notify.channels for the notify channels), so they cannot drift.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
 
-from protocol.notify_channels import EmailConfig, WebhookConfig
-
-from conf.model import (
+from nutrio.conf.model import (
     ChaosConfig,
     DeviceConfig,
     FaultConfig,
@@ -35,7 +33,8 @@ from conf.model import (
     UserConfig,
     WebConfig,
 )
-from conf.netaddr import format_hostport
+from nutrio.conf.netaddr import format_hostport
+from nutrio.protocol.notify.channels import EmailConfig, WebhookConfig
 
 __all__ = [
     "DERIVED",

@@ -27,26 +27,26 @@ from typing import Any
 import structlog
 import trio
 
-import conf
 import nutrio
-from actors.control import ErrorBook, control_socket_path, run_control, watch_errors
-from actors.drivers import DRIVERS, run_driver
-from actors.history import History
-from actors.listener import run_listener, server_statistics
-from actors.notifier import run_notifier
-from actors.registry import DeviceHandle, Registry
-from actors.shutdown import ShutdownRunner, prepare_shutdown
-from actors.upslog import LogReopen, run_upslog
-from actors.upsmon import UpsmonHandle, monitor_children
-from actors.web import run_web
-from actors.web.upsd import loopback
+from nutrio import conf
+from nutrio.actors.control import ErrorBook, control_socket_path, run_control, watch_errors
+from nutrio.actors.drivers import DRIVERS, run_driver
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upsd.listener import run_listener, server_statistics
+from nutrio.actors.upslog import LogReopen, run_upslog
+from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
+from nutrio.actors.upsmon.notifier import run_notifier
+from nutrio.actors.upsmon.shutdown import ShutdownRunner, prepare_shutdown
+from nutrio.actors.web import run_web
+from nutrio.actors.web.history import History
+from nutrio.actors.web.metrics import NutrioStats, render_metrics
+from nutrio.actors.web.upsd import loopback
+from nutrio.protocol.notify.events import Notification
+from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import reload_tree
-from protocol.metrics import NutrioStats, render_metrics
-from protocol.notify import Notification
-from protocol.users import UserAccount
-from supervisor import ChildSpec, Restart, Strategy, Supervisor, SupervisorGaveUp
-from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
-from supervisor.systemd import SystemdNotifier, run_watchdog
+from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor, SupervisorGaveUp
+from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.systemd import SystemdNotifier, run_watchdog
 
 __all__ = ["run", "serve", "parse_listen_overrides", "Tree"]
 
@@ -103,7 +103,7 @@ def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
 
 
 def server_settings(config: conf.Config) -> Any:
-    from actors.listener import ServerSettings, TlsSettings
+    from nutrio.actors.upsd.listener import ServerSettings, TlsSettings
 
     server = config.server
     tls = None

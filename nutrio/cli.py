@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load_config(path: Path | None):  # type: ignore[no-untyped-def]
     """The config `run` would use: only drivers nutrio has (upsdrvctl fails on others)."""
-    import conf
-    from actors.drivers import DRIVERS
+    from nutrio import conf
+    from nutrio.actors.drivers import DRIVERS
 
     return conf.load_or_default(path, drivers=DRIVERS)
 
@@ -106,9 +106,8 @@ def _fail(message: str) -> int:
 
 
 def _cmd_run(ns: argparse.Namespace) -> int:
-    import conf
-    from nutrio import app
-    from supervisor.logs import configure_logging
+    from nutrio import app, conf
+    from nutrio.logs import configure_logging
 
     configure_logging(ns.log_format, level=ns.log_level)
     try:
@@ -125,7 +124,7 @@ def _cmd_run(ns: argparse.Namespace) -> int:
 
 
 def _cmd_check_config(ns: argparse.Namespace) -> int:
-    import conf
+    from nutrio import conf
 
     try:
         config = _load_config(ns.file)
@@ -145,7 +144,7 @@ def _read_password(from_stdin: bool, prompt: Callable[[str], str] = getpass.getp
 
 
 def _cmd_passwd(ns: argparse.Namespace) -> int:
-    from protocol.users import hash_password
+    from nutrio.protocol.upsd.users import hash_password
 
     try:
         password = _read_password(ns.stdin)

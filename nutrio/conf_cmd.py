@@ -39,8 +39,8 @@ def _fail(message: str) -> int:
 
 
 def _cmd_import(ns: argparse.Namespace) -> int:
-    import conf
-    from conf.nut_import import import_dir
+    from nutrio import conf
+    from nutrio.conf.nut.importer import import_dir
 
     if not ns.dir.is_dir():
         return _fail(f"{ns.dir}: not a directory")
@@ -62,7 +62,7 @@ def _cmd_import(ns: argparse.Namespace) -> int:
 
 def _unknown_drivers(config: Any) -> list[str]:
     """Drivers nutrio lacks: the TOML loads, but `nutrio run` would refuse them."""
-    from actors.drivers import DRIVERS
+    from nutrio.actors.drivers import DRIVERS
 
     return [
         f"ups.conf: [{name}] driver: approximated ({dev.driver} is not a nutrio driver; "
@@ -73,8 +73,8 @@ def _unknown_drivers(config: Any) -> list[str]:
 
 
 def _cmd_export(ns: argparse.Namespace) -> int:
-    import conf
-    from conf.nut_export import export_config, write_files
+    from nutrio import conf
+    from nutrio.conf.nut.exporter import export_config, write_files
 
     try:
         result = export_config(conf.load(ns.file))

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from conf.reference import render_reference
+from nutrio.conf.reference import render_reference
 from nutrio.protocol_doc import render_protocol, served
 
 __all__ = ["cli_blocks", "cli_commands", "help_text", "main", "render_all", "served"]

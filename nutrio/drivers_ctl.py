@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from actors.drivers.killpower import KillResult
-    from conf import DeviceConfig
+    from nutrio.actors.drivers.killpower import KillResult
+    from nutrio.conf import DeviceConfig
 
 __all__ = [
     "DRIVER_OPTIONS",
@@ -170,7 +170,7 @@ def format_devices(devices: Mapping[str, Any]) -> str:
 
 def format_kinds() -> str:
     """`list --kinds`: nutrio's driver kinds, the options and flags they read."""
-    from actors.drivers import DRIVERS
+    from nutrio.actors.drivers import DRIVERS
 
     lines = []
     for kind in sorted(DRIVERS):
@@ -203,8 +203,8 @@ def _fail(message: str) -> int:
 
 
 def _cmd_drivers(ns: argparse.Namespace) -> int:
-    import conf
-    from actors.control import control_socket_path
+    from nutrio import conf
+    from nutrio.actors.control import control_socket_path
 
     try:
         config = conf.load_or_default(ns.config)
@@ -245,7 +245,7 @@ def _answers(path: Path) -> bool:
 
 
 def _cmd_shutdown(ns: argparse.Namespace, config: Any, path: Path) -> int:
-    from supervisor.logs import configure_logging
+    from nutrio.logs import configure_logging
 
     if not config.devices:
         return _fail(f"{config.source}: no UPS definitions found")
@@ -276,7 +276,7 @@ def _kill_all(devices: Sequence[DeviceConfig]) -> int:
     import structlog
     import trio
 
-    from actors.drivers import DriverError, kill_power
+    from nutrio.actors.drivers import DriverError, kill_power
 
     async def run() -> int:
         failed = 0

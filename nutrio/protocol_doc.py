@@ -16,20 +16,28 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from protocol import netget, netset, server
-from protocol.errors import NutError
-from protocol.replies import Descriptions
-from protocol.server import COMMANDS, Needs, ServerContext, ServerSettings, Session, TlsSettings
-from protocol.static_devices import StaticDevice, StaticDevices
-from protocol.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
-from protocol.users import UserAccount
+from nutrio.protocol.common.errors import NutError
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
+from nutrio.protocol.upsd import netget, netset
+from nutrio.protocol.upsd import session as server
+from nutrio.protocol.upsd.replies import Descriptions
+from nutrio.protocol.upsd.session import (
+    COMMANDS,
+    Needs,
+    ServerContext,
+    ServerSettings,
+    Session,
+    TlsSettings,
+)
+from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
+from nutrio.protocol.upsd.users import UserAccount
 
 __all__ = ["Served", "render_protocol", "served"]
 
 _PROTOCOL_INTRO = """\
 # Network protocol reference
 
-<!-- Generated from protocol/server.py's command tables by `python -m nutrio.docs`. -->
+<!-- Generated from protocol/upsd/session.py's command tables by `python -m nutrio.docs`. -->
 
 nutrio's data server speaks NUT's network protocol (as upsd 2.8.0 does), on
 TCP port 3493 unless `[server] listen` says otherwise. A request is one line of
@@ -244,7 +252,7 @@ def _callee(func: Handler, expr: ast.expr) -> Handler | None:
         target = func.__globals__.get(expr.id)
     elif isinstance(expr, ast.Attribute) and _is_name(expr.value, "session", "self"):
         target = getattr(Session, expr.attr, None)
-    if inspect.isfunction(target) and target.__module__.startswith("protocol."):
+    if inspect.isfunction(target) and target.__module__.startswith("nutrio.protocol."):
         return target
     return None
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-import conf
-from actors.registry import DeviceHandle
-from actors.upsmon import MonitorConfigError, monitor_children
+from nutrio import conf
+from nutrio.actors.registry import DeviceHandle
+from nutrio.actors.upsmon.coordinator import MonitorConfigError, monitor_children
 
 if TYPE_CHECKING:
     from nutrio.app import Tree

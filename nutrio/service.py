@@ -133,7 +133,7 @@ def install(options: InstallOptions, out: IO[str], run: Runner | None = None) ->
 
 def _first_config(config: Path) -> list[tuple[Path, str, int]]:
     """The demo config (with the unit's statepath), its dummy.seq, the full example."""
-    import conf  # the embedded files are package data of conf
+    from nutrio import conf  # the embedded files are package data of conf
 
     default = conf.DEFAULT_PATH
     example = default.parent.parent / "examples" / "nutrio.toml"

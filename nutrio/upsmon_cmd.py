@@ -70,8 +70,8 @@ def main(ns: argparse.Namespace) -> int:
     command: str = ns.upsmon_command
     if ns.pid is not None:
         return _signal(ns.pid, command)
-    import conf
-    from actors.control import control_socket_path
+    from nutrio import conf
+    from nutrio.actors.control import control_socket_path
 
     try:
         config = conf.load_or_default(ns.config)
@@ -125,8 +125,8 @@ def _signal(pid: int, command: str) -> int:
 
 def _check_flag(config_path: Path | None) -> int:
     """upsmon -K: for the late shutdown scripts, is the power-down flag set?"""
-    import conf
-    from protocol.shutdown_pipe import flag_file_is_ours
+    from nutrio import conf
+    from nutrio.protocol.upsmon.shutdown_pipe import flag_file_is_ours
 
     try:
         config = conf.load_or_default(config_path)

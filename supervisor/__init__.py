@@ -1,10 +1,9 @@
 """Generic supervision tree on Trio; knows nothing of UPSes."""
 
-from supervisor.cell import CellStatistics, LatestCell
-from supervisor.chaos import NO_CHAOS, Chaos, ChaosCrash, ChaosPlan, FaultKind, FaultSpec
-from supervisor.context import ChildContext, current_child, current_child_or_none
-from supervisor.logs import configure_logging, drop_passwords
-from supervisor.policy import (
+from nutrio.supervisor.cell import CellStatistics, LatestCell
+from nutrio.supervisor.chaos import NO_CHAOS, Chaos, ChaosCrash, ChaosPlan, FaultKind, FaultSpec
+from nutrio.supervisor.context import ChildContext, current_child, current_child_or_none
+from nutrio.supervisor.policy import (
     Decision,
     GiveUp,
     Restart,
@@ -15,7 +14,7 @@ from supervisor.policy import (
     backoff_delay,
     should_restart,
 )
-from supervisor.spec import (
+from nutrio.supervisor.spec import (
     ChildExited,
     ChildInfo,
     ChildSpec,
@@ -24,7 +23,7 @@ from supervisor.spec import (
     SupervisorGaveUp,
     SupervisorStatistics,
 )
-from supervisor.tree import Supervisor
+from nutrio.supervisor.tree import Supervisor
 
 PERMANENT = Restart.PERMANENT
 TRANSIENT = Restart.TRANSIENT
@@ -65,9 +64,7 @@ __all__ = [
     "SupervisorStatistics",
     "affected",
     "backoff_delay",
-    "configure_logging",
     "current_child",
     "current_child_or_none",
-    "drop_passwords",
     "should_restart",
 ]

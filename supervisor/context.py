@@ -17,7 +17,7 @@ from contextvars import ContextVar
 import structlog
 import trio
 
-from supervisor.chaos import NO_CHAOS, Chaos
+from nutrio.supervisor.chaos import NO_CHAOS, Chaos
 
 __all__ = ["ChildContext", "current_child", "current_child_or_none"]
 

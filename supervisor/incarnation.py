@@ -16,9 +16,9 @@ from typing import Any
 import structlog
 import trio
 
-from supervisor.chaos import ChaosCrash
-from supervisor.context import ChildContext, _enter
-from supervisor.spec import ChildExited, ChildSpec
+from nutrio.supervisor.chaos import ChaosCrash
+from nutrio.supervisor.context import ChildContext, _enter
+from nutrio.supervisor.spec import ChildExited, ChildSpec
 
 __all__ = ["ChildRecord", "Incarnation"]
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from supervisor.policy import Restart
+from nutrio.supervisor.policy import Restart
 
 __all__ = [
     "ChildExited",

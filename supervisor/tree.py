@@ -27,10 +27,10 @@ from functools import partial
 import structlog
 import trio
 
-from supervisor.chaos import NO_CHAOS, Chaos
-from supervisor.context import ChildContext, current_child_or_none
-from supervisor.incarnation import ChildRecord, Incarnation
-from supervisor.policy import (
+from nutrio.supervisor.chaos import NO_CHAOS, Chaos
+from nutrio.supervisor.context import ChildContext, current_child_or_none
+from nutrio.supervisor.incarnation import ChildRecord, Incarnation
+from nutrio.supervisor.policy import (
     GiveUp,
     Restart,
     RestartLedger,
@@ -39,7 +39,7 @@ from supervisor.policy import (
     affected,
     should_restart,
 )
-from supervisor.spec import (
+from nutrio.supervisor.spec import (
     ChildExited,
     ChildInfo,
     ChildSpec,

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.paths import ROOT, SHARED
 from tests.realnut import free_port, wait_port
 
-from tests.paths import ROOT, SHARED
 EDGE_DEV = SHARED / "data/edge/edge-cases.dev"
 
 USERS = """

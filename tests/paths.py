@@ -5,7 +5,6 @@ NUTRIO_SHARED overrides it.
 
 from __future__ import annotations
 
-
 import os
 from pathlib import Path
 

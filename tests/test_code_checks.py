@@ -18,13 +18,14 @@ def test_pure_layers_pass_mypy_strict() -> None:
     ).returncode:
         pytest.skip("mypy not installed (pip install -e '.[test]' brings it)")
     out = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "protocol", "supervisor", "conf"],
+        [sys.executable, "-m", "mypy", "--strict", "-p", "nutrio.protocol", "-p", "nutrio.supervisor",
+         "-p", "nutrio.conf"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert out.returncode == 0, out.stdout[-4000:]
 
 
-@pytest.mark.parametrize("package", ["protocol", "conf"])
+@pytest.mark.parametrize("package", ["nutrio.protocol", "nutrio.conf"])
 def test_pure_packages_never_import_trio(package: str) -> None:
     code = (
         "import sys, pkgutil, importlib, %s as pkg\n"

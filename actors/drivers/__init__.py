@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from actors.drivers.apcsmart import ApcSmart
-from actors.drivers.base import (
+from nutrio.actors.drivers.apcsmart.driver import ApcSmart
+from nutrio.actors.drivers.base import (
     Chaos,
     DeviceLike,
     Driver,
@@ -19,8 +19,8 @@ from actors.drivers.base import (
     PollResult,
     run_driver,
 )
-from actors.drivers.dummy_ups import DummyUps
-from actors.drivers.errors import (
+from nutrio.actors.drivers.dummy_ups import DummyUps
+from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
     DriverError,
@@ -30,10 +30,10 @@ from actors.drivers.errors import (
     KillPowerUnsupported,
     UnknownDriverError,
 )
-from actors.drivers.killpower import KillResult, kill_power
-from actors.drivers.megatec import BlazerSer, NutdrvQx
-from actors.drivers.snmp import SnmpUps
-from actors.drivers.usbhid import UsbHid
+from nutrio.actors.drivers.killpower import KillResult, kill_power
+from nutrio.actors.drivers.megatec.driver import BlazerSer, NutdrvQx
+from nutrio.actors.drivers.snmp.driver import SnmpUps
+from nutrio.actors.drivers.usbhid import UsbHid
 
 __all__ = [
     "DRIVERS",

@@ -28,16 +28,16 @@ import structlog
 import trio
 
 import nutrio
-from actors.drivers.errors import (
+from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
     DriverError,
     DriverIOError,
     DriverTimeout,
 )
-from actors.registry import DeviceHandle
-from protocol.devfile import DeviceVars, copy_device_info
-from protocol.state import CommandRequest, CommandResult, ResultCode, UpsData
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, CommandResult, ResultCode, UpsData
+from nutrio.protocol.devices.dummy.devfile import DeviceVars, copy_device_info
 
 __all__ = [
     "Driver",
@@ -269,7 +269,7 @@ async def _run(
 ) -> None:
     if factory is None:
         # the catalog imports every driver module, and they import this one
-        from actors.drivers import make_driver
+        from nutrio.actors.drivers import make_driver
 
         factory = make_driver
     give_up_after = restart_after(device)  # a bad option fails before the device is touched

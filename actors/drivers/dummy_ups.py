@@ -1,6 +1,6 @@
 """dummy-ups: serve a ``.dev`` dump or a ``.seq`` sequence as NUT 2.8.0 does.
 
-How it works: the file is parsed into items (:mod:`protocol.devfile`) and
+How it works: the file is parsed into items (:mod:`protocol.devices.dummy.devfile`) and
 walked from the top; a ``TIMER n`` item stops the walk for n seconds on the
 Trio clock. Modes, as dummy-ups 2.8.0 picks them:
 
@@ -28,10 +28,11 @@ from typing import Any
 import structlog
 import trio
 
-from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverIOError
-from protocol import dummy_tables
-from protocol.devfile import (
+from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.errors import DriverIOError
+from nutrio.protocol.common.state import ResultCode
+from nutrio.protocol.devices.dummy import tables as dummy_tables
+from nutrio.protocol.devices.dummy.devfile import (
     DeviceVars,
     Item,
     Pause,
@@ -40,7 +41,6 @@ from protocol.devfile import (
     parse_items,
     put_initial_vars,
 )
-from protocol.state import ResultCode
 
 __all__ = ["DummyUps", "pick_mode"]
 
@@ -85,7 +85,7 @@ class DummyUps:
 
     def __new__(cls, device: DeviceLike) -> Any:
         # repeater mode (port "ups@host[:port]") is another driver behind the same name
-        from actors.drivers.repeater import Repeater, is_repeater
+        from nutrio.actors.drivers.repeater import Repeater, is_repeater
 
         if is_repeater(device):
             return Repeater(device)

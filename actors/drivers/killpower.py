@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import structlog
 import trio
 
-from actors.drivers.base import CLOSE_TIMEOUT, DeviceLike, DriverFactory
-from actors.drivers.errors import DriverError, DriverTimeout, KillPowerUnsupported
+from nutrio.actors.drivers.base import CLOSE_TIMEOUT, DeviceLike, DriverFactory
+from nutrio.actors.drivers.errors import DriverError, DriverTimeout, KillPowerUnsupported
 
 __all__ = ["DEFAULT_KILL_TIMEOUT", "HID_SNMP_ORDER", "KillResult", "Sent", "kill_power"]
 
@@ -82,7 +82,7 @@ async def kill_power(
 
 async def _run(device: DeviceLike, factory: DriverFactory | None, timeout: float | None) -> Sent:
     if factory is None:
-        from actors.drivers import make_driver  # the catalog imports every driver module
+        from nutrio.actors.drivers import make_driver  # the catalog imports every driver module
 
         factory = make_driver
     driver = factory(device)

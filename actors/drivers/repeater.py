@@ -1,7 +1,7 @@
 """dummy-ups repeater mode: re-serve a UPS that another upsd serves.
 
 How it works: ``port = "ups@host[:port]"`` names the remote UPS (NUT's
-upscli_splitname rules, :func:`protocol.client.split_ups_name`). The driver
+upscli_splitname rules, :func:`protocol.client.requests.split_ups_name`). The driver
 is a NUT network client on a trio TCP stream: at each (re)connection it
 logs in when ``username``/``password`` options are given, asks for
 ``SET TRACKING ON`` (so a forwarded command reports the remote driver's real
@@ -23,11 +23,16 @@ from __future__ import annotations
 import structlog
 import trio
 
-from actors.drivers.base import DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverError, DriverIOError, DriverTimeout
-from protocol import client as nut
-from protocol.devfile import DeviceVars
-from protocol.state import ResultCode, VarInfo
+from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.errors import (
+    DriverConfigError,
+    DriverError,
+    DriverIOError,
+    DriverTimeout,
+)
+from nutrio.protocol.client import requests as nut
+from nutrio.protocol.common.state import ResultCode, VarInfo
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 __all__ = ["RemoteUps", "Repeater", "is_repeater"]
 

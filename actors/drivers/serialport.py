@@ -19,7 +19,7 @@ import trio
 import trio_serial
 from trio_serial.abstract import AbstractSerialStream
 
-from actors.drivers.errors import DriverIOError
+from nutrio.actors.drivers.errors import DriverIOError
 
 __all__ = ["DEFAULT_MAX_REPLY", "SerialPort", "io_errors"]
 

@@ -4,7 +4,7 @@ How it works: ``open`` finds the first USB device that passes the ups.conf
 matchers (vendorid, productid, vendor, product, serial, bus, device: regexes
 on the whole value, case-insensitive, as NUT) and that a subdriver claims
 (APC, CyberPower, Eaton/MGE), reads its HID report descriptor and hands
-everything to :class:`protocol.hid.HidSession`, which walks the table once.
+everything to :class:`protocol.devices.hid.HidSession`, which walks the table once.
 ``poll`` reads the interrupt pipe first (unless ``pollonly``), then lets the
 session do a quick or a full walk (``pollfreq``). Blocking pyusb calls run in
 a worker thread. Read timeouts and stalls only skip a report; any other
@@ -27,11 +27,12 @@ import trio
 import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
-from actors.drivers.base import DEFAULT_POLLINTERVAL, DeviceLike, PollResult
-from actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
-from actors.drivers.killpower import HID_SNMP_ORDER, Sent
-from protocol.devfile import DeviceVars
-from protocol.hid import (
+from nutrio.actors.drivers.base import DEFAULT_POLLINTERVAL, DeviceLike, PollResult
+from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
+from nutrio.actors.drivers.killpower import HID_SNMP_ORDER, Sent
+from nutrio.protocol.common.state import ResultCode
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.hid import (
     EXPLORE,
     DeviceInfo,
     HidSession,
@@ -41,8 +42,7 @@ from protocol.hid import (
     path_to_string,
     select_subdriver,
 )
-from protocol.hid.descriptor import hid_descriptor_length
-from protocol.state import ResultCode
+from nutrio.protocol.devices.hid.descriptor import hid_descriptor_length
 
 __all__ = ["MATCH_OPTIONS", "UsbHid"]
 

@@ -14,11 +14,11 @@ import trio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from actors.web.auth import Credentials, csrf_ok
-from actors.web.context import WebContext, web_of
-from actors.web.points import points
-from actors.web.present import api_payload, validate_value
-from actors.web.upsd import Outcome, run_instcmd, set_variable
+from nutrio.actors.web.auth import Credentials, csrf_ok
+from nutrio.actors.web.context import WebContext, web_of
+from nutrio.actors.web.points import points
+from nutrio.actors.web.present import api_payload, validate_value
+from nutrio.actors.web.upsd import Outcome, run_instcmd, set_variable
 
 __all__ = ["get_history", "get_ups", "list_ups", "metrics", "post_command", "post_variable"]
 

@@ -21,14 +21,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from actors.history import History
-from actors.registry import Registry
-from actors.web import api, pages
-from actors.web.context import WebContext, make_templates
-from actors.web.points import HistorySource
-from actors.web.upsd import UpsdAddress
-from conf.model import WebConfig
-from protocol.users import UserAccount
+from nutrio.actors.registry import Registry
+from nutrio.actors.web import api, pages
+from nutrio.actors.web.context import WebContext, make_templates
+from nutrio.actors.web.history import History
+from nutrio.actors.web.points import HistorySource
+from nutrio.actors.web.upsd import UpsdAddress
+from nutrio.conf.model import WebConfig
+from nutrio.protocol.upsd.users import UserAccount
 
 __all__ = ["create_app", "registry_metrics", "run_web"]
 
@@ -70,7 +70,7 @@ def _static(template_dir: Path | None) -> StaticFiles:
     # a site's template_dir/static/ comes first, so it can replace our CSS or add its own files
     site = template_dir / "static" if template_dir is not None else None
     directory = site if site is not None and site.is_dir() else None
-    static = StaticFiles(directory=directory, packages=[("actors.web", "static")])
+    static = StaticFiles(directory=directory, packages=[("nutrio.actors.web", "static")])
     return static
 
 
@@ -116,7 +116,7 @@ def registry_metrics(registry: Registry) -> Callable[[], str] | None:
     """A ``/metrics`` renderer from the snapshots alone (no restart or client counts);
     None when prometheus-client is not installed."""
     try:
-        from protocol.metrics import NutrioStats, render_metrics
+        from nutrio.actors.web.metrics import NutrioStats, render_metrics
     except ImportError:
         return None
 
@@ -146,9 +146,9 @@ async def run_web(
         upsd: returns where our upsd listens (host, port), or None before it is up;
             admin actions go through it (see actors.web.upsd).
         history: the History store (``series(ups)``) the tree runs; None starts a
-            private actors.history.History here.
+            private actors.web.history.History here.
         metrics: renders ``GET /metrics`` (Prometheus text); None renders the
-            snapshots with protocol.metrics (404 if prometheus-client is missing).
+            snapshots with actors.web.metrics (404 if prometheus-client is missing).
     """
     structlog.contextvars.bind_contextvars(actor="web")
     async with trio.open_nursery() as nursery:

@@ -1,7 +1,7 @@
 """Admin sessions: upsd users, signed HttpOnly cookies, CSRF tokens, Basic auth.
 
 A web login is checked against the same accounts as the protocol server
-(protocol.users). The session is kept server-side; the cookie holds only a
+(protocol.upsd.users). The session is kept server-side; the cookie holds only a
 signed random id (HttpOnly, SameSite=Strict, Secure over HTTPS). The
 password stays in memory for the session's life because upsd checks it
 again at every SET and INSTCMD, and the admin forms go through our upsd.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import itsdangerous
 import trio
 
-from protocol.users import Denial, UserAccount, check_action
+from nutrio.protocol.upsd.users import Denial, UserAccount, check_action
 
 __all__ = [
     "COOKIE",

@@ -15,8 +15,8 @@ import jinja2
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from actors.registry import DeviceHandle, Registry
-from actors.web.auth import (
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.web.auth import (
     COOKIE,
     Credentials,
     LoginPenalty,
@@ -25,10 +25,10 @@ from actors.web.auth import (
     check_login,
     parse_basic,
 )
-from actors.web.points import HistorySource
-from actors.web.present import UpsView, view_of
-from actors.web.upsd import UpsdAddress
-from protocol.users import UserAccount
+from nutrio.actors.web.points import HistorySource
+from nutrio.actors.web.present import UpsView, view_of
+from nutrio.actors.web.upsd import UpsdAddress
+from nutrio.protocol.upsd.users import UserAccount
 
 __all__ = ["PACKAGE_DIR", "WebContext", "make_templates", "web_of"]
 

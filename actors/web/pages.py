@@ -15,13 +15,13 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from actors.web.auth import COOKIE, Credentials, Session, check_login, csrf_ok
-from actors.web.context import WebContext, web_of
-from actors.web.points import points
-from actors.web.present import validate_value
-from actors.web.sse import state_events
-from actors.web.svg import charts_for
-from actors.web.upsd import Outcome, run_instcmd, set_variable
+from nutrio.actors.web.auth import COOKIE, Credentials, Session, check_login, csrf_ok
+from nutrio.actors.web.context import WebContext, web_of
+from nutrio.actors.web.points import points
+from nutrio.actors.web.present import validate_value
+from nutrio.actors.web.sse import state_events
+from nutrio.actors.web.svg import charts_for
+from nutrio.actors.web.upsd import Outcome, run_instcmd, set_variable
 
 __all__ = [
     "admin",

@@ -1,6 +1,6 @@
 """What the charts read: a History store's ``series(ups)``, as plain points.
 
-The store (actors.history.History, run as its own actor) answers with
+The store (actors.web.history.History, run as its own actor) answers with
 ``HistoryPoint(t, values)`` objects; anything else offering ``series(ups)``
 with ``(t, {var: float})`` pairs works too, so a site can plug in another
 source (an upslog file reader, a time-series database).

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from protocol.netset import check_value
-from protocol.state import UpsData, UpsSnapshot, VarInfo
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo
+from nutrio.protocol.upsd.netset import check_value
 
 __all__ = [
     "STATUS_WORDS",

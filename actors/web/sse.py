@@ -14,8 +14,8 @@ from typing import Any
 
 import trio
 
-from actors.registry import DeviceHandle, Registry
-from actors.web.present import live_payload, view_of
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.web.present import live_payload, view_of
 
 __all__ = ["event", "state_events", "wait_any_newer"]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import structlog
 import trio
 
-from actors.nutclient import NutClient, NutClientError
-from actors.web.auth import Credentials
-from protocol.client import Err, Ok, OkTracking, Pending, Success
+from nutrio.actors.nutclient import NutClient, NutClientError
+from nutrio.actors.web.auth import Credentials
+from nutrio.protocol.client.requests import Err, Ok, OkTracking, Pending, Success
 
 __all__ = ["Outcome", "UpsdAddress", "loopback", "run_instcmd", "set_variable"]
 

@@ -13,10 +13,17 @@ import time
 from typing import Literal
 
 from nutrio.clients._common import (
-    err, fatal, fatal_with_errno, login_name, out, read_password, read_stdin_line, str_to_uint,
+    err,
+    fatal,
+    fatal_with_errno,
+    login_name,
+    out,
+    read_password,
+    read_stdin_line,
+    str_to_uint,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection
-from protocol.client import AddressError, split_ups_name
+from nutrio.protocol.client.requests import AddressError, split_ups_name
 
 __all__ = [
     "parse_timeout", "connect", "ask_username", "ask_password", "login", "enable_tracking",

@@ -3,7 +3,7 @@
 The command-line clients are short-lived and strictly request/reply, so this
 is a plain socket (no Trio): one line out, one line back, with upsclient's
 timeouts. What matters is that every failure ends up as the same
-:class:`~protocol.client.ClientErrorCode` NUT would report, because the
+:class:`~protocol.client.requests.ClientErrorCode` NUT would report, because the
 tools print ``upscli_strerror`` verbatim:
 
 - a failed read or write closes the connection, and closing sends
@@ -22,7 +22,12 @@ import ssl
 from collections.abc import Iterator
 
 from nutrio.clients._common import KilledBySigpipe, err, fatal
-from protocol.client import ClientErrorCode, build_request, error_code_of, reply_words
+from nutrio.protocol.client.requests import (
+    ClientErrorCode,
+    build_request,
+    error_code_of,
+    reply_words,
+)
 
 __all__ = ["ClientFailure", "KilledBySigpipe", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN"]
 

@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from nutrio.clients._common import VERSION, err, fatal, getopt, out, run_main, show_usage
 from nutrio.clients._conn import ClientFailure, NutConnection, list_rows
 from nutrio.clients.upsc_extra import maybe_extended
-from protocol.client import AddressError, ClientErrorCode, split_host, split_ups_name
+from nutrio.protocol.client.requests import (
+    AddressError,
+    ClientErrorCode,
+    split_host,
+    split_ups_name,
+)
 
 __all__ = ["main", "usage_text"]
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from nutrio.clients._common import Exit, err, fatal, out, run_main
 from nutrio.clients._conn import ClientFailure, NutConnection
-from protocol.client import AddressError, ClientErrorCode, split_ups_name
+from nutrio.protocol.client.requests import AddressError, ClientErrorCode, split_ups_name
 
 __all__ = ["WATCH_DEFAULT", "fetch_vars", "maybe_extended", "render_frame"]
 

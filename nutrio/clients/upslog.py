@@ -31,12 +31,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from actors.upslog import LogFile
+from nutrio.actors.upslog import LogFile
 from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, getopt, run_main
 from nutrio.clients._conn import ClientFailure, NutConnection
-from protocol import upslog as fmt
-from protocol.client import AddressError, split_ups_name
-from protocol.cnum import c_atoi
+from nutrio.protocol.client import upslog as fmt
+from nutrio.protocol.client.requests import AddressError, split_ups_name
+from nutrio.protocol.common.cnum import c_atoi
 
 __all__ = ["help_text", "main"]
 

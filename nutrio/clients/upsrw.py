@@ -28,8 +28,8 @@ from nutrio.clients._common import (
     show_usage,
 )
 from nutrio.clients._conn import ClientFailure, NutConnection, list_names
-from protocol.cnum import c_atoi
-from protocol.parseconf import encode_word
+from nutrio.protocol.common.cnum import c_atoi
+from nutrio.protocol.common.parseconf import encode_word
 
 __all__ = ["main", "usage_text"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import trio
 
-from actors.registry import Registry
-from protocol.server import ServerSettings
+from nutrio.actors.registry import Registry
+from nutrio.protocol.upsd.session import ServerSettings
 from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
 
 LOAD = 'VAR edge ups.load "23"\n'

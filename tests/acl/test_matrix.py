@@ -16,13 +16,13 @@ import time
 import pytest
 import trio
 
-from actors.registry import Registry
-from protocol.server import ServerSettings
-from protocol.state import UpsData
-from protocol.users import UserAccount, hash_password
-from tests.nutriorun import nutrio_run
+from nutrio.actors.registry import Registry
+from nutrio.protocol.common.state import UpsData
+from nutrio.protocol.upsd.session import ServerSettings
+from nutrio.protocol.upsd.users import UserAccount, hash_password
 from tests.listener.conftest import fetch_ups_data, start_device, start_listener
 from tests.listener.test_transcript import EDGE, _mask, _read_reply
+from tests.nutriorun import nutrio_run
 from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = requires_real_nut

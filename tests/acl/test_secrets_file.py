@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-import conf
+from nutrio import conf
 from nutrio.app import warn_if_secrets_readable
 from tests.nutriorun import EDGE_DEV
 from tests.paths import ROOT

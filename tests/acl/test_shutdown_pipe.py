@@ -1,6 +1,6 @@
 """The root shutdown helper runs SHUTDOWNCMD for its one request and nothing else.
 
-A real helper process (actors.shutdown, started by spawn_helper) gets each
+A real helper process (actors.upsmon.shutdown, started by spawn_helper) gets each
 payload on its pipe; the marker file SHUTDOWNCMD would create tells.
 """
 
@@ -13,8 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.shutdown import spawn_helper
-from protocol.shutdown_pipe import RUN_SHUTDOWN, ParentGone, PipeDecoder, Refused, RunShutdown, decode
+from nutrio.actors.upsmon.shutdown import spawn_helper
+from nutrio.protocol.upsmon.shutdown_pipe import (
+    RUN_SHUTDOWN,
+    ParentGone,
+    PipeDecoder,
+    Refused,
+    RunShutdown,
+    decode,
+)
 from tests.fuzz._settings import fuzz
 
 HOSTILE = [b"\x01", b"s", b"\x00S", b" S", b"HUTDOWN", b"\n", b"\xff" * 4096,

@@ -16,9 +16,9 @@ import pytest
 import trio
 import trustme
 
-import conf
+from nutrio import conf
 from nutrio.app import server_settings
-from protocol.server import TlsSettings
+from nutrio.protocol.upsd.session import TlsSettings
 from tests.listener.conftest import TrioClient
 from tests.listener.tls_helpers import serve_tls, write_tls_files
 

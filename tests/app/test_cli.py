@@ -11,7 +11,7 @@ import pytest
 
 import nutrio
 from nutrio.cli import main
-from protocol.users import verify_password
+from nutrio.protocol.upsd.users import verify_password
 
 ROOT = Path(__file__).resolve().parents[2]
 

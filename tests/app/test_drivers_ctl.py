@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 import trio
 
-import conf
-from actors.control import ErrorBook, control_socket_path, run_control
-from nutrio import app, drivers_ctl
+from nutrio import app, conf, drivers_ctl
+from nutrio.actors.control import ErrorBook, control_socket_path, run_control
 from tests.paths import DATA
 from tests.realnut import free_port, wait_port
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import conf
+from nutrio import conf
 from nutrio.reload import fixed_changes, monitor_blocker
 
 BASE = """

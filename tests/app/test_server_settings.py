@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import conf
+from nutrio import conf
 from nutrio.app import server_settings
 
 DEVICE = '[devices.ups]\ndriver = "dummy-ups"\nport = "ups.dev"\n'
@@ -19,7 +19,7 @@ def test_limits_from_the_config_reach_the_listener() -> None:
 
 
 def test_defaults_are_the_listeners_own() -> None:
-    from protocol.server import ServerSettings
+    from nutrio.protocol.upsd.session import ServerSettings
 
     s, plain = server_settings(conf.loads(DEVICE)), ServerSettings()
     assert (s.send_timeout, s.auth_penalty, s.auth_penalty_cap) == \

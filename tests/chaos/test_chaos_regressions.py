@@ -7,8 +7,8 @@ from pathlib import Path
 import trio
 import trio.testing
 
-from protocol.state import CommandRequest, ResultCode
-from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.protocol.common.state import CommandRequest, ResultCode
+from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 from tests.drivers.driver_helpers import device, start
 
 

@@ -15,7 +15,6 @@ import trio
 import trio.testing
 from structlog.testing import capture_logs
 
-import conf
 from bench.chaos import (
     Outages,
     Report,
@@ -32,9 +31,10 @@ from bench.chaos import (
     stop_nutrio,
     write_config,
 )
+from nutrio import conf
 from nutrio.app import Tree, chaos_from_config
-from supervisor import ChildSpec, Supervisor, current_child
-from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.supervisor import ChildSpec, Supervisor, current_child
+from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 
 CI_SEED = 7
 CI_DURATION = 22.0

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 import trio
 
-from actors.listener import run_listener
-from actors.registry import Registry
-from protocol.server import ServerSettings
-from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.actors.registry import Registry
+from nutrio.actors.upsd.listener import run_listener
+from nutrio.protocol.upsd.session import ServerSettings
+from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 from tests.listener.conftest import ACCOUNTS, CMDVARTAB, TrioClient, small_data, start_device
 
 

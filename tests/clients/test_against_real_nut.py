@@ -7,8 +7,6 @@ status, stdout and stderr byte for byte (version strings masked).
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.clients._compare import run_ours, run_ours_subprocess, run_real
+from tests.paths import DATA
 from tests.realnut import RealNut, free_port, real_nut, requires_real_nut
 
 pytestmark = [requires_real_nut, pytest.mark.realnut]

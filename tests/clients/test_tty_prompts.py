@@ -7,8 +7,6 @@ transcript is compared.
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import os
 import pty
 import select
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import DATA
 from tests.realnut import RealNut, real_nut, requires_real_nut
 
 pytestmark = [requires_real_nut, pytest.mark.realnut]

@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from conf import DEFAULT_PATH
+from nutrio.conf import DEFAULT_PATH
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from realnut import real_nut, requires_real_nut

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conf import ConfigError, load, load_chaos, loads
+from nutrio.conf import ConfigError, load, load_chaos, loads
 
 DEVICE = """\
 [devices.myups]

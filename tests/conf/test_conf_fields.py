@@ -12,8 +12,8 @@ from typing import Any
 
 import tomli
 
-import conf
-from conf import model
+from nutrio import conf
+from nutrio.conf import model
 
 EXAMPLE = Path(conf.__file__).parent / "examples" / "nutrio.toml"
 

@@ -10,8 +10,8 @@ from types import MappingProxyType
 
 import pytest
 
-import conf
-from conf import (
+from nutrio import conf
+from nutrio.conf import (
     DEFAULT_PATH,
     ConfigError,
     ServerConfig,

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conf import (
+from nutrio.conf import (
     Config,
     ConfigError,
     DeviceConfig,
@@ -19,7 +19,7 @@ from conf import (
     loads,
     parse_listen,
 )
-from conf._source import SourceMap
+from nutrio.conf._source import SourceMap
 
 hosts = st.one_of(
     st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,3}", fullmatch=True),

@@ -19,12 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import conf
-from conf import Config
-from conf.nut_export import export_config, nut_word, write_files
-from conf.nut_import import NUT_FILES, import_dir
-from nutrio import conf_cmd
-from protocol.parseconf import split_line
+from nutrio import conf, conf_cmd
+from nutrio.conf import Config
+from nutrio.conf.nut.exporter import export_config, nut_word, write_files
+from nutrio.conf.nut.importer import NUT_FILES, import_dir
+from nutrio.protocol.common.parseconf import split_line
 from tests.realnut import DUMMY_UPS, UPSD, free_port, requires_real_nut, wait_port
 
 DATA = Path(__file__).parent / "data"

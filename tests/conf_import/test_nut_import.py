@@ -12,11 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import conf
-from conf.model import MonitorTls, MonitorTlsHost
-from conf.nut_import import NUT_FILES, ImportResult, ReportEntry, import_dir, import_files
-from nutrio import conf_cmd
-from protocol.parseconf import iter_lines
+from nutrio import conf, conf_cmd
+from nutrio.conf.model import MonitorTls, MonitorTlsHost
+from nutrio.conf.nut.importer import NUT_FILES, ImportResult, ReportEntry, import_dir, import_files
+from nutrio.protocol.common.parseconf import iter_lines
 
 DATA = Path(__file__).parent / "data"
 DIAGRAMS = ("standalone", "one-ups-many/primary", "one-ups-many/secondary", "big-box", "bizarre")
@@ -51,7 +50,7 @@ def assert_every_directive_reported(directory: Path, result: ImportResult) -> No
 
 
 def test_the_conf_modules_do_not_import_trio() -> None:
-    code = "import sys, conf.nut_import, conf.nut_export; sys.exit('trio' in sys.modules)"
+    code = "import sys, conf.nut.importer, conf.nut.exporter; sys.exit('trio' in sys.modules)"
     root = Path(conf.__file__).parent.parent
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
 

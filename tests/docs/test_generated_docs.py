@@ -22,12 +22,11 @@ from typing import Any
 import pytest
 import tomli
 
-import conf
-from conf import schema
-from conf.errors import ConfigError
-from conf.model import Config
-from nutrio import docs
-from protocol.errors import NutError
+from nutrio import conf, docs
+from nutrio.conf import schema
+from nutrio.conf.errors import ConfigError
+from nutrio.conf.model import Config
+from nutrio.protocol.common.errors import NutError
 
 EXAMPLE = Path(conf.__file__).parent / "examples" / "nutrio.toml"
 RERUN = "run python -m nutrio.docs"

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-import conf
+from nutrio import conf
 from tests.paths import ROOT
 from tests.realnut import free_port
 

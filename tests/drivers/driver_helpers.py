@@ -9,9 +9,9 @@ from types import MappingProxyType
 
 import trio
 
-from actors.drivers import run_driver
-from actors.registry import DeviceHandle
-from protocol.state import CommandRequest, UpsSnapshot, VarInfo
+from nutrio.actors.drivers import run_driver
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, UpsSnapshot, VarInfo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,10 +19,10 @@ from driver_helpers import Device, status_is, wait_for
 from driver_helpers import ask as _ask
 from sim.apcsmart_sim import ApcSmartSim, apcsmart_sim
 
-from actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
-from actors.drivers.apcsmart import ApcSmart, ApcTiming
-from actors.registry import DeviceHandle
-from protocol.state import ResultCode, VarInfo
+from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
+from nutrio.actors.drivers.apcsmart.driver import ApcSmart, ApcTiming
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import ResultCode, VarInfo
 
 POLL = 0.03
 FAST = ApcTiming(

@@ -12,10 +12,10 @@ from driver_helpers import Device
 from sim.apcsmart_sim import apcsmart_sim
 from sim.realdriver import have_driver, real_serial_driver
 
-from actors.drivers import run_driver
-from actors.drivers.apcsmart import ApcSmart, ApcTiming
-from actors.registry import DeviceHandle
-from protocol.state import CommandRequest
+from nutrio.actors.drivers import run_driver
+from nutrio.actors.drivers.apcsmart.driver import ApcSmart, ApcTiming
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest
 
 pytestmark = [
     pytest.mark.realnut,

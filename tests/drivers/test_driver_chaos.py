@@ -6,8 +6,8 @@ from pathlib import Path
 
 import trio
 
-from protocol.state import CommandRequest, ResultCode
-from supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.protocol.common.state import CommandRequest, ResultCode
+from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 from tests.drivers.driver_helpers import device, next_snapshot, start
 
 DEV = "ups.status: OL\nbattery.charge: 100\n"

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import structlog
 import trio
+from driver_helpers import device, start
 from structlog.testing import capture_logs
 
-from actors.drivers import (
+from nutrio.actors.drivers import (
     DRIVERS,
     DriverCrashed,
     DriverIOError,
@@ -18,10 +19,9 @@ from actors.drivers import (
     make_driver,
     run_driver,
 )
-from actors.registry import DeviceHandle
-from driver_helpers import device, start
-from protocol.devfile import DeviceVars
-from protocol.state import CommandRequest, ResultCode, VarInfo
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, ResultCode, VarInfo
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 
 class StuckDriver:
@@ -182,7 +182,7 @@ async def test_commands_are_served_while_a_poll_waits(nursery, autojump_clock, t
 
 
 async def test_device_that_never_opens_fails_with_a_timeout(autojump_clock, tmp_path: Path) -> None:
-    from actors.drivers import DriverTimeout
+    from nutrio.actors.drivers import DriverTimeout
 
     class NeverOpens(StuckDriver):
         async def open(self, state: DeviceVars) -> None:

@@ -20,14 +20,14 @@ import trio
 from driver_helpers import Device, device, start
 from sim.megatec_sim import megatec_sim
 
-import conf
-from actors.drivers import DriverConfigError, DriverIOError, run_driver
-from actors.drivers.base import restart_after
-from actors.drivers.megatec import NutdrvQx
-from actors.registry import DeviceHandle
+from nutrio import conf
+from nutrio.actors.drivers import DriverConfigError, DriverIOError, run_driver
+from nutrio.actors.drivers.base import restart_after
+from nutrio.actors.drivers.megatec.driver import NutdrvQx
+from nutrio.actors.registry import DeviceHandle
 from nutrio.app import Tree
-from protocol.state import UpsSnapshot
-from supervisor import ChildSpec, Restart, Supervisor
+from nutrio.protocol.common.state import UpsSnapshot
+from nutrio.supervisor import ChildSpec, Restart, Supervisor
 
 OL = "ups.status: OL\nbattery.charge: 100\n"
 

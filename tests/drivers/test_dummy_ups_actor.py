@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import os
 from pathlib import Path
 
 import pytest
 import trio
+from driver_helpers import device, start
 from structlog.testing import capture_logs
 
-from actors.drivers import DriverConfigError, run_driver
-from actors.registry import DeviceHandle
-from driver_helpers import device, start
-from protocol.state import CommandRequest, ResultCode, UpsSnapshot
+from nutrio.actors.drivers import DriverConfigError, run_driver
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, ResultCode, UpsSnapshot
+from tests.paths import DATA
 
 NIT_SEQ = "ups.status: OB\nTIMER 5\nups.status: OL\nTIMER 5\n"
 
@@ -160,7 +159,7 @@ async def test_mode_option_overrides_the_file_name(nursery, autojump_clock, tmp_
 
 
 async def test_missing_file_at_start_crashes_the_actor(tmp_path: Path) -> None:
-    from actors.drivers import DriverIOError, run_driver
+    from nutrio.actors.drivers import DriverIOError, run_driver
 
     handle = DeviceHandle("ups1")
     with pytest.raises(DriverIOError):
@@ -179,7 +178,7 @@ async def test_evolution500_sequence_from_nut_runs_its_power_failure(nursery, au
 
 
 async def test_runs_from_a_conf_device_config(nursery, autojump_clock, tmp_path: Path) -> None:
-    from conf.model import DeviceConfig
+    from nutrio.conf.model import DeviceConfig
 
     (tmp_path / "myups.dev").write_text("ups.status: OB\n")
     dev = DeviceConfig(name="myups", driver="dummy-ups", port="myups.dev", config_dir=tmp_path)

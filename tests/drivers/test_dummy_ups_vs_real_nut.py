@@ -7,8 +7,6 @@ compared with what nutrio's driver actor publishes for the same bytes.
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import socket
 import time
 from collections.abc import Iterator
@@ -17,9 +15,10 @@ from pathlib import Path
 
 import pytest
 import trio
-
 from driver_helpers import device, start, type_reply
-from protocol.parseconf import split_line
+
+from nutrio.protocol.common.parseconf import split_line
+from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = requires_real_nut
@@ -176,7 +175,7 @@ def _real_after_requests(path: Path) -> tuple[list[str], dict[str, str]]:
 
 
 async def test_set_var_and_instcmd_end_as_with_real_dummy_ups(tmp_path: Path) -> None:
-    from protocol.state import CommandRequest
+    from nutrio.protocol.common.state import CommandRequest
 
     path = tmp_path / "small.dev"
     path.write_text("ups.status: OL\nups.mfr: ACME\nbattery.charge: 100\n")

@@ -29,12 +29,12 @@ from sim.megatec_sim import megatec_sim
 from sim.pty import serving
 from sim.realdriver import SBIN, have_driver
 
-from actors.drivers import DriverIOError
-from actors.drivers.apcsmart import ApcSmart, ApcTiming
-from actors.drivers.errors import KillPowerFailed, KillPowerUnsupported
-from actors.drivers.killpower import KillResult, kill_power
-from actors.drivers.megatec import BlazerSer, NutdrvQx
-from actors.drivers.usbhid import UsbHid
+from nutrio.actors.drivers import DriverIOError
+from nutrio.actors.drivers.apcsmart.driver import ApcSmart, ApcTiming
+from nutrio.actors.drivers.errors import KillPowerFailed, KillPowerUnsupported
+from nutrio.actors.drivers.killpower import KillResult, kill_power
+from nutrio.actors.drivers.megatec.driver import BlazerSer, NutdrvQx
+from nutrio.actors.drivers.usbhid import UsbHid
 from tests.drivers.hid.recordings import load, santak, synthetic_ups
 from tests.drivers.hid.replay import ReplayBackend
 from tests.paths import ROOT
@@ -397,8 +397,7 @@ async def test_shutdown_goes_in_sdorder_skips_minus_one_and_survives_a_failure(t
 
 @pytest.mark.skipif(not Path("/sbin/upsdrvctl").exists(), reason="real upsdrvctl absent")
 async def test_the_order_is_the_real_upsdrvctl_order(tmp_path: Path) -> None:
-    from conf import load
-
+    from nutrio.conf import load
     from nutrio.drivers_ctl import shutdown_order
 
     orders = {"a": 2, "b": 0, "c": -1, "d": 1, "e": 0, "f": 1}
@@ -439,7 +438,7 @@ async def test_an_unknown_ups_or_none_to_shut_down(tmp_path: Path) -> None:
 
 
 def test_shutdown_refuses_while_nutrio_run_holds_the_devices(tmp_path: Path) -> None:
-    from actors.control import control_socket_path
+    from nutrio.actors.control import control_socket_path
     from tests.nutriorun import nutrio_run
 
     dump = tmp_path / "src" / "ups.dev"

@@ -16,10 +16,10 @@ import trio
 from driver_helpers import Device, ask, status_is, wait_for
 from sim.megatec_sim import MegatecSim, megatec_sim
 
-from actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
-from actors.drivers.megatec import BlazerSer, NutdrvQx
-from actors.registry import DeviceHandle
-from protocol.state import ResultCode, VarInfo
+from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
+from nutrio.actors.drivers.megatec.driver import BlazerSer, NutdrvQx
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import ResultCode, VarInfo
 
 POLL = 0.03
 REPLY_TIMEOUT = 0.3

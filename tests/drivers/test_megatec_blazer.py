@@ -12,10 +12,10 @@ from driver_helpers import Device
 from sim.megatec_sim import MegatecSim, megatec_sim
 from sim.realdriver import have_driver, real_serial_driver
 
-from actors.drivers import DriverConfigError, DriverError, run_driver
-from actors.drivers.megatec import BlazerSer
-from actors.registry import DeviceHandle
-from protocol.state import CommandRequest, ResultCode, UpsSnapshot
+from nutrio.actors.drivers import DriverConfigError, DriverError, run_driver
+from nutrio.actors.drivers.megatec.driver import BlazerSer
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, ResultCode, UpsSnapshot
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from driver_helpers import Device
 from sim.megatec_sim import MegatecSim, megatec_sim
 from sim.realdriver import have_driver, real_serial_driver
 
-from actors.drivers import run_driver
-from actors.drivers.megatec import NutdrvQx
-from actors.registry import DeviceHandle
-from protocol.state import CommandRequest
+from nutrio.actors.drivers import run_driver
+from nutrio.actors.drivers.megatec.driver import NutdrvQx
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest
 
 pytestmark = [
     pytest.mark.realnut,

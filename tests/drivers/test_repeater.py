@@ -13,9 +13,9 @@ import pytest
 import trio
 from driver_helpers import device, next_snapshot, start
 
-from actors.drivers import DriverConfigError, DriverIOError, make_driver
-from actors.drivers.repeater import Repeater
-from protocol.state import CommandRequest, VarInfo
+from nutrio.actors.drivers import DriverConfigError, DriverIOError, make_driver
+from nutrio.actors.drivers.repeater import Repeater
+from nutrio.protocol.common.state import CommandRequest, VarInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clients"))
 from _scripted_upsd import scripted_upsd

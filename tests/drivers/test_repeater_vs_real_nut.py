@@ -12,7 +12,7 @@ from pathlib import Path
 import trio
 from driver_helpers import device, start
 
-from protocol.state import CommandRequest
+from nutrio.protocol.common.state import CommandRequest
 from tests.nutriorun import nutrio_run
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut

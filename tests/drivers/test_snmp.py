@@ -16,10 +16,10 @@ import pytest
 import trio
 from driver_helpers import Device, start
 
-from actors.drivers import DriverConfigError, DriverError, make_driver
-from actors.registry import DeviceHandle
-from protocol.devfile import read_device_file
-from protocol.state import CommandRequest, UpsSnapshot, VarInfo
+from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import CommandRequest, UpsSnapshot, VarInfo
+from nutrio.protocol.devices.dummy.devfile import read_device_file
 from tests.paths import DATA
 
 pytest.importorskip("snmpsim", reason="the SNMP agent simulator: pip install snmpsim pysmi")

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import snmp_mibs as mibs
-from protocol.snmp_mibs import SnmpSet, encode_set, format_value, join_status
-from protocol.snmp_mibs.model import var
+from nutrio.protocol.devices import snmp as mibs
+from nutrio.protocol.devices.snmp import SnmpSet, encode_set, format_value, join_status
+from nutrio.protocol.devices.snmp.model import var
 
 ALL_ROWS = [row for mib in mibs.MIBS.values() for row in mib.vars]
 
 
 def test_mib_tables_do_not_import_trio() -> None:
-    code = "import sys, protocol.snmp_mibs; assert 'trio' not in sys.modules and 'pysnmp' not in sys.modules"
+    code = "import sys, protocol.devices.snmp; assert 'trio' not in sys.modules and 'pysnmp' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -19,10 +19,10 @@ from driver_helpers import Device, status_is
 from driver_helpers import ask as _ask
 from driver_helpers import wait_for as _wait_for
 
-from actors.drivers import DRIVERS, DriverConfigError, DriverIOError, make_driver, run_driver
-from actors.drivers.usbhid import UsbHid
-from actors.registry import DeviceHandle
-from protocol.state import ResultCode
+from nutrio.actors.drivers import DRIVERS, DriverConfigError, DriverIOError, make_driver, run_driver
+from nutrio.actors.drivers.usbhid import UsbHid
+from nutrio.actors.registry import DeviceHandle
+from nutrio.protocol.common.state import ResultCode
 from tests.drivers.hid.recordings import load, nut_dump, synthetic_ups
 from tests.drivers.hid.replay import ReplayBackend
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from protocol.errors import NutError
+from nutrio.protocol.common.errors import NutError
 
 #: ERR codes: NUT's, plus GET TRACKING's FAILED/UNKNOWN results.
 ERR_LINES = {f"ERR {code.value}" for code in NutError} | {"ERR FAILED", "ERR UNKNOWN"}

@@ -54,10 +54,10 @@ import trio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors.registry import Registry
-from protocol.parseconf import Tokenizer, split_line
-from protocol.server import ServerSettings
-from protocol.state import UpsData
+from nutrio.actors.registry import Registry
+from nutrio.protocol.common.parseconf import Tokenizer, split_line
+from nutrio.protocol.common.state import UpsData
+from nutrio.protocol.upsd.session import ServerSettings
 from tests.acl.test_matrix import KINDS, USERS, accounts, users_file
 from tests.fuzz._wire import LINE
 from tests.listener.conftest import fetch_ups_data, start_device, start_listener

@@ -22,8 +22,8 @@ import trustme
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.registry import Registry
-from protocol.server import ServerSettings, TlsSettings
+from nutrio.actors.registry import Registry
+from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 from tests.fuzz._settings import live
 from tests.fuzz._wire import PAYLOAD, bad_reply_lines
 from tests.listener.conftest import TrioClient, small_data, start_device, start_listener

@@ -13,14 +13,15 @@ from pathlib import Path
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import conf
-from protocol import apcsmart, megatec
-from protocol.devfile import parse_items, read_device_file
-from protocol.hid.descriptor import parse_descriptor
-from protocol.hid.values import get_value, set_value, to_physical
-from protocol.parseconf import split_line
-from protocol.snmp_mibs import MIBS
-from protocol.snmp_mibs.model import format_value, status_tokens
+from nutrio import conf
+from nutrio.protocol.common.parseconf import split_line
+from nutrio.protocol.devices import megatec
+from nutrio.protocol.devices.apcsmart import protocol as apcsmart
+from nutrio.protocol.devices.dummy.devfile import parse_items, read_device_file
+from nutrio.protocol.devices.hid.descriptor import parse_descriptor
+from nutrio.protocol.devices.hid.values import get_value, set_value, to_physical
+from nutrio.protocol.devices.snmp import MIBS
+from nutrio.protocol.devices.snmp.model import format_value, status_tokens
 from tests.fuzz._settings import fuzz
 from tests.paths import DATA
 

@@ -6,16 +6,15 @@ reply as when its bytes trickle in one at a time through NUT's tokenizer.
 
 from __future__ import annotations
 
-
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from protocol.server import ServerContext, ServerSettings, Session
-from protocol.state import CommandRequest, UpsSnapshot
+from nutrio.protocol.common.state import CommandRequest, UpsSnapshot
+from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
+from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
 from tests.acl.test_matrix import accounts
 from tests.fuzz._settings import fuzz
 from tests.fuzz._wire import LINE, PAYLOAD, bad_reply_lines
-from protocol.static_devices import StaticDevice, StaticDevices
 from tests.listener.conftest import CMDVARTAB, small_data
 
 

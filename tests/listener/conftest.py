@@ -10,13 +10,13 @@ from types import MappingProxyType
 import pytest
 import trio
 
-from actors.listener import run_listener
-from actors.registry import DeviceHandle, Registry
-from protocol.parseconf import split_line
-from protocol.replies import Descriptions
-from protocol.server import ServerSettings
-from protocol.state import CommandResult, UpsData, UpsSnapshot, VarInfo, freeze_vars
-from protocol.users import UserAccount
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upsd.listener import run_listener
+from nutrio.protocol.common.parseconf import split_line
+from nutrio.protocol.common.state import CommandResult, UpsData, UpsSnapshot, VarInfo, freeze_vars
+from nutrio.protocol.upsd.replies import Descriptions
+from nutrio.protocol.upsd.session import ServerSettings
+from nutrio.protocol.upsd.users import UserAccount
 
 CMDVARTAB = Descriptions.parse(
     b'VARDESC ups.status "UPS status"\nVARDESC ups.load "Load on UPS (percent of full)"\n'

@@ -9,8 +9,8 @@ import pytest
 import structlog
 import trio
 
-from actors.registry import Registry
-from protocol.server import ServerSettings
+from nutrio.actors.registry import Registry
+from nutrio.protocol.upsd.session import ServerSettings
 from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
 from tests.protocol.test_server_world import NOW, make_world
 

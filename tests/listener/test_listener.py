@@ -9,11 +9,11 @@ import structlog
 import trio
 import trio.testing
 
-from actors.listener import _note_failures, _Shared
-from actors.registry import DeviceHandle, Registry
-from protocol.server import AuthFailure, ServerSettings, ServerState
-from protocol.state import UpsSnapshot
-from protocol.users import Denial
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upsd.listener import _note_failures, _Shared
+from nutrio.protocol.common.state import UpsSnapshot
+from nutrio.protocol.upsd.session import AuthFailure, ServerSettings, ServerState
+from nutrio.protocol.upsd.users import Denial
 from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
 
 VER = "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"

@@ -10,7 +10,7 @@ import structlog
 import trio
 import trustme
 
-from protocol.server import TlsSettings
+from nutrio.protocol.upsd.session import TlsSettings
 from tests.listener.conftest import TrioClient
 from tests.listener.tls_helpers import serve_tls, write_tls_files
 
@@ -87,7 +87,7 @@ async def test_required_tls_refuses_credentials_in_clear(nursery, tls_files):
 
 
 def test_settings_reject_tls_below_1_2(tls_files):
-    from actors.listener import make_tls_context
+    from nutrio.actors.upsd.listener import make_tls_context
 
     certfile, keyfile, _ = tls_files
     with pytest.raises(ValueError):

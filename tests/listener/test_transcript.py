@@ -8,8 +8,6 @@ and TRACKING ids are masked.
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import re
 import socket
 import subprocess
@@ -18,8 +16,9 @@ from pathlib import Path
 
 import trio
 
-from actors.registry import Registry
+from nutrio.actors.registry import Registry
 from tests.listener.conftest import fetch_ups_data, start_device, start_listener
+from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = requires_real_nut

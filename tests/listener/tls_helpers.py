@@ -7,8 +7,8 @@ from pathlib import Path
 import trio
 import trustme
 
-from actors.registry import Registry
-from protocol.server import ServerSettings, TlsSettings
+from nutrio.actors.registry import Registry
+from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 from tests.listener.conftest import small_data, start_device, start_listener
 
 

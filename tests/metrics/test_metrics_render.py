@@ -9,9 +9,15 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from protocol.devfile import DeviceVars, SetStatus, SetVar, apply_item, parse_items
-from protocol.metrics import STANDARD_FLAGS, NutrioStats, metric_name, render_metrics
-from protocol.state import EMPTY_DATA, UpsData, UpsSnapshot, freeze_vars
+from nutrio.actors.web.metrics import STANDARD_FLAGS, NutrioStats, metric_name, render_metrics
+from nutrio.protocol.common.state import EMPTY_DATA, UpsData, UpsSnapshot, freeze_vars
+from nutrio.protocol.devices.dummy.devfile import (
+    DeviceVars,
+    SetStatus,
+    SetVar,
+    apply_item,
+    parse_items,
+)
 from tests.paths import DATA
 
 DUMPS = sorted((DATA / "ddl").glob("*.dev"))

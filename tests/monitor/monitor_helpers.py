@@ -14,15 +14,15 @@ from types import MappingProxyType
 
 import trio
 
-import conf
-from actors.drivers import run_driver
-from actors.listener import run_listener
-from actors.registry import DeviceHandle, Registry
-from actors.upsmon import monitor_children
-from protocol.notify import Notification, NotifyType
-from protocol.replies import Descriptions
-from protocol.server import ServerSettings
-from protocol.users import UserAccount
+from nutrio import conf
+from nutrio.actors.drivers import run_driver
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upsd.listener import run_listener
+from nutrio.actors.upsmon.coordinator import monitor_children
+from nutrio.protocol.notify.events import Notification, NotifyType
+from nutrio.protocol.upsd.replies import Descriptions
+from nutrio.protocol.upsd.session import ServerSettings
+from nutrio.protocol.upsd.users import UserAccount
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import trio
 
-from actors.shutdown import PipeShutdown, prepare_shutdown
-from supervisor.logs import configure_logging
+from nutrio.actors.upsmon.shutdown import PipeShutdown, prepare_shutdown
+from nutrio.logs import configure_logging
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 import trio
 from monitor_helpers import monitor_config, start_driver, start_host, start_upsd, watch
 
-import conf
-from actors.nutclient import NutClient
-from actors.registry import Registry
-from protocol.notify import NotifyType as N
+from nutrio import conf
+from nutrio.actors.nutclient import NutClient
+from nutrio.actors.registry import Registry
+from nutrio.protocol.notify.events import NotifyType as N
 from tests.realnut import real_nut, requires_real_nut
 
 UPSMON = Path("/lib/nut/upsmon")

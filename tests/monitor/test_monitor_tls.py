@@ -24,9 +24,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from monitor_helpers import ACCOUNTS, monitor_config, start_driver, start_host
 
-import conf
-from actors.listener import run_listener
-from actors.monitor import (
+from nutrio import conf
+from nutrio.actors.registry import Registry
+from nutrio.actors.upsd.listener import run_listener
+from nutrio.actors.upsmon.monitor import (
     MonitorCommand,
     MonitorEvent,
     PollFailed,
@@ -34,10 +35,9 @@ from actors.monitor import (
     StatusRead,
     run_ups_monitor,
 )
-from actors.registry import Registry
-from conf.model import MonitorTls, MonitorTlsHost
-from protocol.replies import Descriptions
-from protocol.server import ServerSettings, TlsSettings
+from nutrio.conf.model import MonitorTls, MonitorTlsHost
+from nutrio.protocol.upsd.replies import Descriptions
+from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 from tests.listener.tls_helpers import write_tls_files
 from tests.realnut import real_nut, requires_real_nut
 

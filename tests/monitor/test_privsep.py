@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.shutdown_pipe import SDMAGIC
+from nutrio.protocol.upsmon.shutdown_pipe import SDMAGIC
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = Path(__file__).with_name("privsep_main.py")

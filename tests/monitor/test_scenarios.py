@@ -13,8 +13,8 @@ import pytest
 import trio
 from monitor_helpers import monitor_config, start_driver, start_host, start_upsd, watch
 
-from actors.registry import Registry
-from protocol.notify import NotifyType as N
+from nutrio.actors.registry import Registry
+from nutrio.protocol.notify.events import NotifyType as N
 
 POWER_FAIL = ("ups.status: OL\nbattery.charge: 100\nTIMER 10\n"
               "ups.status: OB DISCHRG\nbattery.charge: 60\nTIMER 20\n"

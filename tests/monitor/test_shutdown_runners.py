@@ -9,12 +9,12 @@ import pytest
 import trio
 from monitor_helpers import monitor_config, start_driver, start_upsd, watch
 
-import conf
-from actors.registry import Registry
-from actors.shutdown import LocalShutdown, PipeShutdown
-from actors.upsmon import MonitorConfigError, monitor_children
-from protocol.notify import NotifyType as N
-from protocol.shutdown_pipe import RUN_SHUTDOWN, SDMAGIC
+from nutrio import conf
+from nutrio.actors.registry import Registry
+from nutrio.actors.upsmon.coordinator import MonitorConfigError, monitor_children
+from nutrio.actors.upsmon.shutdown import LocalShutdown, PipeShutdown
+from nutrio.protocol.notify.events import NotifyType as N
+from nutrio.protocol.upsmon.shutdown_pipe import RUN_SHUTDOWN, SDMAGIC
 
 
 def recorder(tmp_path: Path) -> tuple[str, Path]:
@@ -58,7 +58,7 @@ async def test_dead_helper_is_reported_as_noparent_every_two_minutes(nursery, tm
     try:
         from monitor_helpers import Host  # noqa: F401  (host built by hand below)
 
-        from actors.upsmon import monitor_children
+        from nutrio.actors.upsmon.coordinator import monitor_children
 
         notes: list[tuple[float, N]] = []
         send, receive = trio.open_memory_channel(100)

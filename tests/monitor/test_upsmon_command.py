@@ -35,8 +35,8 @@ from e2e_helpers import (
     wait_until,
 )
 
-from actors.control import control_socket_path
 from nutrio import drivers_ctl
+from nutrio.actors.control import control_socket_path
 from tests.paths import ROOT
 from tests.realnut import requires_real_nut
 

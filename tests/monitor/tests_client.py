@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trio
 
-from actors.nutclient import NutClient
+from nutrio.actors.nutclient import NutClient
 
 
 async def stuck_secondary(nursery: trio.Nursery, port: int, upsname: str) -> None:

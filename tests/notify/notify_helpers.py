@@ -15,10 +15,10 @@ from typing import Any
 
 import trio
 
-from actors.notifier import Notifier, run_notifier
-from conf.model import NotifyConfig, SchedulerConfig
-from protocol.notify import Notification, NotifyType
-from protocol.notify_channels import ChannelsConfig
+from nutrio.actors.upsmon.notifier import Notifier, run_notifier
+from nutrio.conf.model import NotifyConfig, SchedulerConfig
+from nutrio.protocol.notify.channels import ChannelsConfig
+from nutrio.protocol.notify.events import Notification, NotifyType
 
 NO_RULES = SchedulerConfig()
 NO_CHANNELS = ChannelsConfig()

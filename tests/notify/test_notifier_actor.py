@@ -12,10 +12,10 @@ import trio.testing
 from notify_helpers import calls, event, notifier, recorder, syslog_sink
 from structlog.testing import capture_logs
 
-from actors.notifier import run_notifier
-from conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
-from protocol.notify import Notification
-from supervisor import TRANSIENT, ChildSpec, Supervisor
+from nutrio.actors.upsmon.notifier import run_notifier
+from nutrio.conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
+from nutrio.protocol.notify.events import Notification
+from nutrio.supervisor import TRANSIENT, ChildSpec, Supervisor
 
 
 def flags(**by_type: str) -> MappingProxyType[str, frozenset[str]]:
@@ -147,7 +147,7 @@ async def test_a_failing_notifycmd_is_counted_and_the_next_event_still_runs(
 
 
 async def test_every_type_reaches_notifycmd_with_its_name(tmp_path: Path) -> None:
-    from protocol.notify import DEFAULT_MESSAGES, NotifyType
+    from nutrio.protocol.notify.events import DEFAULT_MESSAGES, NotifyType
 
     script, record = recorder(tmp_path, "notifycmd")
     cfg = NotifyConfig(notifycmd=str(script), flags=flags(**{t.value: "EXEC" for t in NotifyType}))

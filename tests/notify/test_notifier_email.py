@@ -19,8 +19,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from notify_helpers import calls, event, free_port, notifier, recorder
 from structlog.testing import capture_logs
 
-from conf.model import NotifyConfig
-from protocol.notify_channels import ChannelsConfig, EmailConfig
+from nutrio.conf.model import NotifyConfig
+from nutrio.protocol.notify.channels import ChannelsConfig, EmailConfig
 
 QUIET = NotifyConfig(flags=MappingProxyType({}))
 

@@ -10,8 +10,8 @@ import trio
 from notify_helpers import HttpServer, calls, event, free_port, notifier, recorder
 from structlog.testing import capture_logs
 
-from conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
-from protocol.notify_channels import ChannelsConfig, WebhookConfig
+from nutrio.conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
+from nutrio.protocol.notify.channels import ChannelsConfig, WebhookConfig
 
 QUIET = NotifyConfig(flags=MappingProxyType({}))
 

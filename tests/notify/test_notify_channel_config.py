@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from protocol.notify import Alert, Notification, NotifyType
-from protocol.notify_channels import ChannelsConfig, EmailConfig, WebhookConfig
+from nutrio.protocol.notify.channels import ChannelsConfig, EmailConfig, WebhookConfig
+from nutrio.protocol.notify.events import Alert, Notification, NotifyType
 
 EXAMPLE = """
 [notify.webhook]

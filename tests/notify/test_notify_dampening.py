@@ -9,7 +9,7 @@ import trio
 from notify_helpers import calls, event, notifier, recorder
 from structlog.testing import capture_logs
 
-from conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
+from nutrio.conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
 
 # AT ONBATT * START-TIMER onbatt 30 / AT ONLINE * CANCEL-TIMER onbatt back-online
 PAGE_AFTER_30S = (

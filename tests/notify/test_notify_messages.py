@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conf._client import NOTIFY_TYPES
-from protocol.notify import (
+from nutrio.conf._client import NOTIFY_TYPES
+from nutrio.protocol.notify.events import (
     DEFAULT_MESSAGES,
     NUT_2_8_0_TYPES,
     Alert,
@@ -62,7 +62,7 @@ UPSMON = Path("/lib/nut/upsmon")
 
 
 def test_protocol_notify_is_pure() -> None:
-    code = "import sys, protocol.notify, protocol.notify_channels, protocol.upssched;"
+    code = "import sys, protocol.notify.events, protocol.notify.channels, protocol.upsmon.upssched;"
     code += "print(json.dumps('trio' in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", "import json;" + code], capture_output=True, text=True, check=True

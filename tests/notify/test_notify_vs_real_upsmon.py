@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from notify_helpers import calls, event, notifier, recorder
 
-from conf.model import NotifyConfig
+from nutrio.conf.model import NotifyConfig
 from tests.realnut import real_nut, requires_real_nut
 
 UPSMON = Path("/lib/nut/upsmon")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conf.model import SchedulerRule
-from protocol.notify import Notification, NotifyType
-from protocol.upssched import (
+from nutrio.conf.model import SchedulerRule
+from nutrio.protocol.notify.events import Notification, NotifyType
+from nutrio.protocol.upsmon.upssched import (
     CancelTimer,
     CmdscriptCall,
     Execute,

@@ -19,9 +19,9 @@ import sys
 import tomllib
 import zipfile
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 

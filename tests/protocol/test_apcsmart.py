@@ -1,4 +1,4 @@
-"""protocol.apcsmart: reply filtering, alerts, status byte, conversions, tables (pure)."""
+"""protocol.devices.apcsmart.protocol: reply filtering, alerts, status byte, conversions, tables (pure)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import apcsmart as ap
+from nutrio.protocol.devices.apcsmart import protocol as ap
 
 
 def var(name: str, char: str | None = None) -> ap.Var:
@@ -17,7 +17,7 @@ def var(name: str, char: str | None = None) -> ap.Var:
 
 
 def test_module_is_pure() -> None:
-    code = "import sys, protocol.apcsmart; assert 'trio' not in sys.modules"
+    code = "import sys, protocol.devices.apcsmart.protocol; assert 'trio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=".")
 
 

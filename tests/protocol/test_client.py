@@ -1,4 +1,4 @@
-"""protocol/client.py: ups names, request lines and reply lines, as NUT's upsclient reads them."""
+"""protocol/client/requests.py: ups names, request lines and reply lines, as NUT's upsclient reads them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from protocol.client import (
+from nutrio.protocol.client.requests import (
     DEFAULT_PORT,
     AddressError,
     BeginList,
@@ -43,7 +43,7 @@ from protocol.client import (
     split_host,
     split_ups_name,
 )
-from protocol.parseconf import encode_word, split_line
+from nutrio.protocol.common.parseconf import encode_word, split_line
 
 # -- ups names (each expectation checked against NUT 2.8.0's upsc) ---------
 
@@ -240,6 +240,6 @@ def test_client_error_texts_are_upscli_strerror() -> None:
 
 
 def test_protocol_client_does_not_import_trio() -> None:
-    code = "import sys, protocol.client; sys.exit('trio' in sys.modules)"
+    code = "import sys, protocol.client.requests; sys.exit('trio' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0

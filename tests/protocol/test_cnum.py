@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.cnum import c_atoi, c_strtod
+from nutrio.protocol.common.cnum import c_atoi, c_strtod
 
 
 def test_examples() -> None:

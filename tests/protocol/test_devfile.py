@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.paths import DATA
-
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.devfile import (
+from nutrio.protocol.common.parseconf import split_line
+from nutrio.protocol.common.state import UpsData, VarInfo
+from nutrio.protocol.devices.dummy.devfile import (
     DeviceVars,
     Pause,
     SetStatus,
@@ -21,8 +21,7 @@ from protocol.devfile import (
     parse_items,
     read_device_file,
 )
-from protocol.parseconf import split_line
-from protocol.state import UpsData, VarInfo
+from tests.paths import DATA
 
 EDGE = DATA / "edge"
 EDGE_DEV = (EDGE / "edge-cases.dev").read_bytes()
@@ -197,7 +196,7 @@ def test_device_vars_freeze_reuses_the_data_while_nothing_changes() -> None:
 
 
 def test_protocol_modules_do_not_import_trio() -> None:
-    code = "import sys, protocol.devfile, protocol.dummy_tables; assert 'trio' not in sys.modules"
+    code = "import sys, protocol.devices.dummy.devfile, protocol.devices.dummy.tables; assert 'trio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 

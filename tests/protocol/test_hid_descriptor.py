@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.hid import (
+from nutrio.protocol.devices.hid import (
     APC,
     CPS,
     MGE,
@@ -102,7 +102,7 @@ def test_mge_collection_indexes_become_path_nodes() -> None:
 
 
 def test_cps_voltage_fix_applies_only_to_the_broken_pattern() -> None:
-    from protocol.hid import DeviceInfo
+    from nutrio.protocol.devices.hid import DeviceInfo
 
     desc = parse_descriptor(descriptor("cps_ec850lcd.hex"))
     info = DeviceInfo(vendor_id=0x0764, product_id=0x0501)

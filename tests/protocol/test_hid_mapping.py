@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.devfile import DeviceVars
-from protocol.hid import (
+from nutrio.protocol.common.state import ResultCode
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.hid import (
     APC,
     CPS,
     MGE,
@@ -17,8 +18,7 @@ from protocol.hid import (
     parse_descriptor,
     select_subdriver,
 )
-from protocol.hid.status import status_words
-from protocol.state import ResultCode
+from nutrio.protocol.devices.hid.status import status_words
 from tests.drivers.hid.recordings import (
     RecordedIO,
     Recording,
@@ -183,8 +183,8 @@ def test_subdrivers_claim_their_vendors() -> None:
 
 def _ec850_recording() -> Recording:
     """The real EC850LCD descriptor; reports made from the NUT 2.7.4 dump of that model."""
-    from protocol.hid import set_value, to_logical
-    from protocol.hid.usages import path_to_string
+    from nutrio.protocol.devices.hid import set_value, to_logical
+    from nutrio.protocol.devices.hid.usages import path_to_string
 
     desc = parse_descriptor(descriptor("cps_ec850lcd.hex"))
     values = {

@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.hid import FieldKind, HidField, get_value, set_value, to_logical, to_physical
-from protocol.hid.descriptor import hid_descriptor_length
+from nutrio.protocol.devices.hid import (
+    FieldKind,
+    HidField,
+    get_value,
+    set_value,
+    to_logical,
+    to_physical,
+)
+from nutrio.protocol.devices.hid.descriptor import hid_descriptor_length
 
 VECTORS = Path("/work/shared/data/hid/getvalue-vectors.tsv")
 
@@ -29,10 +36,10 @@ def _vectors() -> list[tuple[str, int, int, int, int, int]]:
 
 
 def test_protocol_hid_does_not_import_trio_or_usb() -> None:
-    import protocol.hid  # noqa: F401
+    import nutrio.protocol.devices.hid  # noqa: F401
 
     for name, module in sys.modules.items():
-        if name.startswith("protocol.hid"):
+        if name.startswith("nutrio.protocol.devices.hid"):
             source = Path(str(module.__file__)).read_text()
             assert "import trio" not in source and "import usb" not in source
 

@@ -1,4 +1,4 @@
-"""protocol.megatec: replies to values and status tokens, commands to wire text (pure)."""
+"""protocol.devices.megatec: replies to values and status tokens, commands to wire text (pure)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import megatec as mt
+from nutrio.protocol.devices import megatec as mt
 
 Q1_OK = b"(226.0 195.0 226.0 014 49.0 27.5 30.0 00001000\r"
 ALL_BITS_OFF = dict.fromkeys(mt.STATUS_BITS, False)
@@ -20,7 +20,7 @@ def bits(**on: bool) -> dict[str, bool | None]:
 
 
 def test_module_is_pure() -> None:
-    code = "import sys, protocol.megatec; assert 'trio' not in sys.modules"
+    code = "import sys, protocol.devices.megatec; assert 'trio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=".")
 
 

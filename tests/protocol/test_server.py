@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from protocol.replies import Descriptions, render_list
-from protocol.server import Action, ServerSettings, TlsSettings
-from protocol.state import CommandResult
-from protocol.users import Denial
+from nutrio.protocol.common.state import CommandResult
+from nutrio.protocol.upsd.replies import Descriptions, render_list
+from nutrio.protocol.upsd.session import Action, ServerSettings, TlsSettings
+from nutrio.protocol.upsd.users import Denial
 from tests.protocol.test_server_world import NOW, ask, edge_like_data, make_world
 
 VER = "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"
@@ -474,6 +474,6 @@ def test_cmdvartab_descriptions_are_parsed_with_nut_tokenizer():
 
 
 def test_protocol_package_does_not_import_trio():
-    code = ("import sys; import protocol.server, protocol.users; "
+    code = ("import sys; import protocol.upsd.session, protocol.upsd.users; "
             "assert 'trio' not in sys.modules, 'trio imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=".")

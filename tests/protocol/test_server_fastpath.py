@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import server
-from protocol.server import Action, ServerSettings
+from nutrio.protocol.upsd import session as server
+from nutrio.protocol.upsd.session import Action, ServerSettings
 from tests.protocol.test_server_world import NOW, make_world
 
 _WORDS = [b"VER", b"GET", b"LIST", b"SET", b"VAR", b"RW", b"CMD", b"TYPE", b"UPS", b"TRACKING",

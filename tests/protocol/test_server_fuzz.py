@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.server import ServerSettings
+from nutrio.protocol.upsd.session import ServerSettings
 from tests.protocol.test_server_world import NOW, make_world
 
 # Every line upsd can send: a known first word, printable ASCII, at most 512 bytes.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from protocol.replies import Descriptions
-from protocol.server import ServerContext, ServerSettings, Session
-from protocol.static_devices import StaticDevice, StaticDevices
-from protocol.state import CommandRequest, UpsData, UpsSnapshot, VarInfo, freeze_vars
-from protocol.users import UserAccount, hash_password
+from nutrio.protocol.common.state import CommandRequest, UpsData, UpsSnapshot, VarInfo, freeze_vars
+from nutrio.protocol.upsd.replies import Descriptions
+from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
+from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
+from nutrio.protocol.upsd.users import UserAccount, hash_password
 
 NOW = 1000.0
 

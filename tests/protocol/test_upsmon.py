@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from protocol.notify import NotifyType as N
-from protocol.upsmon import (
+from nutrio.protocol.notify.events import NotifyType as N
+from nutrio.protocol.upsmon.critical import assess, critical_reason, primaries, secondaries_gone
+from nutrio.protocol.upsmon.state import (
     Comm,
     Monitor,
     Settings,
@@ -18,7 +19,6 @@ from protocol.upsmon import (
     power_config_error,
     wants_alert_polling,
 )
-from protocol.upsmon_critical import assess, critical_reason, primaries, secondaries_gone
 
 A = "a@host"
 
@@ -39,7 +39,7 @@ def feed(monitor: Monitor, *events: tuple[float, str | None]) -> tuple[Monitor, 
 
 
 def test_protocol_module_stays_pure():
-    code = "import protocol.upsmon, protocol.upsmon_critical, protocol.shutdown_pipe, sys; print('trio' in sys.modules)"
+    code = "import protocol.upsmon.state, protocol.upsmon.critical, protocol.upsmon.shutdown_pipe, sys; print('trio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

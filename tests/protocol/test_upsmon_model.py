@@ -1,4 +1,4 @@
-"""protocol.upsmon against a reference model written from upsmon's documentation.
+"""protocol.upsmon.state against a reference model written from upsmon's documentation.
 
 The model keeps, per UPS, the last status and a few times, and decides in
 one function what upsmon.conf(5) and upsmon(8) describe: FSD; OB+LB (at
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.upsmon import Settings, new_monitor, observe_failure, observe_status
-from protocol.upsmon_critical import assess
+from nutrio.protocol.upsmon.critical import assess
+from nutrio.protocol.upsmon.state import Settings, new_monitor, observe_failure, observe_status
 
 STATUSES = [
     "OL", "OL CHRG", "OB", "OB DISCHRG", "OB LB", "OB LB DISCHRG", "FSD OL", "FSD OB LB",

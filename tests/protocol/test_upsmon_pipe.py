@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.shutdown_pipe import (
+from nutrio.protocol.upsmon.shutdown_pipe import (
     RUN_SHUTDOWN,
     SDMAGIC,
     ParentGone,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.users import (
+from nutrio.protocol.upsd.users import (
     Denial,
     UserAccount,
     check_action,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trio
 
-from supervisor import current_child
+from nutrio.supervisor import current_child
 
 
 class Boom(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import trio
 import trio.testing
 
-from supervisor import LatestCell
+from nutrio.supervisor import LatestCell
 
 
 async def test_slow_reader_skips_to_the_newest_value(

@@ -7,7 +7,7 @@ import trio
 import trio.testing
 from structlog.testing import capture_logs
 
-from supervisor import (
+from nutrio.supervisor import (
     NO_CHAOS,
     Chaos,
     ChaosCrash,

@@ -13,7 +13,8 @@ import trio.testing
 from structlog.testing import capture_logs
 from supervisor_helpers import Boom, Worker
 
-from supervisor import ChildSpec, Supervisor, SupervisorGaveUp, configure_logging
+from nutrio.logs import configure_logging
+from nutrio.supervisor import ChildSpec, Supervisor, SupervisorGaveUp
 
 log = structlog.get_logger()
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from supervisor_helpers import Worker
 
-from supervisor import ChildSpec, Strategy, Supervisor, affected
+from nutrio.supervisor import ChildSpec, Strategy, Supervisor, affected
 
 NAMES = ("a", "b", "c", "d")
 

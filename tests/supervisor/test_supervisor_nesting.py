@@ -8,7 +8,7 @@ import trio.testing
 from structlog.testing import capture_logs
 from supervisor_helpers import Worker
 
-from supervisor import (
+from nutrio.supervisor import (
     Chaos,
     ChaosCrash,
     ChaosPlan,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supervisor import (
+from nutrio.supervisor import (
     GiveUp,
     Restart,
     RestartLedger,

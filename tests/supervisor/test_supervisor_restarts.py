@@ -9,7 +9,7 @@ import trio
 from structlog.testing import capture_logs
 from supervisor_helpers import Boom, Worker, settle
 
-from supervisor import (
+from nutrio.supervisor import (
     ChildSpec,
     Restart,
     Strategy,

@@ -7,7 +7,7 @@ import trio
 import trio.testing
 from supervisor_helpers import Polite, Stubborn, Worker, settle
 
-from supervisor import ChildSpec, Supervisor, current_child
+from nutrio.supervisor import ChildSpec, Supervisor, current_child
 
 
 async def test_stop_asks_children_in_reverse_start_order(

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import conf
+from nutrio import conf
 from nutrio.service import InstallOptions, install, render_unit
 from tests.paths import ROOT
 

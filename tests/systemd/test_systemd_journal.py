@@ -28,8 +28,8 @@ from systemd_helpers import (
     stderr_of,
 )
 
-from supervisor.logs import configure_logging, stream_is_journal
-from supervisor.systemd import JournalLogger, journal_field_name
+from nutrio.logs import configure_logging, stream_is_journal
+from nutrio.systemd import JournalLogger, journal_field_name
 
 log = structlog.get_logger()
 

@@ -8,7 +8,7 @@ import trio
 import trio.testing
 from systemd_helpers import datagram_sink, has, notifications
 
-from supervisor.systemd import SystemdNotifier, run_watchdog
+from nutrio.systemd import SystemdNotifier, run_watchdog
 
 
 def test_without_notify_socket_every_call_is_a_no_op() -> None:

@@ -7,9 +7,9 @@ import itertools
 import trio
 import trio.testing
 
-from actors.history import History, HistoryPoint
-from actors.registry import DeviceHandle, Registry
-from protocol.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.web.history import History, HistoryPoint
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 
 
 def snap(name: str, seq: int, vars_: dict[str, str], **kw: object) -> UpsSnapshot:

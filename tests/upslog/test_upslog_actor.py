@@ -13,10 +13,10 @@ import trio
 import trio.testing
 from structlog.testing import capture_logs
 
-import conf
-from actors.registry import DeviceHandle, Registry
-from actors.upslog import LogReopen, run_upslog
-from protocol.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio import conf
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upslog import LogReopen, run_upslog
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 

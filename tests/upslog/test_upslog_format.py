@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import upslog as fmt
+from nutrio.protocol.client import upslog as fmt
 
 VARS = {"ups.load": "5", "battery.charge": "100", "ups.status": "OL DISCHRG", "input.voltage": "232.0"}
 CTX = fmt.LineContext(now=1795613803.0, host="vm", upshost="ups1@127.0.0.1:3493", pid=30700)

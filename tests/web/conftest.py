@@ -11,15 +11,15 @@ import httpx
 import pytest
 import trio
 
-from actors.drivers import run_driver
-from actors.history import History
-from actors.listener import run_listener
-from actors.registry import DeviceHandle, Registry
-from actors.web import run_web
-from conf.model import DeviceConfig, WebConfig
-from protocol.server import ServerSettings
-from protocol.state import UpsData, UpsSnapshot, freeze_vars
-from protocol.users import UserAccount, hash_password
+from nutrio.actors.drivers import run_driver
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.upsd.listener import run_listener
+from nutrio.actors.web import run_web
+from nutrio.actors.web.history import History
+from nutrio.conf.model import DeviceConfig, WebConfig
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.protocol.upsd.session import ServerSettings
+from nutrio.protocol.upsd.users import UserAccount, hash_password
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),

@@ -15,11 +15,12 @@ from typing import Any
 
 import trio
 
-import conf
-from actors.web import run_web
-from actors.web.upsd import loopback
+from nutrio import conf
+from nutrio.actors.web import run_web
+from nutrio.actors.web.upsd import loopback
 from nutrio.app import Tree
-from supervisor import ChildSpec, Restart, configure_logging
+from nutrio.logs import configure_logging
+from nutrio.supervisor import ChildSpec, Restart
 
 
 def web_spec(tree: Tree) -> ChildSpec:

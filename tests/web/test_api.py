@@ -7,9 +7,9 @@ import time
 
 import trio
 
-from actors.registry import Registry
-from actors.web import run_web
-from conf.model import WebConfig
+from nutrio.actors.registry import Registry
+from nutrio.actors.web import run_web
+from nutrio.conf.model import WebConfig
 from tests.web.conftest import ACCOUNTS, WebStack
 from tests.web.test_pages import CSRF, login
 

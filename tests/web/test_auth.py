@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from actors.web.auth import (
+from nutrio.actors.web.auth import (
     Credentials,
     LoginPenalty,
     SessionStore,

@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 import trio
 
-from actors.registry import DeviceHandle, Registry
-from actors.web.sse import state_events
-from protocol.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.actors.registry import DeviceHandle, Registry
+from nutrio.actors.web.sse import state_events
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from tests.web.conftest import DEV, WebStack
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import trio
 
-from actors.web.context import PACKAGE_DIR
+from nutrio.actors.web.context import PACKAGE_DIR
 from tests.web.conftest import WebStack, start_stack
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import pytest
 
-from actors.web.present import (
+from nutrio.actors.web.present import (
     api_payload,
     gauges_of,
     status_level,
@@ -15,7 +15,7 @@ from actors.web.present import (
     view_of,
     writable_vars,
 )
-from protocol.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
+from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
 
 
 def data(values: dict[str, str], info: dict[str, VarInfo] | None = None) -> UpsData:

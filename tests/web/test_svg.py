@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from actors.web.svg import Line, charts_for, line_chart
+from nutrio.actors.web.svg import Line, charts_for, line_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protocol.hid import DeviceInfo
+from nutrio.protocol.devices.hid import DeviceInfo
 
 HERE = Path(__file__).parent
 DDL = Path("/work/shared/data/ddl")
@@ -94,7 +94,7 @@ class RecordedIO:
         self.writes: list[bytes] = []
 
     def get_report(self, report_id: int, length: int) -> bytes:
-        from protocol.hid import ReportUnavailable
+        from nutrio.protocol.devices.hid import ReportUnavailable
 
         self.reads.append(report_id)
         if report_id not in self.reports:
@@ -111,7 +111,7 @@ class RecordedIO:
 
 def santak() -> Recording:
     """The SANTAK TG-BOX 850: the real descriptor, README values, zeros elsewhere (synthetic)."""
-    from protocol.hid import parse_descriptor
+    from nutrio.protocol.devices.hid import parse_descriptor
 
     raw = descriptor("santak_tgbox850.hex")
     desc = parse_descriptor(raw)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-
 from sim.pty import PtyPair, serving
 
 __all__ = ["MegatecSim", "megatec_sim"]

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from actors.drivers.snmp import SnmpSession, SnmpSettings
-from protocol.snmp_mibs import Raw, SnmpSet
+from nutrio.actors.drivers.snmp.driver import SnmpSession, SnmpSettings
+from nutrio.protocol.devices.snmp import Raw, SnmpSet
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = sorted(HERE.glob("*.snmprec"))

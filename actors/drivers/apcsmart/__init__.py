@@ -1,0 +1,1 @@
+"""apcsmart: APC Smart-UPS units on a serial port."""

@@ -1,0 +1,1 @@
+"""snmp-ups: UPSes and PDUs through their SNMP agents."""

@@ -1,0 +1,1 @@
+"""Our upsmon: the coordinator, monitors, notifier, upssched timers and the shutdown helper."""

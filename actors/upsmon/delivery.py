@@ -1,0 +1,123 @@
+"""Our own notify channels, beyond NUT: a webhook (httpx) and mail (smtplib).
+
+Each send is retried with exponential back-off and each attempt has a
+deadline on the Trio clock; whatever goes wrong ends as
+:class:`DeliveryFailed`, which the notifier counts and logs. httpx's
+AsyncClient runs on Trio (through anyio). smtplib blocks, so it runs in a
+worker thread; a thread stuck past the deadline is abandoned and ends at
+its own socket timeout.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+import httpx
+import structlog
+import trio
+
+from nutrio.protocol.notify.channels import (
+    ChannelRouting,
+    EmailConfig,
+    WebhookConfig,
+    email_message,
+)
+from nutrio.protocol.notify.events import Alert, webhook_body
+from nutrio.supervisor.policy import backoff_delay
+
+__all__ = ["DeliveryFailed", "send_mail", "send_webhook"]
+
+log = structlog.get_logger()
+
+
+class DeliveryFailed(Exception):
+    """A channel gave up on one alert; ``reason`` says why."""
+
+    def __init__(self, channel: str, reason: str, attempts: int = 1) -> None:
+        super().__init__(f"{channel}: {reason}")
+        self.channel, self.reason, self.attempts = channel, reason, attempts
+
+
+class _Permanent(Exception):
+    """An answer that retrying cannot change (HTTP 4xx, refused login)."""
+
+
+async def _with_retries(
+    channel: str, routing: ChannelRouting, attempt: Callable[[], Awaitable[None]]
+) -> None:
+    """Run *attempt* until it succeeds, at most 1 + ``retries`` times."""
+    reason = ""
+    for number in range(routing.retries + 1):
+        if number:
+            delay = backoff_delay(routing.backoff, routing.backoff_max, number - 1)
+            log.info("notify.retrying", attempt=number + 1, delay=delay, reason=reason)
+            await trio.sleep(delay)
+        try:
+            with trio.fail_after(routing.timeout):
+                await attempt()
+            return
+        except (_Permanent, httpx.InvalidURL) as exc:
+            raise DeliveryFailed(channel, str(exc), number + 1) from exc
+        except trio.TooSlowError:
+            reason = f"no answer within {routing.timeout:g} s"
+        except (OSError, httpx.HTTPError, smtplib.SMTPException, _Transient) as exc:
+            reason = str(exc) or type(exc).__name__
+    raise DeliveryFailed(channel, reason, routing.retries + 1)
+
+
+class _Transient(Exception):
+    """An answer worth retrying (HTTP 5xx, 408, 429)."""
+
+
+async def send_webhook(cfg: WebhookConfig, alert: Alert) -> None:
+    """POST *alert* as JSON to the webhook; 2xx is success, 5xx/408/429 retry."""
+    body = webhook_body(alert)
+    async with httpx.AsyncClient(timeout=cfg.timeout, headers=dict(cfg.headers)) as client:
+
+        async def attempt() -> None:
+            response = await client.post(cfg.url, json=body)
+            code = response.status_code
+            if 200 <= code < 300:
+                return
+            if code >= 500 or code in (408, 429):
+                raise _Transient(f"HTTP {code}")
+            raise _Permanent(f"HTTP {code}")
+
+        await _with_retries("webhook", cfg, attempt)
+    log.info("notify.webhook_sent", notify_type=body["type"], ups=body["ups"])
+
+
+async def send_mail(cfg: EmailConfig, alert: Alert) -> None:
+    """Mail *alert* to ``cfg.to`` over SMTP (STARTTLS and login when configured)."""
+
+    async def attempt() -> None:
+        send = partial(_smtp_send, cfg, alert)
+        await trio.to_thread.run_sync(send, abandon_on_cancel=True)
+
+    await _with_retries("email", cfg, attempt)
+    log.info("notify.mail_sent", notify_type=alert.notification.type.value, to=list(cfg.to))
+
+
+def _smtp_send(cfg: EmailConfig, alert: Alert) -> None:
+    """The blocking part, in a worker thread (the host name lookup and CA file read too)."""
+    mail = email_message(alert, cfg, hostname=socket.getfqdn())
+    context = ssl.create_default_context(cafile=cfg.ca_file) if cfg.starttls else None
+    with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout) as smtp:
+        smtp.ehlo()
+        if context is not None:
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        try:
+            if cfg.user is not None and cfg.password is not None:
+                smtp.login(cfg.user, cfg.password)
+            smtp.send_message(mail)
+        except (
+            smtplib.SMTPAuthenticationError,
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+        ) as exc:
+            raise _Permanent(f"SMTP refused: {exc}") from exc

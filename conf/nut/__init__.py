@@ -1,0 +1,1 @@
+"""NUT's six configuration files, read into a Config and written back."""

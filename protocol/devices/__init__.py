@@ -1,0 +1,1 @@
+"""Device protocols, one package per family, each pure: bytes in, variables out."""

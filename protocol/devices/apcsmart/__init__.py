@@ -1,0 +1,1 @@
+"""The APC smart serial protocol (NUT's apcsmart)."""

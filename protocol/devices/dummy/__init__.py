@@ -1,0 +1,1 @@
+"""dummy-ups: its `.dev`/`.seq` files and its table of known variables."""

@@ -1,0 +1,1 @@
+"""upsmon's notifications and nutrio's own notify channels, pure."""

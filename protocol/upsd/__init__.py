@@ -1,0 +1,1 @@
+"""upsd, pure: the session, its command table, replies, users and rights."""

@@ -1,0 +1,285 @@
+"""upsd's network session, sans I/O: bytes in, reply bytes out.
+
+How it works: each client byte goes through NUT's tokenizer (parseconf),
+exactly as upsd's client_readline feeds pconf_char. A complete line is
+looked up in :data:`COMMANDS` (name -> handler, precondition; aliases are
+rows of their own) and answered at once. A parse error (``#`` inside
+quotes) drops the rest of that read, as upsd returns from its read loop;
+an unterminated quote just waits for more input. ``LOGOUT`` answers and
+asks the I/O layer to close after this read, unless a later line of the
+same read ends (upsd then keeps the client); ``STARTTLS`` answers and asks
+for a TLS handshake before any further byte is read.
+
+State shared by all connections of one server (FSD flags, login counts,
+logged-in clients, TRACKING results) lives in :class:`ServerState`; the
+devices come from a :class:`Devices` view (the actors' Registry). The
+settings, context and output types live in ``_server_types``, the command
+table in ``_server_commands``; both are re-exported here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from nutrio.protocol.common.errors import NutError, ProtocolError
+from nutrio.protocol.common.parseconf import ARG_LIMIT, WORDLEN_LIMIT, Tokenizer
+from nutrio.protocol.common.state import UpsSnapshot
+
+# ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
+# taking these from protocol.upsd.session.
+from nutrio.protocol.upsd.commands import _BEFORE_TLS as _BEFORE_TLS
+from nutrio.protocol.upsd.commands import COMMANDS as COMMANDS
+from nutrio.protocol.upsd.commands import Command as Command
+from nutrio.protocol.upsd.commands import Handler as Handler
+from nutrio.protocol.upsd.commands import Needs as Needs
+from nutrio.protocol.upsd.serverstate import ServerState
+from nutrio.protocol.upsd.types import (
+    Action,
+    AuthFailure,
+    Devices,
+    DeviceView,
+    Output,
+    ServerContext,
+    ServerSettings,
+    TlsSettings,
+)
+from nutrio.protocol.upsd.types import Submit as Submit
+from nutrio.protocol.upsd.users import Denial, check_action, check_instcmd
+
+__all__ = [
+    "ServerSettings",
+    "TlsSettings",
+    "ServerContext",
+    "ServerState",
+    "Session",
+    "Output",
+    "Action",
+    "AuthFailure",
+    "DeviceView",
+    "Devices",
+    "COMMANDS",
+]
+
+_NEWLINE = 10
+#: A line the tokenizer would split on blanks alone: ASCII 0x20..0x7f and
+#: blanks, without quote, backslash, '#' or '='. Such a line takes the fast
+#: path (bytes.split) instead of the byte-at-a-time machine; same words.
+_PLAIN = re.compile(rb'[^"\\#=\x00-\x08\x0a\x0e-\x1f\x80-\xff]*')
+_WITH_SUB = frozenset({"GET", "LIST", "SET"})
+
+
+class Session:
+    """One client connection's protocol state. Plain object: nothing awaits."""
+
+    def __init__(self, ctx: ServerContext, peer_addr: str, *, now: float, session_id: int | None = None) -> None:
+        self.ctx = ctx
+        self.addr = peer_addr
+        self.id = session_id if session_id is not None else id(self)
+        self.username: str | None = None
+        self.password: str | None = None
+        self.login_ups: str | None = None
+        self.tracking = False
+        self.tls = False
+        self.last_heard = now
+        self.now = now
+        self.requests = 0
+        self.errors = 0
+        self.closed = False
+        self.closing = False
+        self._tok = Tokenizer()
+        self._line_bytes = 0
+        self._skipping = False
+        self._action = Action.NONE
+        tls = ctx.settings.tls
+        self._max_line = ctx.settings.max_line
+        self._tls_required = tls is not None and tls.require
+        self._events: list[AuthFailure] = []
+        self._requests: list[str] = []
+        #: The listener turns this off when debug logging is off: no per-request work.
+        self.record_requests = True
+        self._verified: dict[tuple[str, str], Denial | None] = {}
+        ctx.state.connect(self)
+
+    # -- I/O side --------------------------------------------------------------
+
+    def receive_data(self, data: bytes, now: float) -> Output:
+        """Feed one read's worth of bytes; get back every reply it caused."""
+        self.now = now
+        replies: list[bytes] = []
+        limit = self._max_line
+        i, end = 0, len(data)
+        while i < end:
+            # No byte of this line fed to the tokenizer yet (it counts them all):
+            # a plain line can skip it.
+            if self._line_bytes == 0 and not self._skipping:
+                words, after = _plain_line(data, i, limit)
+                if after:
+                    i = after
+                    self.last_heard = now
+                    replies.append(self._dispatch(words))
+                    if self._action is not Action.NONE and self._take_action():
+                        return Output(b"".join(replies), Action.STARTTLS, data[i:])
+                    continue
+            byte = data[i]
+            i += 1
+            if self._skipping:
+                self._skipping = byte != _NEWLINE
+                continue
+            self._line_bytes += 1
+            if limit and self._line_bytes > limit:
+                replies.append(NutError.TOO_LONG.line)
+                self.errors += 1
+                self._tok = Tokenizer()
+                self._line_bytes = 0
+                self._skipping = byte != _NEWLINE
+                continue
+            parsed = self._tok.feed_byte(byte)
+            if parsed is None:
+                continue
+            self._line_bytes = 0
+            if parsed.error is not None:
+                self.errors += 1  # upsd logs it and drops the rest of this read
+                break
+            self.last_heard = now
+            replies.append(self._dispatch(parsed.words))
+            if self._action is not Action.NONE and self._take_action():
+                return Output(b"".join(replies), Action.STARTTLS, data[i:])
+        return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
+
+    def _take_action(self) -> bool:
+        """Consume the action a handler asked for; True for STARTTLS (stop reading)."""
+        action, self._action = self._action, Action.NONE
+        if action is Action.CLOSE:
+            # upsd answers the rest of this read, then drops the client
+            self.closing = True
+        return action is Action.STARTTLS
+
+    def take_requests(self) -> list[str]:
+        """Command names handled since the last call (for debug logging)."""
+        requests, self._requests = self._requests, []
+        return requests
+
+    def take_events(self) -> Sequence[AuthFailure]:
+        if not self._events:
+            return ()  # the usual case: nothing allocated per read
+        events, self._events = self._events, []
+        return events
+
+    def tls_started(self) -> None:
+        self.tls = True
+
+    def close(self) -> None:
+        """The connection is gone: release its login (upsd's declogins)."""
+        if not self.closed:
+            self.closed = True
+            self.ctx.state.disconnect(self)
+
+    # -- dispatch --------------------------------------------------------------
+
+    def _dispatch(self, words: tuple[str, ...]) -> bytes:
+        self.requests += 1
+        # upsd hangs up after a LOGOUT only if no later line of the same read
+        # ends (each line end renews its last_heard, which LOGOUT zeroed)
+        self.closing = False
+        if self.record_requests:
+            # For debug logs: the command and, for GET/LIST/SET, its sub-command;
+            # never further words (PASSWORD's argument is a secret).
+            head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
+            self._requests.append(" ".join(head).upper())
+        try:
+            return self._run(words)
+        except ProtocolError as exc:
+            self.errors += 1
+            return exc.code.line
+
+    def _run(self, words: tuple[str, ...]) -> bytes:
+        if not words:
+            raise ProtocolError(NutError.UNKNOWN_COMMAND)
+        name = words[0].upper()
+        command = COMMANDS.get(name)
+        if command is None:
+            raise ProtocolError(NutError.UNKNOWN_COMMAND)
+        if command.needs is Needs.USER:
+            if self.username is None:
+                raise ProtocolError(NutError.USERNAME_REQUIRED)
+            if self.password is None:
+                raise ProtocolError(NutError.PASSWORD_REQUIRED)
+        if self._tls_required and not self.tls and name not in _BEFORE_TLS:
+            raise ProtocolError(NutError.ACCESS_DENIED, "TLS required")
+        return command.handler(self, words[1:])
+
+    # -- helpers for handlers ----------------------------------------------------
+
+    def request_action(self, action: Action) -> None:
+        self._action = action
+
+    def device(self, name: str) -> DeviceView:
+        """The UPS called *name* (case-insensitive), or ERR UNKNOWN-UPS."""
+        found = self.ctx.devices.get(name)
+        if found is None:
+            raise ProtocolError(NutError.UNKNOWN_UPS, name)
+        return found
+
+    def available(self, device: DeviceView) -> UpsSnapshot:
+        """upsd's ups_available(): connected driver, fresh data."""
+        snap = device.snapshot
+        if not snap.connected:
+            raise ProtocolError(NutError.DRIVER_NOT_CONNECTED, device.name)
+        if snap.stale or self.now - snap.taken_at > self.ctx.settings.maxage:
+            raise ProtocolError(NutError.DATA_STALE, device.name)
+        return snap
+
+    def require_action(self, action: str, target: str = "", *, label: str | None = None) -> None:
+        """ERR ACCESS-DENIED unless this client's credentials allow *action* now."""
+        self._check(("action", action), lambda: check_action(
+            self.ctx.accounts, self.username, self.password, action), label or action, target)
+
+    def require_instcmd(self, command: str, target: str = "") -> None:
+        self._check(("instcmd", command.lower()), lambda: check_instcmd(
+            self.ctx.accounts, self.username, self.password, command), "INSTCMD", target)
+
+    def _check(self, key: tuple[str, str], run: Callable[[], Denial | None],
+               label: str, target: str) -> None:
+        # Credentials cannot change within a session (ALREADY-SET-*), so one
+        # scrypt verification per right is enough.
+        if key in self._verified:
+            denial = self._verified[key]
+        else:
+            denial = run()
+            self._verified[key] = denial
+        if denial is not None:
+            self._events.append(AuthFailure(label, self.username, denial, target))
+            raise ProtocolError(NutError.ACCESS_DENIED, denial.value)
+
+
+def _plain_line(data: bytes, start: int, limit: int) -> tuple[tuple[str, ...], int]:
+    """Words of the line at *start* and the index after its newline, when the
+    line is plain (see _PLAIN) and within *limit*; else ((), 0)."""
+    nl = data.find(b"\n", start)
+    if nl < 0 or (limit and nl + 1 - start > limit):
+        return (), 0
+    raw = data[start:nl]
+    words = _WORDS_SEEN.get(raw)
+    if words is None:
+        if _PLAIN.fullmatch(raw) is None:
+            return (), 0
+        words = _split_plain(raw)
+        if len(_WORDS_SEEN) >= _WORDS_SEEN_MAX:
+            _WORDS_SEEN.clear()
+        _WORDS_SEEN[raw] = words
+    return words, nl + 1
+
+
+def _split_plain(raw: bytes) -> tuple[str, ...]:
+    # parseconf keeps ARG_LIMIT words of at most WORDLEN_LIMIT characters
+    words = raw.decode("ascii").split()[:ARG_LIMIT]
+    if len(raw) > WORDLEN_LIMIT:
+        words = [w[:WORDLEN_LIMIT] for w in words]
+    return tuple(words)
+
+
+#: Clients repeat the same few lines (upsmon, upsc): their words are kept.
+#: A pure function of the line, so a hit answers exactly like a miss.
+_WORDS_SEEN: dict[bytes, tuple[str, ...]] = {}
+_WORDS_SEEN_MAX = 1024

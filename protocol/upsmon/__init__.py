@@ -1,0 +1,1 @@
+"""upsmon, pure: its state, the critical verdict, upssched rules, the shutdown pipe."""
