@@ -19,7 +19,7 @@ import trio
 
 from nutrio.supervisor.chaos import NO_CHAOS, Chaos
 
-__all__ = ["ChildContext", "current_child", "current_child_or_none"]
+__all__ = ["ChildContext", "current_child", "current_child_or_none", "enter_child"]
 
 log = structlog.get_logger()
 
@@ -35,6 +35,7 @@ class ChildContext:
         self.chaos = chaos
         self._asked = trio.Event()
         self._callbacks: list[Callable[[], object]] = []
+        self._kill_callbacks: list[Callable[[], object]] = []
         self.listening = False  # the child showed it handles a stop request
 
     async def before_poll(self) -> None:
@@ -63,6 +64,20 @@ class ChildContext:
             self._run(callback)
         else:
             self._callbacks.append(callback)
+
+    def on_kill(self, callback: Callable[[], object]) -> None:
+        """Run *callback* (sync) if the supervisor abandons the orderly stop (``kill``).
+
+        A nested supervisor registers here, so a stop past its deadline reaches
+        its own children too instead of waiting out their graces.
+        """
+        self._kill_callbacks.append(callback)
+
+    def kill(self) -> None:
+        """The orderly stop was abandoned: run the kill callbacks once."""
+        callbacks, self._kill_callbacks = self._kill_callbacks, []
+        for callback in callbacks:
+            self._run(callback)
 
     def request_stop(self) -> None:
         """Ask the child to stop: set the event and run the callbacks once."""
@@ -96,6 +111,6 @@ def current_child_or_none() -> ChildContext | None:
     return _current.get(None)
 
 
-def _enter(ctx: ChildContext) -> None:
-    """Install *ctx* in the calling task (the child's wrapper task)."""
+def enter_child(ctx: ChildContext) -> None:
+    """Install *ctx* in the calling task (the supervisor's wrapper task of a child)."""
     _current.set(ctx)

@@ -17,7 +17,7 @@ import structlog
 import trio
 
 from nutrio.supervisor.chaos import ChaosCrash
-from nutrio.supervisor.context import ChildContext, _enter
+from nutrio.supervisor.context import ChildContext, enter_child
 from nutrio.supervisor.spec import ChildExited, ChildSpec
 
 __all__ = ["ChildRecord", "Incarnation"]
@@ -64,7 +64,7 @@ class Incarnation:
     async def run(self, *, task_status: trio.TaskStatus[Exception | None]) -> None:
         """The wrapper task; hands a start failure back through ``task_status``."""
         structlog.contextvars.bind_contextvars(actor=self.spec.id)
-        _enter(self.ctx)
+        enter_child(self.ctx)
         error: Exception | None = None
         try:
             try:

@@ -113,13 +113,20 @@ class RestartLedger:
         if self.base < 0 or self.cap < 0:
             raise ValueError("back-off base and cap must be >= 0")
 
-    def record_failure(self, now: float, child: str = "", ran_for: float = 0.0) -> Decision:
-        """Count one failure of *child* at time *now* after it ran *ran_for* seconds."""
-        while self._restarts and self._restarts[0] <= now - self.period:
-            self._restarts.popleft()
-        self._restarts.append(now)
-        if len(self._restarts) > self.intensity:
-            return GiveUp()
+    def record_failure(
+        self, now: float, child: str = "", ran_for: float = 0.0, *, critical: bool = True
+    ) -> Decision:
+        """Count one failure of *child* at time *now* after it ran *ran_for* seconds.
+
+        A failure of a child that is not *critical* never ticks the intensity
+        counter: it only lengthens that child's back-off.
+        """
+        if critical:
+            while self._restarts and self._restarts[0] <= now - self.period:
+                self._restarts.popleft()
+            self._restarts.append(now)
+            if len(self._restarts) > self.intensity:
+                return GiveUp()
         streak = 0 if ran_for >= self.period else self._streaks.get(child, 0)
         self._streaks[child] = streak + 1
         return Retry(backoff_delay(self.base, self.cap, streak))

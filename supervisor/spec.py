@@ -33,12 +33,19 @@ class ChildSpec:
         restart: restart type (``Restart.PERMANENT`` by default).
         shutdown: grace in seconds between asking the child to stop and
             cancelling it; 0 cancels at once.
+        critical: whether this child's failures count toward the supervisor's
+            restart intensity. A child that is not critical is restarted with
+            back-off for as long as it keeps failing and never makes its
+            supervisor give up: a failure domain that must not take its
+            siblings down with it (OTP would give it a supervisor of its own
+            with a patient restart policy).
     """
 
     id: str
     start: StartFn
     restart: Restart = Restart.PERMANENT
     shutdown: float = 5.0
+    critical: bool = True
 
     def __post_init__(self) -> None:
         if not self.id:

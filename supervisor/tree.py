@@ -20,7 +20,7 @@ reverse start order, as an OTP supervisor terminates its children.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -100,6 +100,8 @@ class Supervisor:
         self._nursery: trio.Nursery | None = None
         self._running = False
         self._stopping = False
+        self._killed = False
+        self._stop_scope: trio.CancelScope | None = None
         self._finished = trio.Event()
 
     # -- public API -------------------------------------------------------
@@ -141,10 +143,12 @@ class Supervisor:
                     gave_up = exc
                 finally:
                     self._stopping = True  # refuse start_child from here on
-                    with trio.CancelScope(shield=True):
-                        await self._stop_all()
+                    with trio.CancelScope(shield=True) as self._stop_scope:
+                        if not self._killed:
+                            await self._stop_all()
         finally:
             self._nursery = None
+            self._stop_scope = None
             self._running = False
             self._finished.set()
         if gave_up is not None:
@@ -152,30 +156,66 @@ class Supervisor:
 
     def child_spec(
         self,
-        children: Sequence[ChildSpec],
+        children: Sequence[ChildSpec] | Callable[[], Sequence[ChildSpec]],
         *,
         restart: Restart = Restart.PERMANENT,
         shutdown: float = math.inf,
+        critical: bool = True,
     ) -> ChildSpec:
         """This supervisor as a child of another one (its id is the child id).
 
+        *children* may be a function: it is called at each start, so a subtree
+        that its parent restarts is built anew from the settings of that moment.
         The grace defaults to infinity, as OTP does for supervisors: asked to
         stop, it stops its own children, each within its own grace.
         """
-        return ChildSpec(self.id, partial(self.run, tuple(children)), restart, shutdown)
+        if not callable(children):
+            return ChildSpec(self.id, partial(self.run, tuple(children)), restart, shutdown,
+                             critical)
+        build = children
 
-    async def stop(self) -> None:
+        async def start(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            await self.run(tuple(build()), task_status=task_status)
+
+        return ChildSpec(self.id, start, restart, shutdown, critical)
+
+    async def stop(self, *, deadline: float = math.inf) -> None:
         """Stop all children in reverse start order and wait until ``run`` returned.
 
-        No-op when not running. Called from inside one of this supervisor's
-        own children it only asks (``stop_nowait``): waiting there would make
-        the caller wait for its own end.
+        Past *deadline* seconds the orderly stop is abandoned and ``kill``
+        cancels whatever still runs. No-op when not running. Called from inside
+        one of this supervisor's own children it only asks (``stop_nowait``):
+        waiting there would make the caller wait for its own end.
         """
         if not self._running:
             return
         self.stop_nowait()
-        if not self._called_from_own_child():
+        if self._called_from_own_child():
+            return
+        with trio.move_on_after(deadline):
             await self._finished.wait()
+        if not self._finished.is_set():
+            log.error("supervisor.stop_deadline", supervisor=self.id, deadline=deadline)
+            self.kill()
+            await self._finished.wait()
+
+    def kill(self) -> None:
+        """Cancel every child now, nested supervisors' children included: no ask, no grace.
+
+        For a stop that ran past its deadline; ``run`` ends once the children's
+        cancellation finished.
+        """
+        if not self._running:
+            return
+        self._killed = True
+        self.stop_nowait()
+        if self._stop_scope is not None:
+            self._stop_scope.cancel()
+        for child in self._children.values():
+            incarnation = child.current
+            if incarnation is not None and not incarnation.done.is_set():
+                incarnation.ctx.kill()
+                incarnation.scope.cancel()
 
     def stop_nowait(self) -> None:
         """Ask ``run`` to stop; does not wait."""
@@ -207,6 +247,23 @@ class Supervisor:
             if error is not None:
                 # Decided by the loop like any crash, so give-up happens there.
                 self._send.send_nowait(ChildExited(spec.id, error, -1))
+
+    async def restart_child(self, id: str) -> None:
+        """Stop child *id* (ask, grace, cancel) and start it again in its place.
+
+        Not a failure: no intensity tick, no back-off. A child built from the
+        current settings (see ``child_spec``) picks up new ones this way.
+
+        Raises:
+            KeyError: no child has this id.
+        """
+        async with self._lock:
+            child = self._children[id]
+            self._pending.pop(id, None)
+            await self._stop_one(child)
+            error = await self._start_one(child)
+            if error is not None:
+                self._send.send_nowait(ChildExited(id, error, -1))
 
     async def stop_child(self, id: str) -> None:
         """Stop child *id* (ask, grace, cancel) and forget it; no restart.
@@ -273,7 +330,9 @@ class Supervisor:
             if child.spec.restart is Restart.TEMPORARY:
                 self._forget(child.spec.id)
             return
-        decision = self._ledger.record_failure(trio.current_time(), child.spec.id, ran_for)
+        decision = self._ledger.record_failure(
+            trio.current_time(), child.spec.id, ran_for, critical=child.spec.critical
+        )
         match decision:
             case GiveUp():
                 log.error("supervisor.gave_up", exc_info=error, **fields)
@@ -346,7 +405,7 @@ class Supervisor:
         incarnation.stopping = True
         if incarnation.started:
             incarnation.ctx.request_stop()
-            grace = child.spec.shutdown if incarnation.ctx.listening else 0.0
+            grace = child.spec.shutdown if incarnation.ctx.listening and not self._killed else 0.0
             with trio.move_on_after(grace):
                 await incarnation.done.wait()
         if not incarnation.done.is_set():
@@ -379,6 +438,7 @@ class Supervisor:
         self._pending = {}
         self._send, self._receive = trio.open_memory_channel[ChildExited | _StopRequest](math.inf)
         self._stopping = False
+        self._killed = False
         self._finished = trio.Event()
 
     def _called_from_own_child(self) -> bool:
@@ -393,5 +453,6 @@ class Supervisor:
         if ctx is None:
             return
         ctx.on_stop(self.stop_nowait)
+        ctx.on_kill(self.kill)
         if self._chaos_arg is None:
             self.chaos = ctx.chaos
