@@ -60,7 +60,7 @@ _REQUEST_TIMEOUT = 5.0
 
 
 class ControlTarget(Protocol):
-    """What the control actor needs from nutrio.app.Tree."""
+    """What the control actor needs from nutrio.tree.Tree."""
 
     config: Any  # conf.Config: .devices name -> DeviceConfig
     registry: Registry

@@ -53,7 +53,11 @@ ROOT = Path(__file__).resolve().parent.parent
 COUNTERS = ("c1", "c2", "c3", "doomed")  # .dev files with a growing ups.load
 UPSES = (*COUNTERS, "flappy")
 #: the supervisors' limits in nutrio/app.py (intensity, period)
-LIMITS = {"root": (3, 60.0), "drivers": (20, 60.0)}
+#: intensity and period of each supervisor (nutrio/tree.py)
+LIMITS = {"root": (3, 60.0), "drivers": (100, 60.0), "upsd": (5, 60.0),
+          "monitoring": (5, 60.0), "extras": (5, 60.0)}
+#: the root's children whose failures never count toward its intensity
+NOT_CRITICAL = {"monitoring", "extras"}
 MAXAGE = 2.5  # server MAXAGE: a frozen driver turns DATA-STALE after this
 POLL = 0.2  # driver pollinterval and .dev rewrite period
 FREEZE = 4.0
@@ -447,7 +451,8 @@ def check_supervision(events: list[dict[str, Any]], report: Report, end: float) 
         if name == "actor.crashed":
             supervisor_of[actor] = sup
             report.crashes += 1
-            crashes_by_sup[sup].append(e["at"])
+            if not (sup == "root" and actor in NOT_CRITICAL):
+                crashes_by_sup[sup].append(e["at"])
             open_crash[actor] = (e["at"], None)
         elif name == "actor.restarting" and actor in open_crash:
             report.restarts += 1

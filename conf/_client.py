@@ -248,7 +248,7 @@ def build_web(table: Table | None) -> WebConfig:
     listen = table.string("listen")
     return WebConfig(
         enabled=table.boolean("enabled", True),
-        listen=table.parsed("listen", lambda s: parse_listen(s, 8080), listen)
+        listen=table.parsed("listen", lambda s: parse_listen(s, 8080, allow_zero=True), listen)
         if listen is not None
         else WebConfig().listen,
         template_dir=table.path_value("template_dir"),

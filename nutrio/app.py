@@ -1,68 +1,45 @@
-"""Assemble the actor tree from a config and run it as a service.
+"""`nutrio run`: the process around the actor tree (nutrio.tree).
 
-    root (one_for_one)
-    ├── drivers (one_for_one)      driver:<ups> ...   one actor per device
-    ├── listener:<host>:<port> ... our upsd, one actor per LISTEN address
-    ├── notifier                   NOTIFYMSG/FLAG, NOTIFYCMD, webhook, mail, upssched timers
-    ├── upsmon                     the shutdown decision (MINSUPPLIES, FSD, HOSTSYNC)
-    └── monitor:<ups@host> ...     one per monitored UPS, feeding upsmon
-    (shutdown helper: a root subprocess on a pipe, started before privileges drop)
-
-SIGTERM/SIGINT stop the tree in reverse start order; SIGHUP reloads the
-config file (nutrio.reload): added devices start, removed ones stop, changed ones
-restart, user accounts are swapped in place, upsmon and its monitors restart when
-[monitor], [notify] or [scheduler] changed; everything else keeps running.
-SIGUSR1 starts upsmon's forced shutdown, as it does for NUT's upsmon (`upsmon -c fsd`).
+SIGTERM/SIGINT stop the tree in reverse start order, within STOP_DEADLINE
+seconds, after which whatever still runs is cancelled; SIGHUP reloads the config
+file (nutrio.reload plans, the tree applies: added devices start, removed ones
+stop, changed ones restart, accounts are swapped, upsmon and its monitors restart
+when [monitor], [notify] or [scheduler] changed, the extras when [web] or [log]
+did; everything else keeps running). SIGUSR1 starts upsmon's forced shutdown, as
+it does for NUT's upsmon (`upsmon -c fsd`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import signal
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import structlog
 import trio
 
-import nutrio
 from nutrio import conf
-from nutrio.actors.control import ErrorBook, control_socket_path, run_control, watch_errors
-from nutrio.actors.drivers import DRIVERS, run_driver
-from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.upsd.listener import run_listener, server_statistics
-from nutrio.actors.upslog import LogReopen, run_upslog
-from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
-from nutrio.actors.upsmon.notifier import run_notifier
+from nutrio.actors.control import control_socket_path, run_control
+from nutrio.actors.drivers import DRIVERS
 from nutrio.actors.upsmon.shutdown import ShutdownRunner, prepare_shutdown
-from nutrio.actors.web import run_web
-from nutrio.actors.web.history import History
-from nutrio.actors.web.metrics import NutrioStats, render_metrics
-from nutrio.actors.web.upsd import loopback
-from nutrio.protocol.notify.events import Notification
-from nutrio.protocol.upsd.users import UserAccount
-from nutrio.reload import reload_tree
-from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor, SupervisorGaveUp
-from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.reload import plan_reload
+from nutrio.supervisor import SupervisorGaveUp
 from nutrio.systemd import SystemdNotifier, run_watchdog
+from nutrio.tree import Tree, chaos_from_config
 
-__all__ = ["run", "serve", "parse_listen_overrides", "Tree"]
+__all__ = ["STOP_DEADLINE", "parse_listen_overrides", "run", "serve", "warn_if_secrets_readable"]
 
 log = structlog.get_logger()
+
+#: Seconds an orderly stop may take before the tree is cancelled (systemd's
+#: TimeoutStopSec is 90 s by default: this leaves it room).
+STOP_DEADLINE = 30.0
 
 
 def parse_listen_overrides(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     """``--listen HOST:PORT`` values, parsed like the config's ``listen``."""
     return tuple(conf.parse_listen(v, allow_zero=True) for v in values)
-
-
-def chaos_from_config(cfg: conf.ChaosConfig | None) -> Chaos | None:
-    if cfg is None or not cfg.faults:
-        return None
-    faults = tuple(FaultSpec(**dataclasses.asdict(f)) for f in cfg.faults)
-    return Chaos(ChaosPlan(seed=cfg.seed, faults=faults))
 
 
 def warn_if_secrets_readable(config: conf.Config) -> bool:
@@ -86,184 +63,6 @@ def warn_if_secrets_readable(config: conf.Config) -> bool:
     log.warning("config.secrets_readable", file=str(source), mode=oct(mode & 0o777),
                 hint=f"chmod 600 {source}")
     return True
-
-
-def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
-    return {
-        name: UserAccount(
-            name=name,
-            password=u.password,
-            password_hash=u.password_hash,
-            actions=u.actions,
-            instcmds=u.instcmds,
-            upsmon=u.upsmon,
-        )
-        for name, u in config.users.items()
-    }
-
-
-def server_settings(config: conf.Config) -> Any:
-    from nutrio.actors.upsd.listener import ServerSettings, TlsSettings
-
-    server = config.server
-    tls = None
-    if server.tls is not None:
-        t = server.tls
-        tls = TlsSettings(
-            certfile=t.certfile,
-            keyfile=t.keyfile,
-            require=t.require,
-            client_ca=t.client_ca,
-            min_version=t.min_version,
-        )
-    return ServerSettings(
-        maxage=server.maxage,
-        maxconn=server.maxconn,
-        max_line=server.max_line,
-        idle_timeout=server.idle_timeout,
-        send_timeout=server.send_timeout,
-        auth_penalty=server.auth_penalty,
-        auth_penalty_cap=server.auth_penalty_cap,
-        tls=tls,
-    )
-
-
-class Tree:
-    """The running tree: registry, accounts and the supervisors that own the actors."""
-
-    def __init__(self, config: conf.Config, listen: tuple[tuple[str, int], ...], chaos: Chaos | None,
-                 shutdown: ShutdownRunner | None = None):
-        self.config = config
-        self.shutdown = shutdown
-        # the notifier's inbox; a buffer so a slow channel never holds up a decision
-        self.notify_send, self.notify_recv = trio.open_memory_channel[Notification](100)
-        self.listen = listen or config.server.listen
-        self.chaos = chaos
-        self.registry = Registry()
-        self.accounts: MutableMapping[str, UserAccount] = accounts_from_config(config)
-        # An absent device fails its restarts at most 10 times in any 60 s
-        # (back-off 0.1 s doubling to the 30 s cap), then twice a minute:
-        # 100 lets ten devices be unplugged at once without the drivers
-        # supervisor giving up and the root stopping nutrio (docs/drivers.md).
-        self.drivers = Supervisor(
-            "drivers", strategy=Strategy.ONE_FOR_ONE, intensity=100, period=60.0,
-            backoff_base=0.1, backoff_cap=30.0, chaos=chaos,
-        )
-        # chaos reaches the root's children too (listener, monitors, upsmon, notifier):
-        # without it their timer crashes and seams were inert under `nutrio run`
-        self.root = Supervisor(
-            "root", strategy=Strategy.ONE_FOR_ONE, intensity=3, period=60.0, chaos=chaos
-        )
-        self.ports: list[int] = []
-        self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
-        self.history = History()  # the web graphs' source
-        self.log_reopen = LogReopen()  # SIGHUP: upslog files are reopened
-        self.upsmon = UpsmonHandle()  # SIGUSR1 and `nutrio upsmon -c fsd` reach upsmon here
-
-    def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec:
-        handle = self.registry.get(device.name)
-        if handle is None:
-            handle = self.registry.add(DeviceHandle(device.name, desc=device.desc))
-        start = functools.partial(run_driver, device, handle, chaos=self.chaos)
-        spec = ChildSpec(id=f"driver:{device.name}", start=start, restart=Restart.PERMANENT)
-        return watch_errors(spec, self.errors)
-
-    def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
-        settings = server_settings(self.config)
-
-        async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-            recorder = _PortRecorder(task_status, self.ports)
-            await run_listener(address, self.registry, settings, self.accounts,
-                               chaos=self.chaos, task_status=recorder)
-
-        host, port = address
-        return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)
-
-    def children(self) -> list[ChildSpec]:
-        """Start order: drivers, our upsd, then what reads from them."""
-        drivers = [self.driver_spec(d) for d in self.config.devices.values()]
-        sup = ChildSpec(
-            id="drivers",
-            start=functools.partial(self.drivers.run, drivers),
-            restart=Restart.PERMANENT,
-        )
-        children = [sup, *(self.listener_spec(a) for a in self.listen)]
-        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
-                                    handle=self.upsmon)
-        if monitors:
-            children += [self.notifier_spec(), *monitors]
-        children += [self.history_spec(), *self.upslog_children()]
-        if self.config.web.enabled:
-            children.append(self.web_spec())
-        return children
-
-    def history_spec(self) -> ChildSpec:
-        start = functools.partial(self.history.run, self.registry)
-        return ChildSpec(id="history", start=start, restart=Restart.PERMANENT)
-
-    def upslog_children(self) -> list[ChildSpec]:
-        maxage = self.config.server.maxage
-        return [
-            ChildSpec(
-                id=f"upslog:{i}:{entry.ups}",
-                start=functools.partial(
-                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage
-                ),
-                restart=Restart.PERMANENT,
-            )
-            for i, entry in enumerate(self.config.log.entries)
-        ]
-
-    def web_spec(self) -> ChildSpec:
-        def upsd() -> tuple[str, int] | None:
-            """Where the admin pages reach our own upsd (the configured address)."""
-            if not self.ports:
-                return None
-            host, port = self.listen[0]
-            return loopback(host), port or self.ports[0]
-
-        start = functools.partial(
-            run_web, self.config.web, self.registry, self.accounts,
-            upsd=upsd, history=self.history, metrics=self.metrics_text,
-        )
-        return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
-
-    def metrics_text(self) -> str:
-        """Prometheus text for /metrics: every UPS plus the tree's own counters."""
-        restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
-        clients, requests = server_statistics(self.registry)
-        stats = NutrioStats(
-            now=trio.current_time(), driver_restarts=restarts, clients_connected=clients,
-            requests_total=requests, version=nutrio.__version__, maxage=self.config.server.maxage,
-        )
-        return render_metrics([h.snapshot for h in self.registry], stats)
-
-    def notifier_spec(self) -> ChildSpec:
-        """The notifier starts before the monitors so no early notification waits."""
-        notify = self.config.notify
-        start = functools.partial(
-            run_notifier, notify, self.config.scheduler, self.notify_recv, channels=notify.channels
-        )
-        return ChildSpec(id="notifier", start=start, restart=Restart.PERMANENT)
-
-    async def reload(self, new: conf.Config) -> None:
-        """Apply a re-read config (SIGHUP); nutrio.reload changes only what differs."""
-        self.accounts.clear()
-        self.accounts.update(accounts_from_config(new))
-        await reload_tree(self, new)
-
-
-class _PortRecorder:
-    """Passes a listener's bound port on to the tree's list (for the ready log line)."""
-
-    def __init__(self, status: trio.TaskStatus[Any], ports: list[int]) -> None:
-        self._status = status
-        self._ports = ports
-
-    def started(self, value: Any = None) -> None:
-        if isinstance(value, int):
-            self._ports.append(value)
-        self._status.started(value)
 
 
 async def serve(
@@ -305,7 +104,7 @@ async def serve(
                     continue
                 log.info("nutrio.stopping", signal=signal.Signals(signum).name)
                 sd.stopping("stopping the tree")
-                await tree.root.stop()
+                await tree.root.stop(deadline=STOP_DEADLINE)
                 nursery.cancel_scope.cancel()
                 break
     log.info("nutrio.stopped")
@@ -347,7 +146,7 @@ async def _reload(tree: Tree) -> None:
         log.error("config.reload_failed", error=str(exc))
         return
     warn_if_secrets_readable(new)
-    await tree.reload(new)
+    await tree.apply(plan_reload(tree.config, new, shutting_down=tree.shutting_down))
     log.info("config.reloaded", file=str(source))
 
 

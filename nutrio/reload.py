@@ -1,68 +1,89 @@
-"""SIGHUP: apply a re-read config to the running tree, touching only what changed.
+"""SIGHUP, pure: what a re-read config changes in the running tree (``plan_reload``).
 
-Devices: added ones start, removed ones stop, changed ones restart in their
-LIST UPS place. Users: swapped in place. [monitor], [notify], [scheduler]:
-upsmon and its monitors restart with the new settings (the notifier too when
-[notify] or [scheduler] changed), as upsmon re-reads upsmon.conf on SIGHUP.
+The tree (nutrio.tree) applies the plan; nothing here runs, waits or imports trio,
+so every rule is a plain function of two configs:
 
-What cannot change without a restart is kept, with a warning: the shutdown
-path (SHUTDOWNCMD, RUN_AS_USER, POWERDOWNFLAG) was fixed before privileges
-dropped, and adding or removing [monitor] changes that path too.
+- devices: added ones start, removed ones stop, changed ones restart in their
+  LIST UPS place;
+- users: the accounts are swapped;
+- [monitor], [notify], [scheduler]: upsmon and its monitors restart with the new
+  settings, and the notifier with them when [notify] or [scheduler] changed, as
+  upsmon re-reads upsmon.conf on SIGHUP;
+- [web] and [log]: the extras (web pages, history, upslog files) restart;
+- [server]: kept, with a warning (listen addresses and limits need a restart).
+
+What cannot change without a restart is kept, with a warning: the shutdown path
+(SHUTDOWNCMD, RUN_AS_USER, POWERDOWNFLAG) was fixed before privileges dropped, and
+adding or removing [monitor] changes that path too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
-
-import structlog
+from dataclasses import dataclass
+from enum import Enum
 
 from nutrio import conf
-from nutrio.actors.registry import DeviceHandle
-from nutrio.actors.upsmon.coordinator import MonitorConfigError, monitor_children
 
-if TYPE_CHECKING:
-    from nutrio.app import Tree
-
-__all__ = ["reload_tree"]
-
-log = structlog.get_logger()
+__all__ = [
+    "FIXED_AT_START",
+    "Monitoring",
+    "ReloadPlan",
+    "fixed_changes",
+    "monitor_blocker",
+    "plan_reload",
+]
 
 #: Settings the shutdown runner took before Trio started.
 FIXED_AT_START = ("shutdowncmd", "run_as_user", "powerdownflag")
 
 
-async def reload_tree(tree: Tree, new: conf.Config) -> None:
-    """Apply *new* to *tree* (accounts are swapped by the caller); each part logs what
-    it changed or why it kept the old."""
-    old = tree.config
-    await _reload_devices(tree, new)
-    tree.config = dataclasses.replace(tree.config, users=new.users)
-    if _monitoring(old) != _monitoring(new):
-        await _reload_monitor(tree, old, new)
+class Monitoring(Enum):
+    """What a reload does to the upsmon subtree."""
+
+    KEEP = "keep"  # nothing changed, or the change is blocked
+    UPSMON = "upsmon"  # upsmon and its monitors restart; the notifier keeps its timers
+    ALL = "all"  # [notify] or [scheduler] changed: the notifier restarts too
 
 
-def _monitoring(config: conf.Config) -> tuple[object, ...]:
-    return config.monitor, config.notify, config.scheduler
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReloadPlan:
+    """Everything a reload changes, decided before anything is touched."""
+
+    new: conf.Config  # what the tree runs from now on: the new file, minus what is kept
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    users_changed: bool = False
+    monitoring: Monitoring = Monitoring.KEEP
+    monitoring_blocked: str | None = None
+    restart_needed: tuple[str, ...] = ()  # [monitor] keys fixed at start
+    extras_changed: bool = False
+    server_kept: bool = False  # [server] changed: needs a restart
 
 
-async def _reload_devices(tree: Tree, new: conf.Config) -> None:
-    old = tree.config.devices
-    tree.config = dataclasses.replace(tree.config, devices=new.devices)
-    for name in old.keys() - new.devices.keys():
-        await tree.drivers.stop_child(f"driver:{name}")
-        tree.registry.remove(name)
-        log.info("config.device_removed", ups=name)
-    for name, device in new.devices.items():
-        if name in old and old[name] == device:
-            continue
-        if name in old:
-            await tree.drivers.stop_child(f"driver:{name}")
-            # a fresh handle in the same place: upsd updates a changed UPS in place,
-            # so LIST UPS keeps its ups.conf order
-            tree.registry.add(DeviceHandle(name, desc=device.desc))
-        await tree.drivers.start_child(tree.driver_spec(device))
-        log.info("config.device_changed" if name in old else "config.device_added", ups=name)
+def plan_reload(old: conf.Config, new: conf.Config, *, shutting_down: bool = False) -> ReloadPlan:
+    """What applying *new* over the running *old* does; *shutting_down*: FSD has begun."""
+    blocked = _monitoring_blocker(old, new, shutting_down)
+    applied = new
+    if blocked is not None:
+        applied = dataclasses.replace(applied, monitor=old.monitor, notify=old.notify,
+                                      scheduler=old.scheduler)
+    server_kept = old.server != new.server
+    if server_kept:
+        applied = dataclasses.replace(applied, server=old.server)
+    return ReloadPlan(
+        new=applied,
+        removed=tuple(n for n in old.devices if n not in new.devices),
+        added=tuple(n for n in new.devices if n not in old.devices),
+        changed=tuple(n for n, d in new.devices.items() if n in old.devices and old.devices[n] != d),
+        users_changed=old.users != new.users,
+        monitoring=Monitoring.KEEP if blocked is not None else _monitoring(old, new),
+        monitoring_blocked=blocked if _monitoring(old, new) is not Monitoring.KEEP else None,
+        restart_needed=tuple(fixed_changes(old, new)) if blocked is None else (),
+        extras_changed=(old.web, old.log) != (new.web, new.log),
+        server_kept=server_kept,
+    )
 
 
 def monitor_blocker(old: conf.Config, new: conf.Config, shutdown_requested: bool) -> str | None:
@@ -81,42 +102,15 @@ def fixed_changes(old: conf.Config, new: conf.Config) -> list[str]:
     return [k for k in FIXED_AT_START if getattr(old.monitor, k) != getattr(new.monitor, k)]
 
 
-async def _reload_monitor(tree: Tree, old: conf.Config, new: conf.Config) -> None:
-    # from the first FSD on, a restarted upsmon would forget the shutdown it began
-    requested = tree.upsmon.shutting_down or (tree.shutdown is not None
-                                              and tree.shutdown.requested)
-    blocker = monitor_blocker(old, new, requested)
-    if blocker:
-        log.warning("config.monitor_kept", reason=blocker)
-        return
-    kept = fixed_changes(old, new)
-    if kept:
-        log.warning("config.monitor_restart_needed", keys=kept,
-                    reason="the shutdown path was set up before privileges dropped")
-    staged = dataclasses.replace(tree.config, monitor=new.monitor, notify=new.notify,
-                                 scheduler=new.scheduler)
-    try:
-        specs = monitor_children(staged, tree.registry, tree.notify_send, tree.shutdown,
-                                 handle=tree.upsmon)
-    except MonitorConfigError as exc:
-        log.error("config.reload_failed", section="monitor", error=str(exc))
-        return
-    restart_notifier = (old.notify, old.scheduler) != (new.notify, new.scheduler)
-    await _stop_monitoring(tree, restart_notifier)
-    tree.config = staged
-    if restart_notifier and specs:
-        await tree.root.start_child(tree.notifier_spec())
-    for spec in specs:
-        await tree.root.start_child(spec)
-    log.info("config.monitor_reloaded", monitors=[s.id for s in specs[1:]])
+def _monitoring(old: conf.Config, new: conf.Config) -> Monitoring:
+    if (old.notify, old.scheduler) != (new.notify, new.scheduler):
+        return Monitoring.ALL
+    if old.monitor != new.monitor:
+        return Monitoring.UPSMON
+    return Monitoring.KEEP
 
 
-async def _stop_monitoring(tree: Tree, with_notifier: bool) -> None:
-    """Monitors first, then upsmon, then (if asked) the notifier: reverse start order."""
-    def doomed(child_id: str) -> bool:
-        return (child_id == "upsmon" or child_id.startswith("monitor:")
-                or (with_notifier and child_id == "notifier"))
-
-    ids = [c.id for c in tree.root.children() if doomed(c.id)]
-    for child_id in reversed(ids):
-        await tree.root.stop_child(child_id)
+def _monitoring_blocker(old: conf.Config, new: conf.Config, shutting_down: bool) -> str | None:
+    if _monitoring(old, new) is Monitoring.KEEP:
+        return None
+    return monitor_blocker(old, new, shutting_down)

@@ -17,7 +17,7 @@ import trio
 import trustme
 
 from nutrio import conf
-from nutrio.app import server_settings
+from nutrio.tree import server_settings
 from nutrio.protocol.upsd.session import TlsSettings
 from tests.listener.conftest import TrioClient
 from tests.listener.tls_helpers import serve_tls, write_tls_files

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import trio
 
-from nutrio import app, conf, drivers_ctl
+from nutrio import conf, drivers_ctl, tree as app
 from nutrio.actors.control import ErrorBook, control_socket_path, run_control
 from tests.paths import DATA
 from tests.realnut import free_port, wait_port

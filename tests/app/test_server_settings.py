@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nutrio import conf
-from nutrio.app import server_settings
+from nutrio.tree import server_settings
 
 DEVICE = '[devices.ups]\ndriver = "dummy-ups"\nport = "ups.dev"\n'
 

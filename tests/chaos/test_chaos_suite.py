@@ -32,7 +32,7 @@ from bench.chaos import (
     write_config,
 )
 from nutrio import conf
-from nutrio.app import Tree, chaos_from_config
+from nutrio.tree import Tree, chaos_from_config
 from nutrio.supervisor import ChildSpec, Supervisor, current_child
 from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
 
@@ -56,23 +56,28 @@ def test_chaos_run_under_load_keeps_every_invariant(tmp_path: Path) -> None:
     assert len(report.shutdowns) == 1, report.summary()
 
 
-def test_root_gives_up_only_past_its_intensity_and_nutrio_exits(tmp_path: Path) -> None:
+def test_a_crash_loop_in_upsd_gives_up_past_the_intensities_and_nutrio_exits(
+        tmp_path: Path) -> None:
     port = free_port()
-    crash_loop = '[chaos]\nseed = 1\n[[chaos.fault]]\ntarget = "monitor:*"\nkind = "crash"\nafter_seconds = 0.3\n'
+    crash_loop = (f'[chaos]\nseed = 1\n[[chaos.fault]]\ntarget = "listener:127.0.0.1:{port}"\n'
+                  'kind = "crash"\nafter_seconds = 0.05\n')
     proc = start_nutrio(write_config(tmp_path, port, chaos=crash_loop), tmp_path / "nutrio.log")
     try:
-        code = proc.wait(30)
+        code = proc.wait(60)
     finally:
         stop_nutrio(proc)
     assert code != 0  # escalated: crash-only, the service manager starts it again
     events = read_events(tmp_path / "nutrio.log")
     report = Report(seed=1, duration=0)
     check_supervision(events, report, end=time.time())
-    assert report.gave_up == 1 and report.violations == [], report.summary()
-    gave_up = next(e for e in events if e["event"] == "supervisor.gave_up")
-    assert gave_up["supervisor"] == "root"
-    crashes = [e for e in events if e["event"] == "actor.crashed" and e["at"] <= gave_up["at"]]
-    assert len(crashes) == 4  # intensity 3: the fourth crash within 60 s gives up
+    assert report.violations == [], report.summary()
+    gave_up = [e["supervisor"] for e in events if e["event"] == "supervisor.gave_up"]
+    assert gave_up == ["upsd"] * 4 + ["root"], gave_up  # root intensity 3: the 4th gives up
+    root_gave_up = next(e for e in events if e["event"] == "supervisor.gave_up"
+                        and e["supervisor"] == "root")
+    crashes = [e for e in events if e["event"] == "actor.crashed" and e["supervisor"] == "upsd"
+               and e["at"] <= root_gave_up["at"]]
+    assert len(crashes) == 4 * 6  # upsd intensity 5: its 6th crash gives up
     assert [e["event"] for e in events][-1] == "nutrio.gave_up"  # one clean last line, exit 1
     assert code == 1
 

@@ -4,7 +4,7 @@ The framework ends a driver actor that has been stale for longer than
 ``restart_after`` with DriverIOError; the app's drivers supervisor restarts
 it with back-off, and a failing ``open`` at restart is a failed start retried
 the same way. The long absences run on the autojump clock under the app's own
-drivers supervisor (nutrio.app.Tree), so its intensity and back-off numbers
+drivers supervisor (nutrio.tree.Tree), so its intensity and back-off numbers
 are the ones tested. The Megatec case runs on a real pty and a real clock.
 """
 
@@ -25,7 +25,7 @@ from nutrio.actors.drivers import DriverConfigError, DriverIOError, run_driver
 from nutrio.actors.drivers.base import restart_after
 from nutrio.actors.drivers.megatec.driver import NutdrvQx
 from nutrio.actors.registry import DeviceHandle
-from nutrio.app import Tree
+from nutrio.tree import Tree
 from nutrio.protocol.common.state import UpsSnapshot
 from nutrio.supervisor import ChildSpec, Restart, Supervisor
 

@@ -2,8 +2,7 @@
 
 The power fails in a dummy-ups .seq file; nutrio's own monitor (primary, on
 its own upsd) decides to shut down and the root helper runs the test
-SHUTDOWNCMD, which records the uid it ran as. Needs the monitor wired into
-nutrio/app.py (``monitor_children`` and ``prepare_shutdown``).
+SHUTDOWNCMD, which records the uid it ran as.
 """
 
 from __future__ import annotations
@@ -20,15 +19,12 @@ from pathlib import Path
 
 import pytest
 
-import nutrio.app
 from tests.realnut import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges"),
-    pytest.mark.skipif(not hasattr(nutrio.app, "monitor_children"),
-                       reason="monitor not wired into nutrio/app.py yet"),
 ]
 
 

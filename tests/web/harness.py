@@ -2,7 +2,7 @@
 
 Until nutrio/app.py starts the web actor itself, the browser test runs this
 script as its subprocess: ``python -m tests.web.harness CONFIG``. It builds
-the same :class:`nutrio.app.Tree` and adds the web child with
+the same :class:`nutrio.tree.Tree` and adds the web child with
 :func:`web_spec`, which is the wiring proposed for nutrio/app.py.
 """
 
@@ -18,7 +18,7 @@ import trio
 from nutrio import conf
 from nutrio.actors.web import run_web
 from nutrio.actors.web.upsd import loopback
-from nutrio.app import Tree
+from nutrio.tree import Tree
 from nutrio.logs import configure_logging
 from nutrio.supervisor import ChildSpec, Restart
 
