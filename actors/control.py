@@ -39,8 +39,9 @@ from typing import Any, Protocol
 import structlog
 import trio
 
+from nutrio import conf
 from nutrio.actors.registry import Registry
-from nutrio.supervisor import ChildSpec
+from nutrio.supervisor import ChildSpec, Supervisor
 
 __all__ = [
     "MAX_REQUEST",
@@ -59,14 +60,22 @@ MAX_REQUEST = 4096
 _REQUEST_TIMEOUT = 5.0
 
 
+class FsdRequests(Protocol):
+    """Where `upsmon -c fsd` goes (actors.upsmon.coordinator.UpsmonHandle fits)."""
+
+    def request_fsd(self, source: str) -> str: ...
+
+
 class ControlTarget(Protocol):
     """What the control actor needs from nutrio.tree.Tree."""
 
-    config: Any  # conf.Config: .devices name -> DeviceConfig
+    config: conf.Config
     registry: Registry
-    drivers: Any  # supervisor.Supervisor of the driver actors
+    drivers: Supervisor  # the supervisor of the driver actors
+    errors: ErrorBook  # each driver's last error
+    upsmon: FsdRequests
 
-    def driver_spec(self, device: Any) -> ChildSpec: ...
+    def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec: ...
 
 
 class ErrorBook:
@@ -137,15 +146,14 @@ def _state(target: ControlTarget, name: str, now: float) -> dict[str, Any]:
         state = "starting"
     else:
         state = "stale" if snap.stale else "running"
-    book: ErrorBook | None = getattr(target, "errors", None)
     return {
         "ups": name,
-        "driver": getattr(device, "driver", None),
-        "port": getattr(device, "port", None),
+        "driver": device.driver if device is not None else None,
+        "port": device.port if device is not None else None,
         "state": state,
         "restarts": child.restarts if child is not None else 0,
         "age": round(now - snap.taken_at, 3) if snap is not None and snap.seq > 0 else None,
-        "last_error": book.last(_child_id(name)) if book is not None else None,
+        "last_error": target.errors.last(_child_id(name)),
     }
 
 
@@ -161,9 +169,8 @@ async def _start(target: ControlTarget, name: str) -> str:
     stats = target.drivers.statistics()
     if any(c.id == _child_id(name) for c in stats.children):
         return f"{name}: already running"
-    spec = target.driver_spec(target.config.devices[name])
-    book: ErrorBook | None = getattr(target, "errors", None)
-    await target.drivers.start_child(watch_errors(spec, book) if book is not None else spec)
+    # the tree's driver_spec records the child's errors in target.errors already
+    await target.drivers.start_child(target.driver_spec(target.config.devices[name]))
     log.info("control.driver_started", ups=name)
     return f"{name}: started"
 
@@ -178,11 +185,8 @@ async def _stop(target: ControlTarget, name: str) -> str:
 
 
 def _fsd(target: ControlTarget) -> dict[str, Any]:
-    upsmon = getattr(target, "upsmon", None)  # actors.upsmon.coordinator.UpsmonHandle
     try:
-        if upsmon is None:
-            raise LookupError("this nutrio runs no upsmon")
-        return {"ok": True, "done": [upsmon.request_fsd("command")]}
+        return {"ok": True, "done": [target.upsmon.request_fsd("command")]}
     except LookupError as exc:
         log.warning("upsmon.fsd_refused", source="command", reason=str(exc.args[0]))
         return {"ok": False, "error": str(exc.args[0])}

@@ -1,46 +1,42 @@
-"""Builder for [chaos]: the fault-injection plan (off when the table is absent)."""
+"""Builder for [chaos]: the fault-injection plan (off when the table is absent).
+
+The rules of a fault are the supervisor's (nutrio.supervisor.faults); this only
+reads the TOML types and turns a broken rule into an error at its key.
+"""
 
 from __future__ import annotations
 
 from nutrio.conf import schema
 from nutrio.conf._reader import Table
-from nutrio.conf.model import ChaosConfig, FaultConfig, FaultKind
+from nutrio.supervisor.faults import FAULT_KINDS, ChaosPlan, FaultError, FaultKind, FaultSpec
 
-FAULT_KINDS: dict[str, FaultKind] = {k: k for k in ("crash", "delay", "drop", "freeze")}
+KIND_CHOICES: dict[str, FaultKind] = {k: k for k in FAULT_KINDS}
 
 
-def build_chaos(table: Table | None) -> ChaosConfig | None:
+def build_chaos(table: Table | None) -> ChaosPlan | None:
     if table is None:
         return None
     table.allow_only(schema.allowed("chaos"))
-    return ChaosConfig(
+    return ChaosPlan(
         seed=table.integer("seed", 0, minimum=None),
         faults=tuple(build_fault(sub) for sub in table.tables("fault")),
     )
 
 
-def build_fault(table: Table) -> FaultConfig:
+def build_fault(table: Table) -> FaultSpec:
     table.allow_only(schema.allowed("chaos.fault"))
-    kind = table.choice("kind", FAULT_KINDS, required=True)
+    kind = table.choice("kind", KIND_CHOICES, required=True)
     assert kind is not None
-    probability = table.number("probability", 1.0)
-    if probability > 1:
-        table.fail("probability", f"must be between 0 and 1, got {probability:g}")
-    delay = table.number("delay", 0.0)
-    if kind == "delay" and delay <= 0:
-        table.fail("delay", "a delay fault needs delay > 0 (seconds)")
-    if kind != "delay" and delay != 0:
-        table.fail("delay", f'only used by kind = "delay", not {kind!r}')
-    duration = table.number("duration", None)
-    if duration is not None and kind not in ("freeze", "drop"):
-        table.fail("duration", 'only used by kind = "freeze" or "drop"')
-    return FaultConfig(
-        target=table.req_string("target"),
-        kind=kind,
-        after_messages=table.integer("after_messages", None),
-        after_seconds=table.number("after_seconds", None),
-        probability=probability,
-        delay=delay,
-        duration=duration,
-        times=table.integer("times", None, minimum=1),
-    )
+    try:
+        return FaultSpec(
+            target=table.req_string("target"),
+            kind=kind,
+            after_messages=table.integer("after_messages", None),
+            after_seconds=table.number("after_seconds", None),
+            probability=table.number("probability", 1.0),
+            delay=table.number("delay", 0.0),
+            duration=table.number("duration", None),
+            times=table.integer("times", None, minimum=1),
+        )
+    except FaultError as exc:
+        table.fail(exc.field, exc.message)

@@ -16,9 +16,13 @@ from typing import Literal
 
 from nutrio.conf.netaddr import NUT_PORT, parse_system
 from nutrio.protocol.notify.channels import ChannelsConfig
+from nutrio.supervisor.faults import ChaosPlan, FaultSpec
+
+# [chaos] is read straight into the supervisor's fault schema: one definition, one set of rules
+ChaosConfig = ChaosPlan
+FaultConfig = FaultSpec
 
 Role = Literal["primary", "secondary"]
-FaultKind = Literal["crash", "delay", "drop", "freeze"]
 TimerAction = Literal["START-TIMER", "CANCEL-TIMER", "EXECUTE"]
 
 
@@ -309,31 +313,6 @@ class LogConfig:
     """upslog-style power statistics, one entry per logged UPS."""
 
     entries: tuple[LogEntry, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FaultConfig:
-    """One injected fault: what, where and when (all conditions must hold).
-
-    ``times`` None repeats for ever; ``duration`` None freezes/drops for ever.
-    """
-
-    target: str
-    kind: FaultKind
-    after_messages: int | None = None
-    after_seconds: float | None = None
-    probability: float = 1.0
-    delay: float = 0.0
-    duration: float | None = None
-    times: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChaosConfig:
-    """Fault injection plan; ``seed`` makes a run replayable."""
-
-    seed: int = 0
-    faults: tuple[FaultConfig, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

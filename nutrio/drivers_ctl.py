@@ -175,7 +175,7 @@ def format_kinds() -> str:
     lines = []
     for kind in sorted(DRIVERS):
         text = DRIVER_OPTIONS.get(kind, f"as NUT's {kind}")
-        flags = sorted(getattr(DRIVERS[kind], "flags", ()))
+        flags = sorted(DRIVERS[kind].flags)
         lines.append(f"{kind}: {text}" + (f"; flags: {', '.join(flags)}" if flags else ""))
     return "\n".join(lines)
 

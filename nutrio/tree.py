@@ -20,7 +20,6 @@ the root restarts, or a reload restarts, runs the settings of that moment.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import MutableMapping
 from typing import Any
@@ -51,18 +50,17 @@ from nutrio.protocol.notify.events import Notification
 from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import Monitoring, ReloadPlan
 from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor
-from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.supervisor.chaos import Chaos, ChaosPlan
 
 __all__ = ["Tree", "accounts_from_config", "chaos_from_config", "server_settings"]
 
 log = structlog.get_logger()
 
 
-def chaos_from_config(cfg: conf.ChaosConfig | None) -> Chaos | None:
-    if cfg is None or not cfg.faults:
+def chaos_from_config(plan: ChaosPlan | None) -> Chaos | None:
+    if plan is None or not plan.faults:
         return None
-    faults = tuple(FaultSpec(**dataclasses.asdict(f)) for f in cfg.faults)
-    return Chaos(ChaosPlan(seed=cfg.seed, faults=faults))
+    return Chaos(plan)
 
 
 def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:

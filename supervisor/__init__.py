@@ -1,8 +1,16 @@
-"""Generic supervision tree on Trio; knows nothing of UPSes."""
+"""Generic supervision tree on Trio; knows nothing of UPSes.
 
-from nutrio.supervisor.cell import CellStatistics, LatestCell
-from nutrio.supervisor.chaos import NO_CHAOS, Chaos, ChaosCrash, ChaosPlan, FaultKind, FaultSpec
-from nutrio.supervisor.context import ChildContext, current_child, current_child_or_none
+The pure parts (restart policy, child specs, the fault schema) import without
+Trio, so the pure configuration layer can use the fault schema; the Trio parts
+(the supervisor, cells, chaos at run time, child contexts) load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from nutrio.supervisor.faults import ChaosPlan, FaultError, FaultKind, FaultSpec
 from nutrio.supervisor.policy import (
     Decision,
     GiveUp,
@@ -23,7 +31,35 @@ from nutrio.supervisor.spec import (
     SupervisorGaveUp,
     SupervisorStatistics,
 )
-from nutrio.supervisor.tree import Supervisor
+
+if TYPE_CHECKING:
+    from nutrio.supervisor.cell import CellStatistics, LatestCell
+    from nutrio.supervisor.chaos import NO_CHAOS, Chaos, ChaosCrash
+    from nutrio.supervisor.context import ChildContext, current_child, current_child_or_none
+    from nutrio.supervisor.tree import Supervisor
+
+#: name -> the module (under this package) that defines it and needs Trio
+_ON_FIRST_USE = {
+    "CellStatistics": "cell",
+    "LatestCell": "cell",
+    "NO_CHAOS": "chaos",
+    "Chaos": "chaos",
+    "ChaosCrash": "chaos",
+    "ChildContext": "context",
+    "current_child": "context",
+    "current_child_or_none": "context",
+    "Supervisor": "tree",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 PERMANENT = Restart.PERMANENT
 TRANSIENT = Restart.TRANSIENT
@@ -49,6 +85,7 @@ __all__ = [
     "ChildInfo",
     "ChildSpec",
     "Decision",
+    "FaultError",
     "FaultKind",
     "FaultSpec",
     "GiveUp",

@@ -30,58 +30,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Literal, get_args
+from typing import Literal
 
 import structlog
 import trio
 
-__all__ = ["NO_CHAOS", "Chaos", "ChaosCrash", "ChaosPlan", "FaultKind", "FaultSpec"]
+from nutrio.supervisor.faults import ChaosPlan, FaultKind, FaultSpec
+
+__all__ = ["NO_CHAOS", "Chaos", "ChaosCrash", "ChaosPlan", "FaultKind", "FaultSpec", "Seam"]
 
 log = structlog.get_logger()
 
-FaultKind = Literal["crash", "delay", "drop", "freeze"]
 Seam = Literal["poll", "message"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FaultSpec:
-    """One fault: where (``target`` glob over actor ids), what, when, how often."""
-
-    target: str
-    kind: FaultKind
-    after_messages: int | None = None
-    after_seconds: float | None = None
-    probability: float = 1.0
-    delay: float = 0.0
-    duration: float | None = None
-    times: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in get_args(FaultKind):
-            raise ValueError(f"unknown fault kind {self.kind!r}")
-        if not 0.0 <= self.probability <= 1.0:
-            raise ValueError("probability must be within [0, 1]")
-        for name in ("after_messages", "after_seconds", "duration", "times"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0")
-        if self.delay < 0:
-            raise ValueError("delay must be >= 0")
-
-    @property
-    def is_timer(self) -> bool:
-        """A crash on the clock, fired by the supervisor rather than a seam."""
-        return (
-            self.kind == "crash" and self.after_seconds is not None and self.after_messages is None
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChaosPlan:
-    """The faults to inject and the seed that makes their dice replayable."""
-
-    seed: int = 0
-    faults: tuple[FaultSpec, ...] = ()
 
 
 class ChaosCrash(Exception):

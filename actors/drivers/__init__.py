@@ -16,6 +16,7 @@ from nutrio.actors.drivers.base import (
     DeviceLike,
     Driver,
     DriverFactory,
+    DriverKind,
     PollResult,
     run_driver,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "DriverCrashed",
     "DriverError",
     "DriverFactory",
+    "DriverKind",
     "DriverIOError",
     "DriverTimeout",
     "KillPowerFailed",
@@ -56,7 +58,7 @@ __all__ = [
     "run_driver",
 ]
 
-DRIVERS: Mapping[str, DriverFactory] = MappingProxyType({
+DRIVERS: Mapping[str, DriverKind] = MappingProxyType({
     "dummy-ups": DummyUps,
     "nutdrv_qx": NutdrvQx,
     "blazer_ser": BlazerSer,

@@ -89,6 +89,8 @@ class DeviceLike(Protocol):
     def options(self) -> Mapping[str, str]: ...
     @property
     def config_dir(self) -> Path: ...
+    @property
+    def maxstartdelay(self) -> float: ...
 
 
 class Chaos(Protocol):
@@ -124,8 +126,9 @@ class Driver(Protocol):
     name: str
     #: served as driver.version.internal
     version_internal: str
-    #: ups.conf flags this driver knows; served as driver.flag.<name> "enabled".
-    flags: frozenset[str]
+    @property
+    def flags(self) -> frozenset[str]:
+        """ups.conf flags this driver knows; served as driver.flag.<name> "enabled"."""
 
     async def open(self, state: DeviceVars) -> None: ...
     async def poll(self, state: DeviceVars) -> PollResult: ...
@@ -135,6 +138,16 @@ class Driver(Protocol):
 
 
 DriverFactory = Callable[[DeviceLike], Driver]
+
+
+class DriverKind(Protocol):
+    """One kind of driver (a class in the catalog): builds the driver of one device."""
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """The ups.conf flags this kind knows (`nutrio drivers list --kinds` shows them)."""
+
+    def __call__(self, device: DeviceLike) -> Driver: ...
 
 
 def _number(value: float) -> str:

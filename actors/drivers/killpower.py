@@ -13,6 +13,7 @@ cannot power its UPS off: dummy-ups says "shutdown not supported", as NUT's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import structlog
 import trio
@@ -20,7 +21,7 @@ import trio
 from nutrio.actors.drivers.base import CLOSE_TIMEOUT, DeviceLike, DriverFactory
 from nutrio.actors.drivers.errors import DriverError, DriverTimeout, KillPowerUnsupported
 
-__all__ = ["DEFAULT_KILL_TIMEOUT", "HID_SNMP_ORDER", "KillResult", "Sent", "kill_power"]
+__all__ = ["DEFAULT_KILL_TIMEOUT", "HID_SNMP_ORDER", "KillResult", "KillsPower", "Sent", "kill_power"]
 
 log = structlog.get_logger()
 
@@ -40,6 +41,13 @@ class Sent:
 
     command: str
     detail: str = ""
+
+
+@runtime_checkable
+class KillsPower(Protocol):
+    """A driver that can tell its UPS to cut the power (NUT's ``upsdrv_shutdown``)."""
+
+    async def killpower(self) -> Sent: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +94,12 @@ async def _run(device: DeviceLike, factory: DriverFactory | None, timeout: float
 
         factory = make_driver
     driver = factory(device)
-    killpower = getattr(driver, "killpower", None)
-    if killpower is None:
+    if not isinstance(driver, KillsPower):
         raise KillPowerUnsupported("shutdown not supported")
-    limit = timeout or getattr(device, "maxstartdelay", None) or DEFAULT_KILL_TIMEOUT
+    limit = timeout or device.maxstartdelay or DEFAULT_KILL_TIMEOUT
     try:
         with trio.fail_after(limit):
-            sent: Sent = await killpower()
+            sent = await driver.killpower()
     except trio.TooSlowError:
         raise DriverTimeout(f"the killpower sequence took longer than {limit:g} s") from None
     finally:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import structlog
 import trio
@@ -103,7 +103,7 @@ class UsbHid:
 
     name = "usbhid-ups"
     version_internal = "0.47"
-    flags: frozenset[str] = frozenset(
+    flags: ClassVar[frozenset[str]] = frozenset(
         {"pollonly", "onlinedischarge", "interruptonly", "explore", "maxreport",
          "disable_fix_report_desc"}
     )

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import trio
 
-from nutrio import conf, drivers_ctl, tree as app
+from nutrio import conf, drivers_ctl
+from nutrio import tree as app
 from nutrio.actors.control import ErrorBook, control_socket_path, run_control
 from tests.paths import DATA
 from tests.realnut import free_port, wait_port

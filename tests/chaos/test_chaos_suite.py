@@ -32,9 +32,9 @@ from bench.chaos import (
     write_config,
 )
 from nutrio import conf
-from nutrio.tree import Tree, chaos_from_config
 from nutrio.supervisor import ChildSpec, Supervisor, current_child
 from nutrio.supervisor.chaos import Chaos, ChaosPlan, FaultSpec
+from nutrio.tree import Tree, chaos_from_config
 
 CI_SEED = 7
 CI_DURATION = 22.0

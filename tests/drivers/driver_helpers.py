@@ -26,6 +26,7 @@ class Device:
     pollinterval: float | None = None
     maxage: float | None = None
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    maxstartdelay: float = 45.0
 
 
 def device(tmp_path: Path, port: str, content: bytes | str | None = None, **kw: object) -> Device:

@@ -24,6 +24,7 @@ tests/drivers/sim/apcsmart_sim.py):
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import structlog
 import trio
@@ -70,7 +71,7 @@ class ApcSmart:
 
     name = "apcsmart"
     version_internal = "3.2"
-    flags: frozenset[str] = frozenset()
+    flags: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, device: DeviceLike, *, timing: ApcTiming | None = None) -> None:
         for option, pattern in ap.OPTION_FORMATS.items():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import structlog
 import trio
@@ -53,7 +53,7 @@ class SnmpUps:
 
     name = "snmp-ups"
     version_internal = "1.21-nutrio"
-    flags: frozenset[str] = frozenset()
+    flags: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, device: DeviceLike) -> None:
         self.settings = settings_from(device)  # DriverConfigError on bad options
