@@ -6,14 +6,21 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import IO, Any, Literal, TextIO, cast
+from typing import IO, Any, Literal
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from nutrio.systemd import JournalLoggerFactory, JournalRenderer
 
-__all__ = ["LogFormat", "configure_logging", "drop_passwords", "stream_is_journal"]
+__all__ = [
+    "LogFormat",
+    "LossyPrinter",
+    "configure_logging",
+    "drop_passwords",
+    "stream_is_journal",
+    "write_errors",
+]
 
 LogFormat = Literal["json", "console", "journal"]
 
@@ -28,6 +35,72 @@ _LEVELS = {
     "error": logging.ERROR,
     "critical": logging.CRITICAL,
 }
+
+
+class LossyPrinter:
+    """structlog's output: one line per event, and a line that cannot be written is dropped.
+
+    A full disk, a log file past RLIMIT_FSIZE or stderr on /dev/full must not stop
+    an actor: upsd keeps serving without its log, as NUT's upsd does. Each lost line
+    is counted (``nutrio_log_write_errors_total``); the first line written after a
+    loss says how many went missing. Lines go straight to the file descriptor, so a
+    failed write leaves nothing in a buffer to fail again.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._fd = _fileno(stream)
+        self.errors = 0
+        self._unreported = 0
+        self._reporting = False
+
+    def msg(self, message: str) -> None:
+        try:
+            self._write(message + "\n")
+        except (OSError, ValueError):  # ValueError: the stream was closed
+            self.errors += 1
+            self._unreported += 1
+            return
+        if self._unreported and not self._reporting:
+            self._report_loss()
+
+    # structlog calls the method named like the level; all of them print
+    debug = info = warning = warn = error = err = critical = fatal = exception = msg
+
+    def _write(self, line: str) -> None:
+        if self._fd is None:
+            self._stream.write(line)
+            self._stream.flush()
+            return
+        view = memoryview(line.encode("utf-8", "backslashreplace"))
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def _report_loss(self) -> None:
+        lost, self._unreported = self._unreported, 0
+        self._reporting = True  # the report goes through msg() too
+        try:
+            structlog.get_logger().error("log.lines_lost", count=lost, total=self.errors)
+        finally:
+            self._reporting = False
+
+
+def _fileno(stream: IO[str]) -> int | None:
+    """The stream's file descriptor, after what it buffered; None for an in-memory stream."""
+    try:
+        fd = stream.fileno()
+        stream.flush()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return fd
+
+
+_printer: LossyPrinter | None = None
+
+
+def write_errors() -> int:
+    """Log lines lost to write errors since logging was configured."""
+    return _printer.errors if _printer is not None else 0
 
 
 def drop_passwords(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -81,7 +154,10 @@ def configure_logging(
     if fmt != "journal":  # the journal stamps each entry itself
         processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True))
     processors.append(drop_passwords)
-    factory: Any = structlog.PrintLoggerFactory(file=cast(TextIO, out))
+    global _printer
+    _printer = LossyPrinter(out)
+    printer = _printer
+    factory: Any = lambda *_args: printer  # noqa: E731 - one shared printer
     # tracebacks without frame locals: those hold passwords drop_passwords never sees
     if fmt == "json":
         processors += [_DICT_TRACEBACKS, structlog.processors.JSONRenderer()]

@@ -46,6 +46,7 @@ from nutrio.actors.web import run_web
 from nutrio.actors.web.history import History
 from nutrio.actors.web.metrics import NutrioStats, render_metrics
 from nutrio.actors.web.upsd import loopback
+from nutrio.logs import write_errors
 from nutrio.protocol.notify.events import Notification
 from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import Monitoring, ReloadPlan
@@ -236,6 +237,7 @@ class Tree:
         stats = NutrioStats(
             now=trio.current_time(), driver_restarts=restarts, clients_connected=clients,
             requests_total=requests, version=nutrio.__version__, maxage=self.config.server.maxage,
+            log_write_errors=write_errors(),
         )
         return render_metrics([h.snapshot for h in self.registry], stats)
 

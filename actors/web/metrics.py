@@ -83,6 +83,7 @@ class NutrioStats:
     fsd: frozenset[str] = frozenset()
     version: str = ""
     maxage: float = 15.0
+    log_write_errors: int = 0  # log lines lost to a full disk, a size limit, ...
 
     def __post_init__(self) -> None:
         if not isinstance(self.driver_restarts, MappingProxyType):
@@ -195,6 +196,8 @@ def _nutrio_families(snapshots: tuple[UpsSnapshot, ...], stats: NutrioStats) -> 
                             value=float(stats.clients_connected))
     yield CounterMetricFamily("nutrio_requests", "Protocol requests served",
                               value=float(stats.requests_total))
+    yield CounterMetricFamily("nutrio_log_write_errors", "Log lines lost to write errors",
+                              value=float(stats.log_write_errors))
     build = GaugeMetricFamily("nutrio_build_info", "nutrio version", labels=("version",))
     build.add_metric((stats.version,), 1.0)
     yield build

@@ -71,7 +71,7 @@ def test_nutrio_own_metrics() -> None:
     up = UpsSnapshot(ups="ups1", seq=5, taken_at=100.0, data=UpsData(vars=freeze_vars({"ups.status": "OB LB"})))
     down = UpsSnapshot(ups="ups2", seq=0, taken_at=0.0, data=EMPTY_DATA, connected=False)
     stats = NutrioStats(now=102.5, driver_restarts={"ups1": 3}, clients_connected=4, requests_total=1234,
-                        fsd=frozenset({"ups1"}), version="0.1.0")
+                        fsd=frozenset({"ups1"}), version="0.1.0", log_write_errors=7)
     families = parse(render_metrics([up, down], stats))
     assert value(families["nutrio_driver_restarts"], ups="ups1") == 3.0
     assert value(families["nutrio_driver_restarts"], ups="ups2") == 0.0
@@ -80,6 +80,7 @@ def test_nutrio_own_metrics() -> None:
     assert value(families["nutrio_data_stale"], ups="ups2") == 1.0
     assert value(families["nutrio_clients_connected"]) == 4.0
     assert value(families["nutrio_requests"]) == 1234.0
+    assert value(families["nutrio_log_write_errors"]) == 7.0
     assert value(families["network_ups_tools_ups_status"], ups="ups1", flag="FSD") == 1.0
     assert not [s for s in families["network_ups_tools_ups_status"] if s.labels["ups"] == "ups2"]
 
