@@ -36,6 +36,7 @@ import structlog
 import trio
 
 from nutrio.supervisor.faults import ChaosPlan, FaultKind, FaultSpec
+from nutrio.supervisor.spec import ExpectedFailure
 
 __all__ = ["NO_CHAOS", "Chaos", "ChaosCrash", "ChaosPlan", "FaultKind", "FaultSpec", "Seam"]
 
@@ -44,7 +45,7 @@ log = structlog.get_logger()
 Seam = Literal["poll", "message"]
 
 
-class ChaosCrash(Exception):
+class ChaosCrash(ExpectedFailure):
     """An injected crash; the supervisor treats it like any other child error."""
 
     def __init__(self, actor: str, target: str) -> None:

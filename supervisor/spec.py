@@ -12,6 +12,7 @@ __all__ = [
     "ChildExited",
     "ChildInfo",
     "ChildSpec",
+    "ExpectedFailure",
     "StartFn",
     "SupervisorError",
     "SupervisorGaveUp",
@@ -85,11 +86,23 @@ class ChildExited:
     incarnation: int = 0
 
 
+class ExpectedFailure(Exception):
+    """A failure the child explains in its message: a device unplugged, a port in use.
+
+    The supervisor logs it in one line (``error`` and ``kind`` fields) instead of a
+    traceback: tracebacks are for the unexpected.
+    """
+
+    def __structlog__(self) -> str:
+        # how structlog's JSON renderer shows it: the sentence, not a repr
+        return str(self)
+
+
 class SupervisorError(Exception):
     """Base of the supervisor's own errors."""
 
 
-class SupervisorGaveUp(SupervisorError):
+class SupervisorGaveUp(SupervisorError, ExpectedFailure):
     """Restart intensity exceeded; raised from the last child error."""
 
     def __init__(self, supervisor: str) -> None:

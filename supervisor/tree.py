@@ -43,6 +43,7 @@ from nutrio.supervisor.spec import (
     ChildExited,
     ChildInfo,
     ChildSpec,
+    ExpectedFailure,
     SupervisorGaveUp,
     SupervisorStatistics,
 )
@@ -50,6 +51,13 @@ from nutrio.supervisor.spec import (
 __all__ = ["Supervisor"]
 
 log = structlog.get_logger()
+
+
+def _error_fields(error: Exception | None) -> dict[str, object]:
+    """An expected failure in one line (``error``, ``kind``); anything else with its traceback."""
+    if isinstance(error, ExpectedFailure):
+        return {"error": error, "kind": type(error).__name__}
+    return {"exc_info": error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +333,7 @@ class Supervisor:
         if error is None:
             log.info("actor.stopped", reason="returned", **fields)
         else:
-            log.error("actor.crashed", exc_info=error, phase=phase, **fields)
+            log.error("actor.crashed", phase=phase, **fields, **_error_fields(error))
         if not should_restart(child.spec.restart, error):
             if child.spec.restart is Restart.TEMPORARY:
                 self._forget(child.spec.id)
@@ -335,7 +343,7 @@ class Supervisor:
         )
         match decision:
             case GiveUp():
-                log.error("supervisor.gave_up", exc_info=error, **fields)
+                log.error("supervisor.gave_up", **fields, **_error_fields(error))
                 raise _GaveUp(error)
             case Retry(delay=delay):
                 await self._schedule_restart(child, delay)

@@ -7,6 +7,8 @@ actor and its supervisor decides what happens next.
 
 from __future__ import annotations
 
+from nutrio.supervisor import ExpectedFailure
+
 __all__ = [
     "DriverError",
     "DriverIOError",
@@ -19,8 +21,8 @@ __all__ = [
 ]
 
 
-class DriverError(Exception):
-    """A driver could not talk to its device."""
+class DriverError(ExpectedFailure):
+    """A driver could not talk to its device (its supervisor logs the sentence, no traceback)."""
 
 
 class DriverIOError(DriverError):

@@ -65,7 +65,8 @@ async def test_message_count_restarts_with_each_incarnation(
         ("crash", "driver:*", "driver:ups1")
     ] * 2
     crashed = [e for e in logs if e["event"] == "actor.crashed"]
-    assert all(isinstance(e["exc_info"], ChaosCrash) for e in crashed) and len(crashed) == 2
+    assert all(isinstance(e["error"], ChaosCrash) for e in crashed) and len(crashed) == 2
+    assert all("exc_info" not in e and e["kind"] == "ChaosCrash" for e in crashed)  # one line
 
 
 async def test_timer_crash_reaches_a_child_that_never_calls_a_seam(
@@ -93,7 +94,7 @@ async def test_timer_crash_reaches_a_child_that_never_calls_a_seam(
     # Crash at 5 s after each start, restart 1 s then 2 s later, twice only.
     assert started == [0.0, 6.0, 13.0]
     assert tidied[:2] == [5.0, 11.0]
-    crashed = [e["exc_info"] for e in logs if e["event"] == "actor.crashed"]
+    crashed = [e["error"] for e in logs if e["event"] == "actor.crashed"]
     assert len(crashed) == 2 and all(isinstance(e, ChaosCrash) for e in crashed)
 
 

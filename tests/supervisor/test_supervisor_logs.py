@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 from supervisor_helpers import Boom, Worker
 
 from nutrio.logs import configure_logging
-from nutrio.supervisor import ChildSpec, Supervisor, SupervisorGaveUp
+from nutrio.supervisor import ChildSpec, ExpectedFailure, Supervisor, SupervisorGaveUp
 
 log = structlog.get_logger()
 
@@ -180,3 +180,30 @@ def test_a_traceback_never_shows_a_frames_password(restore_structlog: None, fmt:
     text = out.getvalue()
     assert "_login" in text and "no such user admin" in text
     assert "hunter2" not in text
+
+
+class Unplugged(ExpectedFailure):
+    """A failure its child explains: one line, no traceback."""
+
+
+async def test_an_expected_failure_is_one_line_and_the_unexpected_keep_their_traceback(
+    autojump_clock: trio.testing.MockClock, restore_structlog: None,
+) -> None:
+    async def unplugged(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        raise Unplugged("cannot read /etc/nut/ups.dev: No such file or directory")
+
+    async def broken(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        raise Boom("a bug")
+
+    out = io.StringIO()
+    configure_logging("json", stream=out)
+    sup = Supervisor("top", intensity=10, backoff_base=60.0)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sup.run, [ChildSpec("unplugged", unplugged), ChildSpec("bug", broken)])
+        await sup.stop()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    crashed = {e["actor"]: e for e in lines if e["event"] == "actor.crashed"}
+    expected = crashed["unplugged"]
+    assert expected["error"] == "cannot read /etc/nut/ups.dev: No such file or directory"
+    assert expected["kind"] == "Unplugged" and "exception" not in expected
+    assert "exception" in crashed["bug"] and "Boom" in json.dumps(crashed["bug"]["exception"])

@@ -42,7 +42,7 @@ async def test_same_supervisor_instance_is_restarted_afresh_by_its_parent(
     gave_up = [e for e in logs if e["event"] == "supervisor.gave_up"]
     assert [(e["supervisor"], e["actor"]) for e in gave_up] == [("inner", "leaf")]
     crashed = [
-        e["exc_info"] for e in logs if e["event"] == "actor.crashed" and e["actor"] == "inner"
+        e["error"] for e in logs if e["event"] == "actor.crashed" and e["actor"] == "inner"
     ]
     assert len(crashed) == 1 and isinstance(crashed[0], SupervisorGaveUp)
 

@@ -235,5 +235,5 @@ async def test_give_up_escalates_to_the_parent_supervisor(
             await parent.stop()
     crashed = [e for e in logs if e["event"] == "actor.crashed" and e["actor"] == "inner"]
     assert len(crashed) == 1
-    error = crashed[0]["exc_info"]
+    error = crashed[0]["error"]
     assert isinstance(error, SupervisorGaveUp) and isinstance(error.__cause__, Boom)
