@@ -84,6 +84,16 @@ def _must(args: Sequence[str | Path], **kw: Any) -> subprocess.CompletedProcess[
     return out
 
 
+def _stop(proc: subprocess.Popen[Any]) -> int:
+    """SIGTERM, 30 s of grace, then SIGKILL; the exit status."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 def _copy_source(dest: Path) -> Path:
     """The checkout as git has it: nutrio/'s symlinks to the layer folders stay symlinks."""
     shutil.copytree(ROOT, dest, ignore=NOT_COPIED, symlinks=True)
@@ -249,12 +259,7 @@ def _check_serves_dummy_ups(inst: Installed, cwd: Path) -> None:
         wait_port(port, timeout=30)
         status = _run(["upsc", f"dummy@127.0.0.1:{port}", "ups.status"], env=_clean_env())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = proc.wait()
+        code = _stop(proc)
     logged = log.read_text()
     assert status.returncode == 0 and status.stdout.strip().startswith("O"), status
     assert code == 0, logged
@@ -376,12 +381,7 @@ def test_supervisord_from_pypi_runs_nutrio(beside_supervisor: Installed, tmp_pat
         running = _run([*ctl, "status", "nutrio"], cwd=tmp_path, env=_clean_env())
         stopped = _run([*ctl, "stop", "nutrio"], cwd=tmp_path, env=_clean_env())
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        _stop(daemon)
     logged = (tmp_path / "nutrio.log").read_text()
     assert status.stdout.strip().startswith("O"), status
     assert running.stdout.split()[:2] == ["nutrio", "RUNNING"], running
