@@ -88,6 +88,7 @@ class Codebase:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._trees: dict[str, ast.Module] = {}
+        self._found: dict[str, list[Violation]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -265,7 +266,9 @@ class Codebase:
             "bare-layer": self.bare_layer_violations,
             "layer": self.layer_violations,
         }
-        return sorted(set(rules[rule]()))
+        if rule not in self._found:
+            self._found[rule] = sorted(set(rules[rule]()))
+        return self._found[rule]
 
 
 RULES = ("size", "private-name", "private-module", "cycle", "bare-layer", "layer")
