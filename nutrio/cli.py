@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nutrio
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 #: subcommand -> module with ``main(argv) -> int`` (NUT-compatible programs)
 CLIENT_PROGRAMS = {
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in CLIENT_PROGRAMS:
         module = importlib.import_module(CLIENT_PROGRAMS[args[0]])
         return int(module.main(args[1:]))
-    parser = _parser()
+    parser = build_parser()
     ns = parser.parse_args(args)
     if ns.command is None:
         parser.print_help()
@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(ns.handler(ns))
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The `nutrio` command line; nutrio/docs.py walks it to write docs/cli.md."""
     parser = argparse.ArgumentParser(
         prog="nutrio",
         description="Network UPS Tools re-created as a supervision tree on Trio.",

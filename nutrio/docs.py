@@ -98,7 +98,7 @@ def cli_commands() -> list[tuple[tuple[str, ...], str]]:
                 for name, sub in action.choices.items():
                     walk(sub, (*words, name))
 
-    walk(cli._parser(), ())
+    walk(cli.build_parser(), ())
     return out
 
 

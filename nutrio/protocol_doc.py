@@ -19,7 +19,6 @@ from typing import Any
 from nutrio.protocol.common.errors import NutError
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
 from nutrio.protocol.upsd import netget, netset
-from nutrio.protocol.upsd import session as server
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import (
     COMMANDS,
@@ -169,9 +168,9 @@ Handler = Callable[..., Any]
 #: The sub-command tables of GET, LIST and SET; the few sub-commands a
 #: dispatcher answers itself (GET TRACKING, LIST UPS, SET's) are named here.
 _SUB_TABLES: Mapping[str, tuple[Mapping[str, Handler], ...]] = {
-    "GET": ({"TRACKING": netget._get_tracking}, netget._GET_1, netget._GET_2),
-    "LIST": ({"UPS": netget._list_ups}, netget._LIST_1, netget._LIST_2),
-    "SET": ({"VAR": netset._set_var, "TRACKING": netset._set_tracking},),
+    "GET": ({"TRACKING": netget.get_tracking}, netget.GET_BY_UPS, netget.GET_BY_VAR),
+    "LIST": ({"UPS": netget.list_ups}, netget.LIST_BY_UPS, netget.LIST_BY_VAR),
+    "SET": ({"VAR": netset.set_var, "TRACKING": netset.set_tracking},),
 }
 
 
@@ -291,7 +290,7 @@ def _command(row: Served) -> str:
 
 
 def _any_line() -> str:
-    before = ", ".join(f"`{name}`" for name in COMMANDS if name in server._BEFORE_TLS)
+    before = ", ".join(f"`{name}`" for name in _served_before_tls())
     return _ANY_LINE.format(
         unknown=NutError.UNKNOWN_COMMAND.value, too_long=NutError.TOO_LONG.value,
         user=NutError.USERNAME_REQUIRED.value, password=NutError.PASSWORD_REQUIRED.value,
@@ -315,7 +314,7 @@ _NOW = 1000.0
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
-def _example_context() -> ServerContext:
+def _example_context(*, require_tls: bool = False) -> ServerContext:
     values = {"battery.charge": "100", "input.transfer.high": "264",
               "ups.beeper.status": "enabled", "ups.status": "OL"}  # fmt: skip
     info = {
@@ -328,13 +327,29 @@ def _example_context() -> ServerContext:
     admin = UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),
                         instcmds=("all",), upsmon="primary")  # fmt: skip
     return ServerContext(
-        settings=ServerSettings(tls=TlsSettings(certfile="server.pem")),
+        settings=ServerSettings(tls=TlsSettings(certfile="server.pem", require=require_tls)),
         devices=StaticDevices(StaticDevice("myups", "Rack A", snapshot)),
         accounts={"admin": admin},
         submit=lambda device, request: True,
         descriptions=Descriptions({"battery.charge": "Battery charge (percent of full)"},
                                   {"test.battery.start": "Start a battery test"}),
     )  # fmt: skip
+
+
+def _served_before_tls() -> list[str]:
+    """The commands answered before STARTTLS under ``[server.tls] require``, asked of a real
+    Session (a fresh one each, logged in first where the command needs it): the others
+    answer ACCESS-DENIED, or USERNAME-/PASSWORD-REQUIRED because the login was refused."""
+    refused = {NutError.ACCESS_DENIED, NutError.USERNAME_REQUIRED, NutError.PASSWORD_REQUIRED}
+    served = []
+    for name, command in COMMANDS.items():
+        session = Session(_example_context(require_tls=True), "192.0.2.7", now=_NOW)
+        login = _LOGIN if command.needs is Needs.USER else ()
+        for request in (*login, name):
+            reply = session.receive_data(request.encode() + b"\n", _NOW).reply
+        if reply not in {code.line for code in refused}:
+            served.append(name)
+    return served
 
 
 def example(req: Request) -> list[str]:

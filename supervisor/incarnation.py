@@ -114,6 +114,19 @@ class Incarnation:
                 self.scope.cancel()
                 return
 
+    async def stop(self, grace: float) -> str:
+        """Ask, wait up to *grace* if the child listens, then cancel; a start in progress
+        is aborted. Returns how it ended: "asked" or "cancelled"."""
+        self.stopping = True
+        if self.started:
+            self.ctx.request_stop()
+            with trio.move_on_after(grace if self.ctx.listening else 0.0):
+                await self.done.wait()
+        if not self.done.is_set():
+            self.scope.cancel()
+            await self.done.wait()
+        return "cancelled" if self.scope.cancel_called else "asked"
+
     def _on_started(self) -> None:
         if self.started:
             raise RuntimeError(f"{self.spec.id} called task_status.started() twice")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,8 @@ __all__ = [
     "SupervisorError",
     "SupervisorGaveUp",
     "SupervisorStatistics",
+    "failure_fields",
+    "subtree_spec",
 ]
 
 # ``async def start(*, task_status=trio.TASK_STATUS_IGNORED) -> None``: the child
@@ -53,6 +55,24 @@ class ChildSpec:
             raise ValueError("a child needs a non-empty id")
         if self.shutdown < 0:
             raise ValueError(f"child {self.id}: shutdown grace must be >= 0")
+
+
+def subtree_spec(
+    id: str,
+    run: Callable[..., Awaitable[None]],
+    children: Sequence[ChildSpec] | Callable[[], Sequence[ChildSpec]],
+    restart: Restart,
+    shutdown: float,
+    critical: bool,
+) -> ChildSpec:
+    """A supervisor's ``run(children, task_status=...)`` as the child *id* of another one;
+    *children* as a function is called at each start."""
+    build = children if callable(children) else (lambda: children)
+
+    async def start(*, task_status: Any) -> None:
+        await run(tuple(build()), task_status=task_status)
+
+    return ChildSpec(id, start, restart, shutdown, critical)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +116,14 @@ class ExpectedFailure(Exception):
     def __structlog__(self) -> str:
         # how structlog's JSON renderer shows it: the sentence, not a repr
         return str(self)
+
+
+def failure_fields(error: Exception | None) -> dict[str, object]:
+    """Log fields for a child's failure: an expected one in one line (``error``, ``kind``),
+    anything else with its traceback (``exc_info``)."""
+    if isinstance(error, ExpectedFailure):
+        return {"error": error, "kind": type(error).__name__}
+    return {"exc_info": error}
 
 
 class SupervisorError(Exception):

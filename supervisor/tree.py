@@ -8,13 +8,10 @@ table of pending restarts (id -> deadline) so a back-off never blocks a stop.
 Changes to the children (restart, ``start_child``, ``stop_child``) take one
 lock, so they never interleave; a stop request does not wait for it.
 
-Stopping a child: ask (``ChildContext.request_stop``: an event the child may
-watch, plus the callbacks it registered, e.g. closing its inbox), wait up to
-its ``shutdown`` grace for it to end (no wait for a child that never listened
-for the request), then cancel its own cancel scope. The
-scope is shielded once the child called ``started()``, so cancelling ``run``
-does not hit the children directly: the supervisor stops them itself, in
-reverse start order, as an OTP supervisor terminates its children.
+Starting, stopping and killing one child is the ChildTable's (children.py).
+A child's scope is shielded once it called ``started()``, so cancelling
+``run`` does not hit the children directly: the supervisor stops them itself,
+in reverse start order, as an OTP supervisor terminates its children.
 """
 
 from __future__ import annotations
@@ -22,14 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import structlog
 import trio
 
 from nutrio.supervisor.chaos import NO_CHAOS, Chaos
-from nutrio.supervisor.context import ChildContext, current_child_or_none
-from nutrio.supervisor.incarnation import ChildRecord, Incarnation
+from nutrio.supervisor.children import ChildTable
+from nutrio.supervisor.context import current_child_or_none
+from nutrio.supervisor.incarnation import ChildRecord
 from nutrio.supervisor.policy import (
     GiveUp,
     Restart,
@@ -43,21 +40,15 @@ from nutrio.supervisor.spec import (
     ChildExited,
     ChildInfo,
     ChildSpec,
-    ExpectedFailure,
     SupervisorGaveUp,
     SupervisorStatistics,
+    failure_fields,
+    subtree_spec,
 )
 
 __all__ = ["Supervisor"]
 
 log = structlog.get_logger()
-
-
-def _error_fields(error: Exception | None) -> dict[str, object]:
-    """An expected failure in one line (``error``, ``kind``); anything else with its traceback."""
-    if isinstance(error, ExpectedFailure):
-        return {"error": error, "kind": type(error).__name__}
-    return {"exc_info": error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +92,7 @@ class Supervisor:
         self.chaos = chaos or NO_CHAOS
         self._limits = (intensity, period, backoff_base, backoff_cap)
         self._ledger = RestartLedger(*self._limits)
-        self._children: dict[str, ChildRecord] = {}  # insertion order = start order
-        self._pending: dict[str, float] = {}  # id -> restart deadline
+        self._children = ChildTable(id)
         self._lock = trio.Lock()
         self._send, self._receive = trio.open_memory_channel[ChildExited | _StopRequest](math.inf)
         self._nursery: trio.Nursery | None = None
@@ -139,12 +129,12 @@ class Supervisor:
         gave_up: _GaveUp | None = None
         try:
             for spec in children:
-                self._add(spec)
+                self._children.add(spec)
             self._join_parent()
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
                 try:
-                    await self._start_sequence(tuple(self._children))
+                    await self._start_sequence(self._children.ids())
                     task_status.started()
                     await self._loop()
                 except _GaveUp as exc:
@@ -153,7 +143,7 @@ class Supervisor:
                     self._stopping = True  # refuse start_child from here on
                     with trio.CancelScope(shield=True) as self._stop_scope:
                         if not self._killed:
-                            await self._stop_all()
+                            await self._children.stop_all()
         finally:
             self._nursery = None
             self._stop_scope = None
@@ -177,15 +167,7 @@ class Supervisor:
         The grace defaults to infinity, as OTP does for supervisors: asked to
         stop, it stops its own children, each within its own grace.
         """
-        if not callable(children):
-            return ChildSpec(self.id, partial(self.run, tuple(children)), restart, shutdown,
-                             critical)
-        build = children
-
-        async def start(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-            await self.run(tuple(build()), task_status=task_status)
-
-        return ChildSpec(self.id, start, restart, shutdown, critical)
+        return subtree_spec(self.id, self.run, children, restart, shutdown, critical)
 
     async def stop(self, *, deadline: float = math.inf) -> None:
         """Stop all children in reverse start order and wait until ``run`` returned.
@@ -198,7 +180,7 @@ class Supervisor:
         if not self._running:
             return
         self.stop_nowait()
-        if self._called_from_own_child():
+        if self._children.owns(current_child_or_none()):
             return
         with trio.move_on_after(deadline):
             await self._finished.wait()
@@ -219,11 +201,7 @@ class Supervisor:
         self.stop_nowait()
         if self._stop_scope is not None:
             self._stop_scope.cancel()
-        for child in self._children.values():
-            incarnation = child.current
-            if incarnation is not None and not incarnation.done.is_set():
-                incarnation.ctx.kill()
-                incarnation.scope.cancel()
+        self._children.kill_all()
 
     def stop_nowait(self) -> None:
         """Ask ``run`` to stop; does not wait."""
@@ -245,7 +223,7 @@ class Supervisor:
         async with self._lock:
             if self._nursery is None or self._stopping:
                 raise RuntimeError(f"supervisor {self.id} is not running")
-            child = self._add(spec)
+            child = self._children.add(spec)
             try:
                 error = await self._start_one(child)
             except BaseException:
@@ -267,7 +245,7 @@ class Supervisor:
         """
         async with self._lock:
             child = self._children[id]
-            self._pending.pop(id, None)
+            self._children.pending.pop(id, None)
             await self._stop_one(child)
             error = await self._start_one(child)
             if error is not None:
@@ -281,30 +259,27 @@ class Supervisor:
         """
         async with self._lock:
             child = self._children[id]
-            self._pending.pop(id, None)
+            self._children.pending.pop(id, None)
             await self._stop_one(child)
             self._forget(id)
 
     def children(self) -> tuple[ChildInfo, ...]:
         """The children in start order."""
-        return tuple(
-            ChildInfo(id=c.spec.id, running=c.running, restarts=c.restarts)
-            for c in self._children.values()
-        )
+        return self._children.info()
 
     def statistics(self) -> SupervisorStatistics:
         """A frozen snapshot: running, children, ids waiting out a back-off."""
         return SupervisorStatistics(
             running=self._running,
             children=self.children(),
-            pending_restarts=tuple(i for i in self._children if i in self._pending),
+            pending_restarts=tuple(i for i in self._children.ids() if i in self._children.pending),
         )
 
     # -- supervision ------------------------------------------------------
 
     async def _loop(self) -> None:
         while True:
-            deadline = min(self._pending.values(), default=math.inf)
+            deadline = min(self._children.pending.values(), default=math.inf)
             message: ChildExited | _StopRequest | None = None
             with trio.move_on_at(deadline):
                 message = await self._receive.receive()
@@ -333,7 +308,7 @@ class Supervisor:
         if error is None:
             log.info("actor.stopped", reason="returned", **fields)
         else:
-            log.error("actor.crashed", phase=phase, **fields, **_error_fields(error))
+            log.error("actor.crashed", phase=phase, **fields, **failure_fields(error))
         if not should_restart(child.spec.restart, error):
             if child.spec.restart is Restart.TEMPORARY:
                 self._forget(child.spec.id)
@@ -343,17 +318,18 @@ class Supervisor:
         )
         match decision:
             case GiveUp():
-                log.error("supervisor.gave_up", **fields, **_error_fields(error))
+                log.error("supervisor.gave_up", **fields, **failure_fields(error))
                 raise _GaveUp(error)
             case Retry(delay=delay):
                 await self._schedule_restart(child, delay)
 
     async def _schedule_restart(self, failed: ChildRecord, delay: float) -> None:
-        ids = affected(self.strategy, tuple(self._children), failed.spec.id)
+        ids = affected(self.strategy, self._children.ids(), failed.spec.id)
+        pending = self._children.pending
         group = [
             self._children[i]
             for i in ids
-            if i == failed.spec.id or self._children[i].running or i in self._pending
+            if i == failed.spec.id or self._children[i].running or i in pending
         ]
         for sibling in reversed(group):
             if sibling is not failed:
@@ -364,7 +340,7 @@ class Supervisor:
                 self._forget(child.spec.id)
                 continue
             child.restarts += 1
-            self._pending[child.spec.id] = deadline
+            pending[child.spec.id] = deadline
             log.warning(
                 "actor.restarting",
                 actor=child.spec.id,
@@ -375,84 +351,42 @@ class Supervisor:
 
     async def _restart_due(self) -> None:
         now = trio.current_time()
-        due = [i for i, at in self._pending.items() if at <= now]
+        pending = self._children.pending
+        due = [i for i, at in pending.items() if at <= now]
         for i in due:
-            del self._pending[i]
-        await self._start_sequence(tuple(i for i in self._children if i in due))
+            del pending[i]
+        await self._start_sequence(tuple(i for i in self._children.ids() if i in due))
 
     async def _start_sequence(self, ids: Sequence[str]) -> None:
         for i in ids:
             child = self._children.get(i)
             # A failure earlier in this sequence may have put it back on hold.
-            if child is None or child.running or i in self._pending:
+            if child is None or child.running or i in self._children.pending:
                 continue
             error = await self._start_one(child)
             if error is not None:
                 await self._handle_failure(child, error, 0.0, "start")
 
-    # -- one child --------------------------------------------------------
+    # -- one child, and bookkeeping ----------------------------------------
 
     async def _start_one(self, child: ChildRecord) -> Exception | None:
-        """Start one incarnation; the error if it failed before ``started()``."""
         assert self._nursery is not None
-        number = 0 if child.current is None else child.current.number + 1
-        ctx = ChildContext(child.spec.id, self.id, self.chaos)
-        incarnation = Incarnation(child.spec, number, ctx, self._send)
-        child.current = incarnation
-        self.chaos.actor_started(child.spec.id)
-        error: Exception | None = await self._nursery.start(incarnation.run)
-        if error is None:
-            log.info("actor.started", actor=child.spec.id, supervisor=self.id)
-        return error
+        return await self._children.start(child, self._nursery, self.chaos, self._send)
 
     async def _stop_one(self, child: ChildRecord) -> None:
-        """Ask, wait the child's ``shutdown`` grace, then cancel; a start in progress is aborted."""
-        incarnation = child.current
-        if incarnation is None or incarnation.done.is_set():
-            return
-        incarnation.stopping = True
-        if incarnation.started:
-            incarnation.ctx.request_stop()
-            grace = child.spec.shutdown if incarnation.ctx.listening and not self._killed else 0.0
-            with trio.move_on_after(grace):
-                await incarnation.done.wait()
-        if not incarnation.done.is_set():
-            incarnation.scope.cancel()
-            await incarnation.done.wait()
-        reason = "cancelled" if incarnation.scope.cancel_called else "asked"
-        log.info("actor.stopped", actor=child.spec.id, supervisor=self.id, reason=reason)
-
-    async def _stop_all(self) -> None:
-        self._pending.clear()
-        for child in reversed(list(self._children.values())):
-            await self._stop_one(child)
-
-    # -- bookkeeping ------------------------------------------------------
-
-    def _add(self, spec: ChildSpec) -> ChildRecord:
-        if spec.id in self._children:
-            raise ValueError(f"supervisor {self.id} already has a child {spec.id!r}")
-        child = self._children[spec.id] = ChildRecord(spec)
-        return child
+        await self._children.stop(child, killed=self._killed)
 
     def _forget(self, id: str) -> None:
-        self._children.pop(id, None)
-        self._pending.pop(id, None)
+        self._children.forget(id)
         self._ledger.forget(id)
 
     def _reset(self) -> None:
         self._ledger = RestartLedger(*self._limits)
-        self._children = {}
-        self._pending = {}
+        self._children = ChildTable(self.id)
         self._send, self._receive = trio.open_memory_channel[ChildExited | _StopRequest](math.inf)
         self._stopping = False
         self._killed = False
         self._finished = trio.Event()
-
-    def _called_from_own_child(self) -> bool:
-        ctx = current_child_or_none()
-        child = None if ctx is None else self._children.get(ctx.id)
-        return child is not None and child.current is not None and child.current.ctx is ctx
 
     def _join_parent(self) -> None:
         # Nested supervisor: when the parent asks us to stop, stop our own

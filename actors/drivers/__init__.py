@@ -7,10 +7,7 @@ of nutrio's equivalent; :func:`run_driver` is the one actor loop for all,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from nutrio.actors.drivers.apcsmart.driver import ApcSmart
+from nutrio.actors.drivers.actor import run_driver
 from nutrio.actors.drivers.base import (
     Chaos,
     DeviceLike,
@@ -18,9 +15,8 @@ from nutrio.actors.drivers.base import (
     DriverFactory,
     DriverKind,
     PollResult,
-    run_driver,
 )
-from nutrio.actors.drivers.dummy_ups import DummyUps
+from nutrio.actors.drivers.catalog import DRIVERS, make_driver
 from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverCrashed,
@@ -32,9 +28,6 @@ from nutrio.actors.drivers.errors import (
     UnknownDriverError,
 )
 from nutrio.actors.drivers.killpower import KillResult, kill_power
-from nutrio.actors.drivers.megatec.driver import BlazerSer, NutdrvQx
-from nutrio.actors.drivers.snmp.driver import SnmpUps
-from nutrio.actors.drivers.usbhid import UsbHid
 
 __all__ = [
     "DRIVERS",
@@ -57,25 +50,3 @@ __all__ = [
     "make_driver",
     "run_driver",
 ]
-
-DRIVERS: Mapping[str, DriverKind] = MappingProxyType({
-    "dummy-ups": DummyUps,
-    "nutdrv_qx": NutdrvQx,
-    "blazer_ser": BlazerSer,
-    "apcsmart": ApcSmart,
-    "usbhid-ups": UsbHid,
-    "snmp-ups": SnmpUps,
-})
-
-
-def make_driver(device: DeviceLike) -> Driver:
-    """The driver for ``device.driver``.
-
-    Raises:
-        UnknownDriverError: nutrio has no driver of that name.
-        DriverConfigError: the driver cannot work with this configuration.
-    """
-    factory = DRIVERS.get(device.driver)
-    if factory is None:
-        raise UnknownDriverError(device.driver, tuple(sorted(DRIVERS)))
-    return factory(device)

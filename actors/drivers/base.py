@@ -1,20 +1,7 @@
-"""The driver framework: the :class:`Driver` seam and the one actor loop that runs any driver.
-
-How it works: :func:`run_driver` plays NUT's driver core (drivers/main.c).
-It fills the variables every NUT driver serves (device.type, driver.*), lets
-the driver read its device once (``open``, NUT's initinfo), copies ups.mfr,
-ups.model and ups.serial over device.* as the core does once after initinfo,
-then polls every ``pollinterval`` seconds. Each poll ends in the same place:
-a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
-changed) whose ``stale`` flag says whether that poll failed. SET VAR and
-INSTCMD requests are served concurrently, one at a time with the polls
-(NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
-
-A device that stays unreadable for longer than ``restart_after`` seconds
-(option, default 3 x maxage) ends the actor with :class:`DriverIOError`:
-its supervisor restarts it with back-off, clients see DRIVER-NOT-CONNECTED
-meanwhile, and a fresh ``open`` is how a replugged device is found again.
-NUT's upsdrvctl leaves that to the admin; nutrio's tree does it itself.
+"""The driver framework's seams: the :class:`Driver` protocol every driver implements, what
+a driver needs from its configuration (:class:`DeviceLike`), and the variables NUT's driver
+core serves for every driver (:func:`put_core_vars`). The actor loop that runs a driver is
+actors/drivers/actor.py.
 """
 
 from __future__ import annotations
@@ -24,20 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import structlog
-import trio
-
 import nutrio
-from nutrio.actors.drivers.errors import (
-    DriverConfigError,
-    DriverCrashed,
-    DriverError,
-    DriverIOError,
-    DriverTimeout,
-)
-from nutrio.actors.registry import DeviceHandle
-from nutrio.protocol.common.state import CommandRequest, CommandResult, ResultCode, UpsData
-from nutrio.protocol.devices.dummy.devfile import DeviceVars, copy_device_info
+from nutrio.actors.drivers.errors import DriverConfigError
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 __all__ = [
     "Driver",
@@ -45,16 +21,15 @@ __all__ = [
     "DeviceLike",
     "Chaos",
     "PollResult",
-    "run_driver",
     "put_core_vars",
     "NUTRIO_VERSION",
     "DEFAULT_POLLINTERVAL",
     "DEFAULT_POLL_TIMEOUT",
     "RESTART_AFTER_MAXAGES",
     "restart_after",
+    "HID_SNMP_ORDER",
+    "Sent",
 ]
-
-log = structlog.get_logger()
 
 #: NUT's default pollinterval (drivers/main.c).
 DEFAULT_POLLINTERVAL = 2.0
@@ -66,8 +41,24 @@ CLOSE_TIMEOUT = 5.0
 RESTART_AFTER_MAXAGES = 3
 
 
+#: usbhid-ups and snmp-ups 2.8.0 try these in turn; the first the UPS takes wins.
+HID_SNMP_ORDER = ("shutdown.return", "shutdown.reboot", "load.off.delay")
+
+
 #: Served as driver.version (NUT serves its release there).
 NUTRIO_VERSION = nutrio.__version__
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a driver's ``killpower`` (actors/drivers/killpower.py) got the UPS to accept.
+
+    ``command``: the NUT command name or, for apcsmart, the wire command;
+    ``detail``: the driver's own words (nutdrv_qx: "Shutting down in 30 seconds").
+    """
+
+    command: str
+    detail: str = ""
 
 
 class DeviceLike(Protocol):
@@ -193,210 +184,3 @@ def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None
     state.set("driver.parameter.pollinterval", _number(interval))
     if "synchronous" not in device.options:
         state.set("driver.parameter.synchronous", "auto")
-
-
-class _Publisher:
-    """Turns the driver's state into snapshots; the only writer of ``stale``."""
-
-    def __init__(self, handle: DeviceHandle, state: DeviceVars) -> None:
-        self._handle = handle
-        self._state = state
-        self.stale = False
-        self.stale_since: float | None = None  # when the first failed poll in a row ended
-
-    @property
-    def data(self) -> UpsData:
-        return self._state.freeze()  # the same object while nothing changed
-
-    def publish(self, *, polled: bool = True) -> None:
-        # ``taken_at`` is when the device was last read: a command's result
-        # (not a read) keeps it, or a driver stuck in its poll loop would look
-        # fresh to upsd's MAXAGE test for as long as clients send SET VAR.
-        taken_at = trio.current_time() if polled else self._handle.snapshot.taken_at
-        snap = self._handle.snapshot.next(
-            taken_at=taken_at, data=self.data, connected=True, stale=self.stale
-        )
-        self._handle.publish(snap)
-
-    def publish_if_changed(self) -> None:
-        if self.data is not self._handle.snapshot.data:
-            self.publish(polled=False)
-
-    def after_poll(self, error: BaseException | None) -> None:
-        """The bottom of the poll loop: decide staleness, then publish."""
-        if error is not None:
-            log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
-            if not self.stale:
-                self.stale = True
-                self.stale_since = trio.current_time()
-                log.warning("driver.stale")
-        elif self.stale:
-            self.stale = False
-            self.stale_since = None
-            log.info("driver.recovered")
-        self.publish()
-
-    def stale_for(self) -> float:
-        """Seconds since the data went stale; 0 while fresh."""
-        if self.stale_since is None:
-            return 0.0
-        return trio.current_time() - self.stale_since
-
-
-async def run_driver(
-    device: DeviceLike,
-    handle: DeviceHandle,
-    *,
-    chaos: Chaos | None = None,
-    factory: DriverFactory | None = None,
-    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-) -> None:
-    """Run one device's driver actor until cancelled or crashed.
-
-    Args:
-        device: the ups.conf section (conf.DeviceConfig or alike).
-        handle: where snapshots go and requests come from.
-        chaos: optional fault injection, called before each poll.
-        factory: builds the driver; by default looked up by ``device.driver``.
-    Raises:
-        UnknownDriverError, DriverConfigError: the device cannot be driven.
-        DriverError from the first read: the device cannot be opened.
-        DriverIOError: the device stayed stale longer than ``restart_after``.
-        DriverCrashed: a poll or a command raised something else.
-    """
-    actor_id = f"driver:{device.name}"
-    with structlog.contextvars.bound_contextvars(actor=actor_id, ups=device.name):
-        try:
-            await _run(device, handle, chaos, factory, actor_id, task_status)
-        finally:
-            handle.mark_disconnected(trio.current_time())
-
-
-async def _run(
-    device: DeviceLike,
-    handle: DeviceHandle,
-    chaos: Chaos | None,
-    factory: DriverFactory | None,
-    actor_id: str,
-    task_status: trio.TaskStatus[None],
-) -> None:
-    if factory is None:
-        # the catalog imports every driver module, and they import this one
-        from nutrio.actors.drivers import make_driver
-
-        factory = make_driver
-    give_up_after = restart_after(device)  # a bad option fails before the device is touched
-    driver = factory(device)
-    state = DeviceVars()
-    put_core_vars(state, device, driver)
-    try:
-        with trio.move_on_after(device.maxage or DEFAULT_POLL_TIMEOUT) as opening:
-            await driver.open(state)
-        if opening.cancelled_caught:
-            raise DriverTimeout(f"{device.name}: the device did not open in time")
-        copy_device_info(state)
-        publisher = _Publisher(handle, state)
-        publisher.publish()
-        task_status.started()
-        lock = trio.Lock()
-        try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(
-                    _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id
-                )
-                gone = await _poll_loop(
-                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after
-                )
-                nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
-        except ExceptionGroup as group:
-            raise DriverCrashed(device.name) from group
-        # outside the nursery, so the supervisor sees the DriverIOError itself
-        raise gone
-    finally:
-        with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
-            await driver.close()
-
-
-async def _poll_loop(
-    driver: Driver,
-    state: DeviceVars,
-    device: DeviceLike,
-    lock: trio.Lock,
-    publisher: _Publisher,
-    chaos: Chaos | None,
-    actor_id: str,
-    give_up_after: float | None = None,
-) -> DriverIOError:
-    """Poll until the data has been stale longer than *give_up_after*; return why."""
-    interval = device.pollinterval or DEFAULT_POLLINTERVAL
-    timeout = device.maxage or DEFAULT_POLL_TIMEOUT
-    next_at = trio.current_time() + interval  # open() was the first read
-    while True:
-        await trio.sleep_until(next_at)
-        started = trio.current_time()
-        result = PollResult()
-        error: DriverError | None = None
-        try:
-            if chaos is not None:
-                await chaos.before_poll(actor_id)  # may freeze: then no snapshots at all
-            with trio.fail_after(timeout):
-                async with lock:
-                    result = await driver.poll(state)
-        except trio.TooSlowError:
-            error = DriverTimeout(f"poll took longer than {timeout:g} s")
-        except DriverError as exc:
-            error = exc
-        publisher.after_poll(error)
-        stale_for = publisher.stale_for()
-        if give_up_after is not None and stale_for >= give_up_after:
-            log.error("driver.gone", stale_for=stale_for, restart_after=give_up_after)
-            gone = DriverIOError(
-                f"{device.name}: stale for {stale_for:g} s (restart_after {give_up_after:g} s):"
-                f" {error}"
-            )
-            gone.__cause__ = error
-            return gone
-        next_at = started + interval
-        if result.next_poll is not None and result.next_poll > 0:
-            next_at = min(next_at, trio.current_time() + result.next_poll)
-
-
-async def _serve_commands(
-    driver: Driver,
-    state: DeviceVars,
-    handle: DeviceHandle,
-    lock: trio.Lock,
-    publisher: _Publisher,
-    chaos: Chaos | None = None,
-    actor_id: str = "",
-) -> None:
-    async for request in handle.requests_out:
-        # the inbox is this actor's message seam: chaos may delay, drop or crash here
-        if chaos is not None and not await chaos.before_message(actor_id):
-            log.warning("driver.command_dropped", name=request.name, tracking=request.tracking)
-            continue
-        async with lock:
-            code = await _run_command(driver, state, request)
-        log.info(
-            "driver.command", kind=request.kind, name=request.name, code=code,
-            tracking=request.tracking,
-        )
-        publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
-        await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
-
-
-async def _run_command(driver: Driver, state: DeviceVars, request: CommandRequest) -> str:
-    """One request; the checks upsd makes before forwarding are repeated here."""
-    try:
-        if request.kind == "INSTCMD":
-            if request.name.lower() not in {c.lower() for c in state.freeze().commands}:
-                return ResultCode.CMD_NOT_SUPPORTED
-            return await driver.instcmd(state, request.name, request.value)
-        if request.kind == "SET":
-            if state.get(request.name) is None or not state.info(request.name).rw:
-                return ResultCode.VAR_NOT_SUPPORTED
-            return await driver.set_var(state, request.name, request.value or "")
-    except DriverError as exc:
-        log.warning("driver.command_failed", name=request.name, error=str(exc))
-        return ResultCode.FAILED
-    return ResultCode.INVALID_ARGUMENT

@@ -18,7 +18,14 @@ from typing import Protocol, runtime_checkable
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import CLOSE_TIMEOUT, DeviceLike, DriverFactory
+from nutrio.actors.drivers.base import (
+    CLOSE_TIMEOUT,
+    HID_SNMP_ORDER,
+    DeviceLike,
+    DriverFactory,
+    Sent,
+)
+from nutrio.actors.drivers.catalog import make_driver
 from nutrio.actors.drivers.errors import DriverError, DriverTimeout, KillPowerUnsupported
 
 __all__ = ["DEFAULT_KILL_TIMEOUT", "HID_SNMP_ORDER", "KillResult", "KillsPower", "Sent", "kill_power"]
@@ -27,20 +34,6 @@ log = structlog.get_logger()
 
 #: upsdrvctl's default maxstartdelay: how long it waits for a driver, -k included.
 DEFAULT_KILL_TIMEOUT = 45.0
-#: usbhid-ups and snmp-ups 2.8.0 try these in turn; the first the UPS takes wins.
-HID_SNMP_ORDER = ("shutdown.return", "shutdown.reboot", "load.off.delay")
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """What a driver's killpower got the UPS to accept.
-
-    ``command``: the NUT command name or, for apcsmart, the wire command;
-    ``detail``: the driver's own words (nutdrv_qx: "Shutting down in 30 seconds").
-    """
-
-    command: str
-    detail: str = ""
 
 
 @runtime_checkable
@@ -90,8 +83,6 @@ async def kill_power(
 
 async def _run(device: DeviceLike, factory: DriverFactory | None, timeout: float | None) -> Sent:
     if factory is None:
-        from nutrio.actors.drivers import make_driver  # the catalog imports every driver module
-
         factory = make_driver
     driver = factory(device)
     if not isinstance(driver, KillsPower):

@@ -27,9 +27,14 @@ import trio
 import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
-from nutrio.actors.drivers.base import DEFAULT_POLLINTERVAL, DeviceLike, PollResult
+from nutrio.actors.drivers.base import (
+    DEFAULT_POLLINTERVAL,
+    HID_SNMP_ORDER,
+    DeviceLike,
+    PollResult,
+    Sent,
+)
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
-from nutrio.actors.drivers.killpower import HID_SNMP_ORDER, Sent
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.hid import (

@@ -16,7 +16,16 @@ from nutrio.protocol.upsd.replies import line, render_list, var_reply, wire_valu
 if TYPE_CHECKING:
     from nutrio.protocol.upsd.session import Session
 
-__all__ = ["get", "list_"]
+__all__ = [
+    "GET_BY_UPS",
+    "GET_BY_VAR",
+    "LIST_BY_UPS",
+    "LIST_BY_VAR",
+    "get",
+    "get_tracking",
+    "list_",
+    "list_ups",
+]
 
 _NO_DESC = "Description unavailable"
 
@@ -35,8 +44,8 @@ def get(session: Session, args: tuple[str, ...]) -> bytes:
         raise _invalid()
     sub = args[0].upper()
     if sub == "TRACKING":
-        return _get_tracking(session, args)
-    for needed, table in ((2, _GET_1), (3, _GET_2)):
+        return get_tracking(session, args)
+    for needed, table in ((2, GET_BY_UPS), (3, GET_BY_VAR)):
         if len(args) < needed:
             raise _invalid()
         handler = table.get(sub)
@@ -45,7 +54,7 @@ def get(session: Session, args: tuple[str, ...]) -> bytes:
     raise _invalid()
 
 
-def _get_tracking(session: Session, args: tuple[str, ...]) -> bytes:
+def get_tracking(session: Session, args: tuple[str, ...]) -> bytes:
     if len(args) < 2:
         return line("ON" if session.tracking else "OFF")
     if not session.tracking:
@@ -118,8 +127,9 @@ def _cmddesc(session: Session, args: tuple[str, ...]) -> bytes:
     return line(f'CMDDESC {args[1]} {args[2]} "{desc}"')
 
 
-_GET_1: dict[str, Sub] = {"NUMLOGINS": _numlogins, "UPSDESC": _upsdesc}
-_GET_2: dict[str, Sub] = {"VAR": _var, "TYPE": _type, "DESC": _desc, "CMDDESC": _cmddesc}
+#: GET sub-commands by the words after their name: <ups>, then <ups> <var or cmd>.
+GET_BY_UPS: dict[str, Sub] = {"NUMLOGINS": _numlogins, "UPSDESC": _upsdesc}
+GET_BY_VAR: dict[str, Sub] = {"VAR": _var, "TYPE": _type, "DESC": _desc, "CMDDESC": _cmddesc}
 
 
 # -- LIST ----------------------------------------------------------------------
@@ -130,8 +140,8 @@ def list_(session: Session, args: tuple[str, ...]) -> bytes:
         raise _invalid()
     sub = args[0].upper()
     if sub == "UPS":
-        return _list_ups(session)
-    for needed, table in ((2, _LIST_1), (3, _LIST_2)):
+        return list_ups(session)
+    for needed, table in ((2, LIST_BY_UPS), (3, LIST_BY_VAR)):
         if len(args) < needed:
             raise _invalid()
         handler = table.get(sub)
@@ -140,7 +150,7 @@ def list_(session: Session, args: tuple[str, ...]) -> bytes:
     raise _invalid()
 
 
-def _list_ups(session: Session) -> bytes:
+def list_ups(session: Session) -> bytes:
     parts = [line("BEGIN LIST UPS")]
     for device in session.ctx.devices.names().values():  # ups.conf order, as upsd
         desc = wire_value(device.desc) if device.desc else _NO_DESC
@@ -192,10 +202,11 @@ def _list_range(session: Session, args: tuple[str, ...]) -> bytes:
     return b"".join(parts)
 
 
-_LIST_1: dict[str, Sub] = {
+#: LIST sub-commands by the words after their name: <ups>, then <ups> <var>.
+LIST_BY_UPS: dict[str, Sub] = {
     "VAR": _listing("VAR"),
     "RW": _listing("RW"),
     "CMD": _listing("CMD"),
     "CLIENT": _list_client,
 }
-_LIST_2: dict[str, Sub] = {"ENUM": _list_enum, "RANGE": _list_range}
+LIST_BY_VAR: dict[str, Sub] = {"ENUM": _list_enum, "RANGE": _list_range}

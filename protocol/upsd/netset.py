@@ -21,7 +21,7 @@ from nutrio.protocol.upsd.replies import line
 if TYPE_CHECKING:
     from nutrio.protocol.upsd.session import DeviceView, Session
 
-__all__ = ["set_", "instcmd", "check_value", "c_atoi"]
+__all__ = ["set_", "set_tracking", "set_var", "instcmd", "check_value", "c_atoi"]
 
 _NUMBER = re.compile(r"[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t]*")
 
@@ -33,13 +33,13 @@ def set_(session: Session, args: tuple[str, ...]) -> bytes:
         case "VAR":
             if len(args) < 4:
                 raise ProtocolError(NutError.INVALID_ARGUMENT)
-            return _set_var(session, args[1], args[2], args[3])
+            return set_var(session, args[1], args[2], args[3])
         case "TRACKING":
-            return _set_tracking(session, args[1])
+            return set_tracking(session, args[1])
     raise ProtocolError(NutError.INVALID_ARGUMENT)
 
 
-def _set_tracking(session: Session, value: str) -> bytes:
+def set_tracking(session: Session, value: str) -> bytes:
     match value.upper():
         case "ON":
             session.tracking = True
@@ -70,7 +70,7 @@ def check_value(info: VarInfo, value: str, *, numbers: bool = False) -> NutError
     return None
 
 
-def _set_var(session: Session, upsname: str, var: str, value: str) -> bytes:
+def set_var(session: Session, upsname: str, var: str, value: str) -> bytes:
     device = session.device(upsname)
     data = session.available(device).data
     session.require_action("SET", device.name)

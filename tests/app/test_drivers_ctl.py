@@ -207,7 +207,7 @@ def _cli_has_drivers() -> bool:
     from nutrio import cli
 
     try:
-        cli._parser().parse_args(["drivers", "list"])
+        cli.build_parser().parse_args(["drivers", "list"])
     except SystemExit:
         return False
     return True

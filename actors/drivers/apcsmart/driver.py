@@ -31,14 +31,13 @@ import trio
 
 from nutrio.actors.drivers.apcsmart.commands import kill_power, run_command
 from nutrio.actors.drivers.apcsmart.link import ApcLink, ApcTiming
-from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverError,
     DriverIOError,
     KillPowerFailed,
 )
-from nutrio.actors.drivers.killpower import Sent
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.common.state import ResultCode, VarInfo
 from nutrio.protocol.devices.apcsmart import protocol as ap

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import structlog
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverError,
     DriverIOError,
     KillPowerFailed,
 )
-from nutrio.actors.drivers.killpower import Sent
 from nutrio.actors.drivers.megatec.link import (
     BAUDRATE,
     MAXTRIES,

@@ -26,14 +26,13 @@ from collections.abc import Mapping
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import (
     DriverConfigError,
     DriverError,
     DriverIOError,
     KillPowerFailed,
 )
-from nutrio.actors.drivers.killpower import Sent
 from nutrio.actors.drivers.megatec.blazer_ser import BlazerSer
 from nutrio.actors.drivers.megatec.link import (
     BAUDRATE,

@@ -24,9 +24,8 @@ from typing import ClassVar, TypeVar
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.base import HID_SNMP_ORDER, DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
-from nutrio.actors.drivers.killpower import HID_SNMP_ORDER, Sent
 from nutrio.actors.drivers.snmp.asyncio_thread import AsyncioThread
 from nutrio.actors.drivers.snmp.session import (
     SnmpSession,
