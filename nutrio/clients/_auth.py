@@ -58,7 +58,7 @@ def connect(ups: str) -> tuple[NutConnection, str]:
         raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
     upsname = address.upsname or ""
     try:
-        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
+        conn = NutConnection.connect(address.host, address.port)
     except ClientFailure as exc:
         raise fatal(f"Error: {exc.message}") from None
     return conn, upsname

@@ -21,7 +21,11 @@ __all__ = [
     "VERSION",
     "Exit",
     "KilledBySigpipe",
+    "broken_pipe",
     "fatal",
+    "ignore_sigpipe",
+    "sigpipe_kills",
+    "stdout_closed",
     "fatal_with_errno",
     "getopt",
     "out",
@@ -38,12 +42,37 @@ VERSION = nutrio.__version__
 
 
 class KilledBySigpipe(Exception):
-    """A write hit a closed connection in a tool that NUT lets SIGPIPE kill.
+    """A write met a closed pipe or socket while SIGPIPE would kill a NUT tool.
 
-    upscmd and upsrw never ignore SIGPIPE, so NUT's versions die silently
-    (status 128+13) on such a write; upsc survives because its SSL library
-    ignores the signal. :func:`run_main` turns this into exit code 141.
+    NUT's clients never touch SIGPIPE themselves, but NUT 2.8.0's SSL library
+    (NSS) ignores it from its first initialisation on, which happens when a
+    client connects with "try SSL" (upsc, upslog). Before that, and always in
+    upscmd and upsrw, a write to a closed pipe or socket kills the tool without
+    a word (status 128+13); after it the write just fails and the tool carries
+    on. :func:`run_main` turns this exception into exit code 141.
     """
+
+
+class _Sigpipe:
+    """The process's SIGPIPE disposition as NUT's tool would have it, per run."""
+
+    ignored = False  # NSS initialised: writes fail quietly instead of killing
+    stdout_hit = False  # a write to stdout met a closed pipe
+
+
+def ignore_sigpipe() -> None:
+    """From now on a closed pipe fails writes quietly (NSS's PR_Init does this)."""
+    _Sigpipe.ignored = True
+
+
+def sigpipe_kills() -> bool:
+    """Whether a write to a closed pipe or socket would kill NUT's tool now."""
+    return not _Sigpipe.ignored
+
+
+def stdout_closed() -> bool:
+    """Whether a write to stdout has met a closed pipe in this run."""
+    return _Sigpipe.stdout_hit
 
 
 class Exit(Exception):
@@ -69,12 +98,37 @@ def _write(stream: object, text: str) -> None:
     # Values came off the wire or argv as bytes; give them back unchanged.
     data = text.encode("utf-8", "surrogateescape")
     buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        stream.flush()  # type: ignore[attr-defined]
-        buffer.write(data)
-        buffer.flush()
-    else:
-        stream.write(data.decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    try:
+        if buffer is not None:
+            stream.flush()  # type: ignore[attr-defined]
+            buffer.write(data)
+            buffer.flush()
+        else:
+            stream.write(data.decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    except BrokenPipeError:
+        broken_pipe(stream)
+
+
+def broken_pipe(stream: object) -> None:
+    """A write to *stream* met a closed pipe: die as NUT's tool would, or carry on.
+
+    The descriptor is pointed at /dev/null either way, so that the bytes
+    Python still holds for it are dropped at exit instead of failing again
+    there (which would print "Exception ignored ... BrokenPipeError").
+
+    Raises:
+        KilledBySigpipe: when SIGPIPE would kill NUT's tool at this point.
+    """
+    if stream is sys.stdout:
+        _Sigpipe.stdout_hit = True
+    fileno = getattr(stream, "fileno", None)
+    with contextlib.suppress(OSError, ValueError):
+        if fileno is not None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fileno())
+            os.close(null)
+    if sigpipe_kills():
+        raise KilledBySigpipe
 
 
 def out(text: str) -> None:
@@ -89,14 +143,20 @@ def err(text: str) -> None:
 
 def run_main(body: Callable[[], None]) -> int:
     """Run a tool's body; turn :class:`Exit` into its message and exit code."""
+    _Sigpipe.ignored = _Sigpipe.stdout_hit = False  # a new process, as far as NUT knows
+    try:
+        return _run(body)
+    except KilledBySigpipe:
+        return 128 + 13  # the shell's view of NUT dying of SIGPIPE
+
+
+def _run(body: Callable[[], None]) -> int:
     try:
         body()
     except Exit as exc:
         if exc.message is not None:
             err(exc.message + "\n")
         return exc.code
-    except KilledBySigpipe:
-        return 128 + 13  # the shell's view of NUT dying of SIGPIPE
     except KeyboardInterrupt:
         return 130
     return 0

@@ -21,7 +21,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from nutrio.clients._common import KilledBySigpipe, err, fatal
+from nutrio.clients._common import KilledBySigpipe, err, fatal, ignore_sigpipe, sigpipe_kills
 from nutrio.protocol.client.requests import (
     ClientErrorCode,
     build_request,
@@ -66,9 +66,8 @@ def log_stderr(message: str) -> None:
 class NutConnection:
     """One session with upsd; use :meth:`connect`, then requests, then :meth:`close`."""
 
-    def __init__(self, sock: socket.socket, host: str, *, sigpipe_kills: bool = False) -> None:
+    def __init__(self, sock: socket.socket, host: str) -> None:
         self._sock: socket.socket | None = sock
-        self._sigpipe_kills = sigpipe_kills
         self._host = host
         self._buf = b""
         self.error: ClientFailure | None = None
@@ -77,15 +76,15 @@ class NutConnection:
 
     @classmethod
     def connect(
-        cls, host: str, port: int, *, try_ssl: bool = False, sigpipe_kills: bool = False
+        cls, host: str, port: int, *, try_ssl: bool = False
     ) -> NutConnection:
         """Resolve and connect like upscli_tryconnect; STARTTLS first if *try_ssl*.
 
         Raises:
             ClientFailure: NOSUCHHOST, CONNFAILURE, ... as NUT would report it.
-            KilledBySigpipe: with *sigpipe_kills*, when a write meets a closed peer.
+            KilledBySigpipe: a write met a closed peer before SIGPIPE was ignored.
         """
-        conn = cls(_open_socket(host, port), host, sigpipe_kills=sigpipe_kills)
+        conn = cls(_open_socket(host, port), host)
         if try_ssl:
             conn._try_starttls()
         return conn
@@ -94,6 +93,7 @@ class NutConnection:
         # NUT 2.8.0 (NSS build) initialises its SSL library lazily, on the
         # first connection that tries SSL, and says so on stderr.
         log_stderr("Init SSL without certificate database")
+        ignore_sigpipe()  # NSS's PR_Init ignores SIGPIPE for the whole process
         try:
             self.send_line(b"STARTTLS\n")
             reply = self.read_line()
@@ -251,7 +251,7 @@ class NutConnection:
         sock.close()
 
     def _die_of_sigpipe(self) -> None:
-        if self._sigpipe_kills:
+        if sigpipe_kills():
             self._sock = None
             raise KilledBySigpipe
 

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from nutrio.clients._common import Exit, err, fatal, out, run_main
+from nutrio.clients._common import Exit, err, fatal, ignore_sigpipe, out, run_main, stdout_closed
 from nutrio.clients._conn import ClientFailure, NutConnection
 from nutrio.protocol.client.requests import AddressError, ClientErrorCode, split_ups_name
 
@@ -77,6 +77,7 @@ def _connect(host: str, port: int) -> NutConnection:
 
 
 def _json(args: list[str]) -> None:
+    ignore_sigpipe()  # like upsc: a reader that went away is not an error
     upsname, host, port = _target(args)
     conn = _connect(host, port)
     try:
@@ -117,6 +118,7 @@ def _watch(args: list[str]) -> None:
     previous: Mapping[str, str] = {}
     conn: NutConnection | None = None
     first = True
+    ignore_sigpipe()  # a lost upsd is retried; a closed stdout ends the watch below
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:
@@ -133,6 +135,8 @@ def _watch(args: list[str]) -> None:
                     conn = None
             frame = render_frame(target, interval, time.time(), values, previous, error)
             out((_HOME + _CLEAR if first else _HOME) + frame)
+            if stdout_closed():
+                raise Exit(0)  # nobody reads any more (`| head`): stop quietly
             first = False
             previous = values or previous
             time.sleep(interval)

@@ -32,7 +32,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nutrio.actors.upslog import LogFile
-from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, getopt, run_main
+from nutrio.clients._common import (
+    VERSION,
+    Exit,
+    broken_pipe,
+    err,
+    fatal,
+    fatal_with_errno,
+    getopt,
+    run_main,
+)
 from nutrio.clients._conn import ClientFailure, NutConnection
 from nutrio.protocol.client import upslog as fmt
 from nutrio.protocol.client.requests import AddressError, split_ups_name
@@ -96,9 +105,12 @@ class _Stdout:
         text, self.pending = "".join(self.pending), []
         if text:
             data = text.encode("utf-8", "surrogateescape")
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            try:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                broken_pipe(sys.stdout)
 
 
 @dataclass
@@ -269,7 +281,7 @@ class _Upslog:
             line = fmt.render_line(pieces, ctx, self._getvar)
             if sink.is_stdout:
                 self.stdout.flush()
-            sink.write_line(line)
+            _write_line(sink, line)
             if o.interval > 30 and self.conn is not None:
                 self.conn.close()
                 self.conn = None
@@ -297,6 +309,20 @@ class _Upslog:
         except ClientFailure:
             return None
         return words[3] if len(words) > 3 else "(null)"
+
+
+def _write_line(sink: LogFile, line: str) -> None:
+    """fprintf + fflush: upslog never looks at the result.
+
+    A closed pipe kills it, unless its SSL library ignores SIGPIPE by now
+    (after a successful first connect); then the line is lost and it goes on.
+    """
+    try:
+        sink.write_line(line)
+    except BrokenPipeError:
+        broken_pipe(sys.stdout if sink.is_stdout else None)
+    except OSError:
+        pass
 
 
 def _connect(host: str, port: int) -> NutConnection | None:
