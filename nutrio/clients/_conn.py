@@ -29,7 +29,10 @@ from nutrio.protocol.client.requests import (
     reply_words,
 )
 
-__all__ = ["ClientFailure", "KilledBySigpipe", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN"]
+__all__ = [
+    "ClientFailure", "KilledBySigpipe", "ListBroken", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN",
+    "iter_rows", "list_names", "list_rows",
+]
 
 #: upsclient.h DEFAULT_NETWORK_TIMEOUT: seconds a reply may take.
 NETWORK_TIMEOUT = 5.0
@@ -270,18 +273,43 @@ class NutConnection:
         return self.error or ClientFailure(_E.UNKNOWN)
 
 
-def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
-    """The words of every line of a LIST, as they arrive, with NUT's error texts."""
+class ListBroken(Exception):
+    """A LIST that failed; :attr:`message` is what NUT prints after ``Error: ``.
+
+    :attr:`started` tells whether upsd had begun the list (the failure is
+    then a line with too few words) or refused it.
+    """
+
+    def __init__(self, message: str, *, started: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.started = started
+
+
+def iter_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
+    """The words of every line of a LIST, as they arrive.
+
+    Raises:
+        ListBroken: the list did not start, or a line has fewer than *min_words* words.
+    """
     try:
         conn.list_start(*query)
     except ClientFailure as exc:
         if exc.code is ClientErrorCode.UNKCOMMAND:
-            raise fatal("Error: upsd is too old to support this query") from None
-        raise fatal(f"Error: {exc.message}") from None
+            raise ListBroken("upsd is too old to support this query", started=False) from None
+        raise ListBroken(exc.message, started=False) from None
     for words in conn.iter_list(*query):
         if len(words) < min_words:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least {min_words})")
+            raise ListBroken(f"insufficient data (got {len(words)} args, need at least {min_words})", started=True)
         yield words
+
+
+def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
+    """:func:`iter_rows`, failing as NUT's tools do (``Error: ...``, exit 1)."""
+    try:
+        yield from iter_rows(conn, query, min_words)
+    except ListBroken as exc:
+        raise fatal(f"Error: {exc.message}") from None
 
 
 def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
