@@ -16,6 +16,17 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 import nutrio
+from nutrio.clients import _environ
+from nutrio.clients._stdio import (
+    KilledBySigpipe,
+    broken_pipe,
+    err,
+    ignore_sigpipe,
+    out,
+    reset_sigpipe,
+    sigpipe_kills,
+    stdout_closed,
+)
 
 __all__ = [
     "VERSION",
@@ -31,6 +42,7 @@ __all__ = [
     "out",
     "err",
     "run_main",
+    "at_exit",
     "read_stdin_line",
     "read_password",
     "login_name",
@@ -39,40 +51,6 @@ __all__ = [
 
 #: Shown where NUT shows UPS_VERSION.
 VERSION = nutrio.__version__
-
-
-class KilledBySigpipe(Exception):
-    """A write met a closed pipe or socket while SIGPIPE would kill a NUT tool.
-
-    NUT's clients never touch SIGPIPE themselves, but NUT 2.8.0's SSL library
-    (NSS) ignores it from its first initialisation on, which happens when a
-    client connects with "try SSL" (upsc, upslog). Before that, and always in
-    upscmd and upsrw, a write to a closed pipe or socket kills the tool without
-    a word (status 128+13); after it the write just fails and the tool carries
-    on. :func:`run_main` turns this exception into exit code 141.
-    """
-
-
-class _Sigpipe:
-    """The process's SIGPIPE disposition as NUT's tool would have it, per run."""
-
-    ignored = False  # NSS initialised: writes fail quietly instead of killing
-    stdout_hit = False  # a write to stdout met a closed pipe
-
-
-def ignore_sigpipe() -> None:
-    """From now on a closed pipe fails writes quietly (NSS's PR_Init does this)."""
-    _Sigpipe.ignored = True
-
-
-def sigpipe_kills() -> bool:
-    """Whether a write to a closed pipe or socket would kill NUT's tool now."""
-    return not _Sigpipe.ignored
-
-
-def stdout_closed() -> bool:
-    """Whether a write to stdout has met a closed pipe in this run."""
-    return _Sigpipe.stdout_hit
 
 
 class Exit(Exception):
@@ -94,60 +72,32 @@ def fatal_with_errno(message: str, errnum: int, code: int = 1) -> Exit:
     return Exit(code, f"{message}: {os.strerror(errnum)}")
 
 
-def _write(stream: object, text: str) -> None:
-    # Values came off the wire or argv as bytes; give them back unchanged.
-    data = text.encode("utf-8", "surrogateescape")
-    buffer = getattr(stream, "buffer", None)
-    try:
-        if buffer is not None:
-            stream.flush()  # type: ignore[attr-defined]
-            buffer.write(data)
-            buffer.flush()
-        else:
-            stream.write(data.decode("utf-8", "replace"))  # type: ignore[attr-defined]
-    except BrokenPipeError:
-        broken_pipe(stream)
+def run_main(body: Callable[[], None], prog: str, *, announce: bool = True) -> int:
+    """Run a tool's body; turn :class:`Exit` into its message and exit code.
 
-
-def broken_pipe(stream: object) -> None:
-    """A write to *stream* met a closed pipe: die as NUT's tool would, or carry on.
-
-    The descriptor is pointed at /dev/null either way, so that the bytes
-    Python still holds for it are dropped at exit instead of failing again
-    there (which would print "Exception ignored ... BrokenPipeError").
-
-    Raises:
-        KilledBySigpipe: when SIGPIPE would kill NUT's tool at this point.
+    *prog* names the tool in debug lines; *announce*: it logs "Starting NUT
+    client" when debugging. Functions given to :func:`at_exit` run last, as
+    atexit handlers run after fatalx's message in C.
     """
-    if stream is sys.stdout:
-        _Sigpipe.stdout_hit = True
-    fileno = getattr(stream, "fileno", None)
-    with contextlib.suppress(OSError, ValueError):
-        if fileno is not None:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, fileno())
-            os.close(null)
-    if sigpipe_kills():
-        raise KilledBySigpipe
-
-
-def out(text: str) -> None:
-    """printf to stdout."""
-    _write(sys.stdout, text)
-
-
-def err(text: str) -> None:
-    """fprintf to stderr."""
-    _write(sys.stderr, text)
-
-
-def run_main(body: Callable[[], None]) -> int:
-    """Run a tool's body; turn :class:`Exit` into its message and exit code."""
-    _Sigpipe.ignored = _Sigpipe.stdout_hit = False  # a new process, as far as NUT knows
+    reset_sigpipe()  # a new process, as far as NUT knows
+    _exit_handlers.clear()
+    _environ.start(prog, announce=announce)
     try:
-        return _run(body)
+        code = _run(body)
     except KilledBySigpipe:
-        return 128 + 13  # the shell's view of NUT dying of SIGPIPE
+        code = 128 + 13  # the shell's view of NUT dying of SIGPIPE
+    while _exit_handlers:
+        with contextlib.suppress(KilledBySigpipe):
+            _exit_handlers.pop()()
+    return code
+
+
+_exit_handlers: list[Callable[[], None]] = []
+
+
+def at_exit(handler: Callable[[], None]) -> None:
+    """Run *handler* when the tool ends (the last registered runs first, like atexit)."""
+    _exit_handlers.append(handler)
 
 
 def _run(body: Callable[[], None]) -> int:
@@ -155,7 +105,7 @@ def _run(body: Callable[[], None]) -> int:
         body()
     except Exit as exc:
         if exc.message is not None:
-            err(exc.message + "\n")
+            err(_environ.logged(exc.message) + "\n")
         return exc.code
     except KeyboardInterrupt:
         return 130

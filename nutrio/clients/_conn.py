@@ -21,6 +21,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
+from nutrio.clients import _environ
 from nutrio.clients._common import KilledBySigpipe, err, fatal, ignore_sigpipe, sigpipe_kills
 from nutrio.protocol.client.requests import (
     ClientErrorCode,
@@ -62,8 +63,8 @@ class ClientFailure(Exception):
 
 
 def log_stderr(message: str) -> None:
-    """upslogx: clients log to stderr only, one line, no prefix."""
-    err(message + "\n")
+    """upslogx: clients log to stderr only, one line (timed when debugging)."""
+    err(_environ.logged(message) + "\n")
 
 
 class NutConnection:
@@ -87,7 +88,7 @@ class NutConnection:
             ClientFailure: NOSUCHHOST, CONNFAILURE, ... as NUT would report it.
             KilledBySigpipe: a write met a closed peer before SIGPIPE was ignored.
         """
-        conn = cls(_open_socket(host, port), host)
+        conn = cls(_open_socket(host, port, _environ.timeout().seconds), host)
         if try_ssl:
             conn._try_starttls()
         return conn
@@ -95,17 +96,27 @@ class NutConnection:
     def _try_starttls(self) -> None:
         # NUT 2.8.0 (NSS build) initialises its SSL library lazily, on the
         # first connection that tries SSL, and says so on stderr.
+        _environ.debug(3, "upscli not initialized, force initialisation without SSL configuration", lib=True)
         log_stderr("Init SSL without certificate database")
         ignore_sigpipe()  # NSS's PR_Init ignores SIGPIPE for the whole process
+        _environ.debug(1, "upscli_init: completed", lib=True)
+        _environ.debug(3, "upscli_sslinit: Trying to STARTTLS", lib=True)
+        step = "failed to send request"
         try:
             self.send_line(b"STARTTLS\n")
+            step = "failed to read response"
             reply = self.read_line()
-        except ClientFailure:
+        except ClientFailure as exc:
+            _environ.debug(3, f"upscli_sslinit: STARTTLS not established, {step}: {exc.message}", lib=True)
             log_stderr(f"Error while connecting to NUT server {self._host}, disconnect")
             self.close()
             raise self._failure() from None
         if not reply.startswith("OK STARTTLS"):
-            return  # upsd has no TLS: carry on in clear, as NUT does
+            # upsd has no TLS: carry on in clear, as NUT does
+            why = "not supported or init error" if reply.startswith("ERR ") else "not supported, unexpected response"
+            _environ.debug(3, f"upscli_sslinit: STARTTLS {why}: {reply}", lib=True)
+            _environ.debug(3, f"Can not connect to NUT server {self._host} in SSL, continue unencrypted", lib=True)
+            return
         self._start_tls()
 
     def _start_tls(self) -> None:
@@ -247,6 +258,8 @@ class NutConnection:
             self.error = ClientFailure(_E.WRITE, errnum=errno.EPIPE)
         except OSError as exc:
             self.error = ClientFailure(_E.WRITE, errnum=exc.errno or 0)
+        if _environ.debugging():
+            _say_goodbye(sock)
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -271,6 +284,24 @@ class NutConnection:
 
     def _failure(self) -> ClientFailure:
         return self.error or ClientFailure(_E.UNKNOWN)
+
+
+def _say_goodbye(sock: socket.socket) -> None:
+    """NUT 2.8.5 waits for upsd's answer to LOGOUT and reports it (debug level 1)."""
+    try:
+        sock.settimeout(NETWORK_TIMEOUT)
+        reply = sock.recv(NETBUF_LEN).decode("utf-8", "replace")
+    except (OSError, ssl.SSLError):
+        reply = ""
+    if not reply:
+        how = "server did not reply in a short time frame"
+    elif reply == "OK Goodbye\n":
+        how = f"server said '{reply}' nicely, as expected"
+    elif reply.startswith("OK"):
+        how = f"server said '{reply}' nicely, good enough"
+    else:
+        how = f"server said '{reply}', not OK but oh well"
+    _environ.debug(1, f"upscli_disconnect: We logged out, and {how}", lib=True)
 
 
 class ListBroken(Exception):
@@ -327,8 +358,12 @@ def _echoes(query: tuple[str, ...], words: tuple[str, ...]) -> bool:
     return all(q.lower() == w.lower() for q, w in zip(query, words, strict=False))
 
 
-def _open_socket(host: str, port: int) -> socket.socket:
-    """getaddrinfo + connect over each address, keeping NUT's error choices."""
+def _open_socket(host: str, port: int, timeout: float | None) -> socket.socket:
+    """getaddrinfo + connect over each address, keeping NUT's error choices.
+
+    A connect that takes longer than *timeout* seconds (None: as long as the
+    system lets it) fails with ETIMEDOUT and ends the search, as in 2.8.5.
+    """
     for _attempt in range(50):  # NUT retries EAI_AGAIN forever; we give up eventually
         try:
             infos = socket.getaddrinfo(host, str(port), socket.AF_UNSPEC, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -354,10 +389,15 @@ def _open_socket(host: str, port: int) -> socket.socket:
                 failure = ClientFailure(_E.SOCKFAILURE, errnum=exc.errno or 0)
             continue
         try:
+            sock.settimeout(timeout)
             sock.connect(addr)
         except InterruptedError:
             sock.close()
             continue
+        except TimeoutError:
+            sock.close()
+            log_stderr(f"upscli_tryconnect: Connection to host timed out: '{addr[0]}'")
+            raise ClientFailure(_E.CONNFAILURE, errnum=errno.ETIMEDOUT) from None
         except OSError as exc:
             sock.close()
             if exc.errno != errno.EAFNOSUPPORT:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from nutrio.clients._common import VERSION, Exit, err, fatal, getopt, out, run_main, show_usage
+from nutrio.clients import _environ
+from nutrio.clients._common import VERSION, Exit, at_exit, err, fatal, getopt, out, run_main, show_usage
 from nutrio.clients._conn import ClientFailure, ListBroken, NutConnection, iter_rows, list_rows
 from nutrio.clients.upsc_extra import maybe_extended
 from nutrio.protocol.client import upsc_json
@@ -63,7 +64,7 @@ def main(argv: list[str]) -> int:
     """Run upsc with *argv* (without the program name); return the exit code."""
     if (code := maybe_extended(argv)) is not None:  # nutrio's --json / --watch
         return code
-    return run_main(lambda: _upsc(argv))
+    return run_main(lambda: _upsc(argv), PROG)
 
 
 def _upsc(argv: Sequence[str]) -> None:
@@ -81,6 +82,8 @@ def _upsc(argv: Sequence[str]) -> None:
             raise fatal(f"Network UPS Tools upscmd {VERSION}", 0)  # sic, NUT 2.8.0
         else:  # -h, or a bad option whose message getopt already wrote
             _usage(value if opt == "?" else None)
+    _environ.after_options()
+    at_exit(_environ.clean_exit)
     first = args[0] if args else None
     upsname = None
     try:
@@ -95,22 +98,27 @@ def _upsc(argv: Sequence[str]) -> None:
         if varlist:
             raise _fail(as_json, "invalid hostname.\nRequired format: [hostname[:port]]") from None
         raise _fail(as_json, "invalid UPS definition.\nRequired format: upsname[@hostname[:port]]") from None
+    _environ.set_tag(first or "")
+    _environ.debug(1, f"upsname='{upsname or '(null)'}' hostname='{host}' port='{port}'")
     try:
         conn = NutConnection.connect(host, port, try_ssl=True)
     except ClientFailure as exc:
         raise _fail(as_json, exc.message) from None
-    try:
-        assert varlist or upsname is not None
-        if varlist:
-            _list_upses(conn, verbose, as_json)
-        elif clientlist:
-            _list_clients(conn, upsname or "", as_json)
-        elif len(args) > 1:
-            _print_var(conn, upsname or "", args[1], as_json)
-        else:
-            _list_vars(conn, upsname or "", as_json)
-    finally:
-        conn.close()
+    at_exit(conn.close)  # clean_exit disconnects after fatalx's message
+    assert varlist or upsname is not None
+    if varlist:
+        _environ.debug(1, "Calling list_upses()")
+        _list_upses(conn, verbose, as_json)
+    elif clientlist:
+        _environ.debug(1, "Calling list_clients()")
+        _list_clients(conn, upsname or "", as_json)
+    elif len(args) > 1:
+        _environ.debug(1, f"Calling printvar({args[1]})")
+        _print_var(conn, upsname or "", args[1], as_json)
+    else:
+        _environ.debug(1, "Calling list_vars()")
+        _list_vars(conn, upsname or "", as_json)
+    _environ.set_tag(PROG)
 
 
 def _usage(getopt_message: str | None) -> None:

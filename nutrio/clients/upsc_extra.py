@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
+from nutrio.clients import _environ
 from nutrio.clients._common import Exit, err, fatal, ignore_sigpipe, out, run_main, stdout_closed
 from nutrio.clients._conn import ClientFailure, NutConnection
 from nutrio.clients.watch_screen import render_block, render_frame
@@ -43,10 +44,10 @@ def maybe_extended(argv: Sequence[str]) -> int | None:
     args = list(argv)
     if "--json" in args:
         args.remove("--json")
-        return run_main(lambda: _json(args))
+        return run_main(lambda: _json(args), "upsc")
     if "--watch" in args:
         args.remove("--watch")
-        return run_main(lambda: _watch(args))
+        return run_main(lambda: _watch(args), "upsc")
     return None
 
 
@@ -81,6 +82,7 @@ def _connect(host: str, port: int) -> NutConnection:
 
 def _json(args: list[str]) -> None:
     ignore_sigpipe()  # like upsc: a reader that went away is not an error
+    _environ.after_options()
     upsname, host, port = _target(args)
     conn = _connect(host, port)
     try:
@@ -116,6 +118,7 @@ def _interval(args: list[str]) -> float:
 
 def _watch(args: list[str]) -> None:
     interval = _interval(args)
+    _environ.after_options()
     upsname, host, port = _target(args)
     target = args[0]
     on_terminal = sys.stdout.isatty()

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nutrio.actors.upslog import LogFile
+from nutrio.clients import _environ
 from nutrio.clients._common import (
     VERSION,
     Exit,
@@ -128,7 +129,7 @@ def main(argv: list[str]) -> int:
     """Run upslog with *argv* (without the program name); return the exit code."""
     stdout = _Stdout()
     try:
-        return run_main(lambda: _Upslog(stdout).run(argv))
+        return run_main(lambda: _Upslog(stdout).run(argv), PROG, announce=False)
     finally:
         stdout.flush()
 
@@ -195,11 +196,13 @@ class _Upslog:
         if self.to_syslog:
             syslog.syslog(syslog.LOG_INFO, message)
         else:
-            err(message + "\n")
+            err(_environ.logged(message) + "\n")
 
     def run(self, argv: Sequence[str]) -> None:
         self.stdout.write(f"Network UPS Tools {PROG} {VERSION}\n")
         o = _parse(argv, self.stdout)
+        _environ.after_options()
+        _environ.debug(1, f"logformat: {o.logformat}")
         if not o.monhost:
             raise fatal("No UPS defined for monitoring - use -s <system>")
         if not o.logfn:
@@ -212,6 +215,7 @@ class _Upslog:
                 err(exc.message + "\n")
             raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]\n") from None
         self.upsname, host, port = address.upsname or "", address.host, address.port
+        _environ.debug(1, f"Checking parse of '{o.monhost}' => '{self.upsname}' '{host}' '{port}'")
         try:
             self.conn = NutConnection.connect(host, port, try_ssl=True)
         except ClientFailure as exc:
