@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="nutrio",
         description="Network UPS Tools re-created as a supervision tree on Trio.",
         epilog="NUT clients: nutrio upsc|upscmd|upsrw|upslog [NUT options...] (see their -h); "
+        "from NUT 2.8.5: nutrio upsc -j (JSON), NUT_DEFAULT_CONNECT_TIMEOUT, NUT_DEBUG_LEVEL; "
         "beyond NUT: nutrio upsc --json UPS, nutrio upsc --watch [-n SECONDS] UPS.",
     )
     parser.add_argument("--version", action="version", version=f"nutrio {nutrio.__version__}")

@@ -181,3 +181,12 @@ def test_a_short_line_ends_the_document_as_nut_does(args: list[str], stdout: str
         ours = run_ours("upsc", ["-j", *filled])
     assert ours == Outcome(real.status, stdout.encode(), real.stderr)
     assert ours.status == 1 and ours.stderr.endswith(f"Error: {message}\n".encode())
+
+
+@requires_real_nut
+@pytest.mark.parametrize("ups", ["eaton", "edge"])
+def test_json_extension_and_j_print_the_same_bytes_for_a_whole_ups(nut: RealNut, ups: str) -> None:
+    """`--json UPS` is kept (one object for one variable, stdout empty on errors); for a whole UPS
+    it already prints 2.8.5's bytes, odd values included."""
+    host = f"{ups}@127.0.0.1:{nut.port}"
+    assert run_ours("upsc", ["--json", host]).stdout == run_ours("upsc", ["-j", host]).stdout
