@@ -80,21 +80,28 @@ def read_for(fd: int, seconds: float) -> bytes:
     return data
 
 
-@requires_real_nut
-def test_watch_redraws_in_place_on_a_terminal(nut: RealNut) -> None:
+def watch_on_a_terminal(nut: RealNut, seconds: float, size: tuple[int, int] | None = None) -> bytes:
+    """What `--watch` shows on a pseudo-terminal (of *size* rows, columns) in *seconds*; Ctrl-C ends it."""
     main, child = pty.openpty()
+    if size is not None:
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
     proc = subprocess.Popen([*EXTRA, "--watch", "-n", "0.5", f"ups1@127.0.0.1:{nut.port}"],
                             stdin=child, stdout=child, stderr=child, env=ENV, start_new_session=True)
     os.close(child)
     try:
-        screen = read_for(main, 3.0)
+        screen = read_for(main, seconds)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
         os.close(main)
-    text = screen.decode()
+    return screen
+
+
+@requires_real_nut
+def test_watch_redraws_in_place_on_a_terminal(nut: RealNut) -> None:
+    text = watch_on_a_terminal(nut, 3.0).decode()
     assert text.startswith("\x1b[H\x1b[2J")  # first frame clears the screen
     frames = text.split("\x1b[H")[1:]
     assert len(frames) >= 3  # redrawn in place, not scrolled
@@ -155,20 +162,7 @@ def test_a_pipe_gets_plain_blocks_with_every_variable() -> None:
 
 @requires_real_nut
 def test_watch_in_a_small_terminal_never_scrolls(nut: RealNut) -> None:
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 10, 50, 0, 0))
-    proc = subprocess.Popen([*EXTRA, "--watch", "-n", "0.5", f"ups1@127.0.0.1:{nut.port}"],
-                            stdin=child, stdout=child, stderr=child, env=ENV, start_new_session=True)
-    os.close(child)
-    try:
-        screen = read_for(main, 2.5)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
-    frames = screen.decode().split("\x1b[H")[1:]
+    frames = watch_on_a_terminal(nut, 2.5, size=(10, 50)).decode().split("\x1b[H")[1:]
     assert len(frames) >= 2
     rows = frames[1].replace("\r", "").split("\n")
     assert len(rows) <= 10 and "Status:\x1b[0m OL" in rows[1]
