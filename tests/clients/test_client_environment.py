@@ -214,3 +214,9 @@ def test_debug_lines_put_errors_in_their_place(nut: RealNut) -> None:
         f"[D1:{target}] clean_exit: finished, exiting",
     ]
     assert mask_versions(real.stderr) == b"Error: Unknown UPS\n"
+
+
+def test_the_pure_client_modules_import_no_trio_and_no_sockets() -> None:
+    code = ("import sys, nutrio.protocol.client.environment, nutrio.protocol.client.upsc_json; "
+            "sys.exit(bool({'trio', 'socket'} & set(sys.modules)))")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=30).returncode == 0
