@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nutrio",
         description="Network UPS Tools re-created as a supervision tree on Trio.",
         epilog="NUT clients: nutrio upsc|upscmd|upsrw|upslog [NUT options...] (see their -h); "
+        "from NUT 2.8.5: nutrio upsc -j (JSON), NUT_DEFAULT_CONNECT_TIMEOUT, NUT_DEBUG_LEVEL; "
         "beyond NUT: nutrio upsc --json UPS, nutrio upsc --watch [-n SECONDS] UPS.",
     )
     parser.add_argument("--version", action="version", version=f"nutrio {nutrio.__version__}")
@@ -68,8 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path, nargs="?", help="default: the embedded demo config")
     check.set_defaults(handler=_cmd_check_config)
 
-    passwd = sub.add_parser("passwd", help="print a salted scrypt hash for password_hash")
-    passwd.add_argument("--stdin", action="store_true", help="read the password from stdin")
+    passwd = sub.add_parser(
+        "passwd", help="print a salted scrypt hash for password_hash",
+        description="Print a salted scrypt hash of a password, for password_hash in the "
+        "config. On a terminal it asks twice, without echo; otherwise it reads the "
+        "password from the first line of standard input: echo secret | nutrio passwd",
+    )
+    passwd.add_argument("--stdin", action="store_true",
+                        help="read the first line of stdin even on a terminal")
     passwd.set_defaults(handler=_cmd_passwd)
 
     from nutrio import drivers_ctl
@@ -136,10 +143,22 @@ def _cmd_check_config(ns: argparse.Namespace) -> int:
 
 
 def _read_password(from_stdin: bool, prompt: Callable[[str], str] = getpass.getpass) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = prompt("Password: ")
-    if prompt("Again: ") != first:
+    """The password: one stdin line without a terminal (or with --stdin), else asked twice.
+
+    Raises:
+        ValueError: the two answers differ, or nothing came (end of input).
+    """
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise ValueError("no password on standard input (try: echo secret | nutrio passwd)")
+        return line.removesuffix("\n").removesuffix("\r")
+    try:
+        first = prompt("Password: ")
+        again = prompt("Again: ")
+    except EOFError:
+        raise ValueError("no password given") from None
+    if again != first:
         raise ValueError("passwords differ")
     return first
 
@@ -151,6 +170,9 @@ def _cmd_passwd(ns: argparse.Namespace) -> int:
         password = _read_password(ns.stdin)
     except ValueError as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
     if not password:
         return _fail("empty password")
     sys.stdout.write(hash_password(password) + "\n")

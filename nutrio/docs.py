@@ -79,6 +79,43 @@ command's own help, printed with COLUMNS=80. -->
 `nutrio` is one program with a subcommand for each task. The NUT client programs
 (`upsc`, `upscmd`, `upsrw`, `upslog`) take NUT's options unchanged and print
 NUT's own help with `-h`; every other subcommand takes `--help`.
+
+## The NUT clients beyond NUT 2.8.0
+
+Their output, messages and exit codes are NUT 2.8.0's, byte for byte (the
+tests run the real 2.8.0 programs beside them). A few things come from NUT
+2.8.5 or go beyond NUT:
+
+- `nutrio upsc -j` prints NUT 2.8.5's JSON: `upsc -j UPS` an object of all
+  variables, `upsc -j UPS VAR` the value as one JSON string, `-jl` an array of
+  UPS names, `-jL` an object of names and descriptions, `-jc` an array of
+  client addresses. An error also goes to stdout as `{"error": "..."}` (the
+  stderr line and exit status stay upsc's), and a list that breaks off keeps
+  NUT's text exactly, even where it is not valid JSON. There is no 2.8.5
+  binary here: the output follows the v2.8.5 source (clients/upsc.c,
+  common/strjson.c) and is tested against bytes written out from it. Values
+  stay strings, as in NUT. `-h` still shows 2.8.0's text.
+- `nutrio upsc --json UPS [VAR]` is kept as it was rather than made an alias of
+  `-j`: for a whole UPS both print the same bytes, but `--json UPS VAR` gives an
+  object (`{"VAR": "value"}`) and an error leaves stdout empty, which scripts
+  written for it expect.
+- `nutrio upsc --watch [-n SECONDS] UPS` redraws one screen in place that fits
+  the terminal: the status, then ups.status, battery.charge, battery.runtime,
+  input.voltage, output.voltage and ups.load, then the other variables as far
+  as they fit, and a line counting those left out. Into a pipe or a file it
+  prints plain blocks, without escape codes; it stops when the reader goes.
+- `NUT_DEFAULT_CONNECT_TIMEOUT=SECONDS` (as NUT 2.8.5 reads it; 10 when unset,
+  0 for no limit) bounds every client's connect; a connect that takes longer
+  fails with `Connection failure: Connection timed out`. `NUT_DEBUG_LEVEL=N`
+  puts the time since the start before each stderr line and adds 2.8.5's debug
+  lines (start, connect, STARTTLS, the request, disconnect). NUT 2.8.5's
+  clients read no credentials file (`nutauth.conf` is newer than 2.8.5), and
+  neither do these.
+- A reader that goes away (`nutrio upsc UPS | head -1`) ends each client as it
+  ends NUT's: upsc and upslog carry on quietly once connected (exit 0), upscmd
+  and upsrw stop with status 141; never a traceback.
+- `echo secret | nutrio passwd`: without a terminal `passwd` reads the password
+  from the first line of standard input; on a terminal it asks twice.
 """
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from nutrio.clients import _environ
 from nutrio.clients._common import (
     err,
     fatal,
@@ -57,8 +58,9 @@ def connect(ups: str) -> tuple[NutConnection, str]:
             err(exc.message + "\n")
         raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]") from None
     upsname = address.upsname or ""
+    _environ.set_tag(ups)
     try:
-        conn = NutConnection.connect(address.host, address.port, sigpipe_kills=True)
+        conn = NutConnection.connect(address.host, address.port)
     except ClientFailure as exc:
         raise fatal(f"Error: {exc.message}") from None
     return conn, upsname

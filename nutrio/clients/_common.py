@@ -16,17 +16,33 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 import nutrio
+from nutrio.clients import _environ
+from nutrio.clients._stdio import (
+    KilledBySigpipe,
+    broken_pipe,
+    err,
+    ignore_sigpipe,
+    out,
+    reset_sigpipe,
+    sigpipe_kills,
+    stdout_closed,
+)
 
 __all__ = [
     "VERSION",
     "Exit",
     "KilledBySigpipe",
+    "broken_pipe",
     "fatal",
+    "ignore_sigpipe",
+    "sigpipe_kills",
+    "stdout_closed",
     "fatal_with_errno",
     "getopt",
     "out",
     "err",
     "run_main",
+    "at_exit",
     "read_stdin_line",
     "read_password",
     "login_name",
@@ -35,15 +51,6 @@ __all__ = [
 
 #: Shown where NUT shows UPS_VERSION.
 VERSION = nutrio.__version__
-
-
-class KilledBySigpipe(Exception):
-    """A write hit a closed connection in a tool that NUT lets SIGPIPE kill.
-
-    upscmd and upsrw never ignore SIGPIPE, so NUT's versions die silently
-    (status 128+13) on such a write; upsc survives because its SSL library
-    ignores the signal. :func:`run_main` turns this into exit code 141.
-    """
 
 
 class Exit(Exception):
@@ -65,38 +72,41 @@ def fatal_with_errno(message: str, errnum: int, code: int = 1) -> Exit:
     return Exit(code, f"{message}: {os.strerror(errnum)}")
 
 
-def _write(stream: object, text: str) -> None:
-    # Values came off the wire or argv as bytes; give them back unchanged.
-    data = text.encode("utf-8", "surrogateescape")
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        stream.flush()  # type: ignore[attr-defined]
-        buffer.write(data)
-        buffer.flush()
-    else:
-        stream.write(data.decode("utf-8", "replace"))  # type: ignore[attr-defined]
+def run_main(body: Callable[[], None], prog: str, *, announce: bool = True) -> int:
+    """Run a tool's body; turn :class:`Exit` into its message and exit code.
+
+    *prog* names the tool in debug lines; *announce*: it logs "Starting NUT
+    client" when debugging. Functions given to :func:`at_exit` run last, as
+    atexit handlers run after fatalx's message in C.
+    """
+    reset_sigpipe()  # a new process, as far as NUT knows
+    _exit_handlers.clear()
+    _environ.start(prog, announce=announce)
+    try:
+        code = _run(body)
+    except KilledBySigpipe:
+        code = 128 + 13  # the shell's view of NUT dying of SIGPIPE
+    while _exit_handlers:
+        with contextlib.suppress(KilledBySigpipe):
+            _exit_handlers.pop()()
+    return code
 
 
-def out(text: str) -> None:
-    """printf to stdout."""
-    _write(sys.stdout, text)
+_exit_handlers: list[Callable[[], None]] = []
 
 
-def err(text: str) -> None:
-    """fprintf to stderr."""
-    _write(sys.stderr, text)
+def at_exit(handler: Callable[[], None]) -> None:
+    """Run *handler* when the tool ends (the last registered runs first, like atexit)."""
+    _exit_handlers.append(handler)
 
 
-def run_main(body: Callable[[], None]) -> int:
-    """Run a tool's body; turn :class:`Exit` into its message and exit code."""
+def _run(body: Callable[[], None]) -> int:
     try:
         body()
     except Exit as exc:
         if exc.message is not None:
-            err(exc.message + "\n")
+            err(_environ.logged(exc.message) + "\n")
         return exc.code
-    except KilledBySigpipe:
-        return 128 + 13  # the shell's view of NUT dying of SIGPIPE
     except KeyboardInterrupt:
         return 130
     return 0

@@ -21,7 +21,8 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from nutrio.clients._common import KilledBySigpipe, err, fatal
+from nutrio.clients import _environ
+from nutrio.clients._common import KilledBySigpipe, err, fatal, ignore_sigpipe, sigpipe_kills
 from nutrio.protocol.client.requests import (
     ClientErrorCode,
     build_request,
@@ -29,7 +30,10 @@ from nutrio.protocol.client.requests import (
     reply_words,
 )
 
-__all__ = ["ClientFailure", "KilledBySigpipe", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN"]
+__all__ = [
+    "ClientFailure", "KilledBySigpipe", "ListBroken", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN",
+    "iter_rows", "list_names", "list_rows",
+]
 
 #: upsclient.h DEFAULT_NETWORK_TIMEOUT: seconds a reply may take.
 NETWORK_TIMEOUT = 5.0
@@ -59,16 +63,15 @@ class ClientFailure(Exception):
 
 
 def log_stderr(message: str) -> None:
-    """upslogx: clients log to stderr only, one line, no prefix."""
-    err(message + "\n")
+    """upslogx: clients log to stderr only, one line (timed when debugging)."""
+    err(_environ.logged(message) + "\n")
 
 
 class NutConnection:
     """One session with upsd; use :meth:`connect`, then requests, then :meth:`close`."""
 
-    def __init__(self, sock: socket.socket, host: str, *, sigpipe_kills: bool = False) -> None:
+    def __init__(self, sock: socket.socket, host: str) -> None:
         self._sock: socket.socket | None = sock
-        self._sigpipe_kills = sigpipe_kills
         self._host = host
         self._buf = b""
         self.error: ClientFailure | None = None
@@ -77,15 +80,15 @@ class NutConnection:
 
     @classmethod
     def connect(
-        cls, host: str, port: int, *, try_ssl: bool = False, sigpipe_kills: bool = False
+        cls, host: str, port: int, *, try_ssl: bool = False
     ) -> NutConnection:
         """Resolve and connect like upscli_tryconnect; STARTTLS first if *try_ssl*.
 
         Raises:
             ClientFailure: NOSUCHHOST, CONNFAILURE, ... as NUT would report it.
-            KilledBySigpipe: with *sigpipe_kills*, when a write meets a closed peer.
+            KilledBySigpipe: a write met a closed peer before SIGPIPE was ignored.
         """
-        conn = cls(_open_socket(host, port), host, sigpipe_kills=sigpipe_kills)
+        conn = cls(_open_socket(host, port, _environ.timeout().seconds), host)
         if try_ssl:
             conn._try_starttls()
         return conn
@@ -93,16 +96,27 @@ class NutConnection:
     def _try_starttls(self) -> None:
         # NUT 2.8.0 (NSS build) initialises its SSL library lazily, on the
         # first connection that tries SSL, and says so on stderr.
+        _environ.debug(3, "upscli not initialized, force initialisation without SSL configuration", lib=True)
         log_stderr("Init SSL without certificate database")
+        ignore_sigpipe()  # NSS's PR_Init ignores SIGPIPE for the whole process
+        _environ.debug(1, "upscli_init: completed", lib=True)
+        _environ.debug(3, "upscli_sslinit: Trying to STARTTLS", lib=True)
+        step = "failed to send request"
         try:
             self.send_line(b"STARTTLS\n")
+            step = "failed to read response"
             reply = self.read_line()
-        except ClientFailure:
+        except ClientFailure as exc:
+            _environ.debug(3, f"upscli_sslinit: STARTTLS not established, {step}: {exc.message}", lib=True)
             log_stderr(f"Error while connecting to NUT server {self._host}, disconnect")
             self.close()
             raise self._failure() from None
         if not reply.startswith("OK STARTTLS"):
-            return  # upsd has no TLS: carry on in clear, as NUT does
+            # upsd has no TLS: carry on in clear, as NUT does
+            why = "not supported or init error" if reply.startswith("ERR ") else "not supported, unexpected response"
+            _environ.debug(3, f"upscli_sslinit: STARTTLS {why}: {reply}", lib=True)
+            _environ.debug(3, f"Can not connect to NUT server {self._host} in SSL, continue unencrypted", lib=True)
+            return
         self._start_tls()
 
     def _start_tls(self) -> None:
@@ -244,6 +258,8 @@ class NutConnection:
             self.error = ClientFailure(_E.WRITE, errnum=errno.EPIPE)
         except OSError as exc:
             self.error = ClientFailure(_E.WRITE, errnum=exc.errno or 0)
+        if _environ.debugging():
+            _say_goodbye(sock)
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -251,7 +267,7 @@ class NutConnection:
         sock.close()
 
     def _die_of_sigpipe(self) -> None:
-        if self._sigpipe_kills:
+        if sigpipe_kills():
             self._sock = None
             raise KilledBySigpipe
 
@@ -270,18 +286,61 @@ class NutConnection:
         return self.error or ClientFailure(_E.UNKNOWN)
 
 
-def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
-    """The words of every line of a LIST, as they arrive, with NUT's error texts."""
+def _say_goodbye(sock: socket.socket) -> None:
+    """NUT 2.8.5 waits for upsd's answer to LOGOUT and reports it (debug level 1)."""
+    try:
+        sock.settimeout(NETWORK_TIMEOUT)
+        reply = sock.recv(NETBUF_LEN).decode("utf-8", "replace")
+    except (OSError, ssl.SSLError):
+        reply = ""
+    if not reply:
+        how = "server did not reply in a short time frame"
+    elif reply == "OK Goodbye\n":
+        how = f"server said '{reply}' nicely, as expected"
+    elif reply.startswith("OK"):
+        how = f"server said '{reply}' nicely, good enough"
+    else:
+        how = f"server said '{reply}', not OK but oh well"
+    _environ.debug(1, f"upscli_disconnect: We logged out, and {how}", lib=True)
+
+
+class ListBroken(Exception):
+    """A LIST that failed; :attr:`message` is what NUT prints after ``Error: ``.
+
+    :attr:`started` tells whether upsd had begun the list (the failure is
+    then a line with too few words) or refused it.
+    """
+
+    def __init__(self, message: str, *, started: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.started = started
+
+
+def iter_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
+    """The words of every line of a LIST, as they arrive.
+
+    Raises:
+        ListBroken: the list did not start, or a line has fewer than *min_words* words.
+    """
     try:
         conn.list_start(*query)
     except ClientFailure as exc:
         if exc.code is ClientErrorCode.UNKCOMMAND:
-            raise fatal("Error: upsd is too old to support this query") from None
-        raise fatal(f"Error: {exc.message}") from None
+            raise ListBroken("upsd is too old to support this query", started=False) from None
+        raise ListBroken(exc.message, started=False) from None
     for words in conn.iter_list(*query):
         if len(words) < min_words:
-            raise fatal(f"Error: insufficient data (got {len(words)} args, need at least {min_words})")
+            raise ListBroken(f"insufficient data (got {len(words)} args, need at least {min_words})", started=True)
         yield words
+
+
+def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
+    """:func:`iter_rows`, failing as NUT's tools do (``Error: ...``, exit 1)."""
+    try:
+        yield from iter_rows(conn, query, min_words)
+    except ListBroken as exc:
+        raise fatal(f"Error: {exc.message}") from None
 
 
 def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
@@ -299,8 +358,12 @@ def _echoes(query: tuple[str, ...], words: tuple[str, ...]) -> bool:
     return all(q.lower() == w.lower() for q, w in zip(query, words, strict=False))
 
 
-def _open_socket(host: str, port: int) -> socket.socket:
-    """getaddrinfo + connect over each address, keeping NUT's error choices."""
+def _open_socket(host: str, port: int, timeout: float | None) -> socket.socket:
+    """getaddrinfo + connect over each address, keeping NUT's error choices.
+
+    A connect that takes longer than *timeout* seconds (None: as long as the
+    system lets it) fails with ETIMEDOUT and ends the search, as in 2.8.5.
+    """
     for _attempt in range(50):  # NUT retries EAI_AGAIN forever; we give up eventually
         try:
             infos = socket.getaddrinfo(host, str(port), socket.AF_UNSPEC, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -326,10 +389,15 @@ def _open_socket(host: str, port: int) -> socket.socket:
                 failure = ClientFailure(_E.SOCKFAILURE, errnum=exc.errno or 0)
             continue
         try:
+            sock.settimeout(timeout)
             sock.connect(addr)
         except InterruptedError:
             sock.close()
             continue
+        except TimeoutError:
+            sock.close()
+            log_stderr(f"upscli_tryconnect: Connection to host timed out: '{addr[0]}'")
+            raise ClientFailure(_E.CONNFAILURE, errnum=errno.ETIMEDOUT) from None
         except OSError as exc:
             sock.close()
             if exc.errno != errno.EAFNOSUPPORT:

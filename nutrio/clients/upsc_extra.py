@@ -6,29 +6,33 @@ two flags is present, and upsc then runs exactly as NUT's.
 - ``upsc --json <ups>[@host[:port]] [<variable>]`` prints one JSON object,
   ``{"variable": "value", ...}``, in upsd's order; errors and exit codes are
   upsc's own (``Error: Unknown UPS`` on stderr, exit 1).
-- ``upsc --watch [-n SECONDS] <ups>[@host[:port]]`` redraws the variables in
-  place every SECONDS (default 2) with ANSI escapes, values that changed
-  since the last frame in reverse video, until Ctrl-C (exit 0). A lost
-  connection shows in the frame and is retried on the next refresh.
+- ``upsc --watch [-n SECONDS] <ups>[@host[:port]]`` shows the variables every
+  SECONDS (default 2) until Ctrl-C (exit 0) or until nobody reads (a closed
+  pipe, exit 0). On a terminal it redraws one screen in place that fits the
+  window, status and key variables first (:mod:`.watch_screen`); on a pipe
+  or a file it prints plain blocks without escape codes. A lost connection
+  shows as an error and is retried on the next refresh.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from nutrio.clients._common import Exit, err, fatal, out, run_main
+from nutrio.clients import _environ
+from nutrio.clients._common import Exit, err, fatal, ignore_sigpipe, out, run_main, stdout_closed
 from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients.watch_screen import render_block, render_frame
 from nutrio.protocol.client.requests import AddressError, ClientErrorCode, split_ups_name
 
 __all__ = ["WATCH_DEFAULT", "fetch_vars", "maybe_extended", "render_frame"]
 
 WATCH_DEFAULT = 2.0
-_HOME, _CLEAR, _EOL, _EOS = "\x1b[H", "\x1b[2J", "\x1b[K", "\x1b[J"
-_REVERSE, _BOLD, _RESET = "\x1b[7m", "\x1b[1m", "\x1b[0m"
+_HOME, _CLEAR = "\x1b[H", "\x1b[2J"
 _USAGE = (
     "usage: upsc --json <ups>[@<hostname>[:port]] [<variable>]\n"
     "       upsc --watch [-n <seconds>] <ups>[@<hostname>[:port]]"
@@ -40,10 +44,10 @@ def maybe_extended(argv: Sequence[str]) -> int | None:
     args = list(argv)
     if "--json" in args:
         args.remove("--json")
-        return run_main(lambda: _json(args))
+        return run_main(lambda: _json(args), "upsc")
     if "--watch" in args:
         args.remove("--watch")
-        return run_main(lambda: _watch(args))
+        return run_main(lambda: _watch(args), "upsc")
     return None
 
 
@@ -77,6 +81,8 @@ def _connect(host: str, port: int) -> NutConnection:
 
 
 def _json(args: list[str]) -> None:
+    ignore_sigpipe()  # like upsc: a reader that went away is not an error
+    _environ.after_options()
     upsname, host, port = _target(args)
     conn = _connect(host, port)
     try:
@@ -112,11 +118,14 @@ def _interval(args: list[str]) -> float:
 
 def _watch(args: list[str]) -> None:
     interval = _interval(args)
+    _environ.after_options()
     upsname, host, port = _target(args)
     target = args[0]
+    on_terminal = sys.stdout.isatty()
     previous: Mapping[str, str] = {}
     conn: NutConnection | None = None
     first = True
+    ignore_sigpipe()  # a lost upsd is retried; a closed stdout ends the watch below
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:
@@ -131,45 +140,24 @@ def _watch(args: list[str]) -> None:
                 if exc.code is not ClientErrorCode.UNKNOWNUPS and conn is not None:
                     conn.close()
                     conn = None
-            frame = render_frame(target, interval, time.time(), values, previous, error)
-            out((_HOME + _CLEAR if first else _HOME) + frame)
+            if on_terminal:
+                size = shutil.get_terminal_size(fallback=(80, 24))  # asked each time: windows get resized
+                frame = render_frame(target, interval, time.time(), values, previous, error, size=(size.columns, size.lines))
+                out((_HOME + _CLEAR if first else _HOME) + frame)
+            else:
+                out(render_block(target, interval, time.time(), values, error))
+            if stdout_closed():
+                raise Exit(0)  # nobody reads any more (`| head`): stop quietly
             first = False
             previous = values or previous
             time.sleep(interval)
     except KeyboardInterrupt:
-        out("\n")
+        if on_terminal:
+            out("\n")
         raise Exit(0) from None
     finally:
         if conn is not None:
             conn.close()
-
-
-def render_frame(
-    target: str,
-    interval: float,
-    now: float,
-    values: Mapping[str, str],
-    previous: Mapping[str, str],
-    error: str | None = None,
-) -> str:
-    """One screen: a title line, the status, then ``var: value`` lines.
-
-    Every line ends with erase-to-end-of-line and the frame with
-    erase-to-end-of-screen, so a shorter frame leaves no leftovers.
-    """
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-    lines = [f"{_BOLD}Every {interval:g}s: upsc {target}{_RESET}    {stamp}"]
-    if error is not None:
-        lines.append(f"Error: {error}")
-    else:
-        status = values.get("ups.status", "")
-        lines.append(f"{_BOLD}Status:{_RESET} {status}")
-    lines.append("")
-    for name, value in values.items():
-        changed = bool(previous) and previous.get(name) != value
-        shown = f"{_REVERSE}{value}{_RESET}" if changed else value
-        lines.append(f"{name}: {shown}")
-    return "".join(line + _EOL + "\n" for line in lines) + _EOS
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from nutrio.clients import _auth
+from nutrio.clients import _auth, _environ
 from nutrio.clients._common import (
     VERSION,
+    at_exit,
     fatal,
     getopt,
     out,
@@ -60,7 +61,7 @@ Administration program to initiate instant commands on UPS hardware.
 
 def main(argv: list[str]) -> int:
     """Run upscmd with *argv* (without the program name); return the exit code."""
-    return run_main(lambda: _upscmd(argv))
+    return run_main(lambda: _upscmd(argv), PROG)
 
 
 def _upscmd(argv: Sequence[str]) -> None:
@@ -84,27 +85,27 @@ def _upscmd(argv: Sequence[str]) -> None:
             raise fatal(f"Network UPS Tools upscmd {VERSION}", 0)
         else:
             _usage(value if opt == "?" else None)
+    _environ.after_options()
     if not args:
         _usage(None)
+    at_exit(_environ.clean_exit)
     conn, upsname = _auth.connect(args[0])
-    try:
-        if cmdlist:
-            _list_commands(conn, upsname)
-            return
-        if len(args) < 2:
-            _usage(None)
-        if "." not in args[1]:
-            raise fatal("Error: old command names are not supported")
-        if username is None:
-            username = _auth.ask_username(strict=True)
-        if password is None:
-            password = _auth.ask_password()
-        _auth.login(conn, username, password)
-        if tracking:
-            _auth.enable_tracking(conn, what="command")
-        _run_command(conn, upsname, args[1:], tracking, timeout)
-    finally:
-        conn.close()
+    at_exit(conn.close)  # clean_exit disconnects after fatalx's message
+    if cmdlist:
+        _list_commands(conn, upsname)
+        return
+    if len(args) < 2:
+        _usage(None)
+    if "." not in args[1]:
+        raise fatal("Error: old command names are not supported")
+    if username is None:
+        username = _auth.ask_username(strict=True)
+    if password is None:
+        password = _auth.ask_password()
+    _auth.login(conn, username, password)
+    if tracking:
+        _auth.enable_tracking(conn, what="command")
+    _run_command(conn, upsname, args[1:], tracking, timeout)
 
 
 def _usage(getopt_message: str | None) -> None:

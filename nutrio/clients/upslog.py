@@ -32,7 +32,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nutrio.actors.upslog import LogFile
-from nutrio.clients._common import VERSION, Exit, err, fatal, fatal_with_errno, getopt, run_main
+from nutrio.clients import _environ
+from nutrio.clients._common import (
+    VERSION,
+    Exit,
+    broken_pipe,
+    err,
+    fatal,
+    fatal_with_errno,
+    getopt,
+    run_main,
+)
 from nutrio.clients._conn import ClientFailure, NutConnection
 from nutrio.protocol.client import upslog as fmt
 from nutrio.protocol.client.requests import AddressError, split_ups_name
@@ -96,9 +106,12 @@ class _Stdout:
         text, self.pending = "".join(self.pending), []
         if text:
             data = text.encode("utf-8", "surrogateescape")
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            try:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                broken_pipe(sys.stdout)
 
 
 @dataclass
@@ -116,7 +129,7 @@ def main(argv: list[str]) -> int:
     """Run upslog with *argv* (without the program name); return the exit code."""
     stdout = _Stdout()
     try:
-        return run_main(lambda: _Upslog(stdout).run(argv))
+        return run_main(lambda: _Upslog(stdout).run(argv), PROG, announce=False)
     finally:
         stdout.flush()
 
@@ -183,11 +196,13 @@ class _Upslog:
         if self.to_syslog:
             syslog.syslog(syslog.LOG_INFO, message)
         else:
-            err(message + "\n")
+            err(_environ.logged(message) + "\n")
 
     def run(self, argv: Sequence[str]) -> None:
         self.stdout.write(f"Network UPS Tools {PROG} {VERSION}\n")
         o = _parse(argv, self.stdout)
+        _environ.after_options()
+        _environ.debug(1, f"logformat: {o.logformat}")
         if not o.monhost:
             raise fatal("No UPS defined for monitoring - use -s <system>")
         if not o.logfn:
@@ -200,6 +215,7 @@ class _Upslog:
                 err(exc.message + "\n")
             raise fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]\n") from None
         self.upsname, host, port = address.upsname or "", address.host, address.port
+        _environ.debug(1, f"Checking parse of '{o.monhost}' => '{self.upsname}' '{host}' '{port}'")
         try:
             self.conn = NutConnection.connect(host, port, try_ssl=True)
         except ClientFailure as exc:
@@ -269,7 +285,7 @@ class _Upslog:
             line = fmt.render_line(pieces, ctx, self._getvar)
             if sink.is_stdout:
                 self.stdout.flush()
-            sink.write_line(line)
+            _write_line(sink, line)
             if o.interval > 30 and self.conn is not None:
                 self.conn.close()
                 self.conn = None
@@ -297,6 +313,20 @@ class _Upslog:
         except ClientFailure:
             return None
         return words[3] if len(words) > 3 else "(null)"
+
+
+def _write_line(sink: LogFile, line: str) -> None:
+    """fprintf + fflush: upslog never looks at the result.
+
+    A closed pipe kills it, unless its SSL library ignores SIGPIPE by now
+    (after a successful first connect); then the line is lost and it goes on.
+    """
+    try:
+        sink.write_line(line)
+    except BrokenPipeError:
+        broken_pipe(sys.stdout if sink.is_stdout else None)
+    except OSError:
+        pass
 
 
 def _connect(host: str, port: int) -> NutConnection | None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from nutrio.clients import _auth
+from nutrio.clients import _auth, _environ
 from nutrio.clients._common import (
     VERSION,
+    at_exit,
     Exit,
     err,
     fatal,
@@ -65,7 +66,7 @@ Call without -s to show all possible read/write variables (same as -l).
 
 def main(argv: list[str]) -> int:
     """Run upsrw with *argv* (without the program name); return the exit code."""
-    return run_main(lambda: _upsrw(argv))
+    return run_main(lambda: _upsrw(argv), PROG)
 
 
 def _upsrw(argv: Sequence[str]) -> None:
@@ -95,16 +96,16 @@ def _upsrw(argv: Sequence[str]) -> None:
             raise Exit(0)
         else:
             _usage(value if opt == "?" else None)
+    _environ.after_options()
     if not args:
         _usage(None)
+    at_exit(_environ.clean_exit)
     conn, upsname = _auth.connect(args[0])
-    try:
-        if setvar is not None:
-            _set_var(conn, upsname, setvar, username, password, tracking, timeout)
-        else:
-            _print_rw_list(conn, upsname)
-    finally:
-        conn.close()
+    at_exit(conn.close)  # clean_exit disconnects after fatalx's message
+    if setvar is not None:
+        _set_var(conn, upsname, setvar, username, password, tracking, timeout)
+    else:
+        _print_rw_list(conn, upsname)
 
 
 def _usage(getopt_message: str | None) -> None:

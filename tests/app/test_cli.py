@@ -64,6 +64,37 @@ def test_passwd_prints_a_verifiable_scrypt_hash() -> None:
     assert verify_password(stored, "hunter2") and not verify_password(stored, "hunter3")
 
 
+def test_passwd_without_a_terminal_reads_the_first_line_of_stdin() -> None:
+    """`echo secret | nutrio passwd`: no prompt, no --stdin needed."""
+    out = _nutrio("passwd", stdin="hunter2\nignored second line\n")
+    assert (out.returncode, out.stderr) == (0, "")
+    assert verify_password(out.stdout.strip(), "hunter2")
+
+
+@pytest.mark.parametrize(("stdin", "line"), [
+    ("", "nutrio: no password on standard input (try: echo secret | nutrio passwd)\n"),
+    ("\n", "nutrio: empty password\n"),
+])
+def test_passwd_without_a_terminal_or_input_is_one_line_and_exit_1(stdin: str, line: str) -> None:
+    out = _nutrio("passwd", stdin=stdin)
+    assert (out.returncode, out.stdout, out.stderr) == (1, "", line)
+
+
+@pytest.mark.parametrize(("answers", "code", "last"), [
+    ((b"hunter2\n", b"hunter2\n"), 0, b"scrypt$"),
+    ((b"hunter2\n", b"hunter3\n"), 1, b"nutrio: passwords differ"),
+])
+def test_passwd_on_a_terminal_asks_twice_without_echo(answers: tuple[bytes, bytes], code: int, last: bytes) -> None:
+    from tests.clients.test_tty_prompts import converse
+
+    dialogue = list(zip((b"Password: ", b"Again: "), answers, strict=True))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    status, transcript = converse([sys.executable, "-m", "nutrio", "passwd"], env, dialogue)
+    assert status == code
+    assert b"hunter" not in transcript  # not echoed
+    assert transcript.splitlines()[-1].startswith(last), transcript
+
+
 def test_client_subcommands_reach_nut_compatible_programs() -> None:
     out = _nutrio("upsc", "-h")
     assert "usage: upsc" in out.stdout + out.stderr

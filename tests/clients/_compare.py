@@ -24,12 +24,12 @@ class Outcome:
     stderr: bytes
 
 
-def _mask(data: bytes, _version: str = "") -> bytes:
+def mask_versions(data: bytes, _version: str = "") -> bytes:
     # served values contain "2.8.0" too (driver.version), so mask both everywhere
     return data.replace(NUT_VERSION.encode(), b"<version>").replace(VERSION.encode(), b"<version>")
 
 
-def _status(code: int) -> int:
+def shell_status(code: int) -> int:
     # a C tool killed by a signal looks like 128+N to a shell; ours exits with that
     return 128 - code if code < 0 else code
 
@@ -40,7 +40,7 @@ def run_real(prog: str, args: list[str], *, env: Mapping[str, str] | None = None
         [prog, *args], input=stdin, capture_output=True, env=dict(env or os.environ),
         timeout=30, start_new_session=True,
     )
-    return Outcome(_status(proc.returncode), _mask(proc.stdout, NUT_VERSION), _mask(proc.stderr, NUT_VERSION))
+    return Outcome(shell_status(proc.returncode), mask_versions(proc.stdout, NUT_VERSION), mask_versions(proc.stderr, NUT_VERSION))
 
 
 def run_ours_subprocess(prog: str, args: list[str], *, stdin: bytes = b"") -> Outcome:
@@ -49,7 +49,7 @@ def run_ours_subprocess(prog: str, args: list[str], *, stdin: bytes = b"") -> Ou
         [sys.executable, "-m", f"nutrio.clients.{prog}", *args], input=stdin, capture_output=True,
         timeout=30, start_new_session=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     )
-    return Outcome(_status(proc.returncode), _mask(proc.stdout, VERSION), _mask(proc.stderr, VERSION))
+    return Outcome(shell_status(proc.returncode), mask_versions(proc.stdout, VERSION), mask_versions(proc.stderr, VERSION))
 
 
 def run_ours(prog: str, args: list[str]) -> Outcome:
@@ -67,4 +67,4 @@ def run_ours(prog: str, args: list[str]) -> Outcome:
         sys.stderr.flush()
         stdout, stderr = out_buf.getvalue(), err_buf.getvalue()
         sys.stdin, sys.stdout, sys.stderr = saved
-    return Outcome(status, _mask(stdout, VERSION), _mask(stderr, VERSION))
+    return Outcome(status, mask_versions(stdout, VERSION), mask_versions(stderr, VERSION))
