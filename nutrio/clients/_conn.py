@@ -22,7 +22,7 @@ import ssl
 from collections.abc import Iterator
 
 from nutrio.clients import _environ
-from nutrio.clients._common import KilledBySigpipe, err, fatal, ignore_sigpipe, sigpipe_kills
+from nutrio.clients._common import KilledBySigpipe, err, ignore_sigpipe, sigpipe_kills
 from nutrio.protocol.client.requests import (
     ClientErrorCode,
     build_request,
@@ -30,10 +30,7 @@ from nutrio.protocol.client.requests import (
     reply_words,
 )
 
-__all__ = [
-    "ClientFailure", "KilledBySigpipe", "ListBroken", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN",
-    "iter_rows", "list_names", "list_rows",
-]
+__all__ = ["ClientFailure", "KilledBySigpipe", "NutConnection", "NETWORK_TIMEOUT", "NETBUF_LEN"]
 
 #: upsclient.h DEFAULT_NETWORK_TIMEOUT: seconds a reply may take.
 NETWORK_TIMEOUT = 5.0
@@ -302,53 +299,6 @@ def _say_goodbye(sock: socket.socket) -> None:
     else:
         how = f"server said '{reply}', not OK but oh well"
     _environ.debug(1, f"upscli_disconnect: We logged out, and {how}", lib=True)
-
-
-class ListBroken(Exception):
-    """A LIST that failed; :attr:`message` is what NUT prints after ``Error: ``.
-
-    :attr:`started` tells whether upsd had begun the list (the failure is
-    then a line with too few words) or refused it.
-    """
-
-    def __init__(self, message: str, *, started: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.started = started
-
-
-def iter_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
-    """The words of every line of a LIST, as they arrive.
-
-    Raises:
-        ListBroken: the list did not start, or a line has fewer than *min_words* words.
-    """
-    try:
-        conn.list_start(*query)
-    except ClientFailure as exc:
-        if exc.code is ClientErrorCode.UNKCOMMAND:
-            raise ListBroken("upsd is too old to support this query", started=False) from None
-        raise ListBroken(exc.message, started=False) from None
-    for words in conn.iter_list(*query):
-        if len(words) < min_words:
-            raise ListBroken(f"insufficient data (got {len(words)} args, need at least {min_words})", started=True)
-        yield words
-
-
-def list_rows(conn: NutConnection, query: tuple[str, ...], min_words: int) -> Iterator[tuple[str, ...]]:
-    """:func:`iter_rows`, failing as NUT's tools do (``Error: ...``, exit 1)."""
-    try:
-        yield from iter_rows(conn, query, min_words)
-    except ListBroken as exc:
-        raise fatal(f"Error: {exc.message}") from None
-
-
-def list_names(conn: NutConnection, query: tuple[str, ...], min_words: int) -> list[str]:
-    """The third word of every line of a LIST (names).
-
-    NUT's upscmd/upsrw read the whole list before asking anything else.
-    """
-    return [words[2] for words in list_rows(conn, query, min_words)]
 
 
 def _echoes(query: tuple[str, ...], words: tuple[str, ...]) -> bool:

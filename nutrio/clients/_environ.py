@@ -19,7 +19,12 @@ import os
 import time
 
 from nutrio.clients._stdio import err
-from nutrio.protocol.client.environment import ConnectTimeout, connect_timeout, debug_level, debug_line
+from nutrio.protocol.client.environment import (
+    ConnectTimeout,
+    connect_timeout,
+    debug_level,
+    debug_line,
+)
 
 __all__ = ["after_options", "clean_exit", "debug", "debugging", "logged", "set_tag", "start", "timeout"]
 

@@ -17,17 +17,28 @@ import sys
 from collections.abc import Callable, Sequence
 
 from nutrio.clients import _environ
-from nutrio.clients._common import VERSION, Exit, at_exit, err, fatal, getopt, out, run_main, show_usage
-from nutrio.clients._conn import ClientFailure, ListBroken, NutConnection, iter_rows, list_rows
+from nutrio.clients._common import (
+    VERSION,
+    Exit,
+    at_exit,
+    err,
+    fatal,
+    getopt,
+    out,
+    run_main,
+    show_usage,
+)
+from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._lists import ListBroken, iter_rows, list_rows
 from nutrio.clients.upsc_extra import maybe_extended
 from nutrio.protocol.client import upsc_json
-from nutrio.protocol.client.upsc_json import Shape
 from nutrio.protocol.client.requests import (
     AddressError,
     ClientErrorCode,
     split_host,
     split_ups_name,
 )
+from nutrio.protocol.client.upsc_json import Shape
 
 __all__ = ["main", "usage_text"]
 

@@ -26,7 +26,8 @@ from nutrio.clients._common import (
     run_main,
     show_usage,
 )
-from nutrio.clients._conn import ClientFailure, NutConnection, list_names
+from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._lists import list_names
 
 __all__ = ["main", "usage_text"]
 

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from nutrio.clients import _auth, _environ
 from nutrio.clients._common import (
     VERSION,
-    at_exit,
     Exit,
+    at_exit,
     err,
     fatal,
     getopt,
@@ -28,7 +28,8 @@ from nutrio.clients._common import (
     run_main,
     show_usage,
 )
-from nutrio.clients._conn import ClientFailure, NutConnection, list_names
+from nutrio.clients._conn import ClientFailure, NutConnection
+from nutrio.clients._lists import list_names
 from nutrio.protocol.common.cnum import c_atoi
 from nutrio.protocol.common.parseconf import encode_word
 
