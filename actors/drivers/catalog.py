@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from nutrio.actors.drivers.base import DeviceLike, Driver, DriverKind
 from nutrio.actors.drivers.errors import UnknownDriverError
 
-__all__ = ["DRIVERS", "DriverCatalog", "make_driver"]
+__all__ = ["DRIVERS", "DriverCatalog", "device_file", "make_driver"]
 
 #: NUT driver name -> (module under nutrio.actors.drivers, class), in ups.conf's terms
 _WHERE: dict[str, tuple[str, str]] = {
@@ -67,3 +68,20 @@ def make_driver(device: DeviceLike) -> Driver:
     if device.driver not in DRIVERS:
         raise UnknownDriverError(device.driver, tuple(sorted(DRIVERS)))
     return DRIVERS[device.driver](device)
+
+
+#: drivers whose port is a serial device node
+_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart"})
+
+
+def device_file(device: DeviceLike) -> Path | None:
+    """The file or device node *device* reads (a .dev/.seq file, a serial port), or None
+    for a port that names no file (USB "auto", a network address, a repeater's ups@host)."""
+    if device.driver == "dummy-ups":
+        mode = device.options.get("mode")
+        if mode == "repeater" or (mode is None and "@" in device.port):
+            return None
+        return Path(device.config_dir) / device.port  # an absolute port stays absolute
+    if device.driver in _SERIAL:
+        return Path(device.port)
+    return None
