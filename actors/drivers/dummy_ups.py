@@ -38,7 +38,7 @@ from nutrio.protocol.devices.dummy.devfile import (
     Pause,
     apply_item,
     dummy_setvar,
-    parse_items,
+    parse_file,
     put_initial_vars,
 )
 
@@ -100,6 +100,7 @@ class DummyUps:
         self._pos: int | None = None  # None: between passes
         self._resume_at: float | None = None
         self._stamp: _Stamp | None = None
+        self._warned: _Stamp | None = None  # the file version whose parse errors were logged
 
     async def open(self, state: DeviceVars) -> None:
         state.set("driver.parameter.mode", self.mode)
@@ -154,8 +155,13 @@ class DummyUps:
         except OSError as exc:
             self._stamp = None
             raise DriverIOError(f"cannot read {self.path}: {exc.strerror}") from exc
-        self._items = parse_items(data)
+        self._items, errors = parse_file(data)
         self._pos = 0
+        if errors and self._stamp != self._warned:
+            # once per version of the file: a .seq is read again at every pass
+            self._warned = self._stamp
+            log.warning("driver.file_parse_errors", file=str(self.path), errors=len(errors),
+                        first=errors[0])
 
     def _walk(self, state: DeviceVars) -> None:
         """Apply items until a TIMER or the end of the file."""

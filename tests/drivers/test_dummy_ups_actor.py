@@ -185,3 +185,19 @@ async def test_runs_from_a_conf_device_config(nursery, autojump_clock, tmp_path:
     handle = DeviceHandle(dev.name)
     await nursery.start(lambda task_status: run_driver(dev, handle, task_status=task_status))
     assert handle.snapshot.data.vars["ups.status"] == "OB"
+
+
+async def test_a_file_that_no_longer_parses_is_one_warning_per_change(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    bad = 'ups.status: OL\nups.mfr: "broken # comment"\nTIMER 1\nups.status: OB\nTIMER 1\n'
+    with capture_logs() as logs:
+        handle = await start(nursery, device(tmp_path, "ups.seq", bad))
+        await trio.sleep(10)  # five passes over the sequence
+        warned = [e for e in logs if e["event"] == "driver.file_parse_errors"]
+        assert len(warned) == 1 and warned[0]["errors"] == 1
+        assert warned[0]["first"].startswith("line 2:")
+        assert handle.snapshot.data.vars["ups.status"] in ("OL", "OB")  # the rest still served
+        (tmp_path / "ups.seq").write_text(bad.replace("OB", "OB LB") + 'x: "# again"\n')
+        await trio.sleep(10)
+    warned = [e for e in logs if e["event"] == "driver.file_parse_errors"]
+    assert [e["errors"] for e in warned] == [1, 2]
