@@ -1,0 +1,169 @@
+"""Run a real NUT 2.8 USB driver, or `nutrio run`, against the lab; read them with upsc.
+
+Both helpers are async context managers that yield a
+:class:`~tests.drivers.sim.realdriver.RealDriver` (``await x.upsc()`` gives every
+variable the upsd in front of the driver serves), with the driver's log file
+in ``log``:
+
+- :func:`real_usb_driver`: ``/lib/nut/<driver> -a NAME -u root -F`` with a private
+  ups.conf (``port = auto`` plus the options given), NUT_STATEPATH and
+  ``LD_LIBRARY_PATH`` pointing at the lab's libusb, and a real upsd in front.
+  With ``upsd=False`` only the driver runs (for one that exits at start).
+- :func:`nutrio_usb`: ``python -m nutrio run`` with one ``[devices.NAME]`` table,
+  ``NUTRIO_LIBUSB`` naming the lab's library.
+
+Each client names itself to the lab (``USBLAB_CLIENT``): the driver's name for
+NUT, ``nutrio`` for nutrio, so ``lab.transfers(client=...)`` tells them apart.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+from tests.drivers.sim.realdriver import RealDriver
+from tests.paths import ROOT
+from tests.realnut import free_port
+from tests.usblab.server import UsbLab
+
+__all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_driver"]
+
+SBIN = Path("/lib/nut")
+USERS = "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n"
+
+
+def have_nut_driver(name: str) -> bool:
+    return (SBIN / name).exists() and (SBIN / "upsd").exists() and shutil.which("upsc") is not None
+
+
+@dataclass
+class UsbDriverRun(RealDriver):
+    """A driver (real or nutrio) on the lab, and where its log goes."""
+
+    log: Path = Path()
+    driver: trio.Process | None = None
+    extra: list[trio.Process] = field(default_factory=list)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def exited(self) -> int | None:
+        """The driver's exit code once it has stopped, else None."""
+        return None if self.driver is None else self.driver.poll()
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o640)
+
+
+async def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    with trio.move_on_after(timeout):
+        while not predicate():
+            await trio.sleep(0.02)
+        return
+    raise TimeoutError(what)
+
+
+async def _stop(procs: list[trio.Process]) -> None:
+    for proc in reversed(procs):
+        with suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    with trio.move_on_after(5, shield=True) as scope:
+        for proc in procs:
+            await proc.wait()
+    if scope.cancelled_caught:
+        for proc in procs:
+            with suppress(ProcessLookupError):
+                proc.kill()
+
+
+@asynccontextmanager
+async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] | None = None,
+                          *, name: str = "ups", upsd: bool = True,
+                          debug: str = "-DD") -> AsyncIterator[UsbDriverRun]:
+    """The real ``driver`` on the lab's devices behind a real upsd (see the module comment)."""
+    tmp = Path(tempfile.mkdtemp(prefix="realusb-"))
+    conf, state = tmp / "etc", tmp / "state"
+    conf.mkdir()
+    state.mkdir()
+    os.chmod(state, 0o777)
+    port = free_port()
+    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    _write(conf / "nut.conf", "MODE=standalone\n")
+    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = auto\n{extra}")
+    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
+    _write(conf / "upsd.users", USERS)
+    env = {**os.environ, **lab.env(client=driver), "NUT_CONFPATH": str(conf),
+           "NUT_STATEPATH": str(state)}
+    run = UsbDriverRun(name, port, env, log=tmp / "driver.log")
+    logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        run.driver = await trio.lowlevel.open_process(
+            [str(SBIN / driver), "-a", name, "-u", "root", "-F", *([debug] if debug else [])],
+            env=env, stdout=logfd, stderr=subprocess.STDOUT,
+        )
+        run.procs.append(run.driver)
+        if upsd:
+            await _wait(lambda: any(state.glob(f"{driver}-{name}")) or run.exited() is not None,
+                        60, f"{driver} never opened its socket")
+            run.procs.append(await trio.lowlevel.open_process(
+                [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+            await _wait_port(port)
+        yield run
+    finally:
+        await _stop(run.procs)
+        os.close(logfd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@asynccontextmanager
+async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None = None,
+                     *, name: str = "ups", pollinterval: float = 1.0) -> AsyncIterator[UsbDriverRun]:
+    """`nutrio run` with one USB device table, on the lab (see the module comment)."""
+    tmp = Path(tempfile.mkdtemp(prefix="nutriousb-"))
+    port = free_port()
+    table = "".join(f'{k} = "{v}"\n' for k, v in (options or {}).items())
+    config = tmp / "nutrio.toml"
+    config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n[devices.{name}]\n'
+                      f'driver = "{driver}"\nport = "auto"\npollinterval = {pollinterval}\n{table}')
+    env = {**os.environ, **lab.env(client="nutrio"), "PYTHONPATH": str(ROOT)}
+    env.pop("LD_LIBRARY_PATH")  # nutrio finds the lab through NUTRIO_LIBUSB alone
+    run = UsbDriverRun(name, port, env, log=tmp / "nutrio.log")
+    logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        run.driver = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
+            env=env, stdout=subprocess.DEVNULL, stderr=logfd,
+        )
+        run.procs.append(run.driver)
+        await _wait_port(port)
+        yield run
+    finally:
+        await _stop(run.procs)
+        os.close(logfd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _wait_port(port: int, timeout: float = 30.0) -> None:
+    with trio.fail_after(timeout):
+        while True:
+            try:
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+            except OSError:
+                await trio.sleep(0.05)
+                continue
+            await stream.aclose()
+            return
