@@ -112,6 +112,21 @@ class UsbLab:
     def devices(self) -> list[PluggedDevice]:
         return list(self.hub.devices)
 
+    @property
+    def lock(self) -> threading.Condition:
+        """Held while the server asks a model anything: hold it to change a model's state
+        in one step (``with lab.lock: ups.on_battery()``), so no reply sees half of it."""
+        return self.hub.lock
+
+    @property
+    def timeout_scale(self) -> float:
+        """Transfers that time out return after their timeout times this (1: real time)."""
+        return self.hub.timeout_scale
+
+    @timeout_scale.setter
+    def timeout_scale(self, scale: float) -> None:
+        self.hub.timeout_scale = scale
+
     # -- what clients need ----------------------------------------------------------------
 
     @property
