@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,8 @@ from tests.usblab.server import UsbLab
 __all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_driver"]
 
 SBIN = Path("/lib/nut")
+#: nutrio's own device keys, numbers in TOML; every other option is a string
+_NUMBERS = frozenset({"pollinterval", "maxage", "maxstartdelay"})
 USERS = "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n"
 
 
@@ -53,6 +55,16 @@ class UsbDriverRun(RealDriver):
     log: Path = Path()
     driver: trio.Process | None = None
     extra: list[trio.Process] = field(default_factory=list)
+
+    async def wait_values(self, check: Callable[[dict[str, str]], bool] = lambda v: True,
+                          timeout: float = 30.0) -> dict[str, str]:
+        """upsc's values once the driver serves data (not WAIT) and ``check`` accepts them."""
+        with trio.fail_after(timeout):
+            while True:
+                values = await self.upsc()
+                if values.get("ups.status", "WAIT") != "WAIT" and check(values):
+                    return values
+                await trio.sleep(0.2)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -131,14 +143,15 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
 
 @asynccontextmanager
 async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None = None,
-                     *, name: str = "ups", pollinterval: float = 1.0) -> AsyncIterator[UsbDriverRun]:
+                     *, name: str = "ups") -> AsyncIterator[UsbDriverRun]:
     """`nutrio run` with one USB device table, on the lab (see the module comment)."""
     tmp = Path(tempfile.mkdtemp(prefix="nutriousb-"))
     port = free_port()
-    table = "".join(f'{k} = "{v}"\n' for k, v in (options or {}).items())
+    table = "".join(f'{k} = {v if k in _NUMBERS else repr(v)}\n'
+                    for k, v in (options or {}).items())
     config = tmp / "nutrio.toml"
     config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n[devices.{name}]\n'
-                      f'driver = "{driver}"\nport = "auto"\npollinterval = {pollinterval}\n{table}')
+                      f'driver = "{driver}"\nport = "auto"\n{table}')
     env = {**os.environ, **lab.env(client="nutrio"), "PYTHONPATH": str(ROOT)}
     env.pop("LD_LIBRARY_PATH")  # nutrio finds the lab through NUTRIO_LIBUSB alone
     run = UsbDriverRun(name, port, env, log=tmp / "nutrio.log")

@@ -7,7 +7,6 @@ pty tests use), carried by tests/usblab/bridges.CypressBridge (0665:5161).
 
 from __future__ import annotations
 
-import trio
 from sim.megatec_sim import MegatecSim
 
 from tests.usblab.bridges import CypressBridge
@@ -37,11 +36,8 @@ def q1_exchange(calls: list[Call]) -> list[tuple[object, ...]]:
     return [c.wire() for c in calls[start:end + 1]]
 
 
-async def until_status(run: UsbDriverRun, status: str, timeout: float = 20.0) -> dict[str, str]:
-    with trio.fail_after(timeout):
-        while (values := await run.upsc()).get("ups.status") != status:
-            await trio.sleep(0.2)
-    return values
+async def until_status(run: UsbDriverRun, status: str) -> dict[str, str]:
+    return await run.wait_values(lambda values: values.get("ups.status") == status)
 
 
 @requires_nut_driver("nutdrv_qx")
