@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import trio
@@ -54,7 +54,7 @@ class UsbDriverRun(RealDriver):
 
     log: Path = Path()
     driver: trio.Process | None = None
-    extra: list[trio.Process] = field(default_factory=list)
+    kept_log: str | None = None
 
     async def wait_values(self, check: Callable[[dict[str, str]], bool] = lambda v: True,
                           timeout: float = 30.0) -> dict[str, str]:
@@ -66,7 +66,21 @@ class UsbDriverRun(RealDriver):
                     return values
                 await trio.sleep(0.2)
 
+    async def status(self) -> str:
+        """``upsc NAME ups.status`` as a user sees it: the value, or upsc's error line."""
+        done = await trio.run_process(
+            ["upsc", f"{self.name}@127.0.0.1:{self.port}", "ups.status"],
+            capture_stdout=True, capture_stderr=True, env=self.env, check=False,
+        )
+        if done.returncode == 0:
+            return done.stdout.decode().strip()
+        errors = [line for line in done.stderr.decode().splitlines() if line.startswith("Error")]
+        return errors[-1] if errors else done.stderr.decode().strip()
+
     def log_text(self) -> str:
+        """The driver's output so far (kept after the run ends)."""
+        if self.kept_log is not None:
+            return self.kept_log
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def exited(self) -> int | None:
@@ -138,6 +152,7 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
     finally:
         await _stop(run.procs)
         os.close(logfd)
+        run.kept_log = run.log_text()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -167,6 +182,7 @@ async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None
     finally:
         await _stop(run.procs)
         os.close(logfd)
+        run.kept_log = run.log_text()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
