@@ -47,8 +47,12 @@ class Call:
         return (self.op, self.setup, self.endpoint, self.length, self.out, self.back, self.status)
 
     def __str__(self) -> str:
-        where = f"{self.setup}" if self.setup else f"ep {self.endpoint:02x} {self.length}" \
-            if self.endpoint is not None else " ".join(map(str, self.args))
+        if self.setup is not None:
+            where = str(self.setup)
+        elif self.endpoint is not None:
+            where = f"ep {self.endpoint:02x} {self.length}"
+        else:
+            where = " ".join(map(str, self.args))
         data = f" > {self.out.hex(' ')}" if self.out else ""
         data += f" < {self.back.hex(' ')}" if self.back else ""
         return f"{self.client} {self.op} {where}{data} = {self.status}"
