@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tests.usblab.models import Setup
 
-__all__ = ["Call", "TRANSFERS"]
+__all__ = ["TRANSFERS", "Call"]
 
 #: the ops that move data; the rest (open, claim, ...) are bookkeeping
 TRANSFERS = frozenset({"control", "interrupt", "bulk"})

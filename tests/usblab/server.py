@@ -29,6 +29,7 @@ import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
+from typing import Self
 
 from tests.usblab.build import build_library
 from tests.usblab.calls import Call
@@ -184,7 +185,7 @@ class UsbLab:
             self.hub.lock.notify_all()
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    def __enter__(self) -> UsbLab:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -203,6 +204,6 @@ class UsbLab:
                 payload: bytes) -> bytes:
         try:
             return session.handle(op, version, args, payload)
-        except Exception:  # a model's bug: the client sees an I/O error, the test a failure
+        except Exception:  # noqa: BLE001 - a model's bug: an I/O error for the client, a failure for the test
             self.errors.append(traceback.format_exc())
             return reply(UsbStatus.IO)

@@ -96,7 +96,7 @@ class Session:
     def _simple(self, op: Op, args: tuple[int, ...]) -> bytes:
         with self.hub.lock:
             dev = self._alive()
-            status, value = UsbStatus.NO_DEVICE, 0
+            status, value = int(UsbStatus.NO_DEVICE), 0
             if dev is not None:
                 status, value = self._apply(dev, op, args[0], args[1])
             elif op == Op.CLOSE:
@@ -214,17 +214,18 @@ class Session:
         if call.setup is not None:
             answer = model.control(call.setup, call.out)
             if is_in:
-                data = bytes(answer) if not isinstance(answer, int) else b""
-                data = data[: call.length]
-                return len(data), data, len(data)
+                back = b"" if isinstance(answer, int) else bytes(answer)[: call.length]
+                return len(back), back, len(back)
             count = answer if isinstance(answer, int) else len(call.out)
             return count, b"", count
         if not is_in:
             taken = model.write(call.endpoint or 0, call.out)
             return UsbStatus.SUCCESS, b"", taken
-        while (data := model.read(call.endpoint or 0, call.length)) is None:
+        data = model.read(call.endpoint or 0, call.length)
+        while data is None:
             if not self._wait_a_bit(dev, deadline):
                 return (UsbStatus.TIMEOUT if dev.plugged else UsbStatus.NO_DEVICE), b"", 0
+            data = model.read(call.endpoint or 0, call.length)
         if len(data) > call.length:
             return UsbStatus.OVERFLOW, data[: call.length], call.length
         return UsbStatus.SUCCESS, data, len(data)

@@ -81,7 +81,7 @@ async def test_both_read_the_report_descriptor_and_the_same_feature_reports(usbl
     for client in ("usbhid-ups", "nutrio"):
         sent = usblab.transfers(client=client)
         descriptor = [c for c in sent if c.setup and c.setup.value == 0x2200]
-        assert [(c.setup.request_type, c.status) for c in descriptor] == [(0x81, 743)], client
+        assert [(str(c.setup), c.status) for c in descriptor] == [("81 06 2200 0000 743", 743)]
     feature_ids = {
         client: {c.setup.value & 0xFF for c in usblab.transfers(client=client)
                  if c.setup and (c.setup.request_type, c.setup.request) == (0xA1, 0x01)}

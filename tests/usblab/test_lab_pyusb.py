@@ -127,7 +127,7 @@ def test_every_transfer_is_recorded_byte_for_byte(usblab: UsbLab) -> None:
 def test_stall_timeout_and_garbage_on_demand(usblab: UsbLab) -> None:
     plugged = usblab.plug(HidDevice(0x051D, 0x0002, b"\x05\x84", {1: b"\x01\x02"}))
     dev = detached()  # pyusb claims the interface for a request to it
-    get = lambda: bytes(dev.ctrl_transfer(0xA1, 0x01, 0x0301, 0, 8, 1000))  # noqa: E731
+    get = lambda: bytes(dev.ctrl_transfer(0xA1, 0x01, 0x0301, 0, 8, 1000))
     plugged.stall()
     assert error_of(get) == UsbStatus.PIPE
     assert get() == b"\x01\x02"

@@ -55,7 +55,7 @@ async def test_real_nutdrv_qx_finds_the_megatec_protocol_and_serves_the_ups(usbl
         await until_status(run, "OB")  # values follow at the next full update (pollfreq)
     sent = usblab.transfers(client="nutdrv_qx")
     # every command goes out as 8-byte HID SET_REPORTs, every reply comes in 8-byte reads
-    assert {str(c.setup)[:-2] for c in sent if c.op == "control" and not c.setup.is_in} == {
+    assert {str(c.setup)[:-2] for c in sent if c.setup and not c.setup.is_in} == {
         "21 09 0200 0000"}
     assert {(c.endpoint, c.length) for c in sent if c.op == "interrupt"} == {(0x81, 8)}
     assert b"Q1\r" in commands(sent) and b"F\r" in commands(sent) and b"I\r" in commands(sent)
