@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import trio
 
-from tests.drivers.sim.realdriver import RealDriver
+from tests.drivers.sim.realdriver import RealDriver, private_nut, stop_processes
 from tests.paths import ROOT
 from tests.realnut import free_port
 from tests.usblab.server import UsbLab
@@ -41,7 +40,6 @@ __all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_dr
 SBIN = Path("/lib/nut")
 #: nutrio's own device keys, numbers in TOML; every other option is a string
 _NUMBERS = frozenset({"pollinterval", "maxage", "maxstartdelay"})
-USERS = "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n"
 
 
 def have_nut_driver(name: str) -> bool:
@@ -88,11 +86,6 @@ class UsbDriverRun(RealDriver):
         return None if self.driver is None else self.driver.poll()
 
 
-def _write(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o640)
-
-
 async def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
     with trio.move_on_after(timeout):
         while not predicate():
@@ -101,17 +94,11 @@ async def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[n
     raise TimeoutError(what)
 
 
-async def _stop(procs: list[trio.Process]) -> None:
-    for proc in reversed(procs):
-        with suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-    with trio.move_on_after(5, shield=True) as scope:
-        for proc in procs:
-            await proc.wait()
-    if scope.cancelled_caught:
-        for proc in procs:
-            with suppress(ProcessLookupError):
-                proc.kill()
+async def _finish(run: UsbDriverRun, logfd: int, tmp: Path) -> None:
+    await stop_processes(run.procs)
+    os.close(logfd)
+    run.kept_log = run.log_text()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 @asynccontextmanager
@@ -119,20 +106,10 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
                           *, name: str = "ups", upsd: bool = True,
                           debug: str = "-DD") -> AsyncIterator[UsbDriverRun]:
     """The real ``driver`` on the lab's devices behind a real upsd (see the module comment)."""
-    tmp = Path(tempfile.mkdtemp(prefix="realusb-"))
-    conf, state = tmp / "etc", tmp / "state"
-    conf.mkdir()
-    state.mkdir()
-    os.chmod(state, 0o777)
-    port = free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
-    _write(conf / "nut.conf", "MODE=standalone\n")
-    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = auto\n{extra}")
-    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
-    _write(conf / "upsd.users", USERS)
-    env = {**os.environ, **lab.env(client=driver), "NUT_CONFPATH": str(conf),
-           "NUT_STATEPATH": str(state)}
-    run = UsbDriverRun(name, port, env, log=tmp / "driver.log")
+    nut = private_nut(driver, "auto", options, name=name, prefix="realusb-")
+    env = {**nut.env, **lab.env(client=driver)}
+    state, tmp = nut.state, nut.tmp
+    run = UsbDriverRun(name, nut.port, env, log=tmp / "driver.log")
     logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         run.driver = await trio.lowlevel.open_process(
@@ -147,13 +124,10 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
                 [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))
-            await _wait_port(port)
+            await _wait_port(nut.port)
         yield run
     finally:
-        await _stop(run.procs)
-        os.close(logfd)
-        run.kept_log = run.log_text()
-        shutil.rmtree(tmp, ignore_errors=True)
+        await _finish(run, logfd, tmp)
 
 
 @asynccontextmanager
@@ -180,10 +154,7 @@ async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None
         await _wait_port(port)
         yield run
     finally:
-        await _stop(run.procs)
-        os.close(logfd)
-        run.kept_log = run.log_text()
-        shutil.rmtree(tmp, ignore_errors=True)
+        await _finish(run, logfd, tmp)
 
 
 async def _wait_port(port: int, timeout: float = 30.0) -> None:
