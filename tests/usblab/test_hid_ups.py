@@ -101,3 +101,18 @@ async def test_nutrio_in_process_finds_the_lab_through_nutrio_libusb(
     assert snap.data.vars["device.serial"] == "9B2019A14274"
     assert snap.data.vars["battery.charge"] == "100"
     assert {c.client for c in usblab.calls()} == {"nutrio-test"}
+
+
+async def test_real_usbhid_ups_clears_a_halted_interrupt_endpoint(usblab: UsbLab) -> None:
+    ups = bk650()
+    plugged = usblab.plug(ups)
+    async with real_usb_driver(usblab, "usbhid-ups", FAST) as run:
+        await run.wait_values()
+        plugged.halt(0x81)
+        await trio.to_thread.run_sync(
+            usblab.wait_for, lambda calls: any(c.op == "clear_halt" for c in calls))
+        power_fails(usblab, ups)
+        await run.wait_values(lambda v: "OB" in v["ups.status"].split())
+    reads = usblab.calls(client="usbhid-ups", op="interrupt")
+    assert [c.args for c in usblab.calls(client="usbhid-ups", op="clear_halt")] == [(0x81,)]
+    assert any(c.status == -9 for c in reads) and reads[-1].status != -9
