@@ -18,7 +18,7 @@ from tests.usblab.hid import HidDevice
 from tests.usblab.runners import UsbDriverRun, nutrio_usb, real_usb_driver
 from tests.usblab.server import UsbLab
 
-pytestmark = requires_nut_driver("usbhid-ups")
+real_usbhid_ups = requires_nut_driver("usbhid-ups")
 
 #: what only tells the two programs apart (NUT's own words: "driver.version* aside")
 VERSIONS = ("driver.version", "driver.version.usb")
@@ -58,6 +58,7 @@ async def values_and_battery_status(lab: UsbLab, ups: HidDevice,
     return values, on_battery["ups.status"]
 
 
+@real_usbhid_ups
 async def test_real_usbhid_ups_and_nutrio_serve_the_same_values(usblab: UsbLab) -> None:
     ups = bk650()
     usblab.plug(ups)
@@ -72,6 +73,7 @@ async def test_real_usbhid_ups_and_nutrio_serve_the_same_values(usblab: UsbLab) 
     assert ours["driver.version.usb"].startswith("pyusb")
 
 
+@real_usbhid_ups
 async def test_both_read_the_report_descriptor_and_the_same_feature_reports(usblab: UsbLab) -> None:
     usblab.plug(bk650())
     async with real_usb_driver(usblab, "usbhid-ups") as run:
@@ -103,6 +105,7 @@ async def test_nutrio_in_process_finds_the_lab_through_nutrio_libusb(
     assert {c.client for c in usblab.calls()} == {"nutrio-test"}
 
 
+@real_usbhid_ups
 async def test_real_usbhid_ups_clears_a_halted_interrupt_endpoint(usblab: UsbLab) -> None:
     ups = bk650()
     plugged = usblab.plug(ups)
