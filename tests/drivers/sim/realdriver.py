@@ -90,24 +90,57 @@ async def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-d
             await trio.sleep(0.05)
 
 
+@dataclass(frozen=True)
+class PrivateNut:
+    """A private NUT configuration for one driver behind upsd (see :func:`private_nut`)."""
+
+    tmp: Path
+    state: Path
+    port: int
+    env: dict[str, str]
+
+
+def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None, *,
+                name: str, prefix: str) -> PrivateNut:
+    """nut.conf, ups.conf (``port`` and the options), upsd.conf on a free port, upsd.users
+    (admin/secret) and a state directory, in a new temporary directory."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    conf, state = tmp / "etc", tmp / "state"
+    conf.mkdir()
+    state.mkdir()
+    os.chmod(state, 0o777)
+    upsd_port = _free_port()
+    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    _write(conf / "nut.conf", "MODE=standalone\n")
+    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
+    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
+    _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
+    env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
+    return PrivateNut(tmp, state, upsd_port, env)
+
+
+async def stop_processes(procs: list[trio.Process]) -> None:
+    """SIGTERM, last started first; SIGKILL whatever still runs after 5 seconds."""
+    for proc in reversed(procs):
+        with suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    with trio.move_on_after(5, shield=True) as scope:
+        for proc in procs:
+            await proc.wait()
+    if scope.cancelled_caught:
+        for proc in procs:
+            with suppress(ProcessLookupError):
+                proc.kill()
+
+
 @asynccontextmanager
 async def real_serial_driver(
     driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
 ) -> AsyncIterator[RealDriver]:
     """The real ``driver`` on ``tty`` behind a real upsd; stops both on exit."""
-    tmp = Path(tempfile.mkdtemp(prefix="realserial-"))
-    conf, state = tmp / "etc", tmp / "state"
-    conf.mkdir()
-    state.mkdir()
-    os.chmod(state, 0o777)
-    port = _free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
-    _write(conf / "nut.conf", "MODE=standalone\n")
-    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {tty}\n{extra}")
-    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
-    _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
-    env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
-    real = RealDriver(name, port, env)
+    nut = private_nut(driver, tty, options, name=name, prefix="realserial-")
+    tmp, state, env = nut.tmp, nut.state, nut.env
+    real = RealDriver(name, nut.port, env)
     log = os.open(tmp / "driver.log", os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         real.procs.append(await trio.lowlevel.open_process(
@@ -122,16 +155,7 @@ async def real_serial_driver(
         await trio.sleep(1.5)
         yield real
     finally:
-        for proc in reversed(real.procs):
-            with suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-        with trio.move_on_after(5, shield=True) as scope:
-            for proc in real.procs:
-                await proc.wait()
-        if scope.cancelled_caught:
-            for proc in real.procs:
-                with suppress(ProcessLookupError):
-                    proc.kill()
+        await stop_processes(real.procs)
         os.close(log)
         if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
             print(f"kept {tmp}")
