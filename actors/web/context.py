@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 import trio
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -33,7 +34,7 @@ from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.protocol.upsd.users import UserAccount
 
-__all__ = ["PACKAGE_DIR", "WebContext", "make_templates", "web_of"]
+__all__ = ["PACKAGE_DIR", "WebContext", "breakable", "make_templates", "web_of"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -48,7 +49,13 @@ def make_templates(template_dir: Path | None) -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
                              autoescape=jinja2.select_autoescape(("html", "xml")),
                              undefined=jinja2.ChainableUndefined)
+    env.filters["breakable"] = breakable
     return Jinja2Templates(env=env)
+
+
+def breakable(name: str) -> Markup:
+    """A variable name that may wrap after each dot (``battery.<wbr>charge``) on a phone."""
+    return Markup(".<wbr>").join(escape(part) for part in str(name).split("."))
 
 
 @dataclass(eq=False)

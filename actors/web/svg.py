@@ -17,8 +17,9 @@ __all__ = ["CHARTS", "NARROW", "WIDE", "ChartSpec", "Frame", "Line", "chart_wind
            "line_chart", "span_text"]
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-#: A chart spans at least this long, so one point does not fill it.
-MIN_SPAN = 60.0
+#: A chart spans at least this long (one point sits at its right end); two
+#: points a history step (10 s) apart already fill the width.
+MIN_SPAN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Frame:
     css: str
 
 
-WIDE = Frame(600, 220, 48, 14, 28, 30, 5, "chart-wide")
+WIDE = Frame(560, 220, 48, 14, 28, 30, 5, "chart-wide")
 NARROW = Frame(340, 230, 40, 12, 28, 30, 3, "chart-narrow")
 
 Point = tuple[float, float]

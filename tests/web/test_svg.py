@@ -102,9 +102,11 @@ def test_after_three_hours_the_window_slides_and_a_pause_stays_visible() -> None
     assert chart_window(paused, now=now, hours=3) == (now - 3 * 3600, now)
 
 
-def test_one_point_gets_a_minute_not_a_zero_width_chart() -> None:
+def test_one_point_gets_a_few_seconds_not_a_zero_width_chart() -> None:
     start, end = chart_window([(100.0, {"ups.load": 1.0})], now=101.0, hours=3)
-    assert (start, end) == (40.0, 100.0)
+    assert (start, end) == (90.0, 100.0)
+    two = [(100.0, {"ups.load": 1.0}), (110.0, {"ups.load": 2.0})]
+    assert chart_window(two, now=111.0, hours=3) == (100.0, 110.0)  # already the whole width
 
 
 def test_the_narrow_chart_is_drawn_at_phone_width_with_fewer_time_labels() -> None:
