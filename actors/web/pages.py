@@ -151,5 +151,6 @@ def require_session(request: Request) -> Session | Response:
     """The logged-in session, or a redirect to the login form that comes back here."""
     session = web_of(request).session(request)
     if session is None:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
     return session

@@ -119,3 +119,13 @@ async def test_forms_a_user_may_not_use_are_refused_before_upsd(stack: WebStack)
             confirm = await client.get("/admin/test/confirm?command=load.off")
     assert (setting.status_code, command.status_code, confirm.status_code) == (403, 403, 403)
     assert "may not" in command.text and sent == []
+
+
+async def test_a_confirmation_link_survives_the_login(stack: WebStack) -> None:
+    async with stack.client() as client:
+        first = await client.get("/admin/test/confirm?command=load.off")
+        back = first.headers["location"]
+        done = await login(client, next_page=httpx.URL(back).params["next"])
+        confirm = await client.get(done.headers["location"])
+    assert back == "/login?next=/admin/test/confirm%3Fcommand%3Dload.off"
+    assert confirm.status_code == 200 and "Cut the power on test?" in confirm.text
