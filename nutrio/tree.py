@@ -228,6 +228,8 @@ class Tree:
         start = functools.partial(
             run_web, self.config.web, self.registry, self.accounts,
             upsd=upsd, history=self.history, metrics=self.metrics_text,
+            maxage=self.config.server.maxage,
+            last_error=lambda ups: self.errors.last(f"driver:{ups}"),
         )
         return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
 

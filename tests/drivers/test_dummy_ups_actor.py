@@ -126,6 +126,21 @@ async def test_data_goes_stale_while_the_file_is_gone_and_recovers(nursery, auto
     assert events.count("driver.stale") == 1 and events.count("driver.recovered") == 1
 
 
+async def test_stale_and_stopped_drivers_keep_the_time_of_their_last_read(
+        autojump_clock, tmp_path: Path) -> None:
+    path = tmp_path / "ups.dev"
+    async with trio.open_nursery() as nursery:
+        handle = await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n"))
+        read_at = (await polls(handle)).taken_at
+        os.unlink(path)
+        stale = await polls(handle, 3)  # failed reads are published, but are no reads
+        assert stale.stale and stale.taken_at == read_at
+        nursery.cancel_scope.cancel()
+    gone = handle.snapshot
+    assert not gone.connected and gone.taken_at == read_at
+    assert trio.current_time() - gone.taken_at >= 6  # its age keeps growing
+
+
 async def test_loop_mode_goes_stale_when_the_file_is_gone(nursery, autojump_clock, tmp_path: Path) -> None:
     handle = await start(nursery, device(tmp_path, "ups.seq", "ups.status: OL\n"))
     os.unlink(tmp_path / "ups.seq")
