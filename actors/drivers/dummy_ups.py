@@ -29,7 +29,7 @@ import structlog
 import trio
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult
-from nutrio.actors.drivers.errors import DriverIOError
+from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy import tables as dummy_tables
 from nutrio.protocol.devices.dummy.devfile import (
@@ -68,6 +68,22 @@ def pick_mode(mode: str | None, port: str) -> tuple[bool, str]:
     return True, "dummy"
 
 
+def _demo_commands(device: DeviceLike) -> tuple[str, ...]:
+    """nutrio's ``commands`` option: demo commands this simulated UPS takes (not NUT's)."""
+    names = tuple(device.options.get("commands", "").split())
+    unknown = [n for n in names if n not in dummy_tables.DEMO_COMMANDS]
+    if unknown:
+        known = ", ".join(sorted(dummy_tables.DEMO_COMMANDS))
+        raise DriverConfigError(f"{device.name}: commands: unknown {', '.join(unknown)} "
+                                f"(dummy-ups can simulate {known})")
+    return names
+
+
+def _var_of(command: str) -> str:
+    """The variable a demo command changes."""
+    return dummy_tables.DEMO_COMMANDS[command][0][0]
+
+
 def _stamp(path: Path) -> _Stamp | None:
     try:
         st = os.stat(path)
@@ -92,6 +108,7 @@ class DummyUps:
         return super().__new__(cls)
 
     def __init__(self, device: DeviceLike) -> None:
+        self.commands = _demo_commands(device)
         mode = device.options.get("mode")
         self.loops, self.mode = pick_mode(mode, device.port)
         # absolute ports stay absolute: Path("/etc") / "/x" == "/x"
@@ -107,8 +124,12 @@ class DummyUps:
         put_initial_vars(state)
         self._load()
         self._walk(state)
-        for command in dummy_tables.COMMANDS:
+        for command in (*dummy_tables.COMMANDS, *self.commands):
             state.add_command(command)
+        for command in self.commands:  # what the UPS reports before any command
+            var = _var_of(command)
+            if state.get(var) is None:
+                state.set(var, dummy_tables.DEMO_INITIAL[var])
 
     async def poll(self, state: DeviceVars) -> PollResult:
         now = trio.current_time()
@@ -126,6 +147,11 @@ class DummyUps:
         return self._result()
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
+        if name in self.commands:
+            var, new = dummy_tables.demo_command_effect(name, state.get(_var_of(name)))
+            state.set(var, new)
+            log.info("driver.demo_command", name=name, variable=var, value=new)
+            return ResultCode.SUCCESS
         # dummy-ups 2.8.0 answers every command "unknown" (upsd: ERR UNKNOWN)
         log.info("driver.instcmd_unknown", name=name, value=value)
         return ResultCode.UNKNOWN

@@ -216,3 +216,27 @@ async def test_a_file_that_no_longer_parses_is_one_warning_per_change(
         await trio.sleep(10)
     warned = [e for e in logs if e["event"] == "driver.file_parse_errors"]
     assert [e["errors"] for e in warned] == [1, 2]
+
+
+async def test_demo_commands_succeed_and_show_their_effect(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n",
+                 options={"commands": "beeper.toggle test.battery.start"})
+    handle = await start(nursery, dev)
+    data = handle.snapshot.data
+    assert set(data.commands) == {"load.off", "beeper.toggle", "test.battery.start"}
+    assert data.vars["ups.beeper.status"] == "enabled"
+    assert data.vars["ups.test.result"] == "No test initiated"
+    assert await ask(handle, "INSTCMD", "beeper.toggle") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.beeper.status"] == "disabled"
+    assert await ask(handle, "INSTCMD", "beeper.toggle") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.beeper.status"] == "enabled"
+    assert await ask(handle, "INSTCMD", "test.battery.start") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.test.result"] == "Done and passed"
+    assert await ask(handle, "INSTCMD", "load.off") == ResultCode.UNKNOWN  # as NUT's dummy-ups
+
+
+async def test_an_unknown_demo_command_is_a_configuration_error(tmp_path: Path) -> None:
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n", options={"commands": "load.on"})
+    with pytest.raises(DriverConfigError, match="commands: unknown load.on"):
+        await run_driver(dev, DeviceHandle("ups1"))
