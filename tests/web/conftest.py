@@ -20,6 +20,7 @@ from nutrio.conf.model import DeviceConfig, WebConfig
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from nutrio.protocol.upsd.session import ServerSettings
 from nutrio.protocol.upsd.users import UserAccount, hash_password
+from nutrio.supervisor.cell import LatestCell
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),
@@ -63,6 +64,7 @@ class WebStack:
     wallclock: WallClock
     upsd_port: int
     tmp: Path
+    accounts: LatestCell[Mapping[str, UserAccount]]  # as the tree's: a reload publishes here
 
     def client(self, **kw: object) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=10, **kw)  # type: ignore[arg-type]
@@ -92,15 +94,17 @@ async def start_stack(nursery: trio.Nursery, tmp: Path, *, template_dir: Path | 
     device = DeviceConfig(name="test", driver="dummy-ups", port="test.dev", config_dir=tmp,
                           pollinterval=0.2)
     await nursery.start(run_driver, device, handle)
+    accounts: LatestCell[Mapping[str, UserAccount]] = LatestCell(ACCOUNTS)
     upsd_port = await nursery.start(run_listener, ("127.0.0.1", 0), registry, ServerSettings(),
-                                    ACCOUNTS)
+                                    accounts)
     wallclock = WallClock()
     history = History(wallclock=wallclock)  # not run: tests add the points they need
     config = WebConfig(listen=("127.0.0.1", 0), template_dir=template_dir)
     port = await nursery.start(lambda task_status: run_web(
-        config, registry, ACCOUNTS, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
+        config, registry, accounts, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
         task_status=task_status))
-    return WebStack(f"http://127.0.0.1:{port}", registry, history, wallclock, upsd_port, tmp)
+    return WebStack(f"http://127.0.0.1:{port}", registry, history, wallclock, upsd_port, tmp,
+                    accounts)
 
 
 @pytest.fixture
