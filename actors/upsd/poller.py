@@ -139,7 +139,8 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - a bug: the client's task logs it, drops only that client
             self._wake(parked, Handback(error=exc))
             return
-        log_requests(session, parked.label)
+        if session.record_requests:  # checked here: this is the per-request path
+            log_requests(session, parked.label)
         events = session.take_events()
         if events or output.action is not Action.NONE:
             self._wake(parked, Handback(output=output, unsent=output.reply, events=tuple(events)))

@@ -8,7 +8,7 @@ test_fastpath.py, test_transcript.py); here each one is shown on
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -41,10 +41,13 @@ async def make_listener(nursery: trio.Nursery, settings: ServerSettings | None =
                             state or UpsdState(maxconn=settings.maxconn), CMDVARTAB)
 
 
+StreamPair = Callable[[], tuple[trio.abc.Stream, trio.abc.Stream]]
+
+
 def connect(nursery: trio.Nursery, listener: ListenerContext, peer: Peer = PEER,
-            pair: object = trio.testing.memory_stream_pair) -> TrioClient:
+            pair: StreamPair = trio.testing.memory_stream_pair) -> TrioClient:
     """A client on a fresh memory stream pair, its server side served by *listener*."""
-    client, server = pair()  # type: ignore[operator]
+    client, server = pair()
     nursery.start_soon(serve_client, server, peer, listener)
     return TrioClient(client)
 
@@ -186,7 +189,7 @@ async def memory_server(nursery) -> AsyncIterator[tuple[MemoryListener, Listener
     listener = await make_listener(nursery, ServerSettings(transport="stream", maxconn=2))
     accepting = MemoryListener.open()
 
-    def serve(stream: trio.abc.Stream) -> object:
+    def serve(stream: trio.abc.Stream) -> Awaitable[None]:
         return serve_client(stream, PEER, listener)
 
     nursery.start_soon(accept_clients, accepting, nursery, listener.state, 2, serve)
