@@ -9,10 +9,11 @@ over one fresh connection to each server; every reply must be the same
 bytes once version strings and TRACKING ids are masked.
 
 The real upsd serves edge-cases.dev through real dummy-ups (one pair for
-the whole module); ours serves a copy of what that upsd reports, through
-the listener running in a thread, with the same users (tests/acl) and our
-one deliberate difference on this path switched off (``max_line=0``: no
-ERR TOO-LONG for long lines, NUT's word and argument limits instead). A
+the whole module, once per transport of ours: stream and epoll); ours serves
+a copy of what that upsd reports, through the listener running in a thread,
+with the same users (tests/acl) and our one deliberate difference on this
+path switched off (``max_line=0``: no ERR TOO-LONG for long lines, NUT's
+word and argument limits instead). A
 second test interleaves two clients (from 127.0.0.1 and 127.0.0.2, so
 LIST CLIENT tells them apart).
 
