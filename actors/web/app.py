@@ -8,7 +8,7 @@ by default; port 0 picks a free one), reports the bound port through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from nutrio.actors.web.points import HistorySource
 from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.conf.model import WebConfig
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import Accounts
 
 __all__ = ["create_app", "registry_metrics", "run_web"]
 
@@ -135,7 +135,7 @@ def _port_of(binds: list[str]) -> int:
 async def run_web(
     config: WebConfig,
     registry: Registry,
-    accounts: Mapping[str, UserAccount],
+    accounts: Accounts,
     *,
     upsd: UpsdAddress,
     history: HistorySource | None = None,
@@ -147,6 +147,7 @@ async def run_web(
     """Serve the pages, the live events and the API on ``config.listen`` until cancelled.
 
     Args:
+        accounts: the current user accounts, read at each login (the tree's LatestCell).
         upsd: returns where our upsd listens (host, port), or None before it is up;
             admin actions go through it (see actors.web.upsd).
         history: the History store (``series(ups)``) the tree runs; None starts a

@@ -7,7 +7,7 @@ One :class:`WebContext` per running web actor, stored on the Starlette app
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from nutrio.actors.web.points import HistorySource
 from nutrio.actors.web.present import UpsView, view_of
 from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import Accounts
 
 __all__ = ["PACKAGE_DIR", "WebContext", "breakable", "make_templates", "web_of"]
 
@@ -61,7 +61,7 @@ def breakable(name: str) -> Markup:
 @dataclass(eq=False)
 class WebContext:
     registry: Registry
-    accounts: Mapping[str, UserAccount]
+    accounts: Accounts  # the current accounts, read at each login (reload publishes)
     upsd: UpsdAddress
     history: HistorySource
     templates: Jinja2Templates
@@ -86,7 +86,7 @@ class WebContext:
 
     def rights(self, user: str) -> Rights:
         """What *user* may do now (accounts change on reload)."""
-        return Rights(self.accounts.get(user))
+        return Rights(self.accounts.value.get(user))
 
     def views(self) -> list[UpsView]:
         return [self.view(h) for h in self.registry]
@@ -98,7 +98,7 @@ class WebContext:
         """Who calls the API: HTTP Basic with a upsd user, or a browser session."""
         basic = parse_basic(request.headers.get("authorization"))
         if basic is not None:
-            ok = await check_login(self.accounts, basic.user, basic.password)
+            ok = await check_login(self.accounts.value, basic.user, basic.password)
             return (basic if ok else None), None
         session = self.session(request)
         return (session.credentials if session else None), session

@@ -119,7 +119,7 @@ async def login(request: Request) -> Response:
     error, status = None, 200
     if not web.sessions.login_token_ok(str(form.get("csrf", ""))):
         error, status = "The form has expired; please try again.", 400
-    elif not await check_login(web.accounts, user, password):
+    elif not await check_login(web.accounts.value, user, password):
         await trio.sleep(web.penalty.failed(peer))  # as upsd holds back ACCESS-DENIED
         log.warning("web.login_failed", user=user, peer=peer)
         error, status = "Wrong user name or password.", 401
