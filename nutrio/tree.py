@@ -212,7 +212,8 @@ class Tree:
             ChildSpec(
                 id=f"upslog:{i}:{entry.ups}",
                 start=functools.partial(
-                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage
+                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage,
+                    fsd=self.upsd_state.fsd,
                 ),
                 restart=Restart.PERMANENT,
             )
@@ -236,6 +237,7 @@ class Tree:
             upsd=upsd, history=self.history, metrics=self.metrics_text,
             maxage=self.config.server.maxage,
             last_error=lambda ups: self.errors.last(f"driver:{ups}"),
+            fsd=self.upsd_state.fsd,
         )
         return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
 
@@ -250,6 +252,7 @@ class Tree:
             requests_total=upsd.requests, version=nutrio.__version__,
             maxage=self.config.server.maxage,
             log_write_errors=write_errors(),
+            fsd=frozenset(h.name for h in self.registry if h.name.lower() in self.upsd_state.fsd.value),
         )
         return render_metrics([h.snapshot for h in self.registry], stats)
 

@@ -18,6 +18,7 @@ import trio
 
 from nutrio.protocol.upsd.serverstate import TRACKING_KEEP, ServerState
 from nutrio.protocol.upsd.session import AuthFailure, ServerSettings
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = [
     "PENALTY_MEMORY",
@@ -112,7 +113,10 @@ class UpsdState:
     def __init__(self, *, maxconn: int = 1024, tracking_keep: float = TRACKING_KEEP) -> None:
         if maxconn < 1:
             raise ValueError("maxconn must be at least 1")
-        self.server = ServerState(tracking_keep)
+        #: the UPSes a primary set FSD on (lower-case names): every surface that shows a
+        #: status reads it, so the web, the API, /metrics and upslog say FSD as upsd does
+        self.fsd: LatestCell[frozenset[str]] = LatestCell(frozenset())
+        self.server = ServerState(tracking_keep, on_fsd=self.fsd.publish)
         self.slots = trio.Semaphore(maxconn)
         self.failed_logins = FailedLogins()
         self._last_session = 0

@@ -30,6 +30,7 @@ from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.conf.model import WebConfig
 from nutrio.protocol.upsd.users import Accounts
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["create_app", "registry_metrics", "run_web"]
 
@@ -142,6 +143,7 @@ async def run_web(
     metrics: Callable[[], str] | None = None,
     maxage: float = DEFAULT_MAXAGE,
     last_error: Callable[[str], str | None] | None = None,
+    fsd: LatestCell[frozenset[str]] | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the pages, the live events and the API on ``config.listen`` until cancelled.
@@ -157,6 +159,8 @@ async def run_web(
         maxage: upsd's MAXAGE; older data is shown as stale, as upsd calls it.
         last_error: a UPS name -> its driver's last error (or None), shown with
             data that is not fresh and in the API.
+        fsd: upsd's FSD flags (lower-case UPS names): a status is shown with ``FSD``
+            as upsd serves it, and the live pages update when one is set.
     """
     structlog.contextvars.bind_contextvars(actor="web")
     async with trio.open_nursery() as nursery:
@@ -168,7 +172,7 @@ async def run_web(
             metrics = registry_metrics(registry)
         web = WebContext(registry=registry, accounts=accounts, upsd=upsd, history=history,
                          templates=make_templates(config.template_dir), metrics=metrics,
-                         maxage=maxage)
+                         maxage=maxage, fsd=fsd)
         if last_error is not None:
             web.last_error = last_error
         app = create_app(web, config.template_dir)

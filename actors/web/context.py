@@ -33,6 +33,7 @@ from nutrio.actors.web.present import UpsView, view_of
 from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.protocol.upsd.users import Accounts
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["PACKAGE_DIR", "WebContext", "breakable", "make_templates", "web_of"]
 
@@ -76,13 +77,18 @@ class WebContext:
     last_error: Callable[[str], str | None] = lambda ups: None
     #: the clock of UpsSnapshot.taken_at
     monotonic: Callable[[], float] = trio.current_time
+    #: the UPSes a primary set FSD on, lower-case (upsd's; None: no upsd state to read)
+    fsd: LatestCell[frozenset[str]] | None = None
 
     def handle(self, name: str) -> DeviceHandle | None:
         return self.registry.get(name)
 
     def view(self, handle: DeviceHandle) -> UpsView:
         return view_of(handle.snapshot, handle.desc, now=self.monotonic(), maxage=self.maxage,
-                       last_error=self.last_error(handle.name))
+                       last_error=self.last_error(handle.name), fsd=self.is_fsd(handle.name))
+
+    def is_fsd(self, ups: str) -> bool:
+        return self.fsd is not None and ups.lower() in self.fsd.value
 
     def rights(self, user: str) -> Rights:
         """What *user* may do now (accounts change on reload)."""

@@ -92,7 +92,7 @@ async def events(request: Request) -> Response:
         return Response("unknown UPS\n", status_code=404, media_type="text/plain")
     names = None if name is None else (name,)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    stream = state_events(web.registry, names, view=web.view)
+    stream = state_events(web.registry, names, view=web.view, fsd=web.fsd)
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 

@@ -13,7 +13,6 @@ from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.upsd.replies import line, render_list, var_reply, wire_value
 from nutrio.protocol.upsd.types import SessionView
 
-
 __all__ = [
     "GET_BY_UPS",
     "GET_BY_VAR",

@@ -18,7 +18,6 @@ from nutrio.protocol.common.state import CommandRequest, VarInfo
 from nutrio.protocol.upsd.replies import line
 from nutrio.protocol.upsd.types import DeviceView, SessionView
 
-
 __all__ = ["set_", "set_tracking", "set_var", "instcmd", "check_value", "c_atoi"]
 
 _NUMBER = re.compile(r"[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t]*")

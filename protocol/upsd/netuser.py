@@ -7,11 +7,9 @@ STARTTLS, which ignores extra words as upsd does.
 
 from __future__ import annotations
 
-
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.upsd.replies import line
 from nutrio.protocol.upsd.types import Action, SessionView
-
 
 __all__ = [
     "ver", "netver", "help_", "starttls", "username", "password",

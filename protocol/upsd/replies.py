@@ -24,6 +24,7 @@ __all__ = [
     "err",
     "wire_value",
     "status_value",
+    "served_status",
     "render_list",
     "var_reply",
     "Descriptions",
@@ -124,9 +125,18 @@ def _var_lines(kind: str, upsname: str, data: UpsData, fsd: bool) -> Iterable[by
 def status_value(name: str, value: str, fsd: bool) -> str:
     """The escaped value; ``ups.status`` gets ``FSD`` in front once FSD was set (netget.c)."""
     encoded = wire_value(value)
-    if fsd and name.lower() == "ups.status":
-        return f"FSD {encoded}"
+    if name.lower() == "ups.status":
+        return served_status(encoded, fsd)
     return encoded
+
+
+def served_status(status: str, fsd: bool) -> str:
+    """``ups.status`` as upsd serves it: with ``FSD`` in front once a primary set FSD.
+
+    Every surface that shows a status (web pages, API, /metrics, upslog) goes through
+    this, so none of them can disagree with ``upsc``.
+    """
+    return f"FSD {status}" if fsd else status
 
 
 # -- cmdvartab -----------------------------------------------------------------

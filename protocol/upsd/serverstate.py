@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,9 +91,11 @@ class ServerState:
     ``tracking_keep``: seconds a TRACKING result is kept (upsd.conf TRACKINGDELAY).
     """
 
-    def __init__(self, tracking_keep: float = TRACKING_KEEP) -> None:
+    def __init__(self, tracking_keep: float = TRACKING_KEEP,
+                 on_fsd: Callable[[frozenset[str]], object] | None = None) -> None:
         self.tracking = TrackingTable(tracking_keep)
         self._fsd: set[str] = set()
+        self._on_fsd = on_fsd  # told the (lower-case) FSD names whenever one is added
         self._logins: Counter[str] = Counter()
         self._sessions: dict[int, Connected] = {}
         self._finished_requests = 0  # requests of connections already closed
@@ -101,7 +103,12 @@ class ServerState:
     # FSD: once a primary sets it, ups.status is served with "FSD" in front
     # until upsd restarts (netmisc.c sets ups->fsd, nothing clears it).
     def set_fsd(self, ups: str) -> None:
-        self._fsd.add(ups.lower())
+        name = ups.lower()
+        if name in self._fsd:
+            return
+        self._fsd.add(name)
+        if self._on_fsd is not None:
+            self._on_fsd(frozenset(self._fsd))
 
     def fsd(self, ups: str) -> bool:
         return ups.lower() in self._fsd
