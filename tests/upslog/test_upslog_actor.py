@@ -169,7 +169,7 @@ async def test_a_local_ups_in_fsd_is_logged_as_upsd_serves_it(
     entry = conf.LogEntry(ups="ups1", interval=10.0, format="[%VAR ups.status%] %VAR ups.load%",
                           file=log)
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(keep_publishing, handle)
+        await nursery.start(_publishing, handle)
         await nursery.start(lambda task_status: run_upslog(entry, registry, fsd=fsd,
                                                            task_status=task_status))
         await trio.sleep(5)
@@ -177,3 +177,11 @@ async def test_a_local_ups_in_fsd_is_logged_as_upsd_serves_it(
         await trio.sleep(10)
         nursery.cancel_scope.cancel()
     assert log.read_text().splitlines() == ["[OL] 42", "[FSD OL] 42"]
+
+
+async def _publishing(handle: DeviceHandle, *, task_status: trio.TaskStatus[None]) -> None:
+    """keep_publishing, started once the first snapshot is out."""
+    data = UpsData(vars=freeze_vars(VARS))
+    handle.publish(UpsSnapshot(ups=handle.name, seq=1, taken_at=trio.current_time(), data=data))
+    task_status.started()
+    await keep_publishing(handle)
