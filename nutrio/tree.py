@@ -79,8 +79,9 @@ def server_settings(config: conf.Config) -> ServerSettings:
     tls = None
     if server.tls is not None:
         t = server.tls
-        tls = TlsSettings(certfile=t.certfile, keyfile=t.keyfile, require=t.require,
-                          client_ca=t.client_ca, min_version=t.min_version)
+        tls = TlsSettings(certfile=str(t.certfile), keyfile=str(t.keyfile), require=t.require,
+                          client_ca=None if t.client_ca is None else str(t.client_ca),
+                          min_version=t.min_version)
     return ServerSettings(
         maxage=server.maxage,
         maxconn=server.maxconn,
