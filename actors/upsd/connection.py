@@ -25,6 +25,7 @@ from nutrio.actors.upsd.poller import Poller, converse_parked
 from nutrio.actors.upsd.state import UpsdState
 from nutrio.actors.upsd.stream import converse
 from nutrio.actors.upsd.tls import start_tls
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsd.session import ServerContext, Session
 
 __all__ = [
@@ -181,7 +182,7 @@ async def _serve(plain: _Plain, peer: Peer, listener: ListenerContext) -> None:
         session.close()
         # logged before closing: a close under cancellation ends this task at once
         log.info("client.disconnected", reason=reason, requests=session.requests,
-                 errors=session.errors, user=session.username, login=session.login_ups,
+                 errors=session.errors, user=clip(session.username), login=session.login_ups,
                  tls=session.tls)
         if tls is not None:
             await trio.aclose_forcefully(tls)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import structlog
 import trio
 
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsd.serverstate import TRACKING_KEEP, ServerState
 from nutrio.protocol.upsd.session import AuthFailure, ServerSettings
 from nutrio.supervisor.cell import LatestCell
@@ -73,7 +74,7 @@ class FailedLogins:
                 failures[addr] = (count, now)
                 delay = max(delay, min(settings.auth_penalty_cap,
                                        settings.auth_penalty * 2 ** (count - 1)))
-            log.warning("auth.failed", peer=addr, command=event.command, user=event.username,
+            log.warning("auth.failed", peer=addr, command=event.command, user=clip(event.username),
                         reason=event.reason.value, ups=event.target or None, failures=count)
         return delay
 

@@ -14,6 +14,7 @@ import structlog
 import trio
 
 from nutrio.actors.upsd.state import FailedLogins, penalize
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsd.session import Action, Output, ServerSettings, Session
 
 __all__ = ["READ_SIZE", "UPSD_READ", "converse", "feed", "log_requests", "send_within"]
@@ -47,7 +48,7 @@ def log_requests(session: Session, label: str) -> None:
     """One debug line per request handled (names only, never arguments)."""
     if session.record_requests:
         for request in session.take_requests():
-            log.debug("client.request", client=label, request=request)
+            log.debug("client.request", client=label, request=clip(request))
 
 
 async def converse(stream: trio.abc.Stream, session: Session, label: str,

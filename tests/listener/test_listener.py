@@ -236,3 +236,23 @@ async def test_a_bug_hit_by_one_client_drops_only_that_client(nursery, transport
         assert await other.ask("GET VAR edge ups.load") == 'VAR edge ups.load "23"\n'
         await other.aclose()
     assert any(e["event"] == "client.crashed" for e in logs)
+
+
+async def test_a_16_kb_username_is_logged_as_a_short_prefix_with_its_length(edge_server):
+    huge = "u" * 16384
+    with structlog.testing.capture_logs() as logs:
+        with trio.fail_after(10):
+            client = await TrioClient.connect(edge_server)
+            await client.ask(f"USERNAME {huge}")
+            await client.ask("PASSWORD guess")
+            assert await client.ask("LOGIN edge") == "ERR ACCESS-DENIED\n"
+            assert await client.ask("LOGOUT") == "OK Goodbye\n"
+            assert await client.at_eof()
+            while not any(e["event"] == "client.disconnected" for e in logs):
+                await trio.sleep(0.01)
+    failed = next(e for e in logs if e["event"] == "auth.failed")
+    summary = next(e for e in logs if e["event"] == "client.disconnected")
+    for user in (failed["user"], summary["user"]):
+        assert user.startswith("u" * 64 + "...(") and user.endswith(" chars)")
+        assert len(user) < 90
+    assert sum(len(str(v)) for e in logs for v in e.values()) < 2000
