@@ -35,6 +35,7 @@ from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.listener import ServerSettings, TlsSettings, run_listener
 from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.table import effective_maxconn
 from nutrio.actors.upsd.tracking import run_tracking
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
@@ -84,7 +85,9 @@ def server_settings(config: conf.Config) -> ServerSettings:
                           min_version=t.min_version)
     return ServerSettings(
         maxage=server.maxage,
-        maxconn=server.maxconn,
+        maxconn=effective_maxconn(server.maxconn),
+        upsmon_slots=server.upsmon_slots,
+        auth_penalty_budget=server.auth_penalty_budget,
         max_line=server.max_line,
         idle_timeout=server.idle_timeout,
         send_timeout=server.send_timeout,
@@ -111,8 +114,9 @@ class Tree:
         # one read-only mapping per version: a reload publishes, a login reads the current one
         self.accounts = LatestCell(accounts_from_config(config))
         # what upsd's listeners share, and its tracking actor fills: outlives their restarts
-        self.upsd_state = UpsdState(maxconn=config.server.maxconn,
-                                    tracking_keep=config.server.trackingdelay)
+        self.server_settings = server_settings(config)
+        self.upsd_state = UpsdState.for_settings(self.server_settings,
+                                                 tracking_keep=config.server.trackingdelay)
         self.ports: list[int] = []
         self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
         self.history = History()  # the web graphs' source
@@ -167,7 +171,7 @@ class Tree:
         return [tracking, *(self.listener_spec(a) for a in self.listen)]
 
     def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
-        settings = server_settings(self.config)
+        settings = self.server_settings
 
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
             recorder = _PortRecorder(task_status, self.ports)

@@ -252,6 +252,8 @@ class Session:
             self._verified_with = accounts
         if key in self._verified:
             denial = self._verified[key]
+        elif not self.ctx.may_verify(self.addr):
+            denial = Denial.THROTTLED  # not remembered: a later check may run
         else:
             denial = run(accounts)
             self._verified[key] = denial

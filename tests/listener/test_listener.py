@@ -101,22 +101,28 @@ async def test_closing_a_logged_in_client_releases_its_login(edge_server):
         await second.aclose()
 
 
-async def test_maxconn_leaves_extra_clients_waiting_like_upsd(nursery, transport):
+async def test_past_maxconn_a_new_client_is_refused_at_once(nursery, transport):
+    # Issue 13: upsd (and nutrio before) left it waiting in the kernel's backlog,
+    # unanswered: upsmon saw a hang, not a refusal.
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(maxconn=2), transport=transport)
+    port = await start_listener(nursery, registry, ServerSettings(maxconn=2, upsmon_slots=0),
+                                transport=transport)
     with trio.fail_after(5):
         a, b = await TrioClient.connect(port), await TrioClient.connect(port)
         assert await a.ask("VER") == VER and await b.ask("VER") == VER
-        c = await TrioClient.connect(port)  # the kernel's backlog takes it; nobody reads it
+        started = trio.current_time()
+        c = await TrioClient.connect(port)
         await c.send(b"VER\n")
-        with trio.move_on_after(0.3) as waited:
-            await c.readline()
-        assert waited.cancelled_caught
+        assert await c.readline() == b"ERR MAX-CONNECTIONS\n"
+        assert await c.at_eof()
+        assert trio.current_time() - started < 0.1
         await a.aclose()
-        assert await c.readline() == VER.encode()  # served once a slot is free
-        await b.aclose()
-        await c.aclose()
+        await trio.sleep(0.05)  # the server sees a leave
+        d = await TrioClient.connect(port)
+        assert await d.ask("VER") == VER  # a freed place is served
+        for client in (b, c, d):
+            await client.aclose()
 
 
 async def test_overlong_line_gets_too_long_and_connection_lives(nursery, transport):
