@@ -95,7 +95,8 @@ def measure_real_nut(conns: int) -> tuple[int, float]:
             "MINSUPPLIES 1\nSHUTDOWNCMD \"/bin/true\"\nPOLLFREQ 5\nPOLLFREQALERT 5\n"
             f"POWERDOWNFLAG {conf}/killpower\n")
         (conf / "upsmon.conf").chmod(0o640)
-        upsmon = subprocess.Popen(["/sbin/upsmon", "-F", "-u", "root"], env=nut.env,
+        upsmon = subprocess.Popen(["/lib/nut/upsmon", "-F", "-u", "root"],  # /sbin/upsmon obeys /etc/nut/nut.conf
+                                  env={**nut.env, "NUT_ALTPIDPATH": str(conf)},
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(SETTLE)
