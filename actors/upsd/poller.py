@@ -41,12 +41,14 @@ from nutrio.actors.upsd.state import UpsdState
 from nutrio.actors.upsd.stream import READ_SIZE, UPSD_READ, feed, log_requests
 from nutrio.protocol.upsd.session import Action, Output, ServerSettings, Session
 
-__all__ = ["ROUND", "Conn", "ConnHandler", "Handback", "Poller", "send_socket"]
+__all__ = ["ROUND", "YIELD_EVERY", "Conn", "ConnHandler", "Handback", "Poller", "send_socket"]
 
 log = structlog.get_logger()
 
-#: Ready sockets served per round before the poller lets other tasks run.
+#: Ready sockets served per round (one epoll_wait).
 ROUND = 256
+#: While busy, the poller lets other tasks run at least this often (seconds).
+YIELD_EVERY = 0.002
 
 
 @dataclass(eq=False, slots=True)
@@ -131,10 +133,11 @@ class Poller:
             self._epoll.close()
 
     async def _loop(self) -> None:
-        poll, deadlines = self._epoll.poll, self._deadlines
+        poll, deadlines, clock = self._epoll.poll, self._deadlines, trio.current_time
+        yielded = clock()
         while True:
             ready = poll(0, ROUND)
-            now = trio.current_time()
+            now = clock()
             if deadlines and deadlines[0][0] <= now:
                 self._expire(now)
             if not ready:
@@ -142,15 +145,20 @@ class Poller:
                     self._waiting = waiting  # a connection adopted meanwhile may bring it closer
                     await trio.lowlevel.wait_readable(self._epoll.fileno())
                 self._waiting = None
+                yielded = clock()
                 continue
             parked = self._parked
             for fd, _ in ready:
                 conn = parked.get(fd)
                 if conn is not None:
                     self._serve(conn, now)
-            # Busy: let every other task run once, without the cost of
-            # re-arming Trio's one-shot registration of our epoll fd.
-            await trio.lowlevel.checkpoint()
+            if now - yielded >= YIELD_EVERY:
+                # Busy: let every other task run, without the cost of re-arming
+                # Trio's one-shot registration of our epoll fd. Not after every
+                # round: each yield is a pass of Trio's scheduler and its own
+                # epoll_wait, as dear as a few requests.
+                await trio.lowlevel.checkpoint()
+                yielded = clock()
 
     # -- deadlines ---------------------------------------------------------------
 

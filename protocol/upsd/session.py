@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.common.parseconf import Tokenizer
 from nutrio.protocol.common.state import UpsSnapshot
+from nutrio.protocol.upsd.answers import cacheable
 
 # ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
 # taking these from protocol.upsd.session.
@@ -119,6 +120,10 @@ class Session:
     def receive_data(self, data: bytes, now: float) -> Output:
         """Feed one read's worth of bytes; get back every reply it caused."""
         self.now = now
+        if self._line_bytes == 0 and not self._skipping and not self.record_requests:
+            known = self._known_answer(data, now)
+            if known is not None:
+                return Output(known)
         replies: list[bytes] = []
         limit = self._max_line
         i, end = 0, len(data)
@@ -128,9 +133,15 @@ class Session:
             if self._line_bytes == 0 and not self._skipping:
                 words, after = self._lines.next_line(data, i, limit)
                 if after:
+                    whole = i == 0 and after == end  # the read is this one line
                     i = after
                     self.last_heard = now
-                    replies.append(self._dispatch(words))
+                    reply = self._dispatch(words)
+                    replies.append(reply)
+                    if whole and reply[:4] != b"ERR " and cacheable(words):
+                        ctx = self.ctx
+                        ctx.answers.remember(data, words[2], ctx.devices, ctx.state.fsd_version,
+                                             reply)
                     if self._action is not Action.NONE and self._take_action():
                         return Output(b"".join(replies), Action.STARTTLS, data[i:])
                     continue
@@ -162,6 +173,20 @@ class Session:
             if self._action is not Action.NONE and self._take_action():
                 return Output(b"".join(replies), Action.STARTTLS, data[i:])
         return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
+
+    def _known_answer(self, data: bytes, now: float) -> bytes | None:
+        """The remembered reply when *data* is a poll answered before from what is
+        still current (protocol/upsd/answers.py); counted as the request it is."""
+        if self._tls_required and not self.tls:
+            return None
+        ctx = self.ctx
+        reply = ctx.answers.lookup(data, ctx.devices, ctx.state.fsd_version, now,
+                                   ctx.settings.maxage)
+        if reply is not None:
+            self.requests += 1
+            self.last_heard = now
+            self.closing = False  # as _dispatch: a line after LOGOUT keeps the client
+        return reply
 
     def _take_action(self) -> bool:
         """Consume the action a handler asked for; True for STARTTLS (stop reading)."""

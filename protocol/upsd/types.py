@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from nutrio.protocol.common.state import CommandRequest, UpsSnapshot
+from nutrio.protocol.upsd.answers import Answers
 from nutrio.protocol.upsd.plainline import PlainLines
 from nutrio.protocol.upsd.replies import DEFAULT_VERSION, Descriptions
 from nutrio.protocol.upsd.serverstate import Connected, ServerState
@@ -120,7 +121,8 @@ class ServerContext:
     """Everything sessions of one server share. Not a message: owned by the listener.
 
     ``accounts`` is read at each check, so a reload reaches open sessions;
-    ``lines`` remembers the words of plain request lines for every session;
+    ``lines`` remembers the words of plain request lines for every session,
+    ``answers`` the replies to the polls they repeat (protocol/upsd/answers.py);
     ``may_verify(addr)`` says whether a password check from *addr* may run
     now (the listener's per-address budget; always, by default).
     """
@@ -132,6 +134,7 @@ class ServerContext:
     descriptions: Descriptions = field(default_factory=Descriptions)
     state: ServerState = field(default_factory=ServerState)
     lines: PlainLines = field(default_factory=PlainLines)
+    answers: Answers = field(default_factory=Answers)
     may_verify: Callable[[str], bool] = field(default=lambda addr: True)
 
 
