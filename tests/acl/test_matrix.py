@@ -25,7 +25,7 @@ from tests.listener.test_transcript import EDGE, _mask, _read_reply
 from tests.nutriorun import nutrio_run
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 #: name -> (password, actions, instcmds, upsmon role); None password: section without one.
 USERS: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...], str | None]] = {

@@ -54,6 +54,7 @@ def test_file_without_passwords_and_built_in_default_are_not_warned_about(tmp_pa
     assert logs == []
 
 
+@pytest.mark.e2e
 def test_nutrio_run_warns_at_startup(tmp_path):
     port = free_port()
     shutil.copyfile(EDGE_DEV, tmp_path / "edge.dev")

@@ -17,7 +17,7 @@ import pytest
 from tests.nutriorun import SHARED, Nutrio, nutrio_run
 from tests.realnut import RealNut, real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 DUMP = SHARED / "data/ddl/APC__APC__Smart-UPS_1000__usbhid-ups__2.4.1__01.dev"
 VERSION = re.compile(r"^(driver\.version(?:\.internal)?: ).*$", re.M)

@@ -295,6 +295,7 @@ needs_unshare = pytest.mark.skipif(
 )
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @needs_unshare
 def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
@@ -322,6 +323,7 @@ def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
     assert "failed" not in upsmon_log
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @needs_unshare
 def test_report_is_right_about_what_upsmon_2_8_0_cannot_take(tmp_path: Path) -> None:

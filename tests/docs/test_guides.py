@@ -437,6 +437,7 @@ def _shutdown_at(run: Running) -> float:
     raise AssertionError(f"{run.name} never ran its shutdown command:\n{run.log()[-2000:]}")
 
 
+@pytest.mark.guide
 @pytest.mark.parametrize("page", GUIDES)
 def test_the_rehearsal_runs_as_the_guide_says(page: str, tmp_path: Path) -> None:
     spec = REHEARSALS[page]

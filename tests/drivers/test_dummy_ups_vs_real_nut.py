@@ -21,7 +21,7 @@ from nutrio.protocol.common.parseconf import split_line
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 FILES = [
     *sorted((DATA / "ddl").glob("*.dev")),
@@ -86,7 +86,7 @@ def _stable_lists(conn: _Conn, ups: list[str]) -> dict[str, list[list[tuple[str,
 @pytest.fixture(scope="module")
 def real_served() -> Iterator[dict[Path, Served]]:
     names = {f"d{i}": path for i, path in enumerate(FILES)}
-    with real_nut(names, settle=0.5) as nut:
+    with real_nut(names) as nut:
         conn = _Conn(nut.port)
         lists = _stable_lists(conn, list(names))
         served: dict[Path, Served] = {}
@@ -153,7 +153,7 @@ REQUESTS = [
 
 
 def _real_after_requests(path: Path) -> tuple[list[str], dict[str, str]]:
-    with real_nut({"d0": path}, settle=0.5) as nut:
+    with real_nut({"d0": path}) as nut:
         conn = _Conn(nut.port)
         _stable_lists(conn, ["d0"])
         login = ["USERNAME admin", "PASSWORD secret", "SET TRACKING ON"]

@@ -437,6 +437,7 @@ async def test_an_unknown_ups_or_none_to_shut_down(tmp_path: Path) -> None:
     assert b"every UPS has sdorder -1" in done.stderr
 
 
+@pytest.mark.e2e
 def test_shutdown_refuses_while_nutrio_run_holds_the_devices(tmp_path: Path) -> None:
     from nutrio.actors.control import control_socket_path
     from tests.nutriorun import nutrio_run

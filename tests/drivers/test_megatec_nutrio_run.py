@@ -20,13 +20,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 import trio
 from sim.megatec_sim import MegatecSim, megatec_sim
 
 from tests.paths import ROOT
 from tests.realnut import free_port, requires_real_nut, wait_port
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 
 class SimThread:

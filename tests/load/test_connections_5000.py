@@ -17,6 +17,8 @@ import pytest
 
 from tests.load.loadkit import LineClient, nutrio_served, raise_nofile, rss_kib
 
+pytestmark = pytest.mark.load
+
 #: NUTRIO_LOAD_CLIENTS=9000 tries more (the hard fd limit bounds it: each side holds one fd a client).
 CLIENTS = int(os.environ.get("NUTRIO_LOAD_CLIENTS", "5000"))
 REQUEST = b"GET VAR ups ups.status\n"

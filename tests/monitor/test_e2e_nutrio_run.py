@@ -14,10 +14,12 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 from e2e_helpers import (
     USERS,
     Host,
     devices_section,
+    follow,
     monitor_section,
     new_host,
     recorder,
@@ -27,6 +29,8 @@ from e2e_helpers import (
     wait_ready,
     wait_until,
 )
+
+pytestmark = pytest.mark.e2e
 
 #: seconds a host may take to start, on two busy cores
 START = 20
@@ -116,7 +120,9 @@ def test_fsd_takes_both_secondaries_down_before_the_primary(tmp_path: Path):
         for sec in secondaries:  # no devices of their own: only [monitor]
             start(sec, server_section(sec) + monitor_section(
                 [(system, "secondary")], record_dir=sec.dir, record=sec.record))
-        for host in (primary, *secondaries):
+        wait_ready(primary, START)
+        follow(primary, *secondaries)
+        for host in secondaries:
             wait_ready(host, START)
         assert wait_until(lambda: numlogins(primary.port, "ups") == 3, 10), \
             [h.log_tail(1500) for h in secondaries]
@@ -146,6 +152,7 @@ def test_lost_contact_with_a_ups_on_battery_shuts_down_after_deadtime(tmp_path: 
             [(system, "secondary")], record_dir=watcher.dir, record=watcher.record,
             deadtime=deadtime, hostsync=hostsync))
         wait_ready(server, START)
+        follow(server, watcher)
         wait_ready(watcher, START)
         assert wait_until(lambda: "ONBATT" in watcher.types(), 15), watcher.log_tail()
         time.sleep(1)

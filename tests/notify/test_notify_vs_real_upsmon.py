@@ -24,6 +24,7 @@ pytestmark = [
     requires_real_nut,
     pytest.mark.realnut,
     pytest.mark.skipif(not UPSMON.exists(), reason="needs the real NUT upsmon"),
+    pytest.mark.e2e,
 ]
 
 

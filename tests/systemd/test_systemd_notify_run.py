@@ -12,6 +12,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from systemd_helpers import (
     TIMEOUT,
     ask,
@@ -22,6 +23,8 @@ from systemd_helpers import (
     service_env,
     stderr_of,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def _port(status: str) -> int:

@@ -22,7 +22,7 @@ from tests.nutriorun import nutrio_run
 from tests.paths import DATA, ROOT
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 DUMP = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__apcsmart__2.6.3__01.dev"
 REAL = ["upslog"]

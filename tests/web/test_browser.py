@@ -22,7 +22,10 @@ from tests.realnut import free_port, wait_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed"),
+    pytest.mark.browser,
+]
 
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 SERVER = [sys.executable, "-m", "nutrio", "run", "--log-format", "json", "--config"]
