@@ -53,11 +53,13 @@ def nutrio_env(**extra: str) -> dict[str, str]:
 
 
 def start_nutrio(config: Path, *args: str, logdir: Path | None = None,
-                 listen: str | None = ANY_PORT, name: str = "nutrio",
-                 env: dict[str, str] | None = None, cwd: Path | None = None, **popen: Any) -> Proc:
-    """``nutrio run --config CONFIG --log-format json [--listen LISTEN] ARGS`` (no wait:
+                 listen: str | None = ANY_PORT, log_format: str | None = "json",
+                 name: str = "nutrio", env: dict[str, str] | None = None, cwd: Path | None = None,
+                 **popen: Any) -> Proc:
+    """``nutrio run --config CONFIG [--log-format json] [--listen LISTEN] ARGS`` (no wait:
     see :func:`wait_ready`); its output goes to *logdir* (the config's folder)."""
-    argv = [*NUTRIO, "run", "--config", str(config), "--log-format", "json",
+    argv = [*NUTRIO, "run", "--config", str(config),
+            *(["--log-format", log_format] if log_format else []),
             *(["--listen", listen] if listen else []), *args]
     return start(argv, logdir=logdir or config.parent, name=name, env=env or nutrio_env(),
                  cwd=cwd, **popen)

@@ -189,8 +189,8 @@ def start(argv: Sequence[str | os.PathLike[str]], *, logdir: Path, name: str | N
     logdir.mkdir(parents=True, exist_ok=True)
     out, err = _fresh(logdir, label, ".out"), _fresh(logdir, label, ".err")
     with out.open("wb") as out_file, err.open("wb") as err_file:
-        proc = subprocess.Popen(args, stdin=stdin, stdout=out_file, stderr=err_file, env=env,
-                                cwd=cwd, **popen)
+        popen.setdefault("stderr", err_file)  # a test may hand it a pipe of its own
+        proc = subprocess.Popen(args, stdin=stdin, stdout=out_file, env=env, cwd=cwd, **popen)
     return Proc(label, proc, out, err, args)
 
 
