@@ -39,7 +39,12 @@ from tests.drivers.hid.recordings import load, santak, synthetic_ups
 from tests.drivers.hid.replay import ReplayBackend
 from tests.paths import ROOT
 
-realnut = pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT 2.8 drivers absent")
+_real_drivers = pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT 2.8 drivers absent")
+
+
+def realnut(test: Callable[..., Any]) -> Callable[..., Any]:
+    """Beside the real NUT driver (run with -k): needs it, and runs a NUT program (e2e)."""
+    return pytest.mark.e2e(pytest.mark.realnut(_real_drivers(test)))  # type: ignore[no-any-return]
 
 
 def device(driver: str, port: str, options: Mapping[str, str] | None = None,
@@ -152,7 +157,7 @@ async def test_a_silent_ups_is_not_claimed_like_the_real_nutdrv_qx() -> None:
 
 
 def apc(d: Any) -> ApcSmart:
-    return ApcSmart(d, timing=ApcTiming(short=0.5, default=1.0))
+    return ApcSmart(d, timing=ApcTiming(short=0.5, default=1.0, repeat_pause=0.3))
 
 
 @realnut
