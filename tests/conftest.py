@@ -1,8 +1,9 @@
 """Test tiers: a test without a slow marker is ``fast`` (``./test -m fast``).
 
-The slow markers (registered in pyproject.toml) say what a test needs: whole
-``nutrio run`` processes or real NUT daemons (e2e), minutes of load (load), a
-browser, package installs, the guides' rehearsals. Everything else is the
+The slow markers (registered in pyproject.toml) say what a test needs: server
+processes of its own (e2e: ``nutrio run``, real NUT daemons and drivers, the
+snmpsim agent), minutes of load (load), a browser, package installs, the
+guides' rehearsals. Everything else is the
 everyday tier, so a new test is fast unless it says otherwise; to keep that
 tier fast, a fast test that keeps a daemon running fails and asks to be marked.
 """
@@ -29,17 +30,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def is_daemon(argv: Sequence[str]) -> bool:
-    """``nutrio run``, or a real NUT server or driver (upsmon only as a daemon)."""
+    """``nutrio run``, a real NUT server or driver (upsmon only as a daemon, a driver
+    not for its one-shot -k), or the snmpsim agent."""
     words = [str(a) for a in argv]
     if not words:
         return False
     if "nutrio" in words[:3] and "run" in words[1:4] or Path(words[0]).name == "nutrio" \
             and words[1:2] == ["run"]:
         return True
+    if any(Path(w).name == "run_snmpsim.py" for w in words[:2]):
+        return True
     program = Path(words[0])
     if program.parent != Path("/lib/nut"):
         return False
-    return program.name != "upsmon" or not {"-c", "-K"} & set(words)
+    one_shot = {"-c", "-K"} if program.name == "upsmon" else {"-k"}
+    return not one_shot & set(words)
 
 
 class _DaemonWatch:

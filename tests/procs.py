@@ -82,6 +82,7 @@ class Proc:
     out: Path
     err: Path
     argv: list[str] = field(default_factory=list)
+    group: bool = False  # signals go to its whole process group (it forks helpers)
 
     @property
     def pid(self) -> int:
@@ -161,12 +162,14 @@ class Proc:
 
     def send_signal(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
-            self.popen.send_signal(signum)
+            if self.group:
+                os.killpg(self.pid, signum)
+            else:
+                self.popen.send_signal(signum)
 
     def kill(self) -> None:
         """SIGKILL: gone without a goodbye."""
-        with contextlib.suppress(ProcessLookupError):
-            self.popen.kill()
+        self.send_signal(signal.SIGKILL)
         self.popen.wait()
 
     def stop(self, grace: float = 10.0, signum: int = signal.SIGTERM) -> int:
@@ -182,16 +185,20 @@ class Proc:
 
 def start(argv: Sequence[str | os.PathLike[str]], *, logdir: Path, name: str | None = None,
           env: dict[str, str] | None = None, cwd: Path | None = None,
-          stdin: int | IO[Any] | None = subprocess.DEVNULL, **popen: Any) -> Proc:
-    """Start *argv* with its stdout and stderr in ``logdir/<name>.out`` and ``.err``."""
+          stdin: int | IO[Any] | None = subprocess.DEVNULL, group: bool = False,
+          **popen: Any) -> Proc:
+    """Start *argv* with its stdout and stderr in ``logdir/<name>.out`` and ``.err``
+    (``stderr=subprocess.STDOUT``: both in ``.out``); *group*: in a session of its
+    own, stopped with every process it started."""
     args = [os.fspath(a) for a in argv]
     label = name or Path(args[0]).name
     logdir.mkdir(parents=True, exist_ok=True)
     out, err = _fresh(logdir, label, ".out"), _fresh(logdir, label, ".err")
     with out.open("wb") as out_file, err.open("wb") as err_file:
         popen.setdefault("stderr", err_file)  # a test may hand it a pipe of its own
-        proc = subprocess.Popen(args, stdin=stdin, stdout=out_file, env=env, cwd=cwd, **popen)
-    return Proc(label, proc, out, err, args)
+        proc = subprocess.Popen(args, stdin=stdin, stdout=out_file, env=env, cwd=cwd,
+                                start_new_session=group, **popen)
+    return Proc(label, proc, out, err, args, group)
 
 
 def _fresh(directory: Path, stem: str, suffix: str) -> Path:

@@ -26,7 +26,7 @@ from tests.procs import AddressInUse, Proc, on_free_port, pick_port, start, wait
 
 __all__ = [
     "DEFAULT_USERS", "DUMMY_UPS", "SBIN", "UPSD", "RealNut", "free_port", "have_real_nut", "real_nut",
-    "requires_real_nut", "start_upsd", "wait_port",
+    "requires_real_nut", "start_upsd", "wait_port", "wait_served",
 ]
 
 SBIN = Path("/lib/nut")
@@ -144,7 +144,8 @@ def real_nut(
         _wait_sockets(state, list(devices))
         upsd, nut.port = start_upsd(conf, env, upsd_extra, logdir=logs, preexec_fn=preexec_fn)
         nut.procs.append(upsd)
-        _wait_served(nut.port, list(devices), upsd)
+        if not wait_served(nut.port, *devices):
+            raise AssertionError(f"upsd never served {list(devices)}: {upsd.describe()}")
         yield nut
     finally:
         nut.stop()
@@ -156,21 +157,21 @@ def _wait_sockets(state: Path, names: list[str], timeout: float = 20.0) -> None:
         raise TimeoutError(f"dummy-ups sockets not ready in {state}")
 
 
-def _wait_served(port: int, names: list[str], upsd: Proc, timeout: float = 30.0) -> None:
-    """Until upsd serves every UPS's data: dummy-ups says ``ups.status: WAIT`` until its
-    first update has read the file, and upsd says DATA-STALE before the driver's dump."""
+def wait_served(port: int, *names: str, timeout: float = 30.0, host: str = "127.0.0.1") -> bool:
+    """Until the upsd on *port* serves every UPS's data (GET VAR ups.status answers a
+    value): dummy-ups says ``WAIT`` until its first update has read the file, and upsd
+    says DATA-STALE before the driver's dump. False if time ran out."""
     waiting = list(names)
 
     def served() -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 5) as s:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 5) as s:
             reader = s.makefile("rb")
             while waiting:
                 s.sendall(f"GET VAR {waiting[0]} ups.status\n".encode())
                 reply = reader.readline()
-                if reply.startswith(b"ERR") or reply.endswith(b' "WAIT"\n') or not reply:
+                if not reply.startswith(b"VAR ") or reply.endswith(b' "WAIT"\n'):
                     return False
                 waiting.pop(0)
         return not waiting
 
-    if not wait_until(served, timeout, every=0.05):
-        raise AssertionError(f"upsd never served {waiting}: {upsd.describe()}")
+    return wait_until(served, timeout, every=0.05)

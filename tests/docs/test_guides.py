@@ -17,6 +17,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,8 @@ def test_the_demo_shutdown_command_prints_what_getting_started_promises() -> Non
 # -- event names are real -----------------------------------------------------------------
 
 
-def logged_events() -> set[str]:
+@cache
+def logged_events() -> frozenset[str]:
     """Every dotted event name passed to a logger method in the source tree."""
     events: set[str] = set()
     for folder in SOURCE_DIRS:
@@ -117,7 +119,7 @@ def logged_events() -> set[str]:
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                         and node.func.attr in LOG_METHODS and node.args):
                     events |= {name for name in _strings(node.args[0]) if DOTTED.match(name)}
-    return events
+    return frozenset(events)
 
 
 def _strings(node: ast.expr) -> set[str]:

@@ -302,6 +302,7 @@ APC = "1.3.6.1.4.1.318.1.1.1."
 IETF = "1.3.6.1.2.1.33.1."
 
 
+@pytest.mark.e2e
 async def test_snmp_apc_sets_shutdown_return(agent: Any) -> None:
     restore = put_back(agent, "apc-ups", [APC + "6.1.1.0"])
     try:
@@ -312,6 +313,7 @@ async def test_snmp_apc_sets_shutdown_return(agent: Any) -> None:
         await trio.to_thread.run_sync(restore)
 
 
+@pytest.mark.e2e
 async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(agent: Any) -> None:
     restore = put_back(agent, "mge-ups", [IETF + "8.2.0"])
     try:
@@ -322,6 +324,7 @@ async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(agen
         await trio.to_thread.run_sync(restore)
 
 
+@pytest.mark.e2e
 async def test_snmp_ietf_shutdown_return_sets_auto_restart_and_the_delay(agent: Any) -> None:
     restore = put_back(agent, "ietf-ups", [IETF + "8.5.0", IETF + "8.2.0"])
     try:

@@ -19,7 +19,8 @@ from typing import Any, Self
 
 from tests.nutriorun import start_nutrio, wait_ready
 from tests.paths import DATA
-from tests.procs import Proc, wait_until
+from tests.procs import Proc
+from tests.realnut import wait_served
 
 #: A real device dump with a long LIST VAR and a command (load.off).
 BIG_DEV = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__snmp-ups__2.8.0__01.dev"
@@ -107,21 +108,11 @@ def nutrio_served(tmp: Path, dev: Path = BIG_DEV, *, ups: str = "ups", server: s
         if fds:  # before it listens: its imports alone take far longer than this
             raise_nofile(fds, proc.pid)
         port = wait_ready(proc)[0]
-        wait_served(port, ups)
+        if not wait_served(port, ups, timeout=20):
+            raise TimeoutError(f"{ups} never served on port {port}")
         yield Served(proc, port)
     finally:
         proc.stop(20)
-
-
-def wait_served(port: int, ups: str, timeout: float = 20.0) -> None:
-    """Until the driver has published: GET VAR ups.status answers a value."""
-    def answers() -> bool:
-        with contextlib.suppress(OSError), LineClient(port) as client:
-            return client.ask(f"GET VAR {ups} ups.status").startswith("VAR ")
-        return False
-
-    if not wait_until(answers, timeout):
-        raise TimeoutError(f"{ups} never served on port {port}")
 
 
 class LineClient:
