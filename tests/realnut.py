@@ -26,7 +26,7 @@ from tests.procs import AddressInUse, Proc, on_free_port, pick_port, start, wait
 
 __all__ = [
     "DEFAULT_USERS", "DUMMY_UPS", "SBIN", "UPSD", "RealNut", "free_port", "have_real_nut", "real_nut",
-    "requires_real_nut", "start_upsd", "wait_port", "wait_served",
+    "numlogins", "requires_real_nut", "start_upsd", "wait_port", "wait_served",
 ]
 
 SBIN = Path("/lib/nut")
@@ -155,6 +155,14 @@ def real_nut(
 def _wait_sockets(state: Path, names: list[str], timeout: float = 20.0) -> None:
     if not wait_until(lambda: all(any(state.glob(f"dummy-ups-{n}")) for n in names), timeout):
         raise TimeoutError(f"dummy-ups sockets not ready in {state}")
+
+
+def numlogins(port: int, ups: str, host: str = "127.0.0.1") -> int:
+    """``GET NUMLOGINS``: how many clients are logged in to *ups* (-1 on an error reply)."""
+    with socket.create_connection((host, port), 5) as sock:
+        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
+        reply = sock.makefile().readline().split()
+    return int(reply[-1]) if reply[:1] == ["NUMLOGINS"] else -1
 
 
 def wait_served(port: int, *names: str, timeout: float = 30.0, host: str = "127.0.0.1") -> bool:

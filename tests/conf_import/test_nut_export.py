@@ -8,7 +8,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from nutrio.conf.nut.exporter import export_config, nut_word, write_files
 from nutrio.conf.nut.importer import NUT_FILES, import_dir
 from nutrio.protocol.common.parseconf import split_line
 from tests.procs import AddressInUse, Proc, on_free_port, start, wait_until
-from tests.realnut import DUMMY_UPS, UPSD, requires_real_nut
+from tests.realnut import DUMMY_UPS, UPSD, numlogins, requires_real_nut
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(conf.__file__).parent / "examples" / "nutrio.toml"
@@ -256,12 +255,6 @@ def _stop(procs: list[Proc]) -> None:
     for proc in procs:
         proc.stop(grace=5)
     procs.clear()
-
-
-def numlogins(port: int, ups: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
-        return int(sock.makefile().readline().split()[-1])
 
 
 def upsc_when_ready(ups: str, var: str, env: dict[str, str], timeout: float = 10.0) -> str:

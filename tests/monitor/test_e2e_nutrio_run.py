@@ -10,7 +10,6 @@ shared, only orders and counts are tight.
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from e2e_helpers import (
     wait_ready,
     wait_until,
 )
+
+from tests.realnut import numlogins
 
 pytestmark = pytest.mark.e2e
 
@@ -49,13 +50,6 @@ def standalone(tmp: Path, seqs: dict[str, str], **monitor: object) -> Host:
               + monitor_section(systems, record_dir=host.dir, record=host.record,
                                 **monitor))  # type: ignore[arg-type]
     return start(host, config)
-
-
-def numlogins(port: int, ups: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), 2) as sock:
-        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
-        reply = sock.makefile().readline().split()
-    return int(reply[-1]) if reply[:1] == ["NUMLOGINS"] else -1
 
 
 def test_standalone_power_failure_notifies_and_shuts_down_exactly_once(tmp_path: Path):
