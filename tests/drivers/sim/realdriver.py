@@ -19,7 +19,8 @@ from pathlib import Path
 
 import trio
 
-SBIN = Path("/lib/nut")
+from tests.procs import Proc, start, wait_until
+from tests.realnut import SBIN, start_upsd, wait_served
 
 
 def have_driver(name: str) -> bool:
@@ -137,26 +138,30 @@ async def stop_processes(procs: list[trio.Process]) -> None:
 async def real_serial_driver(
     driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
 ) -> AsyncIterator[RealDriver]:
-    """The real ``driver`` on ``tty`` behind a real upsd; stops both on exit."""
+    """The real ``driver`` on ``tty`` behind a real upsd, once upsd serves its data;
+    stops both on exit. upsd starts again on another port if its bind lost a race.
+    The waits run in threads: the simulator answering the driver runs in this Trio run."""
     nut = private_nut(driver, tty, options, name=name, prefix="realserial-")
     tmp, state, env = nut.tmp, nut.state, nut.env
-    real = RealDriver(name, nut.port, env)
-    log = os.open(tmp / "driver.log", os.O_WRONLY | os.O_CREAT, 0o644)
+    real = RealDriver(name, 0, env)
+    procs: list[Proc] = []
     try:
-        real.procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
-        await _wait(lambda: any(state.glob(f"{driver}-{name}")), 20)
-        real.procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        await trio.sleep(1.5)
+        procs.append(start([SBIN / driver, "-a", name, "-u", "root", "-F", "-DD"], logdir=tmp,
+                           name="driver", env=env, stderr=subprocess.STDOUT))
+        if not await trio.to_thread.run_sync(
+                wait_until, lambda: any(state.glob(f"{driver}-{name}")), 20):
+            raise AssertionError(f"{driver} never made its socket: {procs[0].describe()}")
+        upsd, real.port = await trio.to_thread.run_sync(
+            lambda: start_upsd(tmp / "etc", env, "", logdir=tmp))
+        procs.append(upsd)
+        if not await trio.to_thread.run_sync(lambda: wait_served(real.port, name)):
+            raise AssertionError(f"upsd never served {name}: {procs[0].describe()}")
         yield real
     finally:
-        await stop_processes(real.procs)
-        os.close(log)
+        for proc in reversed(procs):
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            await trio.to_thread.run_sync(proc.stop, 5)
         if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
             print(f"kept {tmp}")
         else:
