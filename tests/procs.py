@@ -40,7 +40,7 @@ POLL = 0.02
 
 __all__ = [
     "DEADLINE", "AddressInUse", "Proc", "ProcessFailed", "json_lines", "on_free_port",
-    "pick_port", "running", "start", "wait_port", "wait_until",
+    "pick_port", "refusing_port", "running", "start", "wait_port", "wait_until",
 ]
 
 
@@ -236,6 +236,15 @@ def on_free_port(launch: Callable[[int], T], attempts: int = 5, host: str = "127
         with contextlib.suppress(AddressInUse):
             return launch(pick_port(host))
     return launch(pick_port(host))
+
+
+@contextlib.contextmanager
+def refusing_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port that refuses connections for the block: bound and never listening, so
+    no other process can take it meanwhile (a "server down" without a race)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        yield int(sock.getsockname()[1])
 
 
 def wait_port(port: int, timeout: float = DEADLINE, host: str = "127.0.0.1") -> None:

@@ -154,10 +154,3 @@ async def _read_request(stream: trio.SocketStream) -> tuple[str, bytes]:
     while len(rest) < length:
         rest += await stream.receive_some(65536)
     return head.decode(), rest
-
-
-def free_port() -> int:
-    """A port nobody listens on (just released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
