@@ -20,7 +20,7 @@ import pytest
 
 SLOW = ("e2e", "load", "browser", "packaging", "guide")
 #: a daemon still running this long after its start is no quick CLI check
-DAEMON_SECONDS = 5.0
+DAEMON_SECONDS = 15.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
