@@ -8,6 +8,7 @@ compared with what nutrio's driver actor publishes for the same bytes.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,10 +50,21 @@ class _Conn:
         self.file = self.sock.makefile("rb")
 
     def ask(self, requests: list[str], lists: bool) -> list[list[tuple[str, ...]]]:
-        """Send all requests at once, then read each reply (a LIST up to its END)."""
-        self.sock.sendall("".join(r + "\n" for r in requests).encode())
+        """Send all requests at once while reading each reply (a LIST up to its END).
+
+        The sending runs in a thread: a long batch outgrows the socket buffers
+        while its replies wait to be read."""
+        sender = threading.Thread(
+            target=self.sock.sendall, args=("".join(r + "\n" for r in requests).encode(),))
+        sender.start()
+        try:
+            return self._replies(len(requests), lists)
+        finally:
+            sender.join()
+
+    def _replies(self, count: int, lists: bool) -> list[list[tuple[str, ...]]]:
         replies = []
-        for _ in requests:
+        for _ in range(count):
             lines = []
             while True:
                 words = split_line(self.file.readline())
@@ -97,10 +109,10 @@ def real_served() -> Iterator[dict[Path, Served]]:
                 rw={w[2] for w in rw if w[0] == "RW"},
                 types={}, commands=[w[2] for w in cmd if w[0] == "CMD"],
             )
-        for ups, path in names.items():
-            got = served[path]
-            replies = conn.ask([f"GET TYPE {ups} {n}" for n in got.names], lists=False)
-            got.types = {r[0][2]: " ".join(r[0][3:]) for r in replies}
+        asked = [(ups, n) for ups, path in names.items() for n in served[path].names]
+        replies = conn.ask([f"GET TYPE {ups} {n}" for ups, n in asked], lists=False)
+        for (ups, _), reply in zip(asked, replies, strict=True):
+            served[names[ups]].types[reply[0][2]] = " ".join(reply[0][3:])
         yield served
 
 
