@@ -20,6 +20,7 @@ from driver_helpers import device, start, type_reply
 
 from nutrio.protocol.common.parseconf import split_line
 from tests.paths import DATA
+from tests.procs import wait_until
 from tests.realnut import real_nut, requires_real_nut
 
 pytestmark = [requires_real_nut, pytest.mark.e2e]
@@ -175,13 +176,14 @@ def _real_after_requests(path: Path) -> tuple[list[str], dict[str, str]]:
         ]
         replies = conn.ask(login + asks, lists=False)[len(login):]
         ids = [r[0][2] for r in replies]  # OK TRACKING <id>
-        deadline = time.monotonic() + 15
-        while True:  # the real driver answers on its next loop turn
-            tracked = conn.ask([f"GET TRACKING {i}" for i in ids], lists=False)
-            codes = [" ".join(r[0]) for r in tracked]
-            if "PENDING" not in codes or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        codes: list[str] = []
+
+        def answered() -> bool:  # the real driver answers on its next loop turn
+            codes[:] = [" ".join(r[0]) for r in conn.ask([f"GET TRACKING {i}" for i in ids],
+                                                         lists=False)]
+            return "PENDING" not in codes
+
+        wait_until(answered, 15, every=0.05)
         var = conn.ask(["LIST VAR d0"], lists=True)[0]
         return codes, {w[2]: w[3] for w in var if w[0] == "VAR"}
 
