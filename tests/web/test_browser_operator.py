@@ -210,7 +210,8 @@ PRIMARY = '[users.mon]\npassword = "pw"\nupsmon = "primary"\n\n'
 
 def _upsd_port(tmp: Path) -> int:
     """Where served()'s upsd listens: the port its nutrio.ready line names."""
-    [ready] = [e for e in json_lines((tmp / "nutrio.err").read_text()) if e.get("event") == "nutrio.ready"]
+    logged = json_lines((tmp / "nutrio.err").read_text())
+    [ready] = [e for e in logged if e.get("event") == "nutrio.ready"]
     return int(ready["ports"][0])
 
 
