@@ -25,7 +25,8 @@ import pytest
 from tests.procs import AddressInUse, Proc, on_free_port, pick_port, start, wait_port, wait_until
 
 __all__ = [
-    "DEFAULT_USERS", "DUMMY_UPS", "SBIN", "UPSD", "RealNut", "free_port", "have_real_nut", "real_nut",
+    "DEFAULT_USERS", "DUMMY_UPS", "SBIN", "UPSD", "RealNut", "free_port", "have_real_nut",
+    "real_nut",
     "numlogins", "requires_real_nut", "start_upsd", "wait_port", "wait_served",
 ]
 

@@ -48,7 +48,8 @@ def test_generated_file_is_current(name: str) -> None:
 
 
 def test_check_mode_names_the_stale_file_and_writes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
     for name, text in generated().items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert _docs_main("--check", "--dir", str(tmp_path)).returncode == 0  # the program itself

@@ -241,7 +241,8 @@ def test_the_rehearsal_runs_as_the_guide_says(
     for earlier, later in zip(times, times[1:]):
         assert max(earlier) <= min(later), (spec.order, times)
     jq_run = runs[spec.jq_machine]
-    shown = _jq(claims.jq, (jq_run.stdout() + jq_run.stderr()).replace(f":{port}", ":3493").encode())
+    output = jq_run.stdout() + jq_run.stderr()
+    shown = _jq(claims.jq, output.replace(f":{port}", ":3493").encode())
     assert shown[: len(claims.jq_output)] == claims.jq_output, shown
 
 
