@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.nutriorun import nutrio_env, start_nutrio, start_on_free_port
+from tests.nutriorun import nutrio_env, start_nutrio, wait_ready
 from tests.paths import ROOT
-from tests.procs import Proc
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -64,25 +63,22 @@ def served(tmp: Path, *, template_dir: Path | None = None, device: str = "",
 
     *device* adds lines to ``[devices.demo]``, *users* adds ``[users.*]`` tables;
     *port* ``demo.dev`` serves SEQ's first state and reads the file at each poll.
-    The server's JSON log is ``tmp/nutrio.err``. upsd binds any free port (--listen
-    127.0.0.1:0); the web listen address cannot say "any port", so it gets a picked
-    one, and another if that was taken first.
+    The server's JSON log is ``tmp/nutrio.err``. upsd and the web pages bind any
+    free port (``--listen``/``--web-listen 127.0.0.1:0``), named in the log.
     """
     (tmp / port).write_text(SEQ if port.endswith(".seq") else SEQ.split("TIMER")[0])
     templates = f'template_dir = "{template_dir}"\n' if template_dir else ""
     config = tmp / "nutrio.toml"
-
-    def launch(web_port: int) -> Proc:
-        config.write_text(
-            f'[devices.demo]\ndriver = "dummy-ups"\nport = "{port}"\ndesc = "Server room"\n'
-            f'pollinterval = 1\n{device}\n'
-            '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n\n'
-            f'{users}[web]\nlisten = "127.0.0.1:{web_port}"\n{templates}'
-        )
-        return start_nutrio(config, cwd=ROOT, env=nutrio_env(PYTHONUNBUFFERED="1"))
-
-    proc = start_on_free_port(launch)
+    config.write_text(
+        f'[devices.demo]\ndriver = "dummy-ups"\nport = "{port}"\ndesc = "Server room"\n'
+        f'pollinterval = 1\n{device}\n'
+        '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n\n'
+        f'{users}[web]\n{templates}'
+    )
+    proc = start_nutrio(config, "--web-listen", "127.0.0.1:0", cwd=ROOT,
+                        env=nutrio_env(PYTHONUNBUFFERED="1"))
     try:
+        wait_ready(proc)
         yield f"http://127.0.0.1:{proc.wait_for_event('web.started')['port']}"
     finally:
         proc.stop(15)
