@@ -242,9 +242,11 @@ class _Writer:
         for kind, flags in notify.flags.items():
             if self._notify_type("flags", kind):
                 self.line("NOTIFYFLAG", kind, "+".join(sorted(flags)))
-        if notify.channels.routed():
-            self.note("notify.webhook/email/ntfy/telegram", "unsupported",
-                      "nutrio's own channels")
+        channels = notify.channels
+        if channels.webhook is not None or channels.email is not None:
+            self.note("notify.webhook/email", "unsupported", "nutrio's own channels")
+        if channels.ntfy is not None or channels.telegram is not None:
+            self.note("notify.ntfy/telegram", "unsupported", "nutrio's own channels")
         if notify.thresholds:
             self.note("notify.threshold", "unsupported", "nutrio's own threshold rules")
         if notify.driverfail != NotifyConfig().driverfail:
