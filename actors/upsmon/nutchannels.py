@@ -79,6 +79,7 @@ async def run_command(
     except OSError as exc:
         raise DeliveryFailed(what, str(exc)) from exc
     if done.returncode != 0:
-        stderr = done.stderr.decode(errors="replace")[-400:]
-        raise DeliveryFailed(what, f"exit status {done.returncode}: {stderr.strip()}")
+        stderr = done.stderr.decode(errors="replace")[-400:].strip()
+        said = f": {stderr}" if stderr else ""
+        raise DeliveryFailed(what, f"exit status {done.returncode}{said}")
     log.info("notify.ran", command=what)
