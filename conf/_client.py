@@ -151,7 +151,8 @@ def build_monitor_ups(table: Table) -> MonitorUps:
     )
 
 
-def build_notify(table: Table | None) -> NotifyConfig:
+def build_notify(table: Table | None, *, devices: tuple[str, ...] = ()) -> NotifyConfig:
+    """[notify]; *devices* are the names a threshold rule may watch."""
     if table is None:
         return NotifyConfig()
     table.allow_only(schema.allowed("notify"))
@@ -171,7 +172,7 @@ def build_notify(table: Table | None) -> NotifyConfig:
         messages=MappingProxyType(messages),
         flags=MappingProxyType(flags),
         channels=_channels(table),
-        thresholds=_thresholds(table),
+        thresholds=_thresholds(table, devices),
         driverfail_restarts=table.integer("driverfail_restarts", DEFAULT_RESTARTS),
         driverfail_window=window,
     )
@@ -187,8 +188,8 @@ def _notifycmd(table: Table) -> str | tuple[str, ...] | None:
     return commands or None
 
 
-def _thresholds(table: Table) -> tuple[ThresholdRule, ...]:
-    rules = tuple(_threshold(sub) for sub in table.tables("threshold"))
+def _thresholds(table: Table, devices: tuple[str, ...]) -> tuple[ThresholdRule, ...]:
+    rules = tuple(_threshold(sub, devices) for sub in table.tables("threshold"))
     names = [rule.name for rule in rules]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -196,8 +197,13 @@ def _thresholds(table: Table) -> tuple[ThresholdRule, ...]:
     return rules
 
 
-def _threshold(table: Table) -> ThresholdRule:
+def _threshold(table: Table, devices: tuple[str, ...]) -> ThresholdRule:
     table.allow_only(schema.allowed("notify.threshold"))
+    ups = table.string("ups", "*") or "*"
+    if ups != "*" and ups.lower() not in {name.lower() for name in devices}:
+        # the rules read this nutrio's own drivers; a remote UPS would never be judged
+        table.fail("ups", f"no device {ups!r} in [devices]; a rule watches this nutrio's own "
+                   'devices ("*": all of them)')
     above = table.number("above", None, minimum=None)
     below = table.number("below", None, minimum=None)
     if above is None and below is None:
@@ -205,7 +211,7 @@ def _threshold(table: Table) -> ThresholdRule:
     if above is not None and below is not None:
         table.fail("below", "give only one of above and below")
     return ThresholdRule(
-        name=table.req_string("name"), ups=table.string("ups", "*") or "*",
+        name=table.req_string("name"), ups=ups,
         variable=table.req_string("variable"), above=above, below=below,
         seconds=table.number("seconds", 30.0), message=table.string("message"),
         cleared_message=table.string("cleared_message"),

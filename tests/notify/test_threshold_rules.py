@@ -153,3 +153,11 @@ def test_two_rules_with_one_name_are_refused() -> None:
     text = '[[notify.threshold]]\nname = "x"\nvariable = "a"\nabove = 1\n' * 2
     with pytest.raises(conf.ConfigError, match="two rules are named 'x'"):
         conf.loads(text)
+
+
+def test_a_rule_for_a_device_this_nutrio_does_not_have_is_refused() -> None:
+    devices = '[devices.rack]\ndriver = "dummy-ups"\nport = "rack.dev"\n'
+    rule = '[[notify.threshold]]\nname = "x"\nvariable = "ups.load"\nabove = 80\nups = "{}"\n'
+    assert conf.loads(devices + rule.format("RACK")).notify.thresholds[0].ups == "RACK"
+    with pytest.raises(conf.ConfigError, match=r"threshold\[0\]\.ups: no device 'ups@remote'"):
+        conf.loads(devices + rule.format("ups@remote"))
