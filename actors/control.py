@@ -318,7 +318,8 @@ async def _answer(target: ControlTarget, stream: trio.SocketStream) -> None:
             reply = {"ok": False, "error": "a request is one JSON object on one line"}
         else:
             reply = await handle_request(target, request)
-            log.info("control.request", op=request.get("op"), ups=request.get("ups"), ok=reply["ok"])
+            log.info("control.request", op=request.get("op"), ups=request.get("ups"),
+                     ok=reply["ok"])
         with trio.move_on_after(_REQUEST_TIMEOUT):
             await stream.send_all(json.dumps(reply).encode() + b"\n")
 

@@ -1,4 +1,4 @@
-"""`nutrio upsmon -c fsd|stop|reload|test` and ``-K``: NUT's ``upsmon -c`` / ``-K`` for `nutrio run`.
+"""`nutrio upsmon -c fsd|stop|reload|test` and ``-K``: NUT's ``upsmon -c`` / ``-K`` for nutrio.
 
 upsmon lives inside `nutrio run`, so the commands reach that process:
 

@@ -20,10 +20,10 @@ __all__ = [
     "DEFAULT_MESSAGES",
     "NUTRIO_TYPES",
     "NUT_2_8_0_TYPES",
+    "TEST_PREFIX",
     "Alert",
     "Notification",
     "NotifyType",
-    "TEST_PREFIX",
     "format_message",
     "iso_time",
     "message_for",
@@ -242,7 +242,7 @@ def iso_time(at: float) -> str:
 
 
 def webhook_body(alert: Alert) -> dict[str, Any]:
-    """The webhook's JSON object: ``{type, ups, message, at}`` (+ detail, event, test, scheduled)."""
+    """The webhook's JSON: ``{type, ups, message, at}`` (+ detail, event, test, scheduled)."""
     n = alert.notification
     body: dict[str, Any] = {
         "type": n.type.value,

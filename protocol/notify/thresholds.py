@@ -90,7 +90,8 @@ class ThresholdRule:
         if own is not None:
             return own
         if raised:
-            return f"{self.variable} {self.side} {self.limit:g} for {self.seconds:g} s (now {value})"
+            past = f"{self.variable} {self.side} {self.limit:g}"
+            return f"{past} for {self.seconds:g} s (now {value})"
         return f"{self.variable} no longer {self.side} {self.limit:g} (now {value})"
 
 

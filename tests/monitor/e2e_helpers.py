@@ -9,6 +9,7 @@ host did and when, across processes.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.paths import ROOT
 from tests.realnut import free_port, wait_port
@@ -212,3 +214,16 @@ def running(*hosts: Host) -> Iterator[tuple[Host, ...]]:
     finally:
         for host in hosts:
             stop(host)
+
+
+def log_events(log: Path, name: str) -> list[dict[str, Any]]:
+    """The JSON lines of a `nutrio run` log whose event is *name*."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") == name:
+            found.append(entry)
+    return found

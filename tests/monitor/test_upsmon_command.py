@@ -10,7 +10,6 @@ primary: FSD on its UPS, a SHUTDOWN notice and nothing else, SHUTDOWNCMD once.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -25,6 +24,7 @@ from e2e_helpers import (
     USERS,
     Host,
     devices_section,
+    log_events,
     monitor_section,
     new_host,
     recorder,
@@ -100,16 +100,7 @@ def logged_in(port: int) -> bool:
 
 def events(host: Host, name: str) -> list[dict[str, Any]]:
     """The JSON log lines of ``host`` whose event is ``name``."""
-    path = host.dir / "nutrio.log"
-    found = []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("event") == name:
-            found.append(entry)
-    return found
+    return log_events(host.dir / "nutrio.log", name)
 
 
 def assert_forced_shutdown(host: Host, source: str) -> None:

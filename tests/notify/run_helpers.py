@@ -50,7 +50,7 @@ def receiver() -> Iterator[Receiver]:
     found = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"null")
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -59,7 +59,7 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -96,16 +96,3 @@ def nutrio_upsmon(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=60, check=False,
     )  # fmt: skip
-
-
-def log_events(log: Path, name: str) -> list[dict[str, Any]]:
-    """The JSON log lines whose event is *name*."""
-    found = []
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("event") == name:
-            found.append(entry)
-    return found

@@ -36,7 +36,8 @@ def test_the_fifth_crash_in_the_window_raises_driverfail_once() -> None:
     fail = alarms[4]
     assert fail is not None and (fail.ups, fail.failing, fail.restarts) == ("rack", True, 5)
     text = message_for(fail.notification(at=0.0))
-    assert text == "UPS rack: driver keeps failing: 5 restarts in 600 s, last error: DriverIOError: try 4"
+    assert text == ("UPS rack: driver keeps failing: 5 restarts in 600 s, "
+                    "last error: DriverIOError: try 4")
     assert ledger.failing() == ["rack"]
 
 

@@ -1,4 +1,4 @@
-"""ntfy and Telegram channels against a real HTTP receiver on 127.0.0.1: bodies, routing, retries."""
+"""ntfy and Telegram against a real HTTP receiver on 127.0.0.1: bodies, routing, retries."""
 
 from __future__ import annotations
 

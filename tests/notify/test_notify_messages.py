@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from nutrio.conf._client import ALL_NOTIFY_TYPES, NOTIFY_TYPES
 from nutrio.protocol.notify.events import (
-    NUTRIO_TYPES,
     DEFAULT_MESSAGES,
     NUT_2_8_0_TYPES,
+    NUTRIO_TYPES,
     Alert,
     Notification,
     NotifyType,

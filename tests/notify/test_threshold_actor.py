@@ -65,7 +65,8 @@ async def test_a_load_held_high_raises_after_30s_and_clears_30s_after_it_fell(
     assert raised.rule == "load_high" and raised.detail.endswith("(now 90)")
     assert cleared.event == "threshold.load_high.cleared"
     [line] = [e for e in logs if e["event"] == "threshold.raised"]
-    assert (line["rule"], line["ups"], line["value"], line["limit"]) == ("load_high", "rack", "90", 80)
+    assert (line["rule"], line["ups"], line["value"], line["limit"]) == (
+        "load_high", "rack", "90", 80)
 
 
 async def test_a_load_that_flaps_every_few_polls_sends_nothing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from types import MappingProxyType
 
 import pytest
@@ -43,7 +44,7 @@ def test_a_value_past_the_limit_for_the_whole_time_raises_once_then_clears_once(
 def test_a_value_that_flaps_faster_than_the_time_never_raises() -> None:
     book = ThresholdBook([LOAD])
     # above for 20 s, back for 1 s, again and again: upssched's cancelled timer
-    timeline = [(t, "95" if t % 21 else "50") for t in range(0, 400)]
+    timeline = [(t, "95" if t % 21 else "50") for t in range(400)]
     assert run(book, timeline) == []
 
 
@@ -110,7 +111,8 @@ def test_crossings_become_threshold_events_with_the_rules_name_and_text() -> Non
     assert message_for(raised) == "UPS rack: ups.load above 80 for 30 s (now 91)"
     assert message_for(cleared) == "UPS rack: rack fine"
     # NOTIFYMSG THRESHOLD works as for NUT's types: the rule's text is the second %s
-    assert message_for(raised, {"THRESHOLD": "%s -> %s!"}) == "rack -> ups.load above 80 for 30 s (now 91)!"
+    wrapped = message_for(raised, {"THRESHOLD": "%s -> %s!"})
+    assert wrapped == "rack -> ups.load above 80 for 30 s (now 91)!"
     body = webhook_body(Alert(notification=raised))
     assert body["type"] == "THRESHOLD" and body["event"] == "threshold.load_high"
 
@@ -130,7 +132,7 @@ def test_any_timeline_raises_and_clears_in_turn_and_only_after_the_full_time(
         timeline.append((at, value))
     crossings = run(book, timeline)
     assert [raised for _, raised in crossings] == [i % 2 == 0 for i in range(len(crossings))]
-    for (when, raised), (later, _) in zip(crossings, crossings[1:], strict=False):
+    for (when, _), (later, _) in itertools.pairwise(crossings):
         assert later - when >= 15  # each state held at least the rule's time
 
 
