@@ -122,8 +122,10 @@ def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
 # -- the client ---------------------------------------------------------------
 
 
-def request(path: Path, op: str, ups: str | None = None, timeout: float = _TIMEOUT) -> dict[str, Any]:
-    """One request to the control socket; the reply object.
+def request(
+    path: Path, op: str, ups: str | None = None, timeout: float = _TIMEOUT, **fields: str | None
+) -> dict[str, Any]:
+    """One request to the control socket (``fields``: more keys of it); the reply object.
 
     Raises:
         OSError: nothing listens there (or the peer went away).
@@ -132,7 +134,7 @@ def request(path: Path, op: str, ups: str | None = None, timeout: float = _TIMEO
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(path))
-        sock.sendall(json.dumps({"op": op, "ups": ups}).encode() + b"\n")
+        sock.sendall(json.dumps({"op": op, "ups": ups, **fields}).encode() + b"\n")
         data = b""
         while not data.endswith(b"\n"):
             chunk = sock.recv(65536)

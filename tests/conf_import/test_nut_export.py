@@ -22,6 +22,7 @@ from nutrio.conf import Config
 from nutrio.conf.nut.exporter import export_config, nut_word, write_files
 from nutrio.conf.nut.importer import NUT_FILES, import_dir
 from nutrio.protocol.common.parseconf import split_line
+from nutrio.protocol.notify.events import NUTRIO_TYPES
 from tests.procs import AddressInUse, Proc, on_free_port, start, wait_until
 from tests.realnut import DUMMY_UPS, UPSD, numlogins, requires_real_nut
 
@@ -62,7 +63,15 @@ def comparable(cfg: Config) -> Config:
     if monitor and monitor.tls:  # upsmon reads the key from CERTFILE (reported)
         tls = dataclasses.replace(monitor.tls, keyfile=monitor.tls.certfile)
         monitor = dataclasses.replace(monitor, tls=tls)
-    notify = dataclasses.replace(cfg.notify, channels=conf.NotifyConfig().channels)
+    nut_only = {t.value for t in NUTRIO_TYPES}  # nutrio's own types, thresholds: reported
+    notify = dataclasses.replace(
+        cfg.notify, channels=conf.NotifyConfig().channels, thresholds=(),
+        driverfail_restarts=conf.NotifyConfig().driverfail_restarts,
+        driverfail_window=conf.NotifyConfig().driverfail_window,
+        flags=MappingProxyType({k: v for k, v in cfg.notify.flags.items() if k not in nut_only}),
+        messages=MappingProxyType({k: v for k, v in cfg.notify.messages.items()
+                                   if k not in nut_only}),
+    )  # fmt: skip
     rules = tuple(
         dataclasses.replace(r, seconds=None if r.seconds is None else int(r.seconds + 0.5))
         for r in cfg.scheduler.rules
@@ -95,6 +104,9 @@ def test_export_writes_the_six_files_nut_reads_without_parse_errors() -> None:
     assert report["devices.myups.maxage"].status == "unsupported"
     assert report["server.tls.require"].status == "unsupported"
     assert report["notify.webhook/email"].status == "unsupported"
+    assert report["notify.ntfy/telegram"].status == "unsupported"
+    assert report["notify.threshold"].status == "unsupported"
+    assert report["notify.flags.DRIVERFAIL"].status == "unsupported"
     assert {"web", "log", "chaos"} <= set(report)
     upsmon = result.files["upsmon.conf"].splitlines()
     assert 'MONITOR "bigups@[2001:db8::5]:3493" 0 observer abcd secondary' in upsmon

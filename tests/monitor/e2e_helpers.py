@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.nutriorun import start_nutrio, wait_ready as nutrio_ready
+from tests.nutriorun import start_nutrio
+from tests.nutriorun import wait_ready as nutrio_ready
 from tests.procs import AddressInUse, Proc, pick_port, wait_until
 
 __all__ = [
@@ -211,3 +212,4 @@ def running(*hosts: Host) -> Iterator[tuple[Host, ...]]:
     finally:
         for host in hosts:
             stop(host)
+

@@ -20,6 +20,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from notify_helpers import calls, event, notifier, recorder
 from structlog.testing import capture_logs
 
+from nutrio.actors.upsmon.notifier import NotifierHandle
 from nutrio.conf.model import NotifyConfig
 from nutrio.protocol.notify.channels import ChannelsConfig, EmailConfig
 from tests.procs import AddressInUse, on_free_port, refusing_port
@@ -141,3 +142,15 @@ async def test_mail_server_down_does_not_hold_up_notifycmd(tmp_path: Path) -> No
             await inbox.send(event("FSD"))
     assert [c["NOTIFYTYPE"] for c in calls(record)] == ["FSD"]
     assert handle.statistics().channel("email").failed == 1
+
+
+async def test_a_test_notification_reports_the_mail_it_sent(smtp_server: Mailbox) -> None:
+    handle = NotifierHandle()
+    channels = mail_to(smtp_server, events=frozenset({"FSD"}))  # a TEST goes anyway
+    with trio.fail_after(20):
+        async with notifier(QUIET, channels=channels, handle=handle):
+            receipt = await handle.send_test(event("TEST", "rack@localhost"), wait=15)
+    assert receipt.ok and receipt.lines()[-1] == "email: sent"
+    [envelope] = smtp_server.messages
+    mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert mail["Subject"] == "UPS rack@localhost: test notification from nutrio"
