@@ -2,7 +2,9 @@
 
 It answers ``Q1``, ``F`` and ``I`` like the units NUT's nutdrv_qx megatec
 subdriver documents, stays silent after instant commands (as real Megatec
-units do) and acts on them (beeper toggle, battery test, shutdown). Tests
+units do) and acts on them (beeper toggle, battery test, shutdown), and
+echoes any other line back, as Megatec units do with what they do not know
+(so nutdrv_qx's probing of other protocols fails fast, as on hardware). Tests
 steer it at run time: :meth:`MegatecSim.on_battery`, :meth:`low_battery`,
 :meth:`on_line`, and ``mode`` = "normal" | "silent" | "garbage" | "partial".
 Every request line it received is kept in ``received``.
@@ -16,6 +18,11 @@ from dataclasses import dataclass, field
 from sim.pty import PtyPair, serving
 
 __all__ = ["MegatecSim", "megatec_sim"]
+
+#: megatec's queries, and what nutdrv_qx asks while probing for its other protocols
+QUERIES = frozenset({
+    b"Q1\r", b"F\r", b"I\r", b"QGS\r", b"QPI\r", b"M\r", b"QS\r", b"D\r", b"ID\r", b"FW?\r",
+})
 
 BIT_ORDER = (
     "utility_fail", "battery_low", "bypass_boost_buck", "ups_failed",
@@ -72,8 +79,8 @@ class MegatecSim:
         self.battery_voltage = 27.0
 
     def commands(self) -> list[bytes]:
-        """Received lines other than the three queries."""
-        return [line for line in self.received if line not in (b"Q1\r", b"F\r", b"I\r")]
+        """Received lines other than the three queries and nutdrv_qx's probes of other protocols."""
+        return [line for line in self.received if line not in QUERIES]
 
     # -- the protocol -----------------------------------------------------------
 
@@ -101,22 +108,25 @@ class MegatecSim:
             if self.mode == "partial":
                 return reply[:20].encode()
             return reply.encode()
-        self._act(request)
-        if self.echo_commands:
+        if not self._act(request) or self.echo_commands:
             return line
         return (self.command_reply + "\r").encode() if self.command_reply else b""
 
-    def _act(self, request: str) -> None:
+    def _act(self, request: str) -> bool:
+        """Carry out an instant command; False for a line that is none."""
         if request == "Q":
             self.bits["beeper_on"] = not self.bits["beeper_on"]
-        elif request.startswith("T"):
-            self.bits["test_in_progress"] = True
         elif request == "CT":
             self.bits["test_in_progress"] = False
-        elif request.startswith("S"):
-            self.bits["shutdown_active"] = True
         elif request == "C":
             self.bits["shutdown_active"] = False
+        elif _is_test(request):
+            self.bits["test_in_progress"] = True
+        elif _is_shutdown(request):
+            self.bits["shutdown_active"] = True
+        else:
+            return False
+        return True
 
     async def serve(self, pty: PtyPair) -> None:
         """Answer request lines on the master side until cancelled."""
@@ -131,6 +141,20 @@ class MegatecSim:
                 reply = self.answer(line + b"\r")
                 if reply:
                     await pty.master.send_all(reply)
+
+
+def _is_test(request: str) -> bool:
+    """T, TL or Tnn."""
+    return request in ("T", "TL") or (request[:1] == "T" and request[1:].isdigit())
+
+
+def _is_shutdown(request: str) -> bool:
+    """Sn or SnRm (n: .2 to .9 or 01 to 99; m: 0000 to 9999)."""
+    delay, _, wake = request[1:].partition("R")
+    return (
+        request[:1] == "S" and bool(delay) and delay.replace(".", "", 1).isdigit()
+        and (not wake or wake.isdigit())
+    )
 
 
 def megatec_sim(**kw: object) -> AbstractAsyncContextManager[tuple[MegatecSim, str]]:
