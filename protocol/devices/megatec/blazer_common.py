@@ -18,6 +18,7 @@ __all__ = [
     "BLAZER_FLAGS_LIGHT",
     "bypass_word",
     "claim",
+    "claim_item",
     "claim_light",
     "initups",
     "initups_light",

@@ -14,9 +14,15 @@ from collections.abc import Mapping
 
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.megatec import megatec_family as mf
+from nutrio.protocol.devices.megatec.ablerex import ABLEREX
+from nutrio.protocol.devices.megatec.bestups import BESTUPS
+from nutrio.protocol.devices.megatec.masterguard import MASTERGUARD
+from nutrio.protocol.devices.megatec.mecer import MECER
 from nutrio.protocol.devices.megatec.qx_commands import MAXTRIES
 from nutrio.protocol.devices.megatec.qx_item import Exchange, Subdriver
 from nutrio.protocol.devices.megatec.qx_session import Session
+from nutrio.protocol.devices.megatec.voltronic import VOLTRONIC
+from nutrio.protocol.devices.megatec.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
 __all__ = [
     "FLAGS",
@@ -29,12 +35,19 @@ __all__ = [
 
 #: subdriver_list of drivers/nutdrv_qx.c 2.8.0 (the serial and USB one), probing order
 SUBDRIVERS: tuple[Subdriver, ...] = (
+    VOLTRONIC,
+    VOLTRONIC_QS,
+    VOLTRONIC_QS_HEX,
     mf.MUSTEK,
     mf.MEGATEC_OLD,
+    BESTUPS,
+    MECER,
     mf.MEGATEC,
     mf.ZINTO,
+    MASTERGUARD,
     mf.HUNNOX,
-    mf.Q1,
+    ABLEREX,
+    mf.Q1,  # the fallback: it asks the least
 )
 
 #: protocol names (``protocol =``), lower case, in probing order

@@ -12,17 +12,19 @@ Every request line it received is kept in ``received``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from sim.pty import PtyPair, serving
 
-__all__ = ["MegatecSim", "megatec_sim"]
+__all__ = ["BIT_ORDER", "PROBES", "MegatecSim", "Reply", "megatec_sim"]
 
-#: megatec's queries, and what nutdrv_qx asks while probing for its other protocols
-QUERIES = frozenset({
-    b"Q1\r", b"F\r", b"I\r", b"QGS\r", b"QPI\r", b"M\r", b"QS\r", b"D\r", b"ID\r", b"FW?\r",
-})
+#: what nutdrv_qx asks while probing for its protocols
+PROBES = frozenset({"QGS", "QPI", "M", "QS", "D", "Q1", "ID", "I", "FW?"})
+
+#: a query's reply: text (one byte per character) or raw bytes
+Reply = Callable[[], "str | bytes"]
 
 BIT_ORDER = (
     "utility_fail", "battery_low", "bypass_boost_buck", "ups_failed",
@@ -37,10 +39,12 @@ class MegatecSim:
     input_voltage: float = 230.4
     fault_voltage: float = 195.0
     output_voltage: float = 230.4
-    load: int = 14
+    #: None: the UPS sends "---"
+    load: int | None = 14
     frequency: float = 50.0
     battery_voltage: float = 27.0
-    temperature: float = 30.0
+    #: None: the UPS has no sensor and sends "--.-"
+    temperature: float | None = 30.0
     bits: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(BIT_ORDER, False))
     rating: str = "#230.0 004 024.0 50.0\r"
     mfr: str = "SimuPower"
@@ -52,48 +56,59 @@ class MegatecSim:
     echo_commands: bool = False
     #: "ACK" to answer commands the way some models confirm them
     command_reply: str = ""
+    #: the reply to a line the UPS does not know ("": the line echoed back)
+    refusal: str = ""
     received: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.bits["line_interactive"] = True
         self.bits["beeper_on"] = True
+        self.line_values = (self.input_voltage, self.fault_voltage, self.battery_voltage)
 
     # -- what tests call ------------------------------------------------------
 
     def on_battery(self) -> None:
+        """Mains gone: no input, the battery a little under its float voltage."""
         self.bits["utility_fail"] = True
         self.input_voltage = 0.0
         self.fault_voltage = 0.0
-        self.battery_voltage = 24.6
+        self.battery_voltage = round(self.line_values[2] * 24.6 / 27.0, 2)
 
     def low_battery(self) -> None:
         self.on_battery()
         self.bits["battery_low"] = True
-        self.battery_voltage = 21.6
+        self.battery_voltage = round(self.line_values[2] * 21.6 / 27.0, 2)
 
     def on_line(self) -> None:
         self.bits["utility_fail"] = False
         self.bits["battery_low"] = False
-        self.input_voltage = 230.4
-        self.fault_voltage = 195.0
-        self.battery_voltage = 27.0
+        self.input_voltage, self.fault_voltage, self.battery_voltage = self.line_values
 
     def commands(self) -> list[bytes]:
-        """Received lines other than the three queries and nutdrv_qx's probes of other protocols."""
-        return [line for line in self.received if line not in QUERIES]
+        """Received lines other than this UPS's queries and nutdrv_qx's probes of other protocols."""
+        queries = {f"{query}\r".encode() for query in (*self.replies(), *PROBES)}
+        return [line for line in self.received if line not in queries]
 
     # -- the protocol -----------------------------------------------------------
 
+    def status_bits(self) -> str:
+        return "".join("1" if self.bits[name] else "0" for name in BIT_ORDER)
+
     def q1(self) -> str:
         battery = f"{self.battery_voltage:4.2f}" if self.battery_voltage < 10 else f"{self.battery_voltage:4.1f}"
-        bits = "".join("1" if self.bits[name] else "0" for name in BIT_ORDER)
+        temperature = "--.-" if self.temperature is None else f"{self.temperature:04.1f}"
         return (
             f"({self.input_voltage:05.1f} {self.fault_voltage:05.1f} {self.output_voltage:05.1f} "
-            f"{self.load:03d} {self.frequency:04.1f} {battery} {self.temperature:04.1f} {bits}\r"
+            f"{'---' if self.load is None else f'{self.load:03d}'} {self.frequency:04.1f} {battery} "
+            f"{temperature} {self.status_bits()}\r"
         )
 
     def info(self) -> str:
         return f"#{self.mfr:<15.15} {self.model:<10.10} {self.firmware:<10.10}\r"
+
+    def replies(self) -> dict[str, Reply]:
+        """Query (without its CR) -> its reply; subclasses speak other protocols."""
+        return {"Q1": self.q1, "F": lambda: self.rating, "I": self.info}
 
     def answer(self, line: bytes) -> bytes:
         """What the UPS sends back for one request line (CR included)."""
@@ -101,14 +116,18 @@ class MegatecSim:
         request = line.rstrip(b"\r").decode("latin-1")
         if self.mode == "silent":
             return b""
-        if request in ("Q1", "F", "I"):
-            reply = {"Q1": self.q1, "F": lambda: self.rating, "I": self.info}[request]()
+        reply = self.replies().get(request)
+        if reply is not None:
+            text = reply()
+            data = text if isinstance(text, bytes) else text.encode("latin-1")
             if self.mode == "garbage":
                 return b"(\x00\xffgarbage " + b"#" * 40 + b"\r"
             if self.mode == "partial":
-                return reply[:20].encode()
-            return reply.encode()
-        if not self._act(request) or self.echo_commands:
+                return data[:20]
+            return data
+        if not self._act(request):
+            return self.refusal.encode("latin-1") if self.refusal else line
+        if self.echo_commands:
             return line
         return (self.command_reply + "\r").encode() if self.command_reply else b""
 
@@ -144,8 +163,8 @@ class MegatecSim:
 
 
 def _is_test(request: str) -> bool:
-    """T, TL or Tnn."""
-    return request in ("T", "TL") or (request[:1] == "T" and request[1:].isdigit())
+    """T, TL, Tnn or T.n."""
+    return request in ("T", "TL") or (request[:1] == "T" and request[1:].replace(".", "", 1).isdigit())
 
 
 def _is_shutdown(request: str) -> bool:

@@ -32,6 +32,13 @@ class RealDriver:
     port: int
     env: dict[str, str]
     procs: list[trio.Process] = field(default_factory=list)
+    logdir: Path | None = None
+
+    def log(self) -> str:
+        """What the real driver printed (-DD), for a failing test's message."""
+        if self.logdir is None:
+            return ""
+        return (self.logdir / f"driver-{self.name}.log").read_text(errors="replace")
 
     async def upsc(self) -> dict[str, str]:
         """All variables as upsc prints them."""
@@ -95,44 +102,69 @@ async def real_serial_driver(
     driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
 ) -> AsyncIterator[RealDriver]:
     """The real ``driver`` on ``tty`` behind a real upsd; stops both on exit."""
+    async with real_serial_drivers(driver, {name: (tty, options or {})}) as reals:
+        yield reals[name]
+
+
+@asynccontextmanager
+async def real_serial_drivers(
+    driver: str, sections: Mapping[str, tuple[str, Mapping[str, str | None]]], *, settle: float = 1.5
+) -> AsyncIterator[dict[str, RealDriver]]:
+    """One real ``driver`` process per ups.conf section (name -> (tty, options)), all behind
+    one real upsd; yields name -> RealDriver. A driver that exits at start-up (a device
+    it does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit."""
     tmp = Path(tempfile.mkdtemp(prefix="realserial-"))
     conf, state = tmp / "etc", tmp / "state"
     conf.mkdir()
     state.mkdir()
     os.chmod(state, 0o777)
     port = _free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    ups_conf = ""
+    for name, (tty, options) in sections.items():
+        extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
+        ups_conf += f"[{name}]\n    driver = {driver}\n    port = {tty}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
-    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {tty}\n{extra}")
+    _write(conf / "ups.conf", ups_conf)
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
     _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
-    real = RealDriver(name, port, env)
-    log = os.open(tmp / "driver.log", os.O_WRONLY | os.O_CREAT, 0o644)
+    reals = {name: RealDriver(name, port, env) for name in sections}
+    procs: list[trio.Process] = []
+    logs = []
     try:
-        real.procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
-        await _wait(lambda: any(state.glob(f"{driver}-{name}")), 20)
-        real.procs.append(await trio.lowlevel.open_process(
+        for name in sections:
+            log = os.open(tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644)
+            logs.append(log)
+            procs.append(await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            ))
+        drivers = list(zip(sections, procs, strict=True))
+        await _wait(lambda: all(
+            any(state.glob(f"{driver}-{name}")) or proc.poll() is not None for name, proc in drivers
+        ), 90)
+        procs.append(await trio.lowlevel.open_process(
             [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
-        await trio.sleep(1.5)
-        yield real
+        await trio.sleep(settle)
+        for real in reals.values():
+            real.procs = procs
+            real.logdir = tmp
+        yield reals
     finally:
-        for proc in reversed(real.procs):
+        for proc in reversed(procs):
             with suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
         with trio.move_on_after(5, shield=True) as scope:
-            for proc in real.procs:
+            for proc in procs:
                 await proc.wait()
         if scope.cancelled_caught:
-            for proc in real.procs:
+            for proc in procs:
                 with suppress(ProcessLookupError):
                     proc.kill()
-        os.close(log)
+        for log in logs:
+            os.close(log)
         if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
             print(f"kept {tmp}")
         else:
