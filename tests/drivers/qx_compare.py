@@ -10,6 +10,7 @@ send both the same commands and compare the bytes each UPS received.
 from __future__ import annotations
 
 import contextlib
+from operator import methodcaller
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ NOT_COMPARED = frozenset({
 ADMIN = UserAccount(name="admin", password="secret", actions=frozenset({"SET"}), instcmds=("all",))
 #: both drivers poll every second, with a full update every other second or so
 POLL = {"pollinterval": "1", "pollfreq": "1"}
+#: long enough for a full update on both sides after a change
+SETTLE = 3.5
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,17 @@ class Bench:
         ours["VAR"] = [line for line in ours["VAR"] if line.split(" ", 3)[2] not in timed]
         assert ours == real, difference(name, real, ours)
         return theirs
+
+    async def power_failure(self, statuses: tuple[str, str, str] = ("OB", "OB LB", "OL")) -> None:
+        """Mains fails, the battery runs low, mains returns: after each, a full update on
+        both sides (they poll every second, pollfreq 1) shows the same, with these statuses."""
+        for method, status in zip(("on_battery", "low_battery", "on_line"), statuses, strict=True):
+            for name in self.cases:
+                self.both(name, methodcaller(method))
+            await trio.sleep(SETTLE)
+            for name, case in self.cases.items():
+                if case.served:
+                    assert (await self.compare(name))["ups.status"] == status, name
 
     async def command(self, name: str, request: str, *, sent: bool = True) -> list[bytes]:
         """Send ``request`` (an INSTCMD or SET line) to both; the command lines each UPS got.

@@ -51,10 +51,8 @@ def device(driver: str, port: str, options: Mapping[str, str] | None = None,
 async def real_kill(driver: str, tty: str, options: Mapping[str, str]) -> tuple[int, str]:
     """The real ``driver -a sim -k`` on ``tty``: (exit code, stderr). "true" writes a bare flag.
 
-    nutdrv_qx gets ``protocol = megatec``, the only one nutrio speaks (without
-    it the real driver probes other Q* protocols first)."""
-    if driver == "nutdrv_qx":
-        options = {"protocol": "megatec", **options}
+    Without ``protocol =`` both nutdrv_qx probe NUT's protocols in order first; the
+    simulators record that conversation too."""
     with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
         lines = "".join(f"    {k}\n" if v == "true" else f"    {k} = {v}\n" for k, v in options.items())
         Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n{lines}")

@@ -77,6 +77,10 @@ class VoltronicSim(MegatecSim):
             "QBYF": lambda: "(53.0 47.0\r",
             "QPD": lambda: "(000 000\r",
         }  # fmt: skip
+        if "j" in self.enabled:  # switchable outlets
+            for n in range(1, 5):
+                replies[f"QSK{n}"] = lambda: "(1\r"
+                replies[f"QSKT{n}"] = lambda: "(005\r"
         if self.protocol == 31:
             replies.update(QBT=lambda: "(01\r", QGR=lambda: "(01\r")
         if self.protocol == 10:
