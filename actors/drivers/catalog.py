@@ -14,8 +14,10 @@ from nutrio.actors.drivers.base import DeviceLike, Driver, DriverKind
 from nutrio.actors.drivers.dummy_ups import DummyUps
 from nutrio.actors.drivers.errors import UnknownDriverError
 from nutrio.actors.drivers.megatec.driver import BlazerSer, NutdrvQx
+from nutrio.actors.drivers.megatec.renamed import RenamedDriver
 from nutrio.actors.drivers.snmp.driver import SnmpUps
 from nutrio.actors.drivers.usbhid import UsbHid
+from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS
 
 __all__ = ["DRIVERS", "make_driver"]
 
@@ -26,6 +28,8 @@ DRIVERS: Mapping[str, DriverKind] = MappingProxyType({
     "apcsmart": ApcSmart,
     "usbhid-ups": UsbHid,
     "snmp-ups": SnmpUps,
+    # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
+    **{name: RenamedDriver(old) for name, old in OLD_DRIVERS.items()},
 })
 
 

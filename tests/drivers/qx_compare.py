@@ -56,6 +56,9 @@ class Case:
     #: variables that follow the clock (runtimecal on battery): compared within 2 %,
     #: since NUT counts whole seconds and the two drivers poll at their own moments
     timed: frozenset[str] = frozenset()
+    #: nutrio's section, when it differs: its driver name (looked up in the catalog) and options
+    our_driver: str = "nutdrv_qx"
+    our_options: Mapping[str, str | None] | None = None
 
 
 class NutClient:
@@ -223,14 +226,16 @@ async def bench(nursery: trio.Nursery, cases: list[Case], driver: str = "nutdrv_
 
 
 async def _start_ours(nursery: trio.Nursery, registry: Registry, case: Case, tty: str) -> DeviceHandle:
-    options = {key: "true" if value is None else value for key, value in {**POLL, **case.options}.items()}
-    dev = Device(name=case.name, port=tty, config_dir=Path("/tmp"), driver="nutdrv_qx",
+    given = case.options if case.our_options is None else case.our_options
+    options = {key: "true" if value is None else value for key, value in {**POLL, **given}.items()}
+    dev = Device(name=case.name, port=tty, config_dir=Path("/tmp"), driver=case.our_driver,
                  pollinterval=1.0, options=MappingProxyType(options))  # fmt: skip
+    factory = NutdrvQx if case.our_driver == "nutdrv_qx" else None  # else: the catalog's
     handle = registry.add(DeviceHandle(case.name, "test"))
 
     async def run(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         try:
-            await run_driver(dev, handle, factory=NutdrvQx, task_status=task_status)
+            await run_driver(dev, handle, factory=factory, task_status=task_status)
         except Exception:  # noqa: BLE001 - a device the driver refuses, as the real one does
             if case.served:
                 raise
