@@ -161,19 +161,19 @@ def _status_items() -> list[Item]:
 
 
 def _table() -> list[Item]:
-    ident = {"preprocess_answer": _id_answer}
     semi = Qx.SEMI_STATIC
     packs_flags = Qx.SEMI_STATIC | Qx.RANGE | Qx.SKIP
     pins_flags = Qx.RANGE | Qx.NONUT
     items = [
         *_status_items(),
-        item("device.mfr", "ID\r", 28, "", (0, 2), "%s", Qx.STATIC, _manufacturer, **ident),
-        item("device.model", "ID\r", 28, "", (0, 2), "%s", Qx.STATIC, _model, **ident),
-        item("ups.power.nominal", "ID\r", 28, "", (4, 7), "%.0f", Qx.STATIC, **ident),
-        item("input.voltage.nominal", "ID\r", 28, "", (9, 11), "%.0f", Qx.STATIC, **ident),
-        item("output.voltage.nominal", "ID\r", 28, "", (13, 15), "%.0f", Qx.STATIC, **ident),
-        item("battery.voltage.low", "ID\r", 28, "", (17, 20), "%.1f", semi, **ident),
-        item("battery.voltage.high", "ID\r", 28, "", (22, 26), "%.1f", semi, **ident),
+        item("device.mfr", "ID\r", 28, "", (0, 2), "%s", Qx.STATIC, _manufacturer,
+             preprocess_answer=_id_answer),
+        item("device.model", "ID\r", 28, "", (0, 2), "%s", Qx.STATIC, _model, preprocess_answer=_id_answer),
+        item("ups.power.nominal", "ID\r", 28, "", (4, 7), "%.0f", Qx.STATIC, preprocess_answer=_id_answer),
+        item("input.voltage.nominal", "ID\r", 28, "", (9, 11), "%.0f", Qx.STATIC, preprocess_answer=_id_answer),
+        item("output.voltage.nominal", "ID\r", 28, "", (13, 15), "%.0f", Qx.STATIC, preprocess_answer=_id_answer),
+        item("battery.voltage.low", "ID\r", 28, "", (17, 20), "%.1f", semi, preprocess_answer=_id_answer),
+        item("battery.voltage.high", "ID\r", 28, "", (22, 26), "%.1f", semi, preprocess_answer=_id_answer),
         item("battery.runtime", "RT\r", 4, "", (0, 2), "%.0f", Qx.SKIP, _runtime),
         item("battery.packs", "BP?\r", 3, "", (0, 1), "%d", packs_flags, _packs, rw=True,
              info_rw=rw_values("0", "5")),

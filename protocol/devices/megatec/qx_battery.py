@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from nutrio.protocol.common.cnum import c_atoi, c_strtod
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.megatec.battery import RuntimeCal, default_voltage_limits, detect_packs
-from nutrio.protocol.devices.megatec.qx_item import QxConfigError
+from nutrio.protocol.devices.megatec.qx_errors import QxConfigError
 
 __all__ = ["Battery", "BatteryConfigError"]
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from nutrio.protocol.devices.megatec.qx_session import Session
+from nutrio.protocol.devices.megatec.qx_errors import QxConfigError, QxFatal
 
 __all__ = [
     "Claim",
@@ -45,14 +44,6 @@ T = TypeVar("T")
 Exchange = Generator[bytes, "bytes | None", T]
 
 
-class QxFatal(RuntimeError):
-    """nutdrv_qx gives up (its fatalx): the device cannot be driven as configured."""
-
-
-class QxConfigError(QxFatal, ValueError):
-    """A ups.conf setting nutdrv_qx refuses (out of range, malformed)."""
-
-
 class Qx(enum.IntFlag):
     """nutdrv_qx's own item flags (nutdrv_qx.h QX_FLAG_*)."""
 
@@ -69,12 +60,14 @@ class Qx(enum.IntFlag):
     SKIP = 2048  # not processed
 
 
+# The first argument of these is the qx_session.Session at work; typed Any here, so that
+# this module (which that one imports) needs nothing from it.
 #: (session, item, value in) -> value out, or None when NUT's preprocess fails (-1).
-Preprocess = Callable[["Session", "Item", str], "str | None"]
+Preprocess = Callable[[Any, "Item", str], "str | None"]
 #: (session, item, raw reply) -> the reply to use instead, or None on failure.
-AnswerPreprocess = Callable[["Session", "Item", bytes], "bytes | None"]
+AnswerPreprocess = Callable[[Any, "Item", bytes], "bytes | None"]
 #: (session, value) -> whether a range/enum entry applies to this device.
-RwCheck = Callable[["Session", str], bool]
+RwCheck = Callable[[Any, str], bool]
 
 
 @dataclass(slots=True)
@@ -135,8 +128,8 @@ def item(
     )
 
 
-Claim = Callable[["Session"], Exchange[bool]]
-Hook = Callable[["Session"], None]
+Claim = Callable[[Any], Exchange[bool]]
+Hook = Callable[[Any], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,19 +162,18 @@ def _qs_table() -> list[Item]:
 
 
 def _hex_table() -> list[Item]:
-    hexed = {"preprocess_answer": _hex_answer}
     values = [
-        item("input.voltage", "QS\r", 47, "#", (1, 7), "%.1f", Qx(0), _io_voltage, **hexed),
-        item("output.voltage", "QS\r", 47, "#", (9, 15), "%.1f", Qx(0), _io_voltage, **hexed),
-        item("ups.load", "QS\r", 47, "#", (17, 18), "%d", Qx(0), _load, **hexed),
-        item("output.frequency", "QS\r", 47, "#", (20, 30), "%.1f", Qx(0), _frequency, **hexed),
-        item("battery.voltage", "QS\r", 47, "#", (32, 36), "%.2f", Qx(0), _battery_voltage, **hexed),
+        item("input.voltage", "QS\r", 47, "#", (1, 7), "%.1f", Qx(0), _io_voltage, preprocess_answer=_hex_answer),
+        item("output.voltage", "QS\r", 47, "#", (9, 15), "%.1f", Qx(0), _io_voltage, preprocess_answer=_hex_answer),
+        item("ups.load", "QS\r", 47, "#", (17, 18), "%d", Qx(0), _load, preprocess_answer=_hex_answer),
+        item("output.frequency", "QS\r", 47, "#", (20, 30), "%.1f", Qx(0), _frequency, preprocess_answer=_hex_answer),
+        item("battery.voltage", "QS\r", 47, "#", (32, 36), "%.2f", Qx(0), _battery_voltage, preprocess_answer=_hex_answer),
     ]
     bits = status_items("QS\r", lead="#")[7:]
     for bit in bits:
         bit.preprocess_answer = _hex_answer
     ratings = [
-        item(name, "QS\r", 56, "#", span, "%.1f", Qx.SKIP, _ratings, **hexed)
+        item(name, "QS\r", 56, "#", span, "%.1f", Qx.SKIP, _ratings, preprocess_answer=_hex_answer)
         for name, span in (("output.frequency.nominal", (47, 47)),
                            ("battery.voltage.nominal", (48, 49)),
                            ("output.voltage.nominal", (52, 54)))
