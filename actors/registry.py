@@ -56,10 +56,15 @@ class DeviceHandle:
     def publish(self, snapshot: UpsSnapshot) -> None:
         self.state.publish(snapshot)
 
-    def mark_disconnected(self, now: float) -> None:
-        """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED."""
+    def mark_disconnected(self) -> None:
+        """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED.
+
+        ``taken_at`` stays when the device was last read, so the age of what
+        the pages, /metrics and `nutrio drivers status` still show keeps growing
+        (a driver failing its restarts would otherwise look seconds old each time).
+        """
         snap = self.state.value
-        self.state.publish(snap.next(taken_at=now, connected=False))
+        self.state.publish(snap.next(taken_at=snap.taken_at, connected=False))
 
 
 @dataclass(eq=False)

@@ -23,6 +23,7 @@ from nutrio import conf
 from nutrio.actors.control import control_socket_path, run_control
 from nutrio.actors.drivers import DRIVERS
 from nutrio.actors.upsmon.shutdown import ShutdownRunner, prepare_shutdown
+from nutrio.preflight import bind_failures, running_pid
 from nutrio.reload import plan_reload
 from nutrio.supervisor import SupervisorGaveUp
 from nutrio.systemd import SystemdNotifier, run_watchdog
@@ -156,7 +157,11 @@ def run(
     listen: tuple[tuple[str, int], ...] = (),
     chaos: conf.ChaosConfig | None = None,
 ) -> int:
-    """Blocking entry point for ``nutrio run``."""
+    """Blocking entry point for ``nutrio run``; 1 when it cannot start or the root gave up."""
+    usable = _preflight(config, listen)
+    if usable is None:
+        return 1
+    listen = usable
     shutdown = None
     if config.monitor is not None:  # before Trio starts: may fork the root helper, drop root
         m = config.monitor
@@ -173,6 +178,26 @@ def run(
         log.critical("nutrio.gave_up", supervisor=gave_up)
         return 1
     return 0
+
+
+def _preflight(config: conf.Config,
+               listen: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...] | None:
+    """The addresses upsd will listen on, or None: another nutrio runs this config, or
+    an address cannot be bound (unless allow_not_all_listeners, and one can)."""
+    control = control_socket_path(config.server.statepath, config.source)
+    pid = running_pid(control)
+    if pid is not None:
+        log.error("nutrio.already_running", pid=pid, control=str(control))
+        return None
+    wanted = listen or config.server.listen
+    failed = bind_failures(wanted)
+    for failure in failed:
+        log.error("listener.bind_failed", host=failure.host, port=failure.port,
+                  error=failure.error)
+    usable = tuple(a for a in wanted if a not in {(f.host, f.port) for f in failed})
+    if failed and (not config.server.allow_not_all_listeners or not usable):
+        return None
+    return usable
 
 
 def _leaves(group: BaseExceptionGroup[SupervisorGaveUp]) -> list[SupervisorGaveUp]:

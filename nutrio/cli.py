@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import nutrio
 
@@ -139,7 +140,23 @@ def _cmd_check_config(ns: argparse.Namespace) -> int:
     except conf.ConfigError as exc:
         return _fail(str(exc))
     sys.stdout.write(conf.describe(config) + "\n")
+    for warning in _file_warnings(config):
+        sys.stderr.write(f"nutrio: warning: {warning}\n")
     return 0
+
+
+def _file_warnings(config: Any) -> list[str]:
+    """Device files and serial ports that do not exist now (the driver waits for them)."""
+    from nutrio.actors.drivers.catalog import device_file
+
+    warnings = []
+    for name, device in config.devices.items():
+        path = device_file(device)
+        if path is not None and not path.exists():
+            where = f"{config.source}: " if config.source else ""
+            warnings.append(f"{where}devices.{name}.port: {path} does not exist; its driver "
+                            "reports the UPS as not connected until it does")
+    return warnings
 
 
 def _read_password(from_stdin: bool, prompt: Callable[[str], str] = getpass.getpass) -> str:

@@ -1,4 +1,5 @@
-"""The references generated from the code: docs/configuration.md, protocol.md, cli.md.
+"""The references generated from the code: docs/configuration.md, protocol.md, cli.md,
+hardware.md.
 
 ``python -m nutrio.docs`` rewrites them; ``python -m nutrio.docs --check``
 exits 1 naming each file that no longer matches the code. Nothing here is
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from nutrio.conf.reference import render_reference
 from nutrio.protocol_doc import render_protocol, served
+from nutrio.supported import render_markdown
 
 __all__ = ["cli_blocks", "cli_commands", "help_text", "main", "render_all", "served"]
 
@@ -35,6 +37,7 @@ def render_all() -> dict[str, str]:
         "configuration.md": render_reference(),
         "protocol.md": render_protocol(),
         "cli.md": render_cli(),
+        "hardware.md": render_markdown(),
     }
 
 

@@ -89,6 +89,11 @@ def add_parser(subparsers: Any) -> None:
         action.add_argument("ups", nargs="?", help="one UPS (default: all)")
         _where_options(action, argparse.SUPPRESS)
     _add_shutdown(actions)
+    supported = actions.add_parser(
+        "supported", help="the hardware nutrio drives: drivers, old NUT names, subdrivers, "
+        "protocols, USB bridges, MIB tables")
+    supported.add_argument("--json", action="store_true", help="one JSON document, for tools")
+    _where_options(supported, argparse.SUPPRESS)
     parser.set_defaults(handler=_cmd_drivers)
 
 
@@ -211,6 +216,11 @@ def _cmd_drivers(ns: argparse.Namespace) -> int:
     from nutrio import conf
     from nutrio.actors.control import control_socket_path
 
+    if ns.drivers_command == "supported":  # needs no configuration
+        from nutrio.supported import render_json, render_table
+
+        sys.stdout.write(render_json() if ns.json else render_table())
+        return 0
     try:
         config = conf.load_or_default(ns.config)
     except conf.ConfigError as exc:

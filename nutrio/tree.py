@@ -42,10 +42,7 @@ from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
 from nutrio.actors.upsmon.notifier import run_notifier
 from nutrio.actors.upsmon.shutdown import ShutdownRunner
-from nutrio.actors.web import run_web
 from nutrio.actors.web.history import History
-from nutrio.actors.web.metrics import NutrioStats, render_metrics
-from nutrio.actors.web.upsd import loopback
 from nutrio.logs import write_errors
 from nutrio.protocol.notify.events import Notification
 from nutrio.protocol.upsd.users import UserAccount
@@ -194,9 +191,9 @@ class Tree:
     # -- extras -------------------------------------------------------------
 
     def extras_children(self) -> list[ChildSpec]:
-        children = [self.history_spec(), *self.upslog_children()]
-        if self.config.web.enabled:
-            children.append(self.web_spec())
+        children = self.upslog_children()
+        if self.config.web.enabled:  # the history feeds the web's graphs, nothing else
+            children += [self.history_spec(), self.web_spec()]
         return children
 
     def history_spec(self) -> ChildSpec:
@@ -217,6 +214,10 @@ class Tree:
         ]
 
     def web_spec(self) -> ChildSpec:
+        # the web stack loads only for a config with [web]
+        from nutrio.actors.web import run_web
+        from nutrio.actors.web.upsd import loopback
+
         def upsd() -> tuple[str, int] | None:
             """Where the admin pages reach our own upsd (the configured address)."""
             if not self.ports:
@@ -227,11 +228,15 @@ class Tree:
         start = functools.partial(
             run_web, self.config.web, self.registry, self.accounts,
             upsd=upsd, history=self.history, metrics=self.metrics_text,
+            maxage=self.config.server.maxage,
+            last_error=lambda ups: self.errors.last(f"driver:{ups}"),
         )
         return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
 
     def metrics_text(self) -> str:
         """Prometheus text for /metrics: every UPS plus the tree's own counters."""
+        from nutrio.actors.web.metrics import NutrioStats, render_metrics
+
         restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
         clients, requests = server_statistics(self.registry)
         stats = NutrioStats(

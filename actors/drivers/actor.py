@@ -84,7 +84,7 @@ class _Publisher:
             self.stale = False
             self.stale_since = None
             log.info("driver.recovered")
-        self.publish()
+        self.publish(polled=error is None)  # a failed read is no read: taken_at stays
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -119,7 +119,7 @@ async def run_driver(
         try:
             await _run(device, handle, chaos, factory, actor_id, task_status)
         finally:
-            handle.mark_disconnected(trio.current_time())
+            handle.mark_disconnected()
 
 
 async def _run(

@@ -35,6 +35,7 @@ from nutrio.actors.drivers.base import (
     Sent,
 )
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerFailed
+from nutrio.actors.drivers.usbbackend import pyusb_backend
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.hid import (
@@ -249,7 +250,8 @@ class UsbHid:
         return [data] if data else []
 
     def _candidates(self) -> list[Any]:
-        return list(usb.core.find(find_all=True, backend=self.backend) or [])
+        backend = self.backend or pyusb_backend()
+        return list(usb.core.find(find_all=True, backend=backend) or [])
 
     def _describe(self, dev: Any) -> DeviceInfo:
         def text(index: int) -> str | None:

@@ -21,6 +21,7 @@ import structlog
 import trio
 
 from nutrio.protocol.notify.channels import (
+    DeliveryFailed,
     ChannelRouting,
     EmailConfig,
     WebhookConfig,
@@ -32,14 +33,6 @@ from nutrio.supervisor.policy import backoff_delay
 __all__ = ["DeliveryFailed", "send_mail", "send_webhook"]
 
 log = structlog.get_logger()
-
-
-class DeliveryFailed(Exception):
-    """A channel gave up on one alert; ``reason`` says why."""
-
-    def __init__(self, channel: str, reason: str, attempts: int = 1) -> None:
-        super().__init__(f"{channel}: {reason}")
-        self.channel, self.reason, self.attempts = channel, reason, attempts
 
 
 class _Permanent(Exception):

@@ -29,10 +29,9 @@ from typing import Generic, TypeVar
 import structlog
 import trio
 
-from nutrio.actors.upsmon.delivery import DeliveryFailed, send_mail, send_webhook
 from nutrio.actors.upsmon.scheduler import run_scheduler
 from nutrio.conf.model import NotifyConfig, SchedulerConfig
-from nutrio.protocol.notify.channels import ChannelRouting, ChannelsConfig
+from nutrio.protocol.notify.channels import ChannelRouting, ChannelsConfig, DeliveryFailed
 from nutrio.protocol.notify.events import Alert, Notification, message_for
 from nutrio.protocol.upsmon.upssched import CmdscriptCall
 from nutrio.supervisor import current_child_or_none
@@ -144,6 +143,11 @@ class Notifier:
         self.cmdscript = _Channel[CmdscriptCall]("cmdscript", queue_size, self._cmdscript)
         self.scheduler = _Channel[Notification]("scheduler", queue_size, None)
         self.routed: list[tuple[ChannelRouting, _Channel[Alert]]] = []
+        if channels.webhook is None and channels.email is None:
+            return
+        # httpx and smtplib are loaded only for a config that has these channels
+        from nutrio.actors.upsmon.delivery import send_mail, send_webhook
+
         if (hook := channels.webhook) is not None:
             self.routed.append(
                 (hook, _Channel("webhook", hook.queue, lambda a: send_webhook(hook, a)))

@@ -22,10 +22,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nutrio.actors.registry import Registry
-from nutrio.actors.web import api, pages
+from nutrio.actors.web import admin, api, pages
 from nutrio.actors.web.context import WebContext, make_templates
 from nutrio.actors.web.history import History
 from nutrio.actors.web.points import HistorySource
+from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.conf.model import WebConfig
 from nutrio.protocol.upsd.users import UserAccount
@@ -84,10 +85,11 @@ def create_app(web: WebContext, template_dir: Path | None = None) -> Starlette:
         Route("/login", pages.login_form, methods=["GET"]),
         Route("/login", pages.login, methods=["POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
-        Route("/admin", pages.admin),
-        Route("/admin/{name}", pages.admin),
-        Route("/admin/{name}/command", pages.admin_command, methods=["POST"]),
-        Route("/admin/{name}/variable", pages.admin_variable, methods=["POST"]),
+        Route("/admin", admin.admin),
+        Route("/admin/{name}", admin.admin),
+        Route("/admin/{name}/confirm", admin.admin_confirm),
+        Route("/admin/{name}/command", admin.admin_command, methods=["POST"]),
+        Route("/admin/{name}/variable", admin.admin_variable, methods=["POST"]),
         Route("/api/v1/ups", api.list_ups),
         Route("/api/v1/ups/{name}", api.get_ups),
         Route("/api/v1/ups/{name}/history", api.get_history),
@@ -138,6 +140,8 @@ async def run_web(
     upsd: UpsdAddress,
     history: HistorySource | None = None,
     metrics: Callable[[], str] | None = None,
+    maxage: float = DEFAULT_MAXAGE,
+    last_error: Callable[[str], str | None] | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the pages, the live events and the API on ``config.listen`` until cancelled.
@@ -149,6 +153,9 @@ async def run_web(
             private actors.web.history.History here.
         metrics: renders ``GET /metrics`` (Prometheus text); None renders the
             snapshots with actors.web.metrics (404 if prometheus-client is missing).
+        maxage: upsd's MAXAGE; older data is shown as stale, as upsd calls it.
+        last_error: a UPS name -> its driver's last error (or None), shown with
+            data that is not fresh and in the API.
     """
     structlog.contextvars.bind_contextvars(actor="web")
     async with trio.open_nursery() as nursery:
@@ -159,7 +166,10 @@ async def run_web(
         if metrics is None:
             metrics = registry_metrics(registry)
         web = WebContext(registry=registry, accounts=accounts, upsd=upsd, history=history,
-                         templates=make_templates(config.template_dir), metrics=metrics)
+                         templates=make_templates(config.template_dir), metrics=metrics,
+                         maxage=maxage)
+        if last_error is not None:
+            web.last_error = last_error
         app = create_app(web, config.template_dir)
         binds: Any = await nursery.start(serve, app, _hypercorn_config(config.listen))
         port = _port_of(binds)

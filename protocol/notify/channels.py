@@ -20,6 +20,7 @@ from nutrio.protocol.notify.events import Alert, NotifyType, iso_time
 __all__ = [
     "ALL_TYPES",
     "ChannelRouting",
+    "DeliveryFailed",
     "ChannelsConfig",
     "EmailConfig",
     "WebhookConfig",
@@ -27,6 +28,14 @@ __all__ = [
 ]
 
 ALL_TYPES = frozenset(t.value for t in NotifyType)
+
+
+class DeliveryFailed(Exception):
+    """A channel gave up on one alert; ``reason`` says why."""
+
+    def __init__(self, channel: str, reason: str, attempts: int = 1) -> None:
+        super().__init__(f"{channel}: {reason}")
+        self.channel, self.reason, self.attempts = channel, reason, attempts
 
 
 def _no_headers() -> Mapping[str, str]:

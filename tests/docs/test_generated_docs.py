@@ -40,7 +40,7 @@ def generated() -> dict[str, str]:
 # -- the files -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["configuration.md", "protocol.md", "cli.md"])
+@pytest.mark.parametrize("name", ["configuration.md", "protocol.md", "cli.md", "hardware.md"])
 def test_generated_file_is_current(name: str) -> None:
     path = docs.DOCS / name
     assert path.exists(), f"docs/{name} is missing: {RERUN}"

@@ -403,10 +403,25 @@ def _target(written: str, port: int) -> str:
 
 
 def _echoed(config: Path) -> str:
-    """What the rehearsal's SHUTDOWNCMD (an echo) prints."""
+    """What the rehearsal's SHUTDOWNCMD (an echo) prints, through /bin/sh as upsmon runs it."""
     command = conf.load(config).monitor.shutdowncmd  # type: ignore[union-attr]
     assert command is not None and command.startswith("echo "), command
-    return command.removeprefix("echo ")
+    return _shell_output(command)
+
+
+def _shell_output(command: str) -> str:
+    done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=10)
+    assert done.returncode == 0 and done.stderr == "", (command, done.stderr)
+    return done.stdout.rstrip("\n")
+
+
+def test_the_demo_shutdown_command_prints_what_getting_started_promises() -> None:
+    """The embedded default's SHUTDOWNCMD through /bin/sh: no syntax error, the promised line."""
+    command = conf.default_config().monitor.shutdowncmd  # type: ignore[union-attr]
+    assert command is not None
+    promised = re.search(r"nutrio prints\s+`([^`]+)`", (DOCS / "getting-started.md").read_text())
+    assert promised is not None
+    assert _shell_output(command) == promised.group(1)
 
 
 def _subsequence(wanted: list[str], seen: list[str]) -> bool:

@@ -1,6 +1,6 @@
 """Driver names NUT retired for nutdrv_qx protocols (megatec, mustek, powermust, fentonups, bestups).
 
-The catalog maps each to a :class:`RenamedDriver`: it builds nutdrv_qx with
+The catalog maps each to a :class:`RenamedQx` subclass: nutdrv_qx with
 the protocol NUT moved those devices to, the old driver's options moved to
 nutdrv_qx's (protocol/devices/megatec/old_names.py), and says so in one
 warning line that names the driver to use instead.
@@ -12,15 +12,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar
 
 import structlog
 
 from nutrio.actors.drivers.base import DeviceLike, put_core_vars
 from nutrio.actors.drivers.megatec.driver import NutdrvQx
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
-from nutrio.protocol.devices.megatec.old_names import OldDriver, translate
+from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS, OldDriver, translate
 
-__all__ = ["RenamedDevice", "RenamedDriver", "RenamedQx"]
+__all__ = [
+    "RenamedDevice",
+    "RenamedQx",
+    "RetiredBestups",
+    "RetiredFentonups",
+    "RetiredMegatec",
+    "RetiredMustek",
+    "RetiredPowermust",
+]
 
 log = structlog.get_logger()
 
@@ -63,11 +72,20 @@ class RenamedDevice:
 
 
 class RenamedQx(NutdrvQx):
-    """nutdrv_qx for a renamed section: it serves the translated options as its parameters."""
+    """nutdrv_qx for a section naming the retired driver ``old`` (one subclass per name):
+    it translates the section, says so once, and serves the translated options."""
 
-    def __init__(self, device: RenamedDevice) -> None:
-        super().__init__(device)
-        self.original = device.original
+    old: ClassVar[OldDriver]
+
+    def __init__(self, device: DeviceLike) -> None:
+        options, moves = translate(self.old, device.options)
+        log.warning(
+            "driver.renamed", driver=device.driver, use="nutdrv_qx", protocol=options["protocol"],
+            history=self.old.history,
+            options={move.option: move.note for move in moves} or None,
+        )
+        super().__init__(RenamedDevice(device, MappingProxyType(options)))
+        self.original = device
 
     async def open(self, state: DeviceVars) -> None:
         for key in self.original.options:  # the core served the section's own options
@@ -77,19 +95,21 @@ class RenamedQx(NutdrvQx):
         await super().open(state)
 
 
-class RenamedDriver:
-    """The catalog entry of a retired driver name (see the module comment)."""
+class RetiredMegatec(RenamedQx):
+    old = OLD_DRIVERS["megatec"]
 
-    flags = NutdrvQx.flags
 
-    def __init__(self, old: OldDriver) -> None:
-        self.old = old
+class RetiredMustek(RenamedQx):
+    old = OLD_DRIVERS["mustek"]
 
-    def __call__(self, device: DeviceLike) -> NutdrvQx:
-        options, moves = translate(self.old, device.options)
-        log.warning(
-            "driver.renamed", driver=device.driver, use="nutdrv_qx", protocol=options["protocol"],
-            history=self.old.history,
-            options={move.option: move.note for move in moves} or None,
-        )
-        return RenamedQx(RenamedDevice(device, MappingProxyType(options)))
+
+class RetiredPowermust(RenamedQx):
+    old = OLD_DRIVERS["powermust"]
+
+
+class RetiredFentonups(RenamedQx):
+    old = OLD_DRIVERS["fentonups"]
+
+
+class RetiredBestups(RenamedQx):
+    old = OLD_DRIVERS["bestups"]

@@ -1,0 +1,133 @@
+"""What hardware nutrio drives: `nutrio drivers supported` and docs/hardware.md.
+
+Built from the pure device tables (protocol/devices/...) and the catalog's names,
+so listing support never imports a driver's I/O stack. A driver or a variant is
+listed here only once a test compares it with the real NUT driver (or, where NUT
+2.8.0 has no binary for it, with a simulator built from NUT's source).
+
+``version_data`` is the name part of what the driver publishes in
+``driver.version.data`` (NUT's own strings, "APC HID", "Megatec", "apcc MIB");
+``version`` the number NUT puts after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Bus", "DriverSupport", "Variant", "supported", "to_json"]
+
+Bus = Literal["usb", "serial", "network", "i2c"]
+VariantKind = Literal["subdriver", "protocol", "usb-bridge", "mib"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variant:
+    """One usbhid-ups subdriver, nutdrv_qx protocol or USB bridge, or snmp-ups MIB table."""
+
+    name: str
+    kind: VariantKind
+    buses: tuple[Bus, ...]
+    version_data: str | None = None
+    version: str | None = None
+    usb_ids: tuple[str, ...] = ()  # "vvvv:pppp", lower-case hex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriverSupport:
+    """One driver by its NUT name, the old NUT names it answers to, and its variants."""
+
+    name: str
+    buses: tuple[Bus, ...]
+    also: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+
+def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
+    return tuple(f"{vendor:04x}:{product:04x}"
+                 for vendor in sorted(devices) for product in sorted(devices[vendor]))
+
+
+def _split_version(published: str) -> tuple[str, str | None]:
+    """"APC HID 0.98" -> ("APC HID", "0.98"); a string without a number stays whole."""
+    name, _, last = published.rpartition(" ")
+    if name and last[:1].isdigit():
+        return name, last
+    return published, None
+
+
+#: usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)
+_HID_NAMES = {"APC HID": "apc", "CyberPower HID": "cps", "MGE HID": "mge"}
+
+
+def _hid_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.hid import SUBDRIVERS
+
+    out = []
+    for sub in SUBDRIVERS:
+        name, version = _split_version(sub.name)
+        out.append(Variant(name=_HID_NAMES.get(name, name), kind="subdriver", buses=("usb",),
+                           version_data=name, version=version, usb_ids=_usb_ids(sub.devices)))
+    return tuple(out)
+
+
+def _mib_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.snmp import MIBS
+
+    return tuple(Variant(name=mib.name, kind="mib", buses=("network",),
+                         version_data=f"{mib.name} MIB", version=mib.version)
+                 for mib in MIBS.values())
+
+
+def _qx_variants() -> tuple[Variant, ...]:
+    return (Variant(name="megatec", kind="protocol", buses=("serial",), version_data="Megatec",
+                    version="0.06"),)
+
+
+def _none() -> tuple[Variant, ...]:
+    return ()
+
+
+#: (name, buses, old NUT names, variants), in the order `drivers supported` lists them
+_DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
+                ...] = (
+    ("usbhid-ups", ("usb",), (), _hid_variants),
+    ("nutdrv_qx", ("serial",), (), _qx_variants),
+    ("blazer_ser", ("serial",), (), _none),
+    ("apcsmart", ("serial",), (), _none),
+    ("snmp-ups", ("network",), (), _mib_variants),
+    ("dummy-ups", ("network",), (), _none),
+)
+
+
+def supported() -> tuple[DriverSupport, ...]:
+    """Every driver nutrio has, with its variants."""
+    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants())
+                 for name, buses, also, variants in _DRIVERS)
+
+
+def to_json(drivers: tuple[DriverSupport, ...]) -> dict[str, Any]:
+    """The `--json` document: empty fields left out, key order as the interface shows it."""
+    return {"drivers": [_driver_json(d) for d in drivers]}
+
+
+def _driver_json(driver: DriverSupport) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": driver.name}
+    if driver.also:
+        out["also"] = list(driver.also)
+    out["buses"] = list(driver.buses)
+    out["variants"] = [_variant_json(v) for v in driver.variants]
+    return out
+
+
+def _variant_json(variant: Variant) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": variant.name, "kind": variant.kind}
+    if variant.version_data is not None:
+        out["version_data"] = variant.version_data
+    if variant.version is not None:
+        out["version"] = variant.version
+    out["buses"] = list(variant.buses)
+    if variant.usb_ids:
+        out["usb_ids"] = list(variant.usb_ids)
+    return out

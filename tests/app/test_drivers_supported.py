@@ -1,0 +1,59 @@
+"""`nutrio drivers supported [--json]`: the table matches the drivers it describes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from nutrio.actors.drivers import DRIVERS
+from nutrio.actors.drivers.support import supported
+from nutrio.protocol.devices.hid import SUBDRIVERS
+from nutrio.protocol.devices.snmp import MIBS
+from tests.paths import ROOT
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nutrio", "drivers", "supported", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_json_has_the_interface_shape() -> None:
+    done = _run("--json")
+    assert done.returncode == 0 and done.stderr == ""
+    document = json.loads(done.stdout)
+    names = [d["name"] for d in document["drivers"]]
+    assert {"usbhid-ups", "nutdrv_qx", "snmp-ups"} <= set(names)
+    for driver in document["drivers"]:
+        assert set(driver) <= {"name", "also", "buses", "variants"}
+        assert driver["buses"] and set(driver["buses"]) <= {"usb", "serial", "network", "i2c"}
+        for variant in driver["variants"]:
+            assert variant["kind"] in ("subdriver", "protocol", "usb-bridge", "mib")
+            assert set(variant["buses"]) <= set(driver["buses"])
+    apc = next(v for d in document["drivers"] if d["name"] == "usbhid-ups"
+               for v in d["variants"] if v["name"] == "apc")
+    assert apc == {"name": "apc", "kind": "subdriver", "version_data": "APC HID",
+                   "version": "0.98", "buses": ["usb"], "usb_ids": ["051d:0002", "051d:0003"]}
+
+
+def test_the_plain_table_names_every_driver_once() -> None:
+    done = _run()
+    assert done.returncode == 0
+    heads = [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
+    assert sorted(heads) == sorted(d.name for d in supported())
+
+
+def test_every_listed_driver_is_one_nutrio_runs_and_the_other_way_round() -> None:
+    listed = {d.name for d in supported()} | {n for d in supported() for n in d.also}
+    assert listed == set(DRIVERS)
+
+
+def test_variants_say_what_the_drivers_publish_and_claim() -> None:
+    by_name = {d.name: d for d in supported()}
+    hid = by_name["usbhid-ups"].variants
+    assert [f"{v.version_data} {v.version}" for v in hid] == [s.name for s in SUBDRIVERS]
+    for variant, sub in zip(hid, SUBDRIVERS, strict=True):
+        claimed = {f"{vid:04x}:{pid:04x}" for vid, pids in sub.devices.items() for pid in pids}
+        assert set(variant.usb_ids) == claimed
+    mibs = by_name["snmp-ups"].variants
+    assert [f"{v.version_data} {v.version}" for v in mibs] == [m.version_data for m in MIBS.values()]
