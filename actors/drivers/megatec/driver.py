@@ -47,6 +47,17 @@ __all__ = ["DEFAULT_POLLFREQ", "MAXTRIES", "SER_WAIT_SEC", "BlazerSer", "NutdrvQ
 
 log = structlog.get_logger()
 
+#: what the protocol layer notes, by how loud NUT is about it (the rest, values and
+#: requests it logs at LOG_INFO on every full update, go to debug)
+_WARNINGS = frozenset({
+    "driver.qx_protocol_unsupported", "driver.qx_setvar_refused", "driver.qx_test_time_refused",
+    "driver.qx_reset_refused", "driver.qx_beeper_disabled", "driver.qx_command_renamed",
+})
+_INFOS = frozenset({
+    "driver.battery_guesstimation", "driver.battery_packs_unknown",
+    "driver.killpower_nothing_pending", "driver.qx_ups_warning", "driver.qx_unknown_model",
+})
+
 
 def check_protocol(device: DeviceLike) -> None:
     """A ``protocol =`` naming no 2.8.0 protocol can never be claimed: say so at once."""
@@ -101,7 +112,8 @@ class NutdrvQx:
         if session is None:
             return
         for event, fields in session.events:
-            log.info(event, **fields)
+            level = "warning" if event in _WARNINGS else "info" if event in _INFOS else "debug"
+            getattr(log, level)(event, **fields)
         session.events.clear()
 
     async def _start(self, state: DeviceVars) -> Session:
@@ -110,7 +122,9 @@ class NutdrvQx:
         put_defaults(state, self.options)
         session = await self._run(subdrivers.match(state, self.options))
         if session is None:
-            raise DriverIOError(f"{self.device.name}: device not supported (no protocol claimed it)")
+            raise DriverIOError(
+                f"{self.device.name}: device not supported (no protocol claimed it)"
+            )
         log.info("driver.qx_protocol", protocol=session.sub.version)
         if session.sub.initups is not None:
             session.sub.initups(session)

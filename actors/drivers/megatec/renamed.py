@@ -1,4 +1,4 @@
-"""Driver names NUT retired for nutdrv_qx protocols (megatec, mustek, powermust, fentonups, bestups).
+"""Driver names NUT retired for nutdrv_qx protocols: megatec, mustek, powermust, fentonups, bestups.
 
 The catalog maps each to a :class:`RenamedQx` subclass: nutdrv_qx with
 the protocol NUT moved those devices to, the old driver's options moved to

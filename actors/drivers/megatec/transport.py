@@ -58,7 +58,11 @@ class SerialTransport:
     """
 
     def __init__(
-        self, path: str, options: Mapping[str, str] | None = None, *, reply_timeout: float = SER_WAIT_SEC
+        self,
+        path: str,
+        options: Mapping[str, str] | None = None,
+        *,
+        reply_timeout: float = SER_WAIT_SEC,
     ) -> None:
         self.port = SerialPort(path, baudrate=BAUDRATE)
         self.reply_timeout = reply_timeout

@@ -93,7 +93,9 @@ OLD_DRIVERS: Mapping[str, OldDriver] = MappingProxyType({
 })  # fmt: skip
 
 
-def translate(old: OldDriver, options: Mapping[str, str]) -> tuple[dict[str, str], list[OptionMove]]:
+def translate(
+    old: OldDriver, options: Mapping[str, str]
+) -> tuple[dict[str, str], list[OptionMove]]:
     """nutdrv_qx's options for a device configured with ``old``, and what became of each.
 
     ``protocol`` is added unless the options name one already; options the old
@@ -108,7 +110,8 @@ def translate(old: OldDriver, options: Mapping[str, str]) -> tuple[dict[str, str
             continue
         settings = move(value)
         if not settings:
-            moves.append(OptionMove(key, "unsupported", (), f"{old.name}'s option has no nutdrv_qx equivalent"))
+            note = f"{old.name}'s option has no nutdrv_qx equivalent"
+            moves.append(OptionMove(key, "unsupported", (), note))
             continue
         out.update(settings)
         targets = ", ".join(name for name, _ in settings)

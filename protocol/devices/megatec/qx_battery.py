@@ -145,8 +145,8 @@ class Battery:
             return
         elapsed = now - self.lastpoll
         if on_line:
-            self.runtime_est = min(self.runtime_nom,
-                                   self.runtime_est + self.runtime_nom * elapsed / self.charge_time)  # fmt: skip
+            refill = self.runtime_nom * elapsed / self.charge_time
+            self.runtime_est = min(self.runtime_nom, self.runtime_est + refill)
         else:
             self.runtime_est = max(0.0, self.runtime_est - self.load_eff * elapsed)
         self._age_correction(state)

@@ -68,7 +68,8 @@ def _fallback(s: Session, lname: str) -> Exchange[str]:
     if lname in ("shutdown.return", "shutdown.stayoff"):
         stay = lname == "shutdown.stayoff"
         if s.state.get("ups.start.auto") is not None:
-            if (yield from setvar(s, "ups.start.auto", "no" if stay else "yes")) != ResultCode.SUCCESS:
+            code = yield from setvar(s, "ups.start.auto", "no" if stay else "yes")
+            if code != ResultCode.SUCCESS:
                 return ResultCode.FAILED
         on_delay = "-1" if stay else s.state.get("ups.delay.start")
         code = yield from instcmd(s, "load.on.delay", on_delay)

@@ -121,7 +121,7 @@ def item(
     preprocess: Preprocess | None = None,
     **more: object,
 ) -> Item:
-    """A table line in the order NUT's tables read (name, command, length, lead, from/to, format)."""
+    """A table line in NUT's order: name, command, length, lead, from/to, format, flags."""
     return Item(
         name, command, answer_len, leading, span[0], span[1], dfl, flags, preprocess,
         **more,  # type: ignore[arg-type]

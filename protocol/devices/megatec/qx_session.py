@@ -135,7 +135,7 @@ class Session:
     # -- the table ------------------------------------------------------------------
 
     def find(self, name: str, flag: Qx = Qx(0), noflag: Qx = Qx(0)) -> Item | None:
-        """find_nut_info: the first item of that name with all of ``flag`` and none of ``noflag``."""
+        """find_nut_info: the first item named so, with all of ``flag``, none of ``noflag``."""
         for entry in self.items:
             if entry.name.lower() != name.lower():
                 continue
