@@ -140,7 +140,7 @@ async def test_a_ups_refusing_every_command_fails_like_the_real_driver(driver: s
 @realnut
 async def test_a_silent_ups_is_not_claimed_like_the_real_nutdrv_qx() -> None:
     (code, stderr), ours, real_sim, our_sim = await side_by_side(
-        "nutdrv_qx", {}, megatec_sim, qx, mode="silent")
+        "nutdrv_qx", {"protocol": "megatec"}, megatec_sim, qx, mode="silent")
     assert code == 1 and "not supported" in stderr
     assert isinstance(ours, DriverIOError)
     assert our_sim.received == real_sim.received == [b"Q1\r"] * 3  # no command sent blind
