@@ -110,9 +110,14 @@ async def listing(port: int, ups: str) -> dict[str, list[str]]:
     return found
 
 
-def _ignored(line: str) -> bool:
+def _name(line: str) -> str | None:
+    """The variable of a ``VAR ups name "value"`` line (None for anything else, an ERR)."""
     words = line.split(" ", 3)
-    return len(words) > 2 and words[0] == "VAR" and words[2] in NOT_COMPARED
+    return words[2] if len(words) > 3 and words[0] == "VAR" else None
+
+
+def _ignored(line: str) -> bool:
+    return _name(line) in NOT_COMPARED
 
 
 def difference(name: str, real: Mapping[str, list[str]], ours: Mapping[str, list[str]]) -> str:
@@ -129,7 +134,8 @@ def difference(name: str, real: Mapping[str, list[str]], ours: Mapping[str, list
 
 def values(found: Mapping[str, list[str]]) -> dict[str, str]:
     """name -> value of a LIST VAR reply."""
-    return {line.split(" ", 3)[2]: line.split(" ", 3)[3].strip('"') for line in found["VAR"][1:-1]}
+    return {line.split(" ", 3)[2]: line.split(" ", 3)[3].strip('"')
+            for line in found["VAR"] if _name(line) is not None}
 
 
 @dataclass
@@ -164,8 +170,8 @@ class Bench:
         theirs, mine = values(real), values(ours)
         for var in timed & theirs.keys():
             assert abs(float(mine[var]) - float(theirs[var])) <= 0.02 * float(theirs[var]) + 1, var
-        real["VAR"] = [line for line in real["VAR"] if line.split(" ", 3)[2] not in timed]
-        ours["VAR"] = [line for line in ours["VAR"] if line.split(" ", 3)[2] not in timed]
+        for found in (real, ours):
+            found["VAR"] = [line for line in found["VAR"] if _name(line) not in timed]
         assert ours == real, difference(name, real, ours)
         return theirs
 
@@ -180,10 +186,10 @@ class Bench:
                 if case.served:
                     assert (await self.compare(name))["ups.status"] == status, name
 
-    async def command(self, name: str, request: str, *, sent: bool = True) -> list[bytes]:
+    async def command(self, name: str, request: str, *, sent: bool | None = True) -> list[bytes]:
         """Send ``request`` (an INSTCMD or SET line) to both; the command lines each UPS got.
 
-        Asserts both got the same; ``sent`` False: that neither got anything."""
+        Asserts both got the same; ``sent`` False: that neither got anything; None: either."""
         for side in (self.real, self.ours):
             side[name].sim.received.clear()
         answers = []
@@ -195,13 +201,30 @@ class Bench:
         assert got[1] == got[0], (request, got)
         return got[0]
 
-    async def _commands(self, name: str, sent: bool) -> tuple[list[bytes], list[bytes]]:
+    async def _commands(self, name: str, sent: bool | None) -> tuple[list[bytes], list[bytes]]:
         real, ours = self.real[name].sim, self.ours[name].sim
         with trio.move_on_after(5 if sent else 1.5):
-            while not (sent and real.commands() and ours.commands()):
+            while not (sent is not False and real.commands() and ours.commands()):
                 await trio.sleep(0.05)
         await trio.sleep(0.3)
         return real.commands(), ours.commands()
+
+    async def every_command(self, names: list[str]) -> None:
+        """Every instant command each UPS lists (its defaults), then a 60 s shutdown delay and
+        shutdown.return: the same bytes on both sides. The UPSes go at once, each in turn."""
+
+        async def one(name: str) -> None:
+            async with nut_client(self.real_port) as client:
+                listed = [line.split()[2] for line in (await client.ask(f"LIST CMD {name}"))[1:-1]]
+            assert listed, name
+            for command in listed:
+                await self.command(name, f"INSTCMD {name} {command}", sent=None)
+            await self.command(name, f'SET VAR {name} ups.delay.shutdown "60"', sent=False)
+            assert await self.command(name, f"INSTCMD {name} shutdown.return")
+
+        async with trio.open_nursery() as nursery:
+            for name in names:
+                nursery.start_soon(one, name)
 
 
 @contextlib.asynccontextmanager

@@ -10,7 +10,7 @@ q1, which the unit also answers.
 from __future__ import annotations
 
 import pytest
-from qx_compare import Case, bench
+from qx_compare import Case, bench, listing
 from sim.qx_sims import (
     AblerexSim,
     BestupsSim,
@@ -65,17 +65,14 @@ async def test_other_protocols_serve_what_the_real_nutdrv_qx_serves(nursery) -> 
         assert "Device not supported" in b.reals["guard"].log()
         assert not_connected(b.handles["guard"])
         await b.power_failure()
-        for ups in ("mecer", "p98", "ablerex", "bestups"):
-            for command in ("shutdown.return", "shutdown.stayoff", "test.battery.start",
-                            "test.battery.start.quick", "load.off"):  # fmt: skip
-                await b.command(ups, f"INSTCMD {ups} {command}")
+        await b.every_command(["bestups", "mecer", "p98", "ablerex", "qs", "hexp", "hext"])
         assert await b.command("p98", "INSTCMD p98 test.battery.start 30") == [b"T.5\r"]
         await b.command("mecer", "INSTCMD mecer test.battery.start 30", sent=False)
-        for ups in ("qs", "hexp", "hext"):
-            for command in ("beeper.toggle", "shutdown.return", "shutdown.stop"):
-                await b.command(ups, f"INSTCMD {ups} {command}")
-        await b.command("hext", "INSTCMD hext test.battery.start.quick")
         await b.command("bestups", 'SET VAR bestups ups.delay.shutdown "120"', sent=False)
         for case in CASES:
             if case.served:
                 await b.compare(case.name)
+        # the 'P' unit's flags byte is now 0x0a (shutdown active, beeper off), sent escaped;
+        # NUT 2.8.0 renders an escaped byte as hex even in the flags field, so the reply no
+        # longer parses: both drivers go stale
+        assert "ERR DATA-STALE" in (await listing(b.our_port, "hexp"))["VAR"]
