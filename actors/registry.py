@@ -69,16 +69,26 @@ class DeviceHandle:
 
 @dataclass(eq=False)
 class Registry:
-    """All devices by name; iteration follows NUT's case-insensitive order."""
+    """All devices by name; iteration follows NUT's case-insensitive order.
+
+    ``handles`` publishes the handles after each add or remove, for actors
+    that keep one task per device (upsd's tracking actor).
+    """
 
     devices: dict[str, DeviceHandle] = field(default_factory=dict)
+    handles: LatestCell[tuple[DeviceHandle, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.handles = LatestCell(tuple(self))
 
     def add(self, handle: DeviceHandle) -> DeviceHandle:
         self.devices[handle.name] = handle
+        self.handles.publish(tuple(self))
         return handle
 
     def remove(self, name: str) -> None:
-        self.devices.pop(name, None)
+        if self.devices.pop(name, None) is not None:
+            self.handles.publish(tuple(self))
 
     def get(self, name: str) -> DeviceHandle | None:
         """Find a UPS by name; upsd matches UPS names case-insensitively."""

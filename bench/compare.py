@@ -1,6 +1,7 @@
 """Run the real upsd and nutrio side by side on the same dummy device and compare.
 
     python bench/compare.py [--seconds 5] [--repeat 3] [--idle 10000] [--dev FILE]
+                            [--transport auto|stream|epoll]
 
 Prints, for GET VAR and LIST VAR at 1, 100 and 1,000 connections: requests/s,
 p50/p99 latency and resident memory of both servers, and the ratios ours/theirs;
@@ -76,11 +77,12 @@ def idle(port: int, conns: int, pid: int) -> tuple[int, float]:
     return opened, (during - before) / max(opened, 1)
 
 
-def start_nutrio(dev: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_nutrio(dev: Path, tmp: Path,
+                 transport: str = "auto") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     cfg = tmp / "bench.toml"
     cfg.write_text(
-        f'[server]\nlisten = ["127.0.0.1:{port}"]\nmaxconn = 20000\n\n'
+        f'[server]\nlisten = ["127.0.0.1:{port}"]\nmaxconn = 20000\ntransport = "{transport}"\n\n'
         f'[devices.bench]\ndriver = "dummy-ups"\nport = "{dev}"\n'
     )
     proc = subprocess.Popen(
@@ -113,18 +115,20 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--idle", type=int, default=10000)
     p.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    p.add_argument("--transport", default="auto", choices=("auto", "stream", "epoll"),
+                   help="nutrio's [server] transport")
     p.add_argument("--repeat", type=int, default=3,
                    help="split each case into this many alternating NUT/ours runs; report medians")
     ns = p.parse_args()
     print(f"device: {ns.dev.name}; {ns.seconds:.0f} s per case and server, as {ns.repeat} alternating"
-          " runs (medians shown); loadgen in its own process")
+          f" runs (medians shown); loadgen in its own process; transport {ns.transport}")
     header = (f"{'case':<28} {'rps NUT':>9} {'rps ours':>9} {'ratio':>7} {'p50 NUT':>8} {'p50 ours':>8}"
               f" {'p99 NUT':>8} {'p99 ours':>8} {'ratio':>7} {'RSS NUT':>8} {'RSS ours':>8}")
     with tempfile.TemporaryDirectory() as tmp, real_nut(
         {"bench": ns.dev}, upsd_extra="MAXCONN 20000", preexec_fn=_raise_nofile
     ) as nut:
         upsd_pid = nut.procs[-1].pid
-        ours, port = start_nutrio(ns.dev, Path(tmp))
+        ours, port = start_nutrio(ns.dev, Path(tmp), ns.transport)
         try:
             print(header)
             for request, conns in CASES:

@@ -24,6 +24,8 @@ FaultConfig = FaultSpec
 
 Role = Literal["primary", "secondary"]
 TimerAction = Literal["START-TIMER", "CANCEL-TIMER", "EXECUTE"]
+#: How the data server serves plain-text clients (see protocol.upsd.types.TRANSPORTS).
+Transport = Literal["auto", "stream", "epoll"]
 
 
 def _empty() -> Mapping[str, str]:
@@ -79,6 +81,9 @@ class ServerConfig:
     auth_penalty_cap: float = 4.0
     max_line: int = DEFAULT_MAX_LINE
     trackingdelay: float = 3600.0
+    #: "stream": one task per client, any platform; "epoll": Linux's fast path;
+    #: "auto": epoll where there is one. Clients see the same bytes either way.
+    transport: Transport = "auto"
     allow_no_device: bool = False
     allow_not_all_listeners: bool = False
     #: Where `nutrio drivers` keeps pid files and sockets; None: the app picks

@@ -2,7 +2,7 @@
 
     root (one_for_one)
     ├── drivers     (one_for_one)   driver:<ups> ...      NUT's drivers
-    ├── upsd        (one_for_one)   listener:<host>:<port> ...
+    ├── upsd        (one_for_one)   tracking, listener:<host>:<port> ...
     ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ...
     └── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
@@ -21,7 +21,8 @@ the root restarts, or a reload restarts, runs the settings of that moment.
 from __future__ import annotations
 
 import functools
-from collections.abc import MutableMapping
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import structlog
@@ -32,12 +33,9 @@ from nutrio import conf
 from nutrio.actors.control import ErrorBook, watch_errors
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.upsd.listener import (
-    ServerSettings,
-    TlsSettings,
-    run_listener,
-    server_statistics,
-)
+from nutrio.actors.upsd.listener import ServerSettings, TlsSettings, run_listener
+from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.tracking import run_tracking
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
 from nutrio.actors.upsmon.notifier import run_notifier
@@ -48,6 +46,7 @@ from nutrio.protocol.notify.events import Notification
 from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import Monitoring, ReloadPlan
 from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor
+from nutrio.supervisor.cell import LatestCell
 from nutrio.supervisor.chaos import Chaos, ChaosPlan
 
 __all__ = ["Tree", "accounts_from_config", "chaos_from_config", "server_settings"]
@@ -61,8 +60,8 @@ def chaos_from_config(plan: ChaosPlan | None) -> Chaos | None:
     return Chaos(plan)
 
 
-def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
-    return {
+def accounts_from_config(config: conf.Config) -> Mapping[str, UserAccount]:
+    return MappingProxyType({
         name: UserAccount(
             name=name,
             password=u.password,
@@ -72,7 +71,7 @@ def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
             upsmon=u.upsmon,
         )
         for name, u in config.users.items()
-    }
+    })
 
 
 def server_settings(config: conf.Config) -> ServerSettings:
@@ -80,8 +79,9 @@ def server_settings(config: conf.Config) -> ServerSettings:
     tls = None
     if server.tls is not None:
         t = server.tls
-        tls = TlsSettings(certfile=t.certfile, keyfile=t.keyfile, require=t.require,
-                          client_ca=t.client_ca, min_version=t.min_version)
+        tls = TlsSettings(certfile=str(t.certfile), keyfile=str(t.keyfile), require=t.require,
+                          client_ca=None if t.client_ca is None else str(t.client_ca),
+                          min_version=t.min_version)
     return ServerSettings(
         maxage=server.maxage,
         maxconn=server.maxconn,
@@ -91,6 +91,7 @@ def server_settings(config: conf.Config) -> ServerSettings:
         auth_penalty=server.auth_penalty,
         auth_penalty_cap=server.auth_penalty_cap,
         tls=tls,
+        transport=server.transport,
     )
 
 
@@ -107,7 +108,11 @@ class Tree:
         self.listen = listen or config.server.listen
         self.chaos = chaos
         self.registry = Registry()
-        self.accounts: MutableMapping[str, UserAccount] = accounts_from_config(config)
+        # one read-only mapping per version: a reload publishes, a login reads the current one
+        self.accounts = LatestCell(accounts_from_config(config))
+        # what upsd's listeners share, and its tracking actor fills: outlives their restarts
+        self.upsd_state = UpsdState(maxconn=config.server.maxconn,
+                                    tracking_keep=config.server.trackingdelay)
         self.ports: list[int] = []
         self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
         self.history = History()  # the web graphs' source
@@ -157,7 +162,9 @@ class Tree:
     # -- upsd ---------------------------------------------------------------
 
     def upsd_children(self) -> list[ChildSpec]:
-        return [self.listener_spec(a) for a in self.listen]
+        tracking = ChildSpec(id="tracking", restart=Restart.PERMANENT, start=functools.partial(
+            run_tracking, self.registry, self.upsd_state))
+        return [tracking, *(self.listener_spec(a) for a in self.listen)]
 
     def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
         settings = server_settings(self.config)
@@ -165,7 +172,7 @@ class Tree:
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
             recorder = _PortRecorder(task_status, self.ports)
             await run_listener(address, self.registry, settings, self.accounts,
-                               chaos=self.chaos, task_status=recorder)
+                               state=self.upsd_state, chaos=self.chaos, task_status=recorder)
 
         host, port = address
         return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)
@@ -206,7 +213,8 @@ class Tree:
             ChildSpec(
                 id=f"upslog:{i}:{entry.ups}",
                 start=functools.partial(
-                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage
+                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage,
+                    fsd=self.upsd_state.fsd,
                 ),
                 restart=Restart.PERMANENT,
             )
@@ -230,6 +238,7 @@ class Tree:
             upsd=upsd, history=self.history, metrics=self.metrics_text,
             maxage=self.config.server.maxage,
             last_error=lambda ups: self.errors.last(f"driver:{ups}"),
+            fsd=self.upsd_state.fsd,
         )
         return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
 
@@ -238,11 +247,13 @@ class Tree:
         from nutrio.actors.web.metrics import NutrioStats, render_metrics
 
         restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
-        clients, requests = server_statistics(self.registry)
+        upsd = self.upsd_state.statistics()
         stats = NutrioStats(
-            now=trio.current_time(), driver_restarts=restarts, clients_connected=clients,
-            requests_total=requests, version=nutrio.__version__, maxage=self.config.server.maxage,
+            now=trio.current_time(), driver_restarts=restarts, clients_connected=upsd.clients,
+            requests_total=upsd.requests, version=nutrio.__version__,
+            maxage=self.config.server.maxage,
             log_write_errors=write_errors(),
+            fsd=frozenset(h.name for h in self.registry if h.name.lower() in self.upsd_state.fsd.value),
         )
         return render_metrics([h.snapshot for h in self.registry], stats)
 
@@ -261,8 +272,7 @@ class Tree:
         reach MINSUPPLIES, so starting the new upsmon cannot fail on that.
         """
         _log_kept(plan)
-        self.accounts.clear()
-        self.accounts.update(accounts_from_config(plan.new))
+        self.accounts.publish(accounts_from_config(plan.new))
         self.config = plan.new
         await self._apply_devices(plan)
         await self._apply_monitoring(plan)

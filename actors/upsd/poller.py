@@ -1,4 +1,4 @@
-"""The listener's fast path: plain-text requests answered from one epoll set.
+"""The epoll transport: plain-text requests answered from one epoll set (Linux).
 
 Why: with one Trio task per connection, every request pays a wake-up of
 that task and a re-arm of Trio's one-shot epoll registration; at tens of
@@ -10,10 +10,12 @@ upsd itself serves (one select loop), and it keeps per-request work to one
 recv, one send and the session's own lookup.
 
 Anything that needs waiting or a decision goes back to the connection's own
-task (:meth:`Poller.park` returns): end of stream, an error, a reply the
-kernel did not take whole, a failed login (penalty sleep), LOGOUT,
-STARTTLS. Each connection still has its task, its log binding and its
-cancel scope; the poller never sleeps on behalf of one client.
+task (:meth:`Poller.park` returns, :func:`converse_parked` acts): end of
+stream, an error, a reply the kernel did not take whole, a failed login
+(penalty sleep), LOGOUT, STARTTLS. Each connection still has its task, its
+log binding and its cancel scope; the poller never sleeps on behalf of one
+client. Clients see the same bytes as from the stream transport
+(actors/upsd/stream.py), which is the reference; this is the optimisation.
 """
 
 from __future__ import annotations
@@ -26,35 +28,16 @@ from dataclasses import dataclass, field
 import structlog
 import trio
 
-from nutrio.protocol.upsd.session import Action, AuthFailure, Output, Session
+from nutrio.actors.upsd.state import FailedLogins, penalize
+from nutrio.actors.upsd.stream import READ_SIZE, UPSD_READ, feed, log_requests
+from nutrio.protocol.upsd.session import Action, AuthFailure, Output, ServerSettings, Session
 
-__all__ = ["READ_SIZE", "UPSD_READ", "Handback", "Parked", "Poller", "feed"]
+__all__ = ["ROUND", "Handback", "Parked", "Poller", "converse_parked"]
 
 log = structlog.get_logger()
 
-#: upsd's read buffer (SMALLBUF): input is handed to the session in pieces
-#: of this size, so a parse error drops what upsd would drop.
-UPSD_READ = 512
-#: One recv takes up to this much (pipelined requests: fewer wake-ups).
-READ_SIZE = 8 * UPSD_READ
 #: Ready sockets served per round before the poller lets other tasks run.
 ROUND = 256
-
-
-def feed(session: Session, data: bytes, now: float) -> Output:
-    """Hand *data* to the session in upsd-sized reads: a parse error or LOGOUT
-    ends the 512-byte read it is in, exactly as with 512-byte reads."""
-    if len(data) <= UPSD_READ:
-        return session.receive_data(data, now)
-    replies: list[bytes] = []
-    for start in range(0, len(data), UPSD_READ):
-        out = session.receive_data(data[start : start + UPSD_READ], now)
-        replies.append(out.reply)
-        if out.action is Action.STARTTLS:
-            return Output(b"".join(replies), out.action, out.leftover + data[start + UPSD_READ :])
-        if out.action is Action.CLOSE:
-            return Output(b"".join(replies), out.action)
-    return Output(b"".join(replies))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +139,8 @@ class Poller:
         except Exception as exc:  # noqa: BLE001 - a bug: the client's task logs it, drops only that client
             self._wake(parked, Handback(error=exc))
             return
-        if session.record_requests:
-            for request in session.take_requests():
-                log.debug("client.request", client=parked.label, request=request)
+        if session.record_requests:  # checked here: this is the per-request path
+            log_requests(session, parked.label)
         events = session.take_events()
         if events or output.action is not Action.NONE:
             self._wake(parked, Handback(output=output, unsent=output.reply, events=tuple(events)))
@@ -184,3 +166,50 @@ class Poller:
                 self._epoll.unregister(fd)
         parked.handback = handback
         parked.woken.set()
+
+
+# -- the connection's side -------------------------------------------------------
+
+
+async def converse_parked(sock: socket.socket, session: Session, label: str,
+                          settings: ServerSettings, logins: FailedLogins,
+                          poller: Poller) -> tuple[str, bytes]:
+    """Serve *sock* through *poller* until the client leaves; the same reasons as
+    actors.upsd.stream.converse, ("starttls", leftover) handing over to TLS."""
+    while True:
+        back = await poller.park(sock, session, label, settings.idle_timeout)
+        if back.idle:
+            return "idle", b""
+        if back.eof:
+            return "eof", b""
+        if back.error is not None:
+            raise back.error
+        assert back.output is not None
+        await penalize(back.events, session.addr, logins, settings)
+        if back.unsent and not await _send(sock, back.unsent, settings.send_timeout):
+            return "too slow", b""
+        if back.output.action is Action.CLOSE:
+            return "logout", b""
+        if back.output.action is Action.STARTTLS:
+            return "starttls", back.output.leftover
+
+
+async def _send(sock: socket.socket, reply: bytes, timeout: float) -> bool:
+    """Send a whole reply; False when the client did not take it within *timeout*."""
+    try:
+        sent = sock.send(reply)
+    except BlockingIOError:
+        sent = 0
+    if sent == len(reply):
+        return True  # the usual case: the kernel took it all, no waiting
+    rest = memoryview(reply)[sent:]
+    with trio.move_on_after(timeout):
+        while rest:
+            await trio.lowlevel.wait_writable(sock)
+            try:
+                rest = rest[sock.send(rest):]
+            except BlockingIOError:
+                pass
+        return True
+    log.warning("client.too_slow", timeout=timeout, pending=len(rest))
+    return False

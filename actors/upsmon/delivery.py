@@ -21,8 +21,8 @@ import structlog
 import trio
 
 from nutrio.protocol.notify.channels import (
-    DeliveryFailed,
     ChannelRouting,
+    DeliveryFailed,
     EmailConfig,
     WebhookConfig,
     email_message,

@@ -8,7 +8,7 @@ by default; port 0 picks a free one), reports the bound port through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ from nutrio.actors.web.points import HistorySource
 from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.conf.model import WebConfig
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import Accounts
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["create_app", "registry_metrics", "run_web"]
 
@@ -135,18 +136,20 @@ def _port_of(binds: list[str]) -> int:
 async def run_web(
     config: WebConfig,
     registry: Registry,
-    accounts: Mapping[str, UserAccount],
+    accounts: Accounts,
     *,
     upsd: UpsdAddress,
     history: HistorySource | None = None,
     metrics: Callable[[], str] | None = None,
     maxage: float = DEFAULT_MAXAGE,
     last_error: Callable[[str], str | None] | None = None,
+    fsd: LatestCell[frozenset[str]] | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the pages, the live events and the API on ``config.listen`` until cancelled.
 
     Args:
+        accounts: the current user accounts, read at each login (the tree's LatestCell).
         upsd: returns where our upsd listens (host, port), or None before it is up;
             admin actions go through it (see actors.web.upsd).
         history: the History store (``series(ups)``) the tree runs; None starts a
@@ -156,6 +159,8 @@ async def run_web(
         maxage: upsd's MAXAGE; older data is shown as stale, as upsd calls it.
         last_error: a UPS name -> its driver's last error (or None), shown with
             data that is not fresh and in the API.
+        fsd: upsd's FSD flags (lower-case UPS names): a status is shown with ``FSD``
+            as upsd serves it, and the live pages update when one is set.
     """
     structlog.contextvars.bind_contextvars(actor="web")
     async with trio.open_nursery() as nursery:
@@ -167,7 +172,7 @@ async def run_web(
             metrics = registry_metrics(registry)
         web = WebContext(registry=registry, accounts=accounts, upsd=upsd, history=history,
                          templates=make_templates(config.template_dir), metrics=metrics,
-                         maxage=maxage)
+                         maxage=maxage, fsd=fsd)
         if last_error is not None:
             web.last_error = last_error
         app = create_app(web, config.template_dir)

@@ -92,7 +92,7 @@ async def events(request: Request) -> Response:
         return Response("unknown UPS\n", status_code=404, media_type="text/plain")
     names = None if name is None else (name,)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    stream = state_events(web.registry, names, view=web.view)
+    stream = state_events(web.registry, names, view=web.view, fsd=web.fsd)
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
@@ -119,7 +119,7 @@ async def login(request: Request) -> Response:
     error, status = None, 200
     if not web.sessions.login_token_ok(str(form.get("csrf", ""))):
         error, status = "The form has expired; please try again.", 400
-    elif not await check_login(web.accounts, user, password):
+    elif not await check_login(web.accounts.value, user, password):
         await trio.sleep(web.penalty.failed(peer))  # as upsd holds back ACCESS-DENIED
         log.warning("web.login_failed", user=user, peer=peer)
         error, status = "Wrong user name or password.", 401

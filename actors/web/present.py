@@ -23,6 +23,7 @@ from nutrio.actors.web.status import (
 )
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo
 from nutrio.protocol.upsd.netset import check_value
+from nutrio.protocol.upsd.replies import served_status
 
 __all__ = [
     "STATUS_WORDS",
@@ -239,10 +240,12 @@ class UpsView:
 
 
 def view_of(snap: UpsSnapshot, desc: str = "", *, now: float | None = None,
-            maxage: float = DEFAULT_MAXAGE, last_error: str | None = None) -> UpsView:
-    """What the pages show of *snap*, judged at *now* (``taken_at``'s clock)."""
+            maxage: float = DEFAULT_MAXAGE, last_error: str | None = None,
+            fsd: bool = False) -> UpsView:
+    """What the pages show of *snap*, judged at *now* (``taken_at``'s clock); *fsd*: a
+    primary set FSD on this UPS, so its status is served with ``FSD`` in front."""
     data = snap.data
-    status = data.get("ups.status") or ""
+    status = served_status(data.get("ups.status") or "", fsd)
     fresh = freshness_of(snap, now=now, maxage=maxage, last_error=last_error)
     shown = describe_status(status, connected=fresh.connected, stale=fresh.stale)
     return UpsView(

@@ -16,6 +16,7 @@ import trio
 
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.web.present import UpsView, live_payload, view_of
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["event", "state_events", "wait_any_newer"]
 
@@ -34,16 +35,20 @@ def event(name: str, data: Any, *, id: str | None = None) -> bytes:
     return f"{head}event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def wait_any_newer(handles: Sequence[DeviceHandle], seen: dict[str, int]) -> None:
-    """Return once any handle's cell is newer than the version in *seen*."""
+async def wait_any_newer(handles: Sequence[DeviceHandle], seen: dict[str, int],
+                         also: tuple[LatestCell[Any], int] | None = None) -> None:
+    """Return once any handle's cell is newer than the version in *seen*, or the cell of
+    *also* (a cell and the version seen of it) is."""
     async with trio.open_nursery() as nursery:
-        def watch(handle: DeviceHandle) -> Callable[[], Any]:
+        def watch(cell: LatestCell[Any], version: int) -> Callable[[], Any]:
             async def wait() -> None:
-                await handle.state.wait_newer(seen.get(handle.name, 0))
+                await cell.wait_newer(version)
                 nursery.cancel_scope.cancel()
             return wait
         for handle in handles:
-            nursery.start_soon(watch(handle))
+            nursery.start_soon(watch(handle.state, seen.get(handle.name, 0)))
+        if also is not None:
+            nursery.start_soon(watch(*also))
 
 
 def _pick(registry: Registry, names: Sequence[str] | None) -> list[DeviceHandle]:
@@ -59,25 +64,29 @@ def _plain_view(handle: DeviceHandle) -> UpsView:
 
 async def state_events(registry: Registry, names: Sequence[str] | None = None, *,
                        view: Callable[[DeviceHandle], UpsView] = _plain_view,
+                       fsd: LatestCell[frozenset[str]] | None = None,
                        ) -> AsyncIterator[bytes]:
     """``state`` events for *names* (all UPSes when None), first the current state of each.
 
     *view* judges a handle's snapshot (its freshness too). Besides new snapshots,
     the stream looks again every :data:`RECHECK` seconds: data that ages past
-    MAXAGE, or a driver error noted without a new snapshot, is news as well.
+    MAXAGE, or a driver error noted without a new snapshot, is news as well; so is
+    an FSD set in upsd (*fsd*: its flags' cell), at once.
     """
     seen: dict[str, int] = {}
     shown: dict[str, tuple[object, ...]] = {}
     yield b"retry: 2000\n\n"
     last_write = trio.current_time()
     while True:
+        fsd_seen = 0 if fsd is None else fsd.version
         handles = _pick(registry, names)
         sent = False
         for handle in handles:
             seen[handle.name] = handle.state.version
             current = view(handle)
             # drivers republish unchanged data on every poll (a heartbeat): send changes only
-            key = (handle.snapshot.data, current.connected, current.stale, current.last_error)
+            key = (handle.snapshot.data, current.connected, current.stale, current.last_error,
+                   current.status)
             last = shown.get(handle.name)
             if last is not None and last[0] is key[0] and last[1:] == key[1:]:
                 continue
@@ -92,7 +101,8 @@ async def state_events(registry: Registry, names: Sequence[str] | None = None, *
             yield b": keep-alive\n\n"
         with trio.move_on_at(min(last_write + HEARTBEAT, now + RECHECK)):
             if handles:
-                await wait_any_newer(handles, seen)
+                await wait_any_newer(handles, seen,
+                                     None if fsd is None else (fsd, fsd_seen))
             else:
                 await trio.sleep_forever()
         await trio.sleep(COALESCE)

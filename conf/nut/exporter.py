@@ -170,7 +170,8 @@ class _Writer:
         if server.statepath is not None:
             self.line("STATEPATH", server.statepath)
             self.note("server.statepath", "approximated", "NUT keeps driver sockets there")
-        for key in ("idle_timeout", "max_line", "send_timeout", "auth_penalty", "auth_penalty_cap"):
+        for key in ("idle_timeout", "max_line", "send_timeout", "auth_penalty", "auth_penalty_cap",
+                    "transport"):
             if getattr(server, key) != getattr(ServerConfig(), key):
                 self.note(f"server.{key}", "unsupported", "a nutrio setting NUT does not have")
         if server.tls:

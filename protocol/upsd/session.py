@@ -13,22 +13,22 @@ for a TLS handshake before any further byte is read.
 State shared by all connections of one server (FSD flags, login counts,
 logged-in clients, TRACKING results) lives in :class:`ServerState`; the
 devices come from a :class:`Devices` view (the actors' Registry). The
-settings, context and output types live in ``_server_types``, the command
-table in ``_server_commands``; both are re-exported here.
+settings, context and output types live in :mod:`protocol.upsd.types`, the
+command table in :mod:`protocol.upsd.commands`; both are re-exported here.
+Imports point one way: session -> commands -> handlers -> types.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from nutrio.protocol.common.errors import NutError, ProtocolError
-from nutrio.protocol.common.parseconf import ARG_LIMIT, WORDLEN_LIMIT, Tokenizer
+from nutrio.protocol.common.parseconf import Tokenizer
 from nutrio.protocol.common.state import UpsSnapshot
 
 # ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
 # taking these from protocol.upsd.session.
-from nutrio.protocol.upsd.commands import _BEFORE_TLS as _BEFORE_TLS
+from nutrio.protocol.upsd.commands import BEFORE_TLS as BEFORE_TLS
 from nutrio.protocol.upsd.commands import COMMANDS as COMMANDS
 from nutrio.protocol.upsd.commands import Command as Command
 from nutrio.protocol.upsd.commands import Handler as Handler
@@ -42,10 +42,11 @@ from nutrio.protocol.upsd.types import (
     Output,
     ServerContext,
     ServerSettings,
+    SessionView,
     TlsSettings,
 )
 from nutrio.protocol.upsd.types import Submit as Submit
-from nutrio.protocol.upsd.users import Denial, check_action, check_instcmd
+from nutrio.protocol.upsd.users import Denial, UserAccount, check_action, check_instcmd
 
 __all__ = [
     "ServerSettings",
@@ -58,14 +59,12 @@ __all__ = [
     "AuthFailure",
     "DeviceView",
     "Devices",
+    "SessionView",
     "COMMANDS",
+    "BEFORE_TLS",
 ]
 
 _NEWLINE = 10
-#: A line the tokenizer would split on blanks alone: ASCII 0x20..0x7f and
-#: blanks, without quote, backslash, '#' or '='. Such a line takes the fast
-#: path (bytes.split) instead of the byte-at-a-time machine; same words.
-_PLAIN = re.compile(rb'[^"\\#=\x00-\x08\x0a\x0e-\x1f\x80-\xff]*')
 _WITH_SUB = frozenset({"GET", "LIST", "SET"})
 
 
@@ -98,7 +97,9 @@ class Session:
         self._requests: list[str] = []
         #: The listener turns this off when debug logging is off: no per-request work.
         self.record_requests = True
+        self._lines = ctx.lines
         self._verified: dict[tuple[str, str], Denial | None] = {}
+        self._verified_with: Mapping[str, UserAccount] | None = None
         ctx.state.connect(self)
 
     # -- I/O side --------------------------------------------------------------
@@ -113,7 +114,7 @@ class Session:
             # No byte of this line fed to the tokenizer yet (it counts them all):
             # a plain line can skip it.
             if self._line_bytes == 0 and not self._skipping:
-                words, after = _plain_line(data, i, limit)
+                words, after = self._lines.next_line(data, i, limit)
                 if after:
                     i = after
                     self.last_heard = now
@@ -205,7 +206,7 @@ class Session:
                 raise ProtocolError(NutError.USERNAME_REQUIRED)
             if self.password is None:
                 raise ProtocolError(NutError.PASSWORD_REQUIRED)
-        if self._tls_required and not self.tls and name not in _BEFORE_TLS:
+        if self._tls_required and not self.tls and name not in BEFORE_TLS:
             raise ProtocolError(NutError.ACCESS_DENIED, "TLS required")
         return command.handler(self, words[1:])
 
@@ -232,54 +233,28 @@ class Session:
 
     def require_action(self, action: str, target: str = "", *, label: str | None = None) -> None:
         """ERR ACCESS-DENIED unless this client's credentials allow *action* now."""
-        self._check(("action", action), lambda: check_action(
-            self.ctx.accounts, self.username, self.password, action), label or action, target)
+        self._check(("action", action), lambda accounts: check_action(
+            accounts, self.username, self.password, action), label or action, target)
 
     def require_instcmd(self, command: str, target: str = "") -> None:
-        self._check(("instcmd", command.lower()), lambda: check_instcmd(
-            self.ctx.accounts, self.username, self.password, command), "INSTCMD", target)
+        self._check(("instcmd", command.lower()), lambda accounts: check_instcmd(
+            accounts, self.username, self.password, command), "INSTCMD", target)
 
-    def _check(self, key: tuple[str, str], run: Callable[[], Denial | None],
+    def _check(self, key: tuple[str, str],
+               run: Callable[[Mapping[str, UserAccount]], Denial | None],
                label: str, target: str) -> None:
         # Credentials cannot change within a session (ALREADY-SET-*), so one
-        # scrypt verification per right is enough.
+        # scrypt verification per right is enough, until a reload publishes
+        # other accounts: the current ones are read at each check.
+        accounts = self.ctx.accounts.value
+        if accounts is not self._verified_with:
+            self._verified.clear()
+            self._verified_with = accounts
         if key in self._verified:
             denial = self._verified[key]
         else:
-            denial = run()
+            denial = run(accounts)
             self._verified[key] = denial
         if denial is not None:
             self._events.append(AuthFailure(label, self.username, denial, target))
             raise ProtocolError(NutError.ACCESS_DENIED, denial.value)
-
-
-def _plain_line(data: bytes, start: int, limit: int) -> tuple[tuple[str, ...], int]:
-    """Words of the line at *start* and the index after its newline, when the
-    line is plain (see _PLAIN) and within *limit*; else ((), 0)."""
-    nl = data.find(b"\n", start)
-    if nl < 0 or (limit and nl + 1 - start > limit):
-        return (), 0
-    raw = data[start:nl]
-    words = _WORDS_SEEN.get(raw)
-    if words is None:
-        if _PLAIN.fullmatch(raw) is None:
-            return (), 0
-        words = _split_plain(raw)
-        if len(_WORDS_SEEN) >= _WORDS_SEEN_MAX:
-            _WORDS_SEEN.clear()
-        _WORDS_SEEN[raw] = words
-    return words, nl + 1
-
-
-def _split_plain(raw: bytes) -> tuple[str, ...]:
-    # parseconf keeps ARG_LIMIT words of at most WORDLEN_LIMIT characters
-    words = raw.decode("ascii").split()[:ARG_LIMIT]
-    if len(raw) > WORDLEN_LIMIT:
-        words = [w[:WORDLEN_LIMIT] for w in words]
-    return tuple(words)
-
-
-#: Clients repeat the same few lines (upsmon, upsc): their words are kept.
-#: A pure function of the line, so a hit answers exactly like a miss.
-_WORDS_SEEN: dict[bytes, tuple[str, ...]] = {}
-_WORDS_SEEN_MAX = 1024

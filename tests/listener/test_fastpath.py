@@ -1,4 +1,5 @@
-"""The poller's fast path over real sockets: same bytes as the session alone would give."""
+"""Both transports over real sockets: the same bytes as the session alone would give
+(the epoll fast path and the stream loop alike)."""
 
 from __future__ import annotations
 
@@ -71,10 +72,11 @@ async def test_client_that_resets_does_not_disturb_others(edge_server):
         await other.aclose()
 
 
-async def test_idle_deadline_counts_from_the_last_full_line(nursery, autojump_clock):
+async def test_idle_deadline_counts_from_the_last_full_line(nursery, autojump_clock, transport):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(idle_timeout=60))
+    port = await start_listener(nursery, registry, ServerSettings(idle_timeout=60),
+                                transport=transport)
     client = await TrioClient.connect(port)
     await trio.sleep(50)
     assert await client.ask("NETVER") == "1.3\n"  # heard at t=50: good until t=110

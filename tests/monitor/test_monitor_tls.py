@@ -38,6 +38,7 @@ from nutrio.actors.upsmon.monitor import (
 from nutrio.conf.model import MonitorTls, MonitorTlsHost
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
+from nutrio.protocol.upsd.users import FixedAccounts
 from tests.listener.tls_helpers import write_tls_files
 from tests.realnut import real_nut, requires_real_nut
 
@@ -64,7 +65,8 @@ async def serve(nursery: trio.Nursery, tmp_path: Path, tls: TlsSettings | None) 
     await start_driver(nursery, registry, tmp_path, "ups", SEQ)
 
     async def listener(task_status: trio.TaskStatus[int]) -> None:
-        await run_listener(("127.0.0.1", 0), registry, ServerSettings(tls=tls), ACCOUNTS,
+        await run_listener(("127.0.0.1", 0), registry, ServerSettings(tls=tls),
+                           FixedAccounts(ACCOUNTS),
                            descriptions=Descriptions(), task_status=task_status)
 
     port: int = await nursery.start(listener)

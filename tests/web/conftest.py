@@ -20,6 +20,7 @@ from nutrio.conf.model import DeviceConfig, WebConfig
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from nutrio.protocol.upsd.session import ServerSettings
 from nutrio.protocol.upsd.users import UserAccount, hash_password
+from nutrio.supervisor.cell import LatestCell
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),
@@ -67,6 +68,7 @@ class WebStack:
     errors: dict[str, str]
     #: cancel it to stop the driver (its handle then says: not connected)
     driver: trio.CancelScope
+    accounts: LatestCell[Mapping[str, UserAccount]]  # as the tree's: a reload publishes here
 
     def client(self, **kw: object) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=10, **kw)  # type: ignore[arg-type]
@@ -102,17 +104,18 @@ async def start_stack(nursery: trio.Nursery, tmp: Path, *, template_dir: Path | 
             await run_driver(device, handle, task_status=task_status)
 
     await nursery.start(driver)
+    accounts: LatestCell[Mapping[str, UserAccount]] = LatestCell(ACCOUNTS)
     upsd_port = await nursery.start(run_listener, ("127.0.0.1", 0), registry, ServerSettings(),
-                                    ACCOUNTS)
+                                    accounts)
     wallclock = WallClock()
     history = History(wallclock=wallclock)  # not run: tests add the points they need
     config = WebConfig(listen=("127.0.0.1", 0), template_dir=template_dir)
     errors: dict[str, str] = {}
     port = await nursery.start(lambda task_status: run_web(
-        config, registry, ACCOUNTS, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
+        config, registry, accounts, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
         maxage=maxage, last_error=errors.get, task_status=task_status))
     return WebStack(f"http://127.0.0.1:{port}", registry, history, wallclock, upsd_port, tmp,
-                    errors, driver_scope)
+                    errors, driver_scope, accounts)
 
 
 @pytest.fixture

@@ -207,3 +207,48 @@ def test_a_fresh_start_fills_the_graphs_and_every_page_fits(browser: Any, tmp_pa
         page.goto(url + "/admin/demo/confirm?command=load.off")
         no_sideways_scroll(page, width)
     page.close()
+
+
+PRIMARY = '[users.mon]\npassword = "pw"\nupsmon = "primary"\n\n'
+
+
+def _upsd_port(tmp: Path) -> int:
+    found = re.search(r'listen = \["127\.0\.0\.1:(\d+)"\]', (tmp / "nutrio.toml").read_text())
+    assert found
+    return int(found.group(1))
+
+
+def _ask(conn: Any, line: str) -> str:
+    conn.sendall(line.encode() + b"\n")
+    return conn.recv(512).decode().strip()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_fsd_shows_on_every_surface_within_a_second(browser: Any, tmp_path: Path,
+                                                    width: int) -> None:
+    """A primary's FSD: upsd, the live page (SSE), the API and /metrics all say so."""
+    import socket
+    import time
+
+    page = open_page(browser, width)
+    card = '[data-ups="demo"]'
+    with served(tmp_path, port="demo.dev", users=PRIMARY) as url:
+        page.goto(url + "/")
+        expect(page.locator(f"{card} [data-field=status_text]")).to_contain_text("On line")
+        with socket.create_connection(("127.0.0.1", _upsd_port(tmp_path)), timeout=5) as conn:
+            for line in ("USERNAME mon", "PASSWORD pw", "LOGIN demo"):
+                assert _ask(conn, line).startswith("OK"), line
+            set_at = time.monotonic()
+            assert _ask(conn, "FSD demo") == "OK FSD-SET"
+            assert _ask(conn, "GET VAR demo ups.status") == 'VAR demo ups.status "FSD OL CHRG"'
+        # the open page, without a reload: server-sent events carried it
+        expect(page.locator(f"{card} [data-field=status_text]")).to_contain_text(
+            "Forced shutdown", timeout=1000)
+        api = page.request.get(url + "/api/v1/ups/demo").json()
+        metrics = page.request.get(url + "/metrics").text()
+        assert time.monotonic() - set_at < 1.5  # page, API and /metrics all read it by now
+        assert api["status"].split()[0] == "FSD"
+        assert 'network_ups_tools_ups_status{flag="FSD",ups="demo"} 1.0' in metrics
+        no_sideways_scroll(page, width)
+        shot(page, f"overview-fsd-{width}.png")
+    page.close()
