@@ -206,12 +206,7 @@ def _commands() -> list[Item]:
 
 def _claim(s: Session) -> Exchange[bool]:
     """Q1, then the model from ID."""
-    if not (yield from bc.claim_item(s, "input.voltage")):
-        return False
-    if not (yield from bc.claim_item(s, "device.model")):
-        s.state.delete("input.voltage")
-        return False
-    return True
+    return (yield from bc.claim_pair(s, "input.voltage", "device.model"))
 
 
 BESTUPS = Subdriver(

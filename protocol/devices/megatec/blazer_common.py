@@ -12,6 +12,7 @@ from __future__ import annotations
 from nutrio.protocol.common.cnum import c_atoi, c_strtod
 from nutrio.protocol.devices.megatec.qx_item import Exchange, Item, Qx, RwValue, rw_values
 from nutrio.protocol.devices.megatec.qx_session import Session, c_format, infoval_set, process
+from nutrio.protocol.devices.megatec.reply import ReplyError, bypass_flag
 
 __all__ = [
     "BLAZER_FLAGS",
@@ -20,6 +21,7 @@ __all__ = [
     "claim",
     "claim_item",
     "claim_light",
+    "claim_pair",
     "initups",
     "initups_light",
     "offdelay_text",
@@ -52,16 +54,21 @@ def claim_item(s: Session, name: str) -> Exchange[bool]:
     return infoval_set(s, entry) == 1
 
 
+def claim_pair(s: Session, first: str, second: str | None) -> Exchange[bool]:
+    """The claim most protocols make: read ``first``, then ``second`` (None: skip it); when
+    the second fails, the first variable goes again."""
+    if not (yield from claim_item(s, first)):
+        return False
+    if second is None or (yield from claim_item(s, second)):
+        return True
+    s.state.delete(first)
+    return False
+
+
 def claim(s: Session) -> Exchange[bool]:
     """blazer_claim: input.voltage from the status query, then ups.firmware from the vendor one."""
-    if not (yield from claim_item(s, "input.voltage")):
-        return False
-    if s.testvar("novendor"):
-        return True
-    if not (yield from claim_item(s, "ups.firmware")):
-        s.state.delete("input.voltage")
-        return False
-    return True
+    vendor = None if s.testvar("novendor") else "ups.firmware"
+    return (yield from claim_pair(s, "input.voltage", vendor))
 
 
 def claim_light(s: Session) -> Exchange[bool]:
@@ -150,18 +157,14 @@ def process_command(s: Session, entry: Item, value: str) -> str | None:
 
 
 def bypass_word(s: Session) -> str | None:
-    """The "bypass/boost or buck" bit: TRIM, BYPASS or BOOST by output/input voltage."""
+    """The "bypass/boost or buck" bit: TRIM, BYPASS or BOOST by output/input voltage
+    (None when the ratio makes no sense: too low or too high)."""
     vi = c_strtod(s.state.get("input.voltage") or "")
     vo = c_strtod(s.state.get("output.voltage") or "")
-    if vo < 0.5 * vi:
-        return None  # "output voltage too low"
-    if vo < 0.95 * vi:
-        return "TRIM"
-    if vo < 1.05 * vi:
-        return "BYPASS"
-    if vo < 1.5 * vi:
-        return "BOOST"
-    return None  # "output voltage too high"
+    try:
+        return bypass_flag(vi, vo)
+    except ReplyError:
+        return None
 
 
 #: column -> (word when 1, word when 0) of a Q1 status bit

@@ -217,12 +217,7 @@ def _table() -> list[Item]:
 
 def _claim(s: Session) -> Exchange[bool]:
     """QGS must give an input voltage and QPI a protocol NUT knows."""
-    if not (yield from bc.claim_item(s, "input.voltage")):
-        return False
-    if not (yield from bc.claim_item(s, "ups.firmware.aux")):
-        s.state.delete("input.voltage")
-        return False
-    return True
+    return (yield from bc.claim_pair(s, "input.voltage", "ups.firmware.aux"))
 
 
 VOLTRONIC = Subdriver(

@@ -191,12 +191,7 @@ def _hex_table() -> list[Item]:
 
 def _claim(s: Session) -> Exchange[bool]:
     """M must name the protocol, then QS must give an input voltage."""
-    if not (yield from bc.claim_item(s, "ups.firmware.aux")):
-        return False
-    if not (yield from bc.claim_item(s, "input.voltage")):
-        s.state.delete("ups.firmware.aux")
-        return False
-    return True
+    return (yield from bc.claim_pair(s, "ups.firmware.aux", "input.voltage"))
 
 
 VOLTRONIC_QS = Subdriver(
