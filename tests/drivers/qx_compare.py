@@ -29,7 +29,7 @@ from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.listener import run_listener
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 
 #: what only the real binary serves (its build, its USB half) or differs on purpose
 #: (each side has its own pty)
@@ -242,7 +242,7 @@ async def bench(nursery: trio.Nursery, cases: list[Case], driver: str = "nutdrv_
         for case in cases:
             handles[case.name] = await _start_ours(nursery, registry, case, ours[case.name].tty)
         port = await nursery.start(lambda task_status: run_listener(
-            ("127.0.0.1", 0), registry, ServerSettings(), {"admin": ADMIN},
+            ("127.0.0.1", 0), registry, ServerSettings(), FixedAccounts({"admin": ADMIN}),
             descriptions=Descriptions(), task_status=task_status))  # fmt: skip
         yield Bench({c.name: c for c in cases}, real, ours, reals, reals[cases[0].name].port, port,
                     handles)  # fmt: skip
