@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS
-from nutrio.protocol.devices.megatec.subdrivers import PROTOCOLS
+from nutrio.protocol.devices.megatec.subdrivers import LATER_PROTOCOLS, PROTOCOLS
 
 if TYPE_CHECKING:
     from nutrio.actors.drivers.killpower import KillResult
@@ -57,8 +57,9 @@ __all__ = [
 DRIVER_OPTIONS: Mapping[str, str] = {
     "dummy-ups": "mode (dummy-once|dummy-loop|dummy|repeater); as a repeater (port ups@host[:port]): "
     "username, password",
-    "nutdrv_qx": "protocol (" + ", ".join(PROTOCOLS) + "), pollfreq, runtimecal, chargetime, "
-    "idleload, ondelay, offdelay, cablepower, and each protocol's own",
+    "nutdrv_qx": "protocol (" + ", ".join(PROTOCOLS) + "; named only: "
+    + ", ".join(LATER_PROTOCOLS) + "), pollfreq, runtimecal, chargetime, idleload, ondelay, "
+    "offdelay, cablepower, and each protocol's own",
     "blazer_ser": "runtimecal, chargetime, idleload, ondelay, offdelay",
     "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
     "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "

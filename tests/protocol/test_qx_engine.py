@@ -9,41 +9,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.megatec import subdrivers
 from nutrio.protocol.devices.megatec.qx_errors import QxFatal
-from nutrio.protocol.devices.megatec.qx_item import Exchange, T, item
+from nutrio.protocol.devices.megatec.qx_item import item
 from nutrio.protocol.devices.megatec.qx_session import Session, c_format, process_answer
 from nutrio.protocol.devices.megatec.qx_walk import init_info, update_info
 from nutrio.protocol.devices.megatec.voltronic_alarms import warning
 from nutrio.protocol.devices.megatec.voltronic_qs import hex_reply, strtol16
 from nutrio.protocol.devices.megatec.voltronic_values import strtok_flags
 from tests.paths import ROOT
-
-Replies = Callable[[bytes], "bytes | None"]
-
-
-def drive(conversation: Exchange[T], replies: Replies) -> tuple[T, list[bytes]]:
-    """Run a protocol generator against ``replies``; its result and what it sent."""
-    sent = []
-    try:
-        request = next(conversation)
-        while True:
-            sent.append(request)
-            request = conversation.send(replies(request))
-    except StopIteration as done:
-        return done.value, sent
-
-
-def table(answers: Mapping[bytes, bytes]) -> Replies:
-    """A UPS that answers these requests and echoes the rest back (as Megatec units do)."""
-    return lambda request: answers.get(request, request)
-
+from tests.protocol.qx_helpers import Replies, drive, table
 
 MEGATEC = {
     b"Q1\r": b"(230.4 195.0 230.4 014 50.0 27.0 30.0 00001001\r",

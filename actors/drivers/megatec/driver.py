@@ -126,6 +126,9 @@ class NutdrvQx:
                 f"{self.device.name}: device not supported (no protocol claimed it)"
             )
         log.info("driver.qx_protocol", protocol=session.sub.version)
+        if session.sub.later:
+            log.warning("driver.qx_later_protocol", protocol=session.sub.version,
+                        note="a protocol of a later NUT release: no NUT 2.8.0 driver to compare")
         if session.sub.initups is not None:
             session.sub.initups(session)
         self.session = session

@@ -25,6 +25,7 @@ from nutrio.protocol.devices.megatec.qx_errors import QxConfigError, QxFatal
 __all__ = [
     "Claim",
     "Exchange",
+    "Hook",
     "QxConfigError",
     "QxFatal",
     "Item",
@@ -146,6 +147,8 @@ class Subdriver:
     claim: Claim
     table: Callable[[], list[Item]]
     initups: Hook | None = None
+    #: run at the end of start-up (upsdrv_initinfo), after the delays are set
+    initinfo: Hook | None = None
     accepted: str | None = None
     rejected: str | None = None
     flags: frozenset[str] = frozenset()

@@ -118,6 +118,8 @@ def init_info(s: Session, now: float) -> Exchange[None]:
         s.pollfreq = c_atoi(pollfreq)
     s.state.set("driver.parameter.pollfreq", str(s.pollfreq))
     s.lastpoll = now
+    if s.sub.initinfo is not None:
+        s.sub.initinfo(s)
 
 
 def update_info(s: Session, now: float) -> Exchange[bool]:

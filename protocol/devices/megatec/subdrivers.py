@@ -16,6 +16,7 @@ from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.megatec import megatec_family as mf
 from nutrio.protocol.devices.megatec.ablerex import ABLEREX
 from nutrio.protocol.devices.megatec.bestups import BESTUPS
+from nutrio.protocol.devices.megatec.later import LATER
 from nutrio.protocol.devices.megatec.masterguard import MASTERGUARD
 from nutrio.protocol.devices.megatec.mecer import MECER
 from nutrio.protocol.devices.megatec.qx_commands import MAXTRIES
@@ -26,6 +27,7 @@ from nutrio.protocol.devices.megatec.voltronic_qs import VOLTRONIC_QS, VOLTRONIC
 
 __all__ = [
     "FLAGS",
+    "LATER_PROTOCOLS",
     "PROTOCOLS",
     "SUBDRIVERS",
     "VALUES",
@@ -52,19 +54,22 @@ SUBDRIVERS: tuple[Subdriver, ...] = (
 
 #: protocol names (``protocol =``), lower case, in probing order
 PROTOCOLS = tuple(sub.protocol.lower() for sub in SUBDRIVERS)
+#: protocols of later NUT releases (protocol/devices/megatec/later.py): never probed, so an
+#: unnamed UPS gets NUT 2.8.0's pick; ``protocol =`` may name them
+LATER_PROTOCOLS = tuple(sub.protocol.lower() for sub in LATER)
 
 #: ups.conf flags nutdrv_qx knows (its own and every protocol's: NUT adds them all)
-FLAGS = frozenset({"stayoff"}).union(*(sub.flags for sub in SUBDRIVERS))
+FLAGS = frozenset({"stayoff"}).union(*(sub.flags for sub in (*SUBDRIVERS, *LATER)))
 #: ups.conf settings with a value nutdrv_qx knows
 VALUES = frozenset({
     "ondelay", "offdelay", "pollfreq", "protocol", "runtimecal", "chargetime", "idleload",
     "cablepower",
-}).union(*(sub.values for sub in SUBDRIVERS))  # fmt: skip
+}).union(*(sub.values for sub in (*SUBDRIVERS, *LATER)))  # fmt: skip
 
 
 def by_protocol(name: str) -> Subdriver | None:
     """The subdriver ``protocol = name`` selects (case-insensitive), if any."""
-    for sub in SUBDRIVERS:
+    for sub in (*SUBDRIVERS, *LATER):
         if sub.protocol.lower() == name.lower():
             return sub
     return None
@@ -78,6 +83,8 @@ def match(
     A claim leaves what it read (input.voltage, ups.firmware...) in ``state``.
     """
     wanted = options.get("protocol")
+    if wanted is not None:
+        subdrivers = (*subdrivers, *LATER)
     for sub in subdrivers:
         if wanted is not None and sub.protocol.lower() != wanted.lower():
             continue
