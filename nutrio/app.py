@@ -12,6 +12,7 @@ it does for NUT's upsmon (`upsmon -c fsd`).
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import gc
 import signal
@@ -31,7 +32,14 @@ from nutrio.supervisor import SupervisorGaveUp
 from nutrio.systemd import SystemdNotifier, run_watchdog
 from nutrio.tree import Tree, chaos_from_config
 
-__all__ = ["STOP_DEADLINE", "parse_listen_overrides", "run", "serve", "warn_if_secrets_readable"]
+__all__ = [
+    "STOP_DEADLINE",
+    "parse_listen_overrides",
+    "run",
+    "serve",
+    "warn_if_secrets_readable",
+    "with_web_listen",
+]
 
 log = structlog.get_logger()
 
@@ -43,6 +51,13 @@ STOP_DEADLINE = 30.0
 def parse_listen_overrides(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     """``--listen HOST:PORT`` values, parsed like the config's ``listen``."""
     return tuple(conf.parse_listen(v, allow_zero=True) for v in values)
+
+
+def with_web_listen(config: conf.Config, value: str) -> conf.Config:
+    """``--web-listen HOST:PORT``: *config* with its web pages there (a config without
+    ``[web]`` keeps them off)."""
+    where = conf.parse_listen(value, 8080, allow_zero=True)
+    return dataclasses.replace(config, web=dataclasses.replace(config.web, listen=where))
 
 
 def warn_if_secrets_readable(config: conf.Config) -> bool:

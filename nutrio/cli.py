@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="replace the server's listen addresses (repeatable)",
     )
+    run.add_argument(
+        "--web-listen",
+        metavar="HOST:PORT",
+        help="replace [web] listen (port 0: any free port, named in the web.started line)",
+    )
     run.add_argument("--log-format", choices=("json", "console", "journal"),
                      help="default: journal under systemd, console on a TTY, else json")
     run.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
@@ -123,6 +128,8 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         config = _load_config(ns.config)
         chaos = conf.load_chaos(ns.chaos) if ns.chaos else None
         listen = app.parse_listen_overrides(ns.listen or ())
+        if ns.web_listen is not None:
+            config = app.with_web_listen(config, ns.web_listen)
     except (conf.ConfigError, ValueError) as exc:
         return _fail(str(exc))
     if not config.devices and config.monitor is None and not config.server.allow_no_device:

@@ -3,8 +3,9 @@
     root (one_for_one)
     ├── drivers     (one_for_one)   driver:<ups> ...      NUT's drivers
     ├── upsd        (one_for_one)   tracking, listener:<host>:<port> ...
-    ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ...
-    └── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
+    ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ... -> thresholds
+    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
+    └── driverwatch                 DRIVEROK when a failing driver runs cleanly again
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
 NUT keeps these layers in separate processes, so a crash loop in upsmon or in a
@@ -16,6 +17,12 @@ them with back-off for as long as they fail, and upsd keeps answering meanwhile.
 
 Each subtree builds its children from ``Tree.config`` when it starts, so a subtree
 the root restarts, or a reload restarts, runs the settings of that moment.
+
+The driver-failure watch: each driver's errors go through ``watch_errors`` into the
+ErrorBook, which tells the DriverWatch (actors/upsmon/driverfail.py); a driver that
+keeps crashing is logged once (``driver.failing``) and, when a notifier runs, sent
+as DRIVERFAIL into its inbox. The watch and the threshold rules' book belong to the
+tree, so they outlive the restarts of the actors that use them.
 """
 
 from __future__ import annotations
@@ -39,11 +46,14 @@ from nutrio.actors.upsd.table import effective_maxconn
 from nutrio.actors.upsd.tracking import run_tracking
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
-from nutrio.actors.upsmon.notifier import run_notifier
+from nutrio.actors.upsmon.driverfail import DriverWatch
+from nutrio.actors.upsmon.notifier import NotifierHandle, run_notifier
 from nutrio.actors.upsmon.shutdown import ShutdownRunner
+from nutrio.actors.upsmon.thresholds import run_thresholds
 from nutrio.actors.web.history import History
 from nutrio.logs import write_errors
 from nutrio.protocol.notify.events import Notification
+from nutrio.protocol.notify.thresholds import ThresholdBook
 from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import Monitoring, ReloadPlan
 from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor
@@ -118,7 +128,11 @@ class Tree:
         self.upsd_state = UpsdState.for_settings(self.server_settings,
                                                  tracking_keep=config.server.trackingdelay)
         self.ports: list[int] = []
-        self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
+        self.driver_watch = DriverWatch(config.notify.driverfail, self.notify_nowait)
+        # each driver's last error, for `nutrio drivers status`; each crash counts for DRIVERFAIL
+        self.errors = ErrorBook(on_failure=self.driver_watch.crashed)
+        self.thresholds = ThresholdBook(config.notify.thresholds)
+        self.notifier = NotifierHandle()  # `nutrio upsmon -c test` reaches the notifier here
         self.history = History()  # the web graphs' source
         self.log_reopen = LogReopen()  # SIGHUP: upslog files are reopened
         self.upsmon = UpsmonHandle()  # SIGUSR1 and `nutrio upsmon -c fsd` reach upsmon here
@@ -148,6 +162,7 @@ class Tree:
             self.upsd.child_spec(self.upsd_children),
             self.monitoring.child_spec(self.monitoring_children, critical=False),
             self.extras.child_spec(self.extras_children, critical=False),
+            ChildSpec(id="driverwatch", start=self.driver_watch.run, critical=False),
         ]
 
     # -- drivers ------------------------------------------------------------
@@ -184,20 +199,40 @@ class Tree:
     # -- monitoring (upsmon) ------------------------------------------------
 
     def monitoring_children(self) -> list[ChildSpec]:
-        """The notifier starts before upsmon and the monitors so no early notification waits."""
-        monitors = self.upsmon_children()
-        return [self.notifier_spec(), *monitors] if monitors else []
+        """The notifier starts before what feeds it, so no early notification waits."""
+        feeders = self.upsmon_children()
+        return [self.notifier_spec(), *feeders] if feeders else []
 
     def upsmon_children(self) -> list[ChildSpec]:
-        return monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
-                                handle=self.upsmon)
+        """upsmon, its monitors and the threshold rules: what sends notifications."""
+        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
+                                    handle=self.upsmon)
+        rules = self.config.notify.thresholds
+        if not rules:
+            return monitors
+        if self.thresholds.rules != rules:  # kept across restarts while the rules stay
+            self.thresholds = ThresholdBook(rules)
+        start = functools.partial(run_thresholds, self.thresholds, self.registry,
+                                  self.notify_send, maxage=self.config.server.maxage)
+        return [*monitors, ChildSpec(id="thresholds", start=start, restart=Restart.PERMANENT)]
 
     def notifier_spec(self) -> ChildSpec:
         notify = self.config.notify
         start = functools.partial(
-            run_notifier, notify, self.config.scheduler, self.notify_recv, channels=notify.channels
-        )
+            run_notifier, notify, self.config.scheduler, self.notify_recv,
+            channels=notify.channels, handle=self.notifier,
+        )  # fmt: skip
         return ChildSpec(id="notifier", start=start, restart=Restart.PERMANENT)
+
+    def notify_nowait(self, notification: Notification) -> None:
+        """Into the notifier's inbox, when this config runs a notifier; never waits."""
+        notify = self.config.notify
+        if self.config.monitor is None and not notify.thresholds:
+            return  # no notifier reads the inbox: the log line was all
+        try:
+            self.notify_send.send_nowait(notification)
+        except trio.WouldBlock:
+            log.warning("notify.overflow", channel="inbox", notify_type=notification.type.value)
 
     # -- extras -------------------------------------------------------------
 
@@ -278,6 +313,7 @@ class Tree:
         _log_kept(plan)
         self.accounts.publish(accounts_from_config(plan.new))
         self.config = plan.new
+        self.driver_watch.configure(plan.new.notify.driverfail)
         await self._apply_devices(plan)
         await self._apply_monitoring(plan)
         if plan.extras_changed:

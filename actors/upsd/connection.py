@@ -18,7 +18,7 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import structlog
 import trio
@@ -83,9 +83,22 @@ def peer_of(sock: socket.socket | trio.socket.SocketType) -> Peer:
 
 
 def _debug_enabled() -> bool:
-    """Whether debug events would be logged: per-request work is skipped if not."""
-    check = getattr(log.bind(), "is_enabled_for", None)
-    return True if check is None else bool(check(logging.DEBUG))
+    """Whether debug events would be logged: per-request work is skipped if not.
+
+    structlog's filtering loggers (configure_logging) answer is_enabled_for; any
+    other configuration is taken to log everything.
+    """
+    bound = log.bind()
+    if isinstance(bound, _LevelAware):
+        return bound.is_enabled_for(logging.DEBUG)
+    return True
+
+
+@runtime_checkable
+class _LevelAware(Protocol):
+    """A bound logger that knows its level (structlog's filtering loggers do)."""
+
+    def is_enabled_for(self, level: int) -> bool: ...
 
 
 def open_session(peer: Peer, listener: ListenerContext) -> Session:

@@ -23,7 +23,8 @@ from nutrio.conf.schema.base import (
     key,
     table,
 )
-from nutrio.protocol.notify.channels import EmailConfig, WebhookConfig
+from nutrio.protocol.notify.channels import EmailConfig, NtfyConfig, TelegramConfig, WebhookConfig
+from nutrio.protocol.notify.thresholds import ThresholdRule
 
 __all__ = ["UPSMON_SECTIONS"]
 
@@ -116,8 +117,14 @@ UPSMON_SECTIONS: tuple[Section, ...] = (
     ),
     table(
         "notify", NotifyConfig, "upsmon.conf",
-        "What the monitor does with events (ONBATT, LOWBATT, ...).",
-        key("notifycmd", STRING, "upsmon.conf NOTIFYCMD", "command run for events flagged EXEC"),
+        "What the monitor does with events (ONBATT, LOWBATT, ...), and nutrio's own events "
+        "(docs/notifications.md).",
+        key("notifycmd", STRINGS, "upsmon.conf NOTIFYCMD",
+            "command run for events flagged EXEC; a list runs each of them", shown="none"),
+        key("driverfail_restarts", INTEGER, "",
+            "driver crashes within driverfail_window that raise DRIVERFAIL (0: never)"),
+        key("driverfail_window", NUMBER, "",
+            "seconds in which the crashes are counted; DRIVEROK after as long without one"),
     ),
     table(
         "notify.messages", None, "upsmon.conf NOTIFYMSG",
@@ -151,6 +158,39 @@ UPSMON_SECTIONS: tuple[Section, ...] = (
         key("to", STRINGS, "", "recipient addresses"),
         key("ca_file", STRING, "", "CA file for checking the server", shown="the system CAs"),
         *_routing(),
+    ),
+    table(
+        "notify.ntfy", NtfyConfig, "",
+        "Publish each alert to an ntfy topic (ntfy.sh or your own server).",
+        key("server", STRING, "", "the ntfy server's address"),
+        key("topic", STRING, "", "topic to publish to"),
+        key("token", STRING, "", "access token, sent as a Bearer token", shown="none"),
+        *_routing(),
+    ),
+    table(
+        "notify.telegram", TelegramConfig, "",
+        "Send each alert as a Telegram message from a bot.",
+        key("token", STRING, "", "the bot's token (from @BotFather)"),
+        key("chat_id", STRING, "", "chat to write to: a number, or \"@channelname\""),
+        key("api_url", STRING, "",
+            "Bot API address: for a self-hosted Bot API server, or a local receiver in tests"),
+        *_routing(),
+    ),
+    table(
+        "notify.threshold", ThresholdRule, "",
+        "One threshold rule: THRESHOLD once a variable has stayed past a value for `seconds`, "
+        "NOTTHRESHOLD once it has stayed back as long (docs/notifications.md).",
+        key("name", STRING, "", "the rule's name (events are threshold.<name>)"),
+        key("ups", STRING, "", 'a device of this nutrio, or `"*"` for all of them'),
+        key("variable", STRING, "", "the variable watched, such as ups.load"),
+        key("above", NUMBER, "", "raise while the value is above this", shown="none"),
+        key("below", NUMBER, "", "raise while the value is below this (give one of the two)",
+            shown="none"),
+        key("seconds", NUMBER, "", "how long the value must stay past (and back) before an event"),
+        key("message", STRING, "", "text of the raised event", shown="what happened, in words"),
+        key("cleared_message", STRING, "", "text of the cleared event",
+            shown="what happened, in words"),
+        array=True,
     ),
     table(
         "scheduler", SchedulerConfig, "upssched.conf",

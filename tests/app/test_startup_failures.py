@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.nutriorun import start_nutrio, wait_ready
 from tests.paths import ROOT
-from tests.realnut import free_port, wait_port
+from tests.procs import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -66,38 +65,31 @@ def test_a_port_in_use_is_one_line_naming_it_and_exit_1(tmp_path: Path, held_por
 
 def test_allow_not_all_listeners_serves_on_the_addresses_it_could_bind(
         tmp_path: Path, held_port: int) -> None:
-    good = free_port()
-    config = _config(tmp_path, [f"127.0.0.1:{held_port}", f"127.0.0.1:{good}"],
-                     extra="allow_not_all_listeners = true")
-    proc = subprocess.Popen([*NUTRIO, "run", "--config", str(config), "--log-format", "json"],
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+    config = _config(tmp_path, [f"127.0.0.1:{held_port}"], extra="allow_not_all_listeners = true")
+    proc = start_nutrio(config, "--listen", "127.0.0.1:0", listen=f"127.0.0.1:{held_port}",
+                        env=ENV)
     try:
-        wait_port(good, timeout=20)
+        [good] = proc.wait_for_event("nutrio.ready")["ports"]
         with socket.create_connection(("127.0.0.1", good), timeout=5) as conn:
             conn.sendall(b"GET VAR ups ups.status\n")
             assert conn.recv(100) == b'VAR ups ups.status "OL"\n'
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=40)
-    failed = [e for e in _events(stderr) if e["event"] == "listener.bind_failed"]
-    assert [e["port"] for e in failed] == [held_port]
-    assert proc.returncode == 0
+        code = proc.stop(40)
+    assert [e["port"] for e in proc.events("listener.bind_failed")] == [held_port]
+    assert code == 0
 
 
 def test_a_second_nutrio_run_of_the_same_config_is_refused_in_one_line(tmp_path: Path) -> None:
-    port = free_port()
-    config = _config(tmp_path, [f"127.0.0.1:{port}"])
-    first = subprocess.Popen([*NUTRIO, "run", "--config", str(config), "--log-format", "json"],
-                             stderr=subprocess.DEVNULL, env=ENV)
+    # the second run is refused before it looks at any port: the first one's
+    # control socket answers (the config's own port is never bound here)
+    config = _config(tmp_path, ["127.0.0.1:3493"])
+    first = start_nutrio(config, env=ENV)
     try:
-        wait_port(port, timeout=20)
-        deadline = time.monotonic() + 20
-        while not (tmp_path / "nutrio.ctl").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_ready(first)
+        wait_until(lambda: (tmp_path / "nutrio.ctl").exists())
         done = _run_until_exit(config)
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.wait(40)
+        first.stop(40)
     assert done.returncode == 1
     [line] = _events(done.stderr)
     assert line["event"] == "nutrio.already_running" and line["pid"] == first.pid
@@ -105,24 +97,25 @@ def test_a_second_nutrio_run_of_the_same_config_is_refused_in_one_line(tmp_path:
 
 def test_a_missing_device_file_is_a_check_config_warning_and_one_line_per_restart(
         tmp_path: Path) -> None:
-    port = free_port()
-    config = _config(tmp_path, [f"127.0.0.1:{port}"], port_file="gone.dev", write_dev=False)
+    config = _config(tmp_path, ["127.0.0.1:3493"], port_file="gone.dev", write_dev=False)
     checked = subprocess.run([*NUTRIO, "check-config", str(config)], capture_output=True,
                              text=True, env=ENV, timeout=60)
     assert checked.returncode == 0
     assert checked.stderr == (f"nutrio: warning: {config}: devices.ups.port: {tmp_path / 'gone.dev'}"
                               " does not exist; its driver reports the UPS as not connected until"
                               " it does\n")
-    proc = subprocess.Popen([*NUTRIO, "run", "--config", str(config), "--log-format", "json"],
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+    proc = start_nutrio(config, env=ENV)  # on a port of its own (--listen 127.0.0.1:0)
     try:
-        wait_port(port, timeout=20)
-        time.sleep(2)  # a few restarts of the driver (back-off 0.1 s doubling)
+        wait_ready(proc)
+        wait_until(lambda: len(_crashes(proc.events("actor.crashed"))) >= 3)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=40)
-    assert "Traceback" not in stderr
-    events = _events(stderr)  # every line is one JSON event: no traceback lines between
-    crashed = [e for e in events if e["event"] == "actor.crashed" and e["actor"] == "driver:ups"]
+        proc.stop(40)
+    assert "Traceback" not in proc.stderr()
+    events = _events(proc.stderr())  # every line is one JSON event: no traceback lines between
+    crashed = _crashes(events)
     assert len(crashed) >= 3
     assert all("exception" not in e and "cannot read" in str(e["error"]) for e in crashed)
+
+
+def _crashes(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [e for e in events if e["event"] == "actor.crashed" and e["actor"] == "driver:ups"]

@@ -65,7 +65,7 @@ from tests.listener.conftest import TRANSPORTS, fetch_ups_data, start_device, st
 from tests.listener.test_transcript import EDGE, _mask
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 T = TypeVar("T")
 

@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import trio
 
 from nutrio.actors.registry import Registry
@@ -21,7 +22,7 @@ from tests.listener.conftest import fetch_ups_data, start_device, start_listener
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 EDGE = DATA / "edge/edge-cases.dev"
 if not EDGE.exists():

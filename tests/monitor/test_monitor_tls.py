@@ -312,6 +312,7 @@ def nss_database(cert: trustme.LeafCert, directory: Path, password: str) -> None
 @requires_real_nut
 @pytest.mark.skipif(not NSS_TOOLS, reason="Debian's upsd 2.8 does TLS with NSS; its database "
                     "needs certutil and pk12util (apt-get install libnss3-tools)")
+@pytest.mark.e2e
 async def test_real_upsd_over_verified_tls(tmp_path: Path, ca):
     nssdir = tmp_path / "nss"
     nss_database(ca.issue_cert("127.0.0.1", "localhost"), nssdir, "dbpass")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import trio
-from structlog.testing import capture_logs
 from monitor_helpers import monitor_config, start_driver, start_upsd, watch
+from structlog.testing import capture_logs
 
 from nutrio import conf
 from nutrio.actors.registry import Registry

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import trio
 import trio.testing
 from structlog.testing import capture_logs
@@ -147,6 +148,7 @@ async def test_jsonl_log_lines_carry_every_variable(tmp_path: Path, autojump_clo
     assert len(records) == 2 and all(r["vars"] == VARS and r["state"] == "ok" for r in records)
 
 
+@pytest.mark.e2e
 @requires_real_nut
 async def test_remote_ups_lines_match_real_upslogs(tmp_path: Path) -> None:
     dump = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__apcsmart__2.6.3__01.dev"

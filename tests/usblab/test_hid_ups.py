@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
+import pytest
 import trio
 from driver_helpers import Device, start, wait_for
 
@@ -58,6 +59,7 @@ async def values_and_battery_status(lab: UsbLab, ups: HidDevice,
     return values, on_battery["ups.status"]
 
 
+@pytest.mark.e2e
 @real_usbhid_ups
 async def test_real_usbhid_ups_and_nutrio_serve_the_same_values(usblab: UsbLab) -> None:
     ups = bk650()
@@ -73,6 +75,7 @@ async def test_real_usbhid_ups_and_nutrio_serve_the_same_values(usblab: UsbLab) 
     assert ours["driver.version.usb"].startswith("pyusb")
 
 
+@pytest.mark.e2e
 @real_usbhid_ups
 async def test_both_read_the_report_descriptor_and_the_same_feature_reports(usblab: UsbLab) -> None:
     usblab.plug(bk650())
@@ -105,6 +108,7 @@ async def test_nutrio_in_process_finds_the_lab_through_nutrio_libusb(
     assert {c.client for c in usblab.calls()} == {"nutrio-test"}
 
 
+@pytest.mark.e2e
 @real_usbhid_ups
 async def test_real_usbhid_ups_clears_a_halted_interrupt_endpoint(usblab: UsbLab) -> None:
     ups = bk650()

@@ -7,6 +7,7 @@ pty tests use), carried by tests/usblab/bridges.CypressBridge (0665:5161).
 
 from __future__ import annotations
 
+import pytest
 from sim.megatec_sim import MegatecSim
 
 from tests.usblab.bridges import CypressBridge
@@ -14,6 +15,8 @@ from tests.usblab.calls import Call
 from tests.usblab.fixtures import requires_nut_driver
 from tests.usblab.runners import UsbDriverRun, real_usb_driver
 from tests.usblab.server import UsbLab
+
+pytestmark = pytest.mark.e2e
 
 # what MegatecSim answers, as the drivers show it
 SHOWN = {

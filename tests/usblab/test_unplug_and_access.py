@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
+import pytest
 import trio
 from sim.megatec_sim import MegatecSim
 
@@ -19,6 +20,8 @@ from tests.usblab.fixtures import requires_nut_driver
 from tests.usblab.hid import HidDevice
 from tests.usblab.runners import UsbDriverRun, nutrio_usb, real_usb_driver
 from tests.usblab.server import UsbLab
+
+pytestmark = pytest.mark.e2e
 
 STALE = "Error: Data stale"
 FAST = {"pollinterval": "1"}

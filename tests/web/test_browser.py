@@ -7,25 +7,23 @@ The server is the real `nutrio run` with a config that has a [web] table.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.nutriorun import nutrio_env, start_nutrio, wait_ready
 from tests.paths import ROOT
-from tests.realnut import free_port, wait_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed"),
+    pytest.mark.browser,
+]
 
 ARTIFACTS = ROOT / "test-artifacts" / "web"
-SERVER = [sys.executable, "-m", "nutrio", "run", "--log-format", "json", "--config"]
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -65,33 +63,25 @@ def served(tmp: Path, *, template_dir: Path | None = None, device: str = "",
 
     *device* adds lines to ``[devices.demo]``, *users* adds ``[users.*]`` tables;
     *port* ``demo.dev`` serves SEQ's first state and reads the file at each poll.
-    The server's JSON log is ``tmp/server.log``.
+    The server's JSON log is ``tmp/nutrio.err``. upsd and the web pages bind any
+    free port (``--listen``/``--web-listen 127.0.0.1:0``), named in the log.
     """
-    upsd_port, web_port = free_port(), free_port()
     (tmp / port).write_text(SEQ if port.endswith(".seq") else SEQ.split("TIMER")[0])
     templates = f'template_dir = "{template_dir}"\n' if template_dir else ""
     config = tmp / "nutrio.toml"
     config.write_text(
-        f'[server]\nlisten = ["127.0.0.1:{upsd_port}"]\n\n'
         f'[devices.demo]\ndriver = "dummy-ups"\nport = "{port}"\ndesc = "Server room"\n'
         f'pollinterval = 1\n{device}\n'
         '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n\n'
-        f'{users}[web]\nlisten = "127.0.0.1:{web_port}"\n{templates}'
+        f'{users}[web]\n{templates}'
     )
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([*SERVER, str(config)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+    proc = start_nutrio(config, "--web-listen", "127.0.0.1:0", cwd=ROOT,
+                        env=nutrio_env(PYTHONUNBUFFERED="1"))
     try:
-        wait_port(web_port, timeout=20)
-        yield f"http://127.0.0.1:{web_port}"
+        wait_ready(proc)
+        yield f"http://127.0.0.1:{proc.wait_for_event('web.started')['port']}"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        proc.stop(15)
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ charts that fit a phone. Screenshots: test-artifacts/web/<name>-<width>.png.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.procs import json_lines
 from tests.web import test_browser
 from tests.web.test_browser import (  # noqa: F401 (browser: a fixture)
     ARTIFACTS,
@@ -44,13 +44,9 @@ def no_sideways_scroll(page: Any, width: int) -> None:
 
 def upsd_sent(tmp: Path, kind: str, name: str) -> int:
     """How many such requests our upsd handed to the driver (its `request.sent` log lines)."""
-    count = 0
-    for line in (tmp / "server.log").read_text().splitlines():
-        entry = json.loads(line) if line.startswith("{") else {}
-        if entry.get("event") == "request.sent" and (entry.get("kind"), entry.get("name")) == (
-                kind, name):
-            count += 1
-    return count
+    sent = json_lines((tmp / "nutrio.err").read_text())  # served()'s JSON log
+    return sum(e.get("event") == "request.sent" and (e.get("kind"), e.get("name")) == (kind, name)
+               for e in sent)
 
 
 def log_in(page: Any, url: str, user: str, password: str) -> None:
@@ -213,9 +209,10 @@ PRIMARY = '[users.mon]\npassword = "pw"\nupsmon = "primary"\n\n'
 
 
 def _upsd_port(tmp: Path) -> int:
-    found = re.search(r'listen = \["127\.0\.0\.1:(\d+)"\]', (tmp / "nutrio.toml").read_text())
-    assert found
-    return int(found.group(1))
+    """Where served()'s upsd listens: the port its nutrio.ready line names."""
+    logged = json_lines((tmp / "nutrio.err").read_text())
+    [ready] = [e for e in logged if e.get("event") == "nutrio.ready"]
+    return int(ready["ports"][0])
 
 
 def _ask(conn: Any, line: str) -> str:
