@@ -8,6 +8,7 @@ upsmon 2.8.0 still logs in through the places kept for upsmon logins.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -20,6 +21,8 @@ import pytest
 
 from tests.load.loadkit import LineClient, nutrio_served
 from tests.realnut import requires_real_nut
+
+pytestmark = pytest.mark.e2e
 
 UPSMON = Path("/lib/nut/upsmon")  # /sbin/upsmon is a wrapper that obeys /etc/nut/nut.conf
 USERS = """
@@ -100,8 +103,7 @@ def test_real_upsmon_logs_in_through_the_places_kept_for_it(tmp_path):
                 sock.sendall(b"VER\n")
                 assert sock.recv(200).startswith(b"Network UPS Tools")
         finally:
-            upsmon.send_signal(signal.SIGTERM)
-            upsmon.wait(10)
+            stop_group(upsmon)
             for sock in ordinary + squatters:
                 sock.close()
     assert any(e.get("reason") == "no login" for e in served.events("client.disconnected"))
@@ -126,12 +128,24 @@ def start_upsmon(tmp: Path, port: int) -> subprocess.Popen[bytes]:
     (conf / "upsmon.conf").chmod(0o640)
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(tmp),
            "NUT_ALTPIDPATH": str(tmp)}
-    proc = subprocess.Popen([str(UPSMON), "-F", "-u", "root"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its own process group: upsmon forks, and the child must go with it
+    proc = subprocess.Popen([str(UPSMON), "-F", "-u", "root"], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     if proc.poll() is not None:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        if "previous upsmon instance" in err:
-            pytest.skip("another upsmon runs on this machine (shared pid file)")
-        pytest.fail(f"upsmon exited: {err}")
+        said = proc.stdout.read().decode() if proc.stdout else ""
+        if "previous upsmon instance" in said:  # its pid file is in /run/nut whatever we say
+            pytest.skip("another upsmon runs on this machine")
+        pytest.fail(f"upsmon exited: {said}")
     return proc
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to upsmon's process group, SIGKILL to what is left after 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -18,6 +18,8 @@ import pytest
 
 from tests.load.loadkit import LineClient, nutrio_served, raise_nofile
 
+pytestmark = pytest.mark.load
+
 CAP = 4.0  # auth_penalty_cap's default
 USERS = """
 [users.admin]
