@@ -10,7 +10,6 @@ set the ceiling (issue 13 measured 0.70x with it and 0.36-0.44x with this).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -19,6 +18,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: bench/ is not a package then
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadgen import arguments  # noqa: E402
 
 SOURCE = Path(__file__).resolve().with_name("loadgen.c")
 BUILD_DIR = Path(os.environ.get("NUTRIO_BENCH_BUILD", Path(tempfile.gettempdir()) / "nutrio-bench"))
@@ -53,13 +57,7 @@ def load(host: str, port: int, request: str, conns: int, seconds: float) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("host")
-    p.add_argument("port", type=int)
-    p.add_argument("request")
-    p.add_argument("--conns", type=int, default=1)
-    p.add_argument("--seconds", type=float, default=5.0)
-    ns = p.parse_args(argv)
+    ns = arguments(__doc__.splitlines()[0]).parse_args(argv)
     sys.stdout.write(json.dumps(load(ns.host, ns.port, ns.request, ns.conns, ns.seconds)) + "\n")
     return 0
 

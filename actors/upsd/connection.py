@@ -40,9 +40,9 @@ __all__ = [
     "open_session",
     "peer_of",
     "refuse",
+    "failure_reason",
+    "over_tls",
     "serve_client",
-    "serve_tls",
-    "start_tls_on",
 ]
 
 log = structlog.get_logger()
@@ -141,7 +141,6 @@ async def serve_client(stream: trio.abc.Stream, peer: Peer, listener: ListenerCo
     structlog.contextvars.bind_contextvars(client=peer[1])
     session = open_session(peer, listener)
     reason = "error"
-    tls: trio.SSLStream[trio.abc.Stream] | None = None
     try:
         if listener.seam is not None and not await listener.seam():
             reason = "chaos drop"  # closed unanswered by the finally below
@@ -149,40 +148,39 @@ async def serve_client(stream: trio.abc.Stream, peer: Peer, listener: ListenerCo
         reason, leftover = await converse(stream, session, peer[1], listener.ctx.settings,
                                           listener.state, login_by)
         if reason == "starttls":
-            tls = await start_tls_on(stream, leftover, session, listener)
-            reason = await serve_tls(tls, session, peer[1], listener, login_by)
-    except BROKEN as exc:
-        reason = f"broken: {type(exc).__name__}"
-    except Exception:
-        # A bug met by one client must not take every other client down with
-        # the listener: log it loudly and drop only this connection.
-        log.exception("client.crashed")
-        reason = "crashed"
+            reason = await over_tls(stream, leftover, session, peer[1], listener, login_by)
+    except Exception as exc:
+        reason = failure_reason(exc)
     finally:
         # logged before closing: a close under cancellation ends this task at once
         log_closed(session, peer[1], reason)
         listener.state.table.leave()
-        if reason == "no login" and tls is None:
+        if reason == "no login" and not session.tls:
             with trio.move_on_after(1.0):
                 await send_within(stream, REFUSAL, 1.0)
-        if tls is not None:
-            await trio.aclose_forcefully(tls)
         await trio.aclose_forcefully(stream)
 
 
-async def start_tls_on(raw: trio.abc.Stream, leftover: bytes, session: Session,
-                       listener: ListenerContext) -> trio.SSLStream[trio.abc.Stream]:
-    """The STARTTLS handshake on *raw*; *leftover*: what came right after STARTTLS."""
+def failure_reason(exc: Exception) -> str:
+    """Why a connection ended on *exc*: a client gone wrong ("broken: <type>"), or a
+    bug, logged loudly ("crashed"): either way it drops only that connection, never
+    every other client with the listener."""
+    if isinstance(exc, BROKEN):
+        return f"broken: {type(exc).__name__}"
+    log.exception("client.crashed", exc_info=exc)
+    return "crashed"
+
+
+async def over_tls(raw: trio.abc.Stream, leftover: bytes, session: Session, label: str,
+                   listener: ListenerContext, login_by: float = math.inf) -> str:
+    """After STARTTLS (either transport): the handshake on *raw* (*leftover*: what came
+    right after the STARTTLS line), then the rest of the connection inside TLS, on
+    the stream loop; why it ended. Closing *raw* afterwards ends the TLS stream too
+    (the caller does, once the summary line is logged)."""
     assert listener.tls_context is not None
     tls = await start_tls(raw, leftover, listener.tls_context, listener.ctx.settings)
     session.tls_started()
     log.info("client.tls", version=tls.version())
-    return tls
-
-
-async def serve_tls(tls: trio.SSLStream[trio.abc.Stream], session: Session, label: str,
-                    listener: ListenerContext, login_by: float = math.inf) -> str:
-    """The rest of a connection, inside TLS (either transport); why it ended."""
     reason, _ = await converse(tls, session, label, listener.ctx.settings, listener.state,
                                login_by)
     # inside TLS the session answers STARTTLS with ERR ALREADY-SSL-MODE

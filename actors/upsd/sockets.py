@@ -19,13 +19,12 @@ import structlog
 import trio
 
 from nutrio.actors.upsd.connection import (
-    BROKEN,
     ListenerContext,
+    failure_reason,
     log_closed,
     open_session,
+    over_tls,
     peer_of,
-    serve_tls,
-    start_tls_on,
 )
 from nutrio.actors.upsd.poller import Conn, Handback, Poller, send_socket
 from nutrio.actors.upsd.state import hold_back
@@ -64,9 +63,8 @@ class SocketClients:
         structlog.contextvars.bind_contextvars(client=conn.label)
         try:
             passed = await seam()
-        except Exception:  # a crash injected there ends this connection only
-            log.exception("client.crashed")
-            self.close(conn, "crashed")
+        except Exception as exc:  # a crash injected there ends this connection only
+            self.close(conn, failure_reason(exc))
             return
         except BaseException:
             self.close(conn, "listener stopped")
@@ -80,23 +78,16 @@ class SocketClients:
         """Act on what the poller handed back; park the connection again or end it."""
         structlog.contextvars.bind_contextvars(client=conn.label)
         reason = "listener stopped"  # unless set below: cancelled with the poller
-        tls: trio.SSLStream[trio.abc.Stream] | None = None
         try:
             reason, leftover = await self._act(conn, back)
             if reason == "starttls":
                 raw = trio.SocketStream(trio.socket.from_stdlib_socket(conn.sock))
-                tls = await start_tls_on(raw, leftover, conn.session, self.listener)
-                reason = await serve_tls(tls, conn.session, conn.label, self.listener, conn.login_by)
-        except BROKEN as exc:
-            reason = f"broken: {type(exc).__name__}"
-        except Exception:
-            # a bug met by one client drops only that client
-            log.exception("client.crashed")
-            reason = "crashed"
+                reason = await over_tls(raw, leftover, conn.session, conn.label, self.listener,
+                                        conn.login_by)
+        except Exception as exc:
+            reason = failure_reason(exc)
         finally:
             if reason != "parked":
-                if tls is not None:
-                    await trio.aclose_forcefully(tls)
                 self.close(conn, reason)
 
     async def _act(self, conn: Conn, back: Handback) -> tuple[str, bytes]:
