@@ -262,3 +262,40 @@ async def test_a_16_kb_username_is_logged_as_a_short_prefix_with_its_length(edge
         assert user.startswith("u" * 64 + "...(") and user.endswith(" chars)")
         assert len(user) < 90
     assert sum(len(str(v)) for e in logs for v in e.values()) < 2000
+
+
+async def test_a_held_back_reply_still_obeys_idle_timeout(nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(idle_timeout=2.0, auth_penalty=30.0, auth_penalty_cap=30.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    client = await TrioClient.connect(port)
+    await client.send(b"USERNAME admin\nPASSWORD guess\n")
+    assert [await client.readline() for _ in range(2)] == [b"OK\n", b"OK\n"]
+    with structlog.testing.capture_logs() as logs, trio.fail_after(10):
+        start = trio.current_time()
+        await client.send(b"FSD edge\n")
+        assert await client.at_eof()  # dropped unanswered at the idle deadline, not after 30 s
+        assert trio.current_time() - start == pytest.approx(2.0, abs=0.1)
+        while not any(e["event"] == "client.disconnected" for e in logs):
+            await trio.sleep(0.01)
+    assert [e["reason"] for e in logs if e["event"] == "client.disconnected"] == ["idle"]
+
+
+async def test_held_back_connections_leave_the_table_for_their_address_budget(
+        nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(maxconn=2, upsmon_slots=0, auth_penalty=4.0, auth_penalty_cap=4.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    guessers = [await TrioClient.connect(port) for _ in range(2)]
+    for guesser in guessers:  # the table is full: both held back for 4 s
+        await guesser.send(b"USERNAME admin\nPASSWORD guess\nFSD edge\n")
+    await trio.sleep(1)
+    with trio.fail_after(1):
+        newcomer = await TrioClient.connect(port)  # served: held ones are out of the table
+        assert await newcomer.ask("VER") == VER
+    for guesser in guessers:
+        assert [await guesser.readline() for _ in range(3)][-1] == b"ERR ACCESS-DENIED\n"
+        await guesser.aclose()
+    await newcomer.aclose()
