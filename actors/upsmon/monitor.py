@@ -229,7 +229,7 @@ class _UpsMonitor:
             status = await client.get_status(self.upsname)
         except NutClientError as exc:
             log.warning("monitor.poll_failed", reason=clip(exc.code))
-            return PollFailed(sys=self.sys, reason=clip(exc.code), at=now)
+            return PollFailed(sys=self.sys, reason=exc.code, at=now)
         self.last_status = status
         return StatusRead(sys=self.sys, status=status, at=trio.current_time())
 
@@ -316,7 +316,7 @@ class _UpsMonitor:
                 await (await self.connected()).set_fsd(self.upsname)
             except NutClientError as exc:
                 log.error("monitor.fsd_failed", reason=clip(exc.code))  # "FSD set on UPS failed"
-                return FsdResult(sys=self.sys, ok=False, reason=clip(exc.code))
+                return FsdResult(sys=self.sys, ok=False, reason=exc.code)
         log.warning("monitor.fsd_set")
         return FsdResult(sys=self.sys, ok=True)
 
