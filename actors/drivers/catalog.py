@@ -27,6 +27,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
+    "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
+    "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
 }
 
 
@@ -71,7 +73,7 @@ def make_driver(device: DeviceLike) -> Driver:
 
 
 #: drivers whose port is a serial device node
-_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart"})
+_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp"})
 
 
 def device_file(device: DeviceLike) -> Path | None:
