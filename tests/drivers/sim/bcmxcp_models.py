@@ -7,6 +7,12 @@ names), a meter block that needs two reply blocks, outlets or none, a
 command list or none (the default commands), settings and system tests the
 UPS offers, a full alarm map or a short one (NUT's zeroed-table quirk), and
 the low battery told by an alarm or by the topology status bit.
+
+The USB units answer every request in one reply block (121 bytes at most):
+NUT 2.8.0's bcmxcp_usb cannot read an answer of two blocks (it keeps the
+first and then reads on until its 5 s are up; NUT issue #769, false alarms
+on a Powerware 3105), so those units carry no alarm map (PW5110) or a short
+one (PW5115), which is what fits beside their meter maps.
 """
 
 from __future__ import annotations
@@ -172,8 +178,8 @@ PW5110 = XcpProfile(
     meters={27: (0x31, 49.9), 28: (0x31, 49.9), 33: (0x31, 13.5), 41: (0x20, 10.0),
             43: (0x20, 11.0), 47: (0x20, 59.0), 56: (0x30, 238.0), 65: (0x31, 0.7),
             68: (0x31, 1.3), 78: (0x30, 238.0)},
-    alarm_numbers=frozenset({56, 57, 168}), alarm_map_bytes=33,
-    config=config_block(230, 50, 0, 0, "103xxxxx1-5xx1", ""),
+    alarm_numbers=frozenset(), alarm_map_bytes=0,
+    config=config_block(230, 50, 0, 0x20, "103xxxxx1-5xx1", ""),
     limits={0x02: 207, 0x03: 250, 0x06: 1, 0x0A: 221},
     fixed=_fixed(230, 50, 500, 178, 275, ambient_low=30),
     battery=battery_block(2, (), 1),
@@ -190,7 +196,7 @@ PW5115 = XcpProfile(
             33: (0x42, 40.96), 34: (0x30, 100.0), 35: (0xE2, 24171), 56: (0x30, 239.0),
             62: (0x20, 43.0), 65: (0x41, 0.0), 68: (0x41, 6.4), 71: (0x40, 1500.0),
             78: (0x30, 239.0)},
-    alarm_numbers=frozenset({56, 57, 168, 191, 196, 197}), alarm_map_bytes=33,
+    alarm_numbers=frozenset({7, 25}), alarm_map_bytes=4,
     config=config_block(230, 50, 0, 0x20, "XXXXXXXXX-XXXX", "XXXXXXXXXX"),
     limits={0x02: 207, 0x03: 243, 0x05: 2, 0x06: 1, 0x0A: 75},
     fixed=_fixed(230, 50, 500, 194, 266),

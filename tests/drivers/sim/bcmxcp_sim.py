@@ -175,7 +175,9 @@ class XcpUps:
                         for n, (fmt, _) in sorted(self.profile.meters.items()))
 
     def _alarm_block(self) -> bytes:
-        return bytes(1 if n in self.alarms else 0 for n in self.profile.reported_alarms())
+        # a UPS without an alarm map still answers one byte (a block is never empty)
+        reported = self.profile.reported_alarms()
+        return bytes(1 if n in self.alarms else 0 for n in reported) or b"\0"
 
     def _config_block(self) -> bytes:
         block = bytearray(self.profile.config)
