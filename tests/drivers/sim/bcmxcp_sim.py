@@ -59,6 +59,8 @@ class XcpUps:
     #: the first byte of every acknowledgement (0x31 accepted; 0x33 busy, 0x36 invalid ...)
     ack: int = ACCEPTED
     received: list[bytes] = field(default_factory=list)
+    #: every byte that came over the serial line (the escape bytes too)
+    raw: bytearray = field(default_factory=bytearray)
     meters: dict[int, float | bytes] = field(default_factory=dict)
     alarms: set[int] = field(default_factory=set)
     status: int = ON_LINE_STATUS
@@ -237,6 +239,7 @@ class XcpUps:
             chunk = await pty.master.receive_some(256)
             if not chunk:
                 return
+            self.raw += chunk
             buffer += chunk
             while True:
                 start = buffer.find(bytes([START]))
