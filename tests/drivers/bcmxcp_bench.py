@@ -27,6 +27,7 @@ from sim.bcmxcp_sim import XcpUps
 from sim.realdriver import private_nut
 
 from nutrio.actors.drivers import run_driver
+from nutrio.actors.drivers.bcmxcp.link import XcpTiming
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.listener import run_listener
 from nutrio.protocol.upsd.replies import Descriptions
@@ -35,13 +36,15 @@ from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 from tests.procs import Proc, start, wait_until
 from tests.realnut import SBIN, start_upsd, wait_served
 
-__all__ = ["Bench", "Unit", "listing", "nutrio_side", "real_side"]
+__all__ = ["FAST", "Bench", "Unit", "listing", "nutrio_side", "real_side"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
 ADMIN = UserAccount(name="admin", password="secret", actions=frozenset({"SET"}), instcmds=("all",))
 #: both sides poll every second
 POLL = {"pollinterval": "1"}
+#: nutrio's side pauses less after the authorization: the same bytes, a shorter test
+FAST = XcpTiming(authorize=0.2)
 
 
 class NutClient:
@@ -165,10 +168,10 @@ class Bench:
 
 @contextlib.asynccontextmanager
 async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, str]]], *,
-                    env: Mapping[str, str] | None = None,
-                    between: Callable[[str], None] = lambda name: None) -> AsyncIterator[int]:
-    """One real ``driver`` process per section (name -> (port, options)), started in turn
-    (``between(name)`` runs once each has its socket), then one real upsd; yields its port."""
+                    envs: Mapping[str, Mapping[str, str]] | None = None) -> AsyncIterator[int]:
+    """One real ``driver`` process per section (name -> (port, options)), each with its
+    extra environment (``envs``: a USB lab of its own), all started at once, then one
+    real upsd; yields its port."""
     names = list(sections)
     first, (port, options) = names[0], sections[names[0]]
     nut = private_nut(driver, port, {**POLL, **options}, name=first, prefix="realxcp-")
@@ -180,14 +183,13 @@ async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, 
     procs: list[Proc] = []
     try:
         for name in names:
-            run_env = {**nut.env, **(env or {}), "USBLAB_CLIENT": f"{driver}-{name}"}
+            env = {**nut.env, **(envs or {}).get(name, {}), "USBLAB_CLIENT": f"{driver}-{name}"}
             procs.append(start([SBIN / driver, "-a", name, "-u", "root", "-F", "-DD"],
-                               logdir=nut.tmp, name=f"driver-{name}", env=run_env,
+                               logdir=nut.tmp, name=f"driver-{name}", env=env,
                                stderr=subprocess.STDOUT))
-            made = await trio.to_thread.run_sync(
-                wait_until, lambda n=name: any(nut.state.glob(f"{driver}-{n}")), 60)
-            assert made, f"{driver} {name} never made its socket: {procs[-1].describe()}"
-            between(name)
+        made = await trio.to_thread.run_sync(wait_until, lambda: all(
+            any(nut.state.glob(f"{driver}-{n}")) for n in names), 60)
+        assert made, f"{driver} never made its sockets: {[p.describe() for p in procs]}"
         upsd, upsd_port = await trio.to_thread.run_sync(
             lambda: start_upsd(nut.tmp / "etc", nut.env, "", logdir=nut.tmp))
         procs.append(upsd)
@@ -205,7 +207,7 @@ async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, 
 
 
 async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
-                      factory: Callable[[Any], Any] | None = None) -> tuple[int, dict[str, DeviceHandle]]:
+                      factory: Callable[[Any], Any]) -> tuple[int, dict[str, DeviceHandle]]:
     """nutrio's driver actor for each unit (in order), behind one nutrio listener."""
     registry = Registry()
     handles = {}

@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 import trio
-from bcmxcp_bench import Bench, Unit, nutrio_side, real_side
+from bcmxcp_bench import FAST, Bench, Unit, nutrio_side, real_side
 from sim.bcmxcp_models import PW5125, PW9355
 from sim.bcmxcp_sim import XcpUps
 from sim.pty import PtyPair, open_pty
 from sim.realdriver import have_driver
+
+from nutrio.actors.drivers.bcmxcp.driver import BcmXcp
 
 pytestmark = [
     pytest.mark.realnut,
@@ -46,9 +48,10 @@ async def bench(nursery: trio.Nursery) -> AsyncIterator[Bench]:
                     sims.start_soon(getattr(unit, side).serve, ptys[-1])
                     ttys[unit.name, side] = ptys[-1].path
                 unit.port = ttys[unit.name, "ours"]
+            our_port, handles = await nutrio_side(nursery, "bcmxcp", list(units.values()),
+                                                  lambda d: BcmXcp(d, timing=FAST))
             sections = {u.name: (ttys[u.name, "real"], u.options) for u in units.values()}
             async with real_side("bcmxcp", sections) as real_port:
-                our_port, handles = await nutrio_side(nursery, "bcmxcp", list(units.values()))
                 await trio.sleep(1.5)  # the real drivers' first updates reach upsd
                 yield Bench(units, real_port, our_port, handles)
             sims.cancel_scope.cancel()
