@@ -92,9 +92,11 @@ class BcmXcp:
         await self.link.open()
         await self._initinfo(state)
         await self._update(state)  # main.c updates once right after initinfo
+        self.link.watch.good()
 
     async def poll(self, state: DeviceVars) -> PollResult:
         await self._update(state)
+        self.link.watch.good()
         return PollResult()
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:

@@ -37,6 +37,8 @@ class XcpTiming:
 class XcpTransport(Protocol):
     """One BCM/XCP line (see the module comment)."""
 
+    watch: CommWatch
+
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -54,7 +56,10 @@ class CommWatch:
 
     NUT's ser_comm_fail and nutusb_comm_fail log every failure until a limit;
     a UPS sending garbage every poll would fill the log, so nutrio logs the
-    first failure of a spell as a warning and the rest at debug level.
+    first failure of a spell as a warning and the rest at debug level. The
+    spell ends with a whole poll read well (the driver calls :meth:`good`),
+    not with one good answer: replies left over from the garbage would start
+    a new spell at every other request.
     """
 
     def __init__(self) -> None:

@@ -113,7 +113,6 @@ class SerialXcp:
             await self.send(payload)
             answer = await self._answer(payload[0])
             if answer:
-                self.watch.good()
                 return answer
         return b""
 

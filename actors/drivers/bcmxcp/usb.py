@@ -88,7 +88,6 @@ class UsbXcp:
                 await trio.sleep(self.t.authorize)
             answer = await self._run(self._answer_sync)
             if answer:
-                self.watch.good()
                 return answer
         self.watch.failed("no valid answer after the retries", command=f"{payload[0]:02x}")
         return b""

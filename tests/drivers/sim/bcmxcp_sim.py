@@ -58,6 +58,8 @@ class XcpUps:
     mode: str = "normal"
     #: the first byte of every acknowledgement (0x31 accepted; 0x33 busy, 0x36 invalid ...)
     ack: int = ACCEPTED
+    #: False: "request only mode" (0xA0) goes unanswered, as on units without it
+    request_only: bool = True
     received: list[bytes] = field(default_factory=list)
     #: every byte that came over the serial line (the escape bytes too)
     raw: bytearray = field(default_factory=bytearray)
@@ -164,7 +166,7 @@ class XcpUps:
         if command == 0x40:
             return None if p.command_list is None else bytes([len(p.command_list), 1, *p.command_list])
         if command == REQUEST_ONLY:
-            return bytes([ACCEPTED])
+            return bytes([ACCEPTED]) if self.request_only else None
         if command >= 0x88:
             return self._act(payload)
         return None
