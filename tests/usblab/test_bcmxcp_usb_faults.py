@@ -25,7 +25,7 @@ from nutrio.actors.registry import DeviceHandle
 from tests.usblab.server import UsbLab
 from tests.usblab.xcp import XcpUsbUps
 
-FAST = XcpTiming(authorize=0.02, byte=0.2, usb_answer=0.5, escape=0.01, settle=0.02)
+FAST = XcpTiming(authorize=0.02, byte=0.2, usb_answer=0.2, escape=0.01, settle=0.02)
 #: what only the transport changes
 TRANSPORT = frozenset({"driver.name", "driver.parameter.port"})
 

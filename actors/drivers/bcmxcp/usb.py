@@ -36,21 +36,12 @@ from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.usbbackend import pyusb_backend
 from nutrio.protocol.devices import bcmxcp as xcp
 
-__all__ = ["USB_IDS", "UsbXcp"]
+__all__ = ["UsbXcp"]
 
 log = structlog.get_logger()
 
 T = TypeVar("T")
 
-_POWERWARE = (0x00, 0x07, 0x0304, 0)
-_PHOENIXTEC = (0x42, 0x0D, 0x0000, 0)
-#: (vendor, product) -> how requests go out (NUT's pw_usb_device_table)
-USB_IDS: dict[tuple[int, int], tuple[int, int, int, int]] = {
-    (0x0592, 0x0002): _POWERWARE,
-    (0x06DA, 0x0002): _PHOENIXTEC,
-    (0x03F0, 0x1F01): _PHOENIXTEC,
-    (0x03F0, 0x1F02): _PHOENIXTEC,
-}
 _ENDPOINT = 0x81
 _READ_SIZE = 128
 _CONTROL_TIMEOUT_MS = 1000
@@ -68,7 +59,7 @@ class UsbXcp:
         self.t = timing
         self.backend = backend
         self.dev: Any = None
-        self.request: tuple[int, int, int, int] = _POWERWARE
+        self.request = xcp.USB_REQUESTS["powerware"]
         self.watch = CommWatch()
 
     async def open(self) -> None:
@@ -113,7 +104,7 @@ class UsbXcp:
         backend = self.backend or pyusb_backend()
         found = usb.core.find(find_all=True, backend=backend) or []
         for dev in found:
-            method = USB_IDS.get((dev.idVendor, dev.idProduct))
+            method = xcp.USB_DEVICES.get((dev.idVendor, dev.idProduct))
             if method is None or dev.bDeviceClass != 0:
                 continue
             try:
@@ -126,7 +117,7 @@ class UsbXcp:
                          address=dev.address)
                 continue
             dev.clear_halt(_ENDPOINT)
-            self.dev, self.request = dev, method
+            self.dev, self.request = dev, xcp.USB_REQUESTS[method]
             return
         raise DriverIOError("Unable to find POWERWARE UPS device on USB bus (USB)")
 

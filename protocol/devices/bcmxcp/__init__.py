@@ -44,6 +44,8 @@ from nutrio.protocol.devices.bcmxcp.frame import (
     ESCAPE,
     MAX_BLOCK_DATA,
     START,
+    USB_DEVICES,
+    USB_REQUESTS,
     Cmd,
     FrameError,
     block_ok,
@@ -55,7 +57,7 @@ from nutrio.protocol.devices.bcmxcp.meters import MeterMap, decode, get_word
 
 __all__ = [
     "ACCEPTED", "ALARM_NAMES", "AUTHORIZATION", "CONFIG_REQUEST", "DEFAULT_COMMANDS", "ESCAPE",
-    "MAX_BLOCK_DATA", "START", "SYSTEM_TEST_REQUEST", "ActiveAlarms", "AlarmMap", "Cmd",
+    "MAX_BLOCK_DATA", "START", "SYSTEM_TEST_REQUEST", "USB_DEVICES", "USB_REQUESTS", "ActiveAlarms", "AlarmMap", "Cmd",
     "FrameError", "IdBlock", "MeterMap", "Outlet", "Step", "ack_result", "alarm_text",
     "battery_vars", "block_ok", "checksum", "command_list", "config_vars", "decode", "get_word",
     "instcmd_step", "limit_vars", "listed_commands", "low_battery_warning", "outlets", "request",

@@ -17,6 +17,8 @@ __all__ = [
     "FrameError",
     "MAX_BLOCK_DATA",
     "START",
+    "USB_DEVICES",
+    "USB_REQUESTS",
     "Cmd",
     "block_ok",
     "checksum",
@@ -61,6 +63,14 @@ class Cmd:
 
 #: the standard authorization block, sent before every command that changes something
 AUTHORIZATION = bytes([Cmd.AUTHORIZE, 0x69, 0xE8, 0xD5])
+
+#: how a request reaches a USB unit: (bmRequestType, bRequest, wValue, wIndex) of the OUT
+#: control transfer; Powerware units take a SET_DESCRIPTOR, the Phoenixtec-made ones a
+#: vendor request (NUT's bcmxcp_usb device table)
+USB_REQUESTS = {"powerware": (0x00, 0x07, 0x0304, 0), "phoenixtec": (0x42, 0x0D, 0x0000, 0)}
+#: (vendor, product) -> which of :data:`USB_REQUESTS`; HP's are the T500 and T750
+USB_DEVICES = {(0x0592, 0x0002): "powerware", (0x06DA, 0x0002): "phoenixtec",
+               (0x03F0, 0x1F01): "phoenixtec", (0x03F0, 0x1F02): "phoenixtec"}
 
 
 class FrameError(Exception):
