@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any
 import trio
 from driver_helpers import Device
 from sim.bcmxcp_sim import XcpUps
-from sim.realdriver import private_nut
+from sim.realdriver import private_nut, stop_processes
 
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.drivers.bcmxcp.link import XcpTiming
@@ -33,8 +32,8 @@ from nutrio.actors.upsd.listener import run_listener
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings
 from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
-from tests.procs import Proc, start, wait_until
-from tests.realnut import SBIN, start_upsd, wait_served
+from tests.procs import wait_until
+from tests.realnut import SBIN, wait_served
 
 __all__ = ["FAST", "Bench", "Unit", "listing", "nutrio_side", "real_side"]
 
@@ -180,30 +179,28 @@ async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, 
             port, options = sections[name]
             extra = "".join(f"    {k} = {v}\n" for k, v in {**POLL, **options}.items())
             conf.write(f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
-    procs: list[Proc] = []
+    procs: list[trio.Process] = []
+    logs: list[int] = []
     try:
         for name in names:
             env = {**nut.env, **(envs or {}).get(name, {}), "USBLAB_CLIENT": f"{driver}-{name}"}
-            procs.append(start([SBIN / driver, "-a", name, "-u", "root", "-F", "-DD"],
-                               logdir=nut.tmp, name=f"driver-{name}", env=env,
-                               stderr=subprocess.STDOUT))
+            logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
+            procs.append(await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"], env=env,
+                stdout=logs[-1], stderr=subprocess.STDOUT))
         made = await trio.to_thread.run_sync(wait_until, lambda: all(
             any(nut.state.glob(f"{driver}-{n}")) for n in names), 60)
-        assert made, f"{driver} never made its sockets: {[p.describe() for p in procs]}"
-        upsd, upsd_port = await trio.to_thread.run_sync(
-            lambda: start_upsd(nut.tmp / "etc", nut.env, "", logdir=nut.tmp))
-        procs.append(upsd)
-        assert await trio.to_thread.run_sync(lambda: wait_served(upsd_port, *names, timeout=60))
-        yield upsd_port
+        assert made, f"{driver} never made its sockets (logs in {nut.tmp})"
+        procs.append(await trio.lowlevel.open_process(
+            [str(SBIN / "upsd"), "-u", "root", "-F"], env=nut.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        assert await trio.to_thread.run_sync(lambda: wait_served(nut.port, *names, timeout=60))
+        yield nut.port
     finally:
-        for proc in reversed(procs):
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            await trio.to_thread.run_sync(proc.stop, 5)
-        if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
-            print(f"kept {nut.tmp}")
-        else:
-            shutil.rmtree(nut.tmp, ignore_errors=True)
+        await stop_processes(procs)
+        for log in logs:
+            os.close(log)
+        shutil.rmtree(nut.tmp, ignore_errors=True)
 
 
 async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],

@@ -33,7 +33,7 @@ import usb.util  # type: ignore[import-untyped]
 
 from nutrio.actors.drivers.bcmxcp.link import CommWatch, XcpTiming
 from nutrio.actors.drivers.errors import DriverIOError
-from nutrio.actors.drivers.usbbackend import pyusb_backend
+from nutrio.actors.drivers.usbbackend import pyusb_backend, release_device
 from nutrio.protocol.devices import bcmxcp as xcp
 
 __all__ = ["UsbXcp"]
@@ -123,13 +123,8 @@ class UsbXcp:
 
     def _close_sync(self) -> None:
         dev, self.dev = self.dev, None
-        if dev is None:
-            return
-        try:
-            usb.util.release_interface(dev, 0)
-        except (usb.core.USBError, ValueError):
-            pass
-        usb.util.dispose_resources(dev)
+        if dev is not None:
+            release_device(dev)
 
     def _send_sync(self, frame: bytes) -> None:
         request_type, request, value, index = self.request
