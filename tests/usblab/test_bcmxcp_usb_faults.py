@@ -3,13 +3,15 @@
 - Answers of two reply blocks (a three-phase 9355 over USB): NUT 2.8.0's
   bcmxcp_usb keeps only the first block (NUT issue #769, false alarms);
   nutrio reads both and serves what the serial driver serves for the unit.
-- Unplugged, then back: stale, then found again; one line each way.
+- Unplugged, then back: stale, then found again; one line each way. Gone
+  for longer than ``restart_after``: restarted with back-off until it is back.
 - A unit that stops answering, or answers garbage: stale, one warning.
 - A halted interrupt endpoint: cleared, and the answer read again.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,6 +24,7 @@ from structlog.testing import capture_logs
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.drivers.bcmxcp.driver import BcmXcp, BcmXcpUsb, XcpTiming
 from nutrio.actors.registry import DeviceHandle
+from nutrio.supervisor import ChildSpec, Restart, Supervisor
 from tests.usblab.server import UsbLab
 from tests.usblab.xcp import XcpUsbUps
 
@@ -99,3 +102,27 @@ async def test_a_halted_endpoint_is_cleared_and_read_again(nursery, usblab: UsbL
     pipe = [c for c in usblab.calls(client="nutrio-test") if c.op in ("interrupt", "clear_halt")]
     halted = next(i for i, c in enumerate(pipe) if c.status == -9)
     assert pipe[halted + 1].op == "clear_halt"
+
+
+async def test_a_unit_gone_for_long_is_restarted_until_it_is_back(usblab: UsbLab) -> None:
+    ups, plugged = plug(usblab, PW5115)
+    dev = replace(device("bcmxcp_usb"), options=MappingProxyType({"restart_after": "0.3"}))
+    handle = DeviceHandle(dev.name)
+
+    async def run(*, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await run_driver(dev, handle, factory=lambda d: BcmXcpUsb(d, timing=FAST),
+                         task_status=task_status)
+
+    sup = Supervisor("drivers", intensity=100, period=60.0, backoff_base=0.05, backoff_cap=0.2)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sup.run, [ChildSpec(id="driver:xcp", start=run, restart=Restart.PERMANENT)])
+        plugged.unplug()  # type: ignore[attr-defined]
+        await wait_for(handle, lambda s: not s.connected, timeout=10)
+        await trio.sleep(0.5)  # starts that fail: no unit on the bus
+        ups.on_battery()
+        plugged.replug()  # type: ignore[attr-defined]
+        await wait_for(handle, lambda s: s.connected and status_is("OB")(s), timeout=10)
+        assert sup.children()[0].restarts >= 2
+        await sup.stop()
+    claims = [c.status for c in usblab.calls(client="nutrio-test", op="claim")]
+    assert claims[-1] == 0  # the restarted driver claims the interface its forerunner gave back
