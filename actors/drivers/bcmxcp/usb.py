@@ -116,8 +116,8 @@ class UsbXcp:
                 log.info("driver.usb_busy", vendor=f"{dev.idVendor:04x}", bus=dev.bus,
                          address=dev.address)
                 continue
+            self.dev, self.request = dev, xcp.USB_REQUESTS[method]  # released if what follows fails
             dev.clear_halt(_ENDPOINT)
-            self.dev, self.request = dev, xcp.USB_REQUESTS[method]
             return
         raise DriverIOError("Unable to find POWERWARE UPS device on USB bus (USB)")
 
