@@ -93,6 +93,16 @@ def _qx_variants() -> tuple[Variant, ...]:
     return tuple(out)
 
 
+def _xcp_usb_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.bcmxcp import USB_DEVICES, USB_REQUESTS
+
+    return tuple(Variant(name=style, kind="subdriver", buses=("usb",),
+                         usb_ids=tuple(sorted(f"{v:04x}:{p:04x}"
+                                              for (v, p), used in USB_DEVICES.items()
+                                              if used == style)))
+                 for style in USB_REQUESTS)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -106,6 +116,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("blazer_ser", ("serial",), (), _none),
     ("apcsmart", ("serial",), (), _none),
     ("snmp-ups", ("network",), (), _mib_variants),
+    ("bcmxcp", ("serial",), (), _none),
+    ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("dummy-ups", ("network",), (), _none),
 )
 
