@@ -35,6 +35,7 @@ class Found:
     """One device: the driver and port nutrio would use, its options, and notes.
 
     ``options`` keep their order (match keys first, as nut-scanner prints them).
+    An empty ``driver``: nothing usable answered there; only the notes are written.
     ``driven`` False: no nutrio driver takes it yet; the table is written
     commented out. ``monitor`` is set for a UPS seen on a NUT server, which can
     be written as a repeater device or as a monitor entry.

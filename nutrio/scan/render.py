@@ -29,6 +29,9 @@ def render(found: Sequence[Found], fmt: Format = "toml", *, nut_as: NutAs = "rep
         return "# nutrio scan: nothing found\n"
     blocks = []
     for name, item in name_devices(found):
+        if not item.driver:
+            blocks.append("\n".join(f"# {note}" for note in item.notes))
+            continue
         as_monitor = nut_as == "monitor" and item.monitor is not None
         if fmt == "toml":
             body = _toml_monitor(item) if as_monitor else _toml_device(name, item)

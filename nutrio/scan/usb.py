@@ -76,19 +76,21 @@ def scan_usb(backend: Any | None = None) -> list[Found]:
 
 
 def _describe(dev: Any) -> UsbSeen:
-    strings: dict[str, str | None] = {}
+    strings: dict[str, str | None] = dict.fromkeys(("vendor", "product", "serial"))
     problem = None
-    for key, index in (("vendor", dev.iManufacturer), ("product", dev.iProduct),
-                       ("serial", dev.iSerialNumber)):
-        strings[key] = None
-        if not index or problem:
-            continue
-        try:
-            strings[key] = (usb.util.get_string(dev, index) or "").strip() or None
-        except usb.core.USBError as exc:
-            problem = _usb_problem(exc)
-        except ValueError:  # no language table: NUT shows "unknown"
-            pass
+    try:
+        langids = usb.util.get_langids(dev)  # the first request that needs the device open
+        langid = langids[0] if langids else None
+        for key, index in (("vendor", dev.iManufacturer), ("product", dev.iProduct),
+                           ("serial", dev.iSerialNumber)):
+            if index and langid is not None:
+                strings[key] = (usb.util.get_string(dev, index, langid) or "").strip() or None
+    except usb.core.USBError as exc:
+        problem = _usb_problem(exc)
+    except ValueError:  # no language table: NUT shows "unknown"
+        pass
+    finally:
+        usb.util.dispose_resources(dev)
     return UsbSeen(vendor_id=dev.idVendor, product_id=dev.idProduct, bus=dev.bus or 0,
                    address=dev.address or 0, ports=tuple(dev.port_numbers or ()),
                    problem=problem, **strings)
