@@ -6,7 +6,8 @@ credentials in turn (v1/v2c communities, or one SNMPv3 user); the first that
 answers wins. The MIB is chosen the way snmp-ups' ``mibs = auto`` does, through
 the public detection of protocol/devices/snmp: the sysObjectID first
 (``pick_by_sysoid``), then the first mapping in ``PROBE_ORDER`` whose probe OID
-the agent has. pysnmp is asyncio: the whole range runs in one event loop in a
+the agent has. ``desc`` is the model name as that mapping reads it (nut-scanner
+also writes a model there), else sysDescr.0. pysnmp is asyncio: the whole range runs in one event loop in a
 worker thread, one engine for all requests, a bounded number in flight.
 """
 
@@ -133,8 +134,18 @@ async def _probe(engine: Any, host: str, port: int, credentials: Sequence[SnmpCr
             continue
         sysoid, descr = (str(v) if v is not None else "" for v in got)
         mib, how = await _detect(engine, cred, target, sysoid)
+        model_oid = _model_oid(mib)
+        if model_oid is not None:
+            model = await _get(engine, cred, target, [model_oid])
+            descr = str(model[0]) if model and model[0] is not None else descr
         return _found(host, port, cred, sysoid, descr, mib, how)
     return None
+
+
+def _model_oid(mib: Mib | None) -> str | None:
+    """Where the mapping reads ups.model (device.model for a PDU)."""
+    names = ("ups.model", "device.model")
+    return next((v.oid for v in (mib.vars if mib else ()) if v.name in names and v.oid), None)
 
 
 async def _get(engine: Any, cred: SnmpCredentials, target: Any,

@@ -3,8 +3,9 @@
 nut-scanner has no port option for SNMP, so to compare with it the agents sit
 on the standard port, each on an address of 127.0.19.0/28 (loopback only: the
 whole 127.0.0.0/8 is this machine's). One snmpsim process per agent, serving
-one recording of tests/drivers/snmp as the community ``public``, all started
-at once. A test that cannot bind port 161 there (not root, address taken) skips.
+one recording of tests/drivers/snmp as the community ``public`` and to SNMPv3
+(snmpsim's own user ``simulator``: MD5 key ``auctoritas``, DES key ``privatus``),
+all started at once. A test that cannot bind port 161 there (not root, address taken) skips.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import pytest
 from tests.drivers.snmp.snmpsim_agent import HERE as SNMP_DIR
 from tests.procs import Proc, start, wait_until
 
-__all__ = ["AGENTS", "NETWORK", "snmp_agents"]
+__all__ = ["AGENTS", "NETWORK", "V3_USER", "snmp_agents"]
+
+#: snmpsim's built-in SNMPv3 user: (name, auth key MD5, priv key DES)
+V3_USER = ("simulator", "auctoritas", "privatus")
 
 NETWORK = "127.0.19.0/28"
 #: address -> recording (tests/drivers/snmp/<name>.snmprec) and the MIB snmp-ups picks
@@ -71,7 +75,9 @@ def snmp_agents(root: Path) -> Iterator[dict[str, str]]:
             home = root / address
             (home / "data").mkdir(parents=True)
             (home / "cache").mkdir()
-            shutil.copyfile(SNMP_DIR / f"{recording}.snmprec", home / "data" / "public.snmprec")
+            for served in ("public", "self"):  # self: what SNMPv3 reads without a context
+                shutil.copyfile(SNMP_DIR / f"{recording}.snmprec",
+                                home / "data" / f"{served}.snmprec")
             procs.append(start([sys.executable, str(SNMP_DIR / "run_snmpsim.py"),
                                 f"--data-dir={home / 'data'}", f"--cache-dir={home / 'cache'}",
                                 f"--agent-udpv4-endpoint={address}:161"],
