@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import trio
+
 from nutrio.actors.drivers.errors import DriverError
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.scan.found import Found
@@ -44,8 +46,7 @@ async def probe_port(path: str, timeout: float) -> Found | None:
             return Found(source="serial", driver="nutdrv_qx", port=path,
                          notes=(f"serial {path}: Megatec/Q1 answered {q1!r}",
                                 "also: blazer_ser (NUT's older driver for the same units)"))
-        smart = await _ask(port, b"Y", b"\n", timeout)
-        if smart == "SM":
+        if await _smart_mode(port, timeout):
             model = await _ask(port, b"\x01", b"\n", timeout)
             return Found(source="serial", driver="apcsmart", port=path, desc=model,
                          notes=(f"serial {path}: APC smart protocol answered (model {model!r})",))
@@ -61,6 +62,21 @@ async def _ask(port: SerialPort, question: bytes, end: bytes, timeout: float) ->
     await port.write(question)
     reply = await port.read_until(end, timeout)
     return reply.decode("ascii", "replace").strip()
+
+
+async def _smart_mode(port: SerialPort, timeout: float) -> bool:
+    """'Y' answered by "SM"; an APC unit may still be answering the Q1 probe's
+    bytes ('Q' is its status query), so every line up to the timeout counts."""
+    await port.discard_input()
+    await port.write(b"Y")
+    with trio.move_on_after(timeout):
+        while True:
+            line = await port.read_until(b"\n", timeout)
+            if line.strip() == b"SM":
+                return True
+            if not line:
+                return False
+    return False
 
 
 def _silent(path: str, why: str) -> Found:
