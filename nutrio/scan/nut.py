@@ -99,23 +99,18 @@ async def _read_list(stream: trio.SocketStream) -> list[bytes]:
 def browse_mdns(wait: float) -> list[tuple[str, int]]:
     """(address, port) of every ``_nut._tcp`` service answering within *wait* seconds
     (blocking: zeroconf runs its own threads)."""
-    from zeroconf import ServiceBrowser, Zeroconf  # only a scan with --nut loads it
+    from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
 
     zc = Zeroconf()
     names: list[str] = []
 
-    class Listener:
-        def add_service(self, zc: Zeroconf, type_: str, name: str) -> None:
+    def changed(zeroconf: Zeroconf, service_type: str, name: str,
+                state_change: ServiceStateChange) -> None:
+        if state_change is ServiceStateChange.Added:
             names.append(name)
 
-        def update_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-            pass
-
-        def remove_service(self, zc: Zeroconf, type_: str, name: str) -> None:
-            pass
-
     try:
-        browser = ServiceBrowser(zc, SERVICE_TYPE, Listener())
+        browser = ServiceBrowser(zc, SERVICE_TYPE, handlers=[changed])
         time.sleep(wait)
         browser.cancel()
         found: dict[tuple[str, int], None] = {}

@@ -83,8 +83,8 @@ def claims() -> tuple[UsbClaim, ...]:
     for driver in supported():
         for variant in driver.variants:
             for usb_id in variant.usb_ids:
-                vendor, _, product = usb_id.partition(":")
-                rows.append(UsbClaim(vendor_id=int(vendor, 16), product_id=int(product, 16),
+                vid, _, pid = usb_id.partition(":")
+                rows.append(UsbClaim(vendor_id=int(vid, 16), product_id=int(pid, 16),
                                      driver=driver.name, variant=variant.name, kind=variant.kind))
     # NUT's bridge rows carry the strings that tell the 0001:0000 bridges apart: they
     # replace nutrio's own rows for the same bridge and id, in NUT's order
