@@ -7,7 +7,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.nutriorun import nutrio_env
+
+pytestmark = pytest.mark.e2e
 
 #: no agent listens there in these tests: each address waits out its timeout
 SILENT = "127.0.19.240/29"

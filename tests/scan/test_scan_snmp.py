@@ -6,13 +6,12 @@ import subprocess
 import sys
 import time
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from nutrio.scan.snmp import MAX_ADDRESSES, SnmpCredentials, addresses, scan_snmp
 from tests.nutriorun import nutrio_env
-from tests.scan.agents import NETWORK, V3_USER, snmp_agents
+from tests.scan.agents import NETWORK, V3_USER
 
 
 def _scan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -43,11 +42,11 @@ def test_a_bad_range_is_one_line() -> None:
 
 
 @pytest.mark.e2e
-def test_finds_each_agent_with_the_mib_snmp_ups_picks(tmp_path: Path) -> None:
-    with snmp_agents(tmp_path) as expected:
-        started = time.monotonic()
-        done = _scan("--snmp", NETWORK, "--community", "private", "--community", "public")
-        took = time.monotonic() - started
+def test_finds_each_agent_with_the_mib_snmp_ups_picks(agents: dict[str, str]) -> None:
+    expected = agents
+    started = time.monotonic()
+    done = _scan("--snmp", NETWORK, "--community", "private", "--community", "public")
+    took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     tables = tomllib.loads(done.stdout)["devices"].values()
     assert {t["port"]: t["mibs"] for t in tables} == expected
@@ -56,14 +55,13 @@ def test_finds_each_agent_with_the_mib_snmp_ups_picks(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_snmpv3_credentials_come_back_as_options(tmp_path: Path) -> None:
+def test_snmpv3_credentials_come_back_as_options(agents: dict[str, str]) -> None:
     user, auth, priv = V3_USER
-    with snmp_agents(tmp_path):
-        found = scan_snmp(["127.0.19.3", "127.0.19.4"], [SnmpCredentials(
-            version="v3", sec_name=user, sec_level="authPriv", auth_password=auth,
-            priv_password=priv)])
-        wrong = scan_snmp(["127.0.19.3"], [SnmpCredentials(
-            version="v3", sec_name=user, sec_level="authNoPriv", auth_password="nope-nope")])
+    found = scan_snmp(["127.0.19.3", "127.0.19.4"], [SnmpCredentials(
+        version="v3", sec_name=user, sec_level="authPriv", auth_password=auth,
+        priv_password=priv)])
+    wrong = scan_snmp(["127.0.19.3"], [SnmpCredentials(
+        version="v3", sec_name=user, sec_level="authNoPriv", auth_password="nope-nope")])
     [mge] = found
     assert (mge.port, mge.option("mibs"), mge.desc) == ("127.0.19.3", "mge", "Evolution 850")
     assert dict(mge.options) == {"mibs": "mge", "snmp_version": "v3", "secLevel": "authPriv",

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.nutriorun import nutrio_env
-from tests.scan.agents import NETWORK, snmp_agents
+from tests.scan.agents import NETWORK
 from tests.scan.lab import plug_six
 from tests.scan.realscanner import nut_scanner, nut_scanner_usb, parse_ups_conf, requires_nut_scanner
 from tests.usblab.server import UsbLab
@@ -60,11 +59,10 @@ def test_usb_same_devices_drivers_and_match_values(usblab: UsbLab) -> None:
                        ("06DA", "0002"): "cypress"}
 
 
-def test_snmp_same_agents_and_mibs(tmp_path: Path) -> None:
-    with snmp_agents(tmp_path) as expected:
-        theirs = _by(parse_ups_conf(nut_scanner("-S", "-m", NETWORK, "-t", "1")), "port")
-        ours = _by(parse_ups_conf(_nutrio("--snmp", NETWORK)), "port")
-    assert ours.keys() == theirs.keys() == {(a,) for a in expected}
+def test_snmp_same_agents_and_mibs(agents: dict[str, str]) -> None:
+    theirs = _by(parse_ups_conf(nut_scanner("-S", "-m", NETWORK, "-t", "1")), "port")
+    ours = _by(parse_ups_conf(_nutrio("--snmp", NETWORK)), "port")
+    assert ours.keys() == theirs.keys() == {(a,) for a in agents}
     for key, section in theirs.items():
         same = {k: v for k, v in section.items() if k != "desc"}
         assert {k: ours[key][k] for k in same} == same, key
