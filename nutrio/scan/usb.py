@@ -23,6 +23,7 @@ from typing import Any
 import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
+from nutrio.actors.drivers.errors import DriverConfigError
 from nutrio.actors.drivers.usbbackend import pyusb_backend
 from nutrio.scan.found import Found
 from nutrio.scan.usbids import UsbClaim, claims, matching, same_vendor
@@ -57,8 +58,13 @@ class UsbSeen:
 def scan_usb(backend: Any | None = None) -> list[Found]:
     """Every claimed device on the USB buses (blocking: run it in a thread)."""
     rows = claims()
-    found = []
-    for dev in usb.core.find(find_all=True, backend=backend or pyusb_backend()) or ():
+    found: list[Found] = []
+    try:
+        devices = list(usb.core.find(find_all=True, backend=backend or pyusb_backend()) or ())
+    except (usb.core.NoBackendError, usb.core.USBError, DriverConfigError) as exc:
+        why = "no libusb-1.0 found" if isinstance(exc, usb.core.NoBackendError) else str(exc)
+        return [Found(source="usb", driver="", port="", notes=(f"USB not scanned: {why}",))]
+    for dev in devices:
         exact = matching(rows, dev.idVendor, dev.idProduct)
         hid_vendor = same_vendor(rows, dev.idVendor, _HID)
         if not exact and not hid_vendor:

@@ -111,3 +111,13 @@ def load_apc():  # type: ignore[no-untyped-def]
     from tests.usblab.hid import HidDevice
 
     return HidDevice.from_recording(load("apc_bk650m2"))
+
+
+def test_no_usb_library_is_one_note(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-libusb.so"
+    done = subprocess.run([sys.executable, "-m", "nutrio", "scan", "--usb"],
+                          env=nutrio_env(NUTRIO_LIBUSB=str(missing)), capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (f"# USB not scanned: NUTRIO_LIBUSB={missing}: "
+                           "not a usable libusb-1.0 library\n")
