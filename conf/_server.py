@@ -63,6 +63,7 @@ def build_server(table: Table | None) -> ServerConfig:
         transport=build_transport(table),
         allow_no_device=table.boolean("allow_no_device", False),
         allow_not_all_listeners=table.boolean("allow_not_all_listeners", False),
+        announce=table.boolean("announce", False) if "announce" in table.data else None,
         statepath=table.path_value("statepath"),
     )
 

@@ -93,6 +93,9 @@ class ServerConfig:
     transport: Transport = "auto"
     allow_no_device: bool = False
     allow_not_all_listeners: bool = False
+    #: mDNS announcement of ``_nut._tcp`` (Home Assistant finds NUT servers so);
+    #: None: on when any listen address is beyond loopback.
+    announce: bool | None = None
     #: Where `nutrio drivers` keeps pid files and sockets; None: the app picks
     #: a private runtime directory.
     statepath: Path | None = None

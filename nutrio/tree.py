@@ -4,7 +4,7 @@
     ├── drivers     (one_for_one)   driver:<ups> ...      NUT's drivers
     ├── upsd        (one_for_one)   tracking, listener:<host>:<port> ...
     ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ... -> thresholds
-    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
+    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web, announce (mDNS)
     └── driverwatch                 DRIVEROK when a failing driver runs cleanly again
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
@@ -37,6 +37,7 @@ import trio
 
 import nutrio
 from nutrio import conf
+from nutrio.actors.announce import announce_wanted, run_announcer
 from nutrio.actors.control import ErrorBook, watch_errors
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
@@ -240,7 +241,15 @@ class Tree:
         children = self.upslog_children()
         if self.config.web.enabled:  # the history feeds the web's graphs, nothing else
             children += [self.history_spec(), self.web_spec()]
+        if announce_wanted(self.config.server.announce, self.listen):  # mDNS: _nut._tcp
+            start = functools.partial(run_announcer, self.bound_addresses)
+            children.append(ChildSpec(id="announce", start=start, restart=Restart.PERMANENT))
         return children
+
+    def bound_addresses(self) -> list[tuple[str, int]]:
+        """The listen addresses, port 0 replaced by the port its listener bound."""
+        pairs = zip(self.listen, self.ports, strict=False)
+        return [(host, port or bound) for (host, port), bound in pairs]
 
     def history_spec(self) -> ChildSpec:
         start = functools.partial(self.history.run, self.registry)

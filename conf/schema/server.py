@@ -55,6 +55,9 @@ SERVER_SECTIONS: tuple[Section, ...] = (
             '`"auto"`: epoll where there is one. Clients see the same bytes either way'),
         key("allow_no_device", BOOLEAN, "upsd.conf ALLOW_NO_DEVICE",
             "start even when no `[devices.*]` table is given"),
+        key("announce", BOOLEAN, "",
+            "announce the server by mDNS as `_nut._tcp` on the addresses it listens on "
+            "(Home Assistant finds it so)", shown="true when listening beyond loopback"),
         key("allow_not_all_listeners", BOOLEAN, "upsd.conf ALLOW_NOT_ALL_LISTENERS",
             "start when at least one listen address could be bound"),
         key("statepath", STRING, "upsd.conf STATEPATH",

@@ -128,7 +128,7 @@ EVERY_KEY: dict[str, Any] = {
         "upsmon_slots": 2, "idle_timeout": 30, "send_timeout": 5, "auth_penalty": 0.5,
         "auth_penalty_cap": 2, "auth_penalty_budget": 16,
         "max_line": 1000, "trackingdelay": 60, "transport": "stream", "allow_no_device": True,
-        "allow_not_all_listeners": True, "statepath": "state",
+        "allow_not_all_listeners": True, "statepath": "state", "announce": True,
         "tls": {"certfile": "c.pem", "keyfile": "k.pem", "require": True,
                 "client_ca": "ca.pem", "min_version": "TLSv1.3"},
     },
