@@ -343,6 +343,13 @@ class HidSession:
                 return row, field
         return None
 
+    def served(self) -> frozenset[str]:
+        """The variables this session's table serves (for a driver that starts afresh on
+        a changed descriptor: they are no longer the device's)."""
+        return frozenset(row.var for index, row in enumerate(self.subdriver.table)
+                         if self._fields[index] is not None and not row.is_command
+                         and row.var != "BOOL" and not row.var.startswith("ups.alarm"))
+
     def rows(self) -> Mapping[int, HidField]:
         """Resolved rows by index (for tools that list what the table found)."""
         return MappingProxyType({i: f for i, f in enumerate(self._fields) if f is not None})
