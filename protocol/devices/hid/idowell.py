@@ -28,18 +28,6 @@ from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, Usa
 __all__ = ["IDOWELL"]
 
 _TABLE: tuple[Hid2Nut, ...] = (
-    Hid2Nut("unmapped.ups.flow.[4].flowid", "UPS.Flow.[4].FlowID", "%.0f"),
-    Hid2Nut("unmapped.ups.powerconverter.output.outputid", "UPS.PowerConverter.Output.OutputID", "%.0f"),
-    Hid2Nut("unmapped.ups.powerconverter.powerconverterid", "UPS.PowerConverter.PowerConverterID", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.capacitygranularity1", "UPS.PowerSummary.CapacityGranularity1", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.capacitymode", "UPS.PowerSummary.CapacityMode", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.flowid", "UPS.PowerSummary.FlowID", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.fullchargecapacity", "UPS.PowerSummary.FullChargeCapacity", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.imanufacturer", "UPS.PowerSummary.iManufacturer", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.iproduct", "UPS.PowerSummary.iProduct", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.iserialnumber", "UPS.PowerSummary.iSerialNumber", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.powersummaryid", "UPS.PowerSummary.PowerSummaryID", "%.0f"),
-    Hid2Nut("unmapped.ups.powersummary.presentstatus.undefined", "UPS.PowerSummary.PresentStatus.Undefined", "%.0f"),
     Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, Q, ONLINE),
     Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, Q, LOWBATT),
     Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, Q, CHARGING),

@@ -42,13 +42,13 @@ from nutrio.protocol.devices.hid.subdriver import (
 )
 from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, UsageTable
 
-__all__ = ["MGE"]
+__all__ = ["MGE", "MODELS"]
 
 MGE_VENDOR, DELL_VENDOR, POWERWARE_VENDOR = 0x0463, 0x047C, 0x0592
 HP_VENDOR, AEG_VENDOR, PHOENIXTEC_VENDOR, IBM_VENDOR = 0x03F0, 0x2B2D, 0x06DA, 0x04B3
 
 #: (iProduct, iModel, family, name NUT serves, or None for "iProduct iModel")
-_MODELS: tuple[tuple[str, str, int, str | None], ...] = (
+MODELS: tuple[tuple[str, str, int, str | None], ...] = (
     ("ELLIPSE", "300", MGE_DEFAULT_OFFLINE, "ellipse 300"),
     ("ELLIPSE", "500", MGE_DEFAULT_OFFLINE, "ellipse 500"),
     ("ELLIPSE", "650", MGE_DEFAULT_OFFLINE, "ellipse 650"),
@@ -150,7 +150,7 @@ def _model(info: DeviceInfo, io: DescribeIO) -> str | None:
             model = f"{int(power)}"
     if not model:
         return info.product
-    for name_product, name_model, family, name in _MODELS:
+    for name_product, name_model, family, name in MODELS:
         if (name_product, name_model) == (product, model):
             io.scratch["mge_type"] = family
             return name if name is not None else f"{product} {model}"[:511]

@@ -29,13 +29,6 @@ from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, Usa
 __all__ = ["SALICRU"]
 
 _TABLE: tuple[Hid2Nut, ...] = (
-    Hid2Nut("experimental.ups.powersummary.imanufacturer", "UPS.PowerSummary.iManufacturer", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.iproduct", "UPS.PowerSummary.CapacityMode", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.iserialnumber", "UPS.PowerSummary.iSerialNumber", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.capacitymode", "UPS.PowerSummary.CapacityMode", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.rechargeable", "UPS.PowerSummary.Rechargeable", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.designcapacity", "UPS.PowerSummary.DesignCapacity", "%.0f"),
-    Hid2Nut("experimental.ups.powersummary.fullchargecapacity", "UPS.PowerSummary.FullChargeCapacity", "%.0f"),
     Hid2Nut("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", NONE, STRING_ID),
     Hid2Nut("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Hid2Nut("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f"),

@@ -31,7 +31,7 @@ def _page(page: int, names: str) -> dict[str, int]:
 POWER_DEVICE: Mapping[str, int] = MappingProxyType(_page(0x84, """
     00:Undefined 01:iName 02:PresentStatus 03:ChangedStatus 04:UPS 05:PowerSupply
     10:BatterySystem 11:BatterySystemID 12:Battery 13:BatteryID 14:Charger 15:ChargerID
-    16:PowerConverter 18:OutletSystem 19:OutletSystemID 1a:Input
+    16:PowerConverter 17:PowerConverterID 18:OutletSystem 19:OutletSystemID 1a:Input
     1b:InputID 1c:Output 1d:OutputID 1e:Flow 1f:FlowID 20:Outlet 21:OutletID 22:Gang
     23:GangID 24:PowerSummary 25:PowerSummaryID 30:Voltage 31:Current 32:Frequency
     33:ApparentPower 34:ActivePower 35:PercentLoad 36:Temperature 37:Humidity 38:BadCount

@@ -110,7 +110,9 @@ def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None
     state.mkdir()
     os.chmod(state, 0o777)
     upsd_port = _free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    # an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
+    extra = "".join(f"    {k} = {v}\n" if v != "" else f"    {k}\n"
+                    for k, v in (options or {}).items())
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
