@@ -53,7 +53,6 @@ class _Publisher:
         self._state = state
         self.stale = False
         self.stale_since: float | None = None  # when the first failed poll in a row ended
-        self.last_error = ""
 
     @property
     def data(self) -> UpsData:
@@ -76,11 +75,9 @@ class _Publisher:
     def after_poll(self, error: BaseException | None) -> None:
         """The bottom of the poll loop: decide staleness, then publish."""
         if error is not None:
-            # one warning when the device goes (or fails differently), not one per poll
-            again = self.stale and str(error) == self.last_error
-            (log.debug if again else log.warning)(
+            # one warning when the device goes, not one per poll while it stays away
+            (log.debug if self.stale else log.warning)(
                 "driver.poll_failed", error=str(error), kind=type(error).__name__)
-            self.last_error = str(error)
             if not self.stale:
                 self.stale = True
                 self.stale_since = trio.current_time()

@@ -23,7 +23,7 @@ from tests.usblab.runners import UsbDriverRun, nutrio_usb, real_usb_driver
 from tests.usblab.server import UsbLab
 
 __all__ = [
-    "ASIDE", "Pair", "aside", "both_served", "exercise", "set_reports", "set_status",
+    "ASIDE", "UNDEFINED_IN_NUT", "Pair", "aside", "both_served", "exercise", "set_reports", "set_status",
     "side_by_side", "status", "wait_status",
 ]
 
@@ -85,9 +85,10 @@ async def wait_status(run: UsbDriverRun, check: Callable[[str], bool],
     return last
 
 
-#: SETs whose value NUT makes from another variable (MGE's ups.date needs ups.time): the
-#: next one waits for the poll that reads the first back, so both drivers see the same
-_READ_BACK = frozenset({"ups.date", "ups.time"})
+#: not compared: NUT 2.8.0 turns MGE's ups.date/ups.time into seconds with mktime on a
+#: struct tm whose tm_isdst it never sets (this build writes one hour early; nutrio writes
+#: the time asked for: tests/protocol/test_hid_subdrivers.py)
+UNDEFINED_IN_NUT = frozenset({"ups.date", "ups.time"})
 
 
 def _new_value(name: str, value: str, options: tuple[str, ...]) -> str:
@@ -126,11 +127,11 @@ async def exercise(run: UsbDriverRun, listed: Served) -> list[str]:
         for cmd in listed.cmds:
             answers.append(f"{cmd}: {await _tracked(s, f'INSTCMD {run.name} {cmd}')}")
         for name, kind in sorted(listed.rw.items()):
+            if name in UNDEFINED_IN_NUT:
+                continue
             value = _new_value(name, listed.vars.get(name, ""), kind)
             request = f'SET VAR {run.name} {name} "{value}"'
             answers.append(f"{name}: {await _tracked(s, request)}")
-            if name in _READ_BACK:
-                await trio.sleep(1.5)  # the full poll after the write, before the next SET
     return answers
 
 

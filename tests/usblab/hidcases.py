@@ -39,7 +39,7 @@ from tests.paths import ROOT
 from tests.usblab.dumpsim import DumpSim, spec_from_dump
 from tests.usblab.hidups import Field, SimUps, build, from_descriptor
 
-__all__ = ["CASES", "Case", "arduino_descriptor"]
+__all__ = ["CASES", "Case", "arduino_descriptor", "arduino_unit"]
 
 USB_DATA = ROOT.parent / "shared" / "data" / "usb"
 OLDER = "an older NUT printed it differently (2.8.0's table has another format or row)"
@@ -134,7 +134,7 @@ def arduino_descriptor() -> bytes:
                                   if line and not line.startswith("#")))
 
 
-def _arduino(sim: DumpSim, configurations: int = 3) -> SimUps:
+def arduino_unit(sim: DumpSim, configurations: int = 3) -> SimUps:
     """The HIDPowerDevice library's own descriptor on interface 2 (endpoint 0x84); with
     three configurations, so that NUT 2.8.0 opens it (see UpsSpec.configurations)."""
     raw = arduino_descriptor()
@@ -171,9 +171,9 @@ CASES: tuple[Case, ...] = (
          tweak=_apc_product),
     Case("apc-back-ups-cs-500", APC, "APC__APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev",
          tweak=_apc_product),
-    Case("arduino-leonardo", ARDUINO, _ARDUINO, unit=_arduino),
+    Case("arduino-leonardo", ARDUINO, _ARDUINO, unit=arduino_unit),
     Case("arduino-2a03", ARDUINO, {**_ARDUINO, "ups.vendorid": "2a03", "ups.productid": "0040"},
-         unit=_arduino),
+         unit=arduino_unit),
     Case("belkin-regulator-pro", BELKIN,
          "Belkin__Belkin__Regulator_PRO-USB__usbhid-ups__2.6.5__01.dev"),
     Case("belkin-liebert-psa", BELKIN, "Liebert__Liebert__PSA__usbhid-ups__2.8.0__01.dev"),

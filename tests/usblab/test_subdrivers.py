@@ -24,7 +24,8 @@ from tests.usblab.compare import (
     status,
 )
 from tests.usblab.fixtures import requires_nut_driver
-from tests.usblab.hidcases import CASES, Case
+from tests.usblab.hidcases import CASES, Case, arduino_unit
+from tests.usblab.runners import nutrio_usb, real_usb_driver
 from tests.usblab.server import UsbLab
 
 pytestmark = requires_nut_driver("usbhid-ups")
@@ -55,8 +56,12 @@ async def compare(lab: UsbLab, case: Case, bus: int) -> list[str]:
     problems = []
 
     def check(what: str, ours: object, real: object) -> None:
-        if ours != real:
-            problems.append(f"{what}: nutrio {ours!r} != real {real!r}")
+        if ours == real:
+            return
+        if isinstance(ours, dict) and isinstance(real, dict):
+            keys = sorted(k for k in {*ours, *real} if ours.get(k) != real.get(k))
+            ours, real = ({k: d.get(k) for k in keys} for d in (ours, real))
+        problems.append(f"{what}: nutrio {ours!r} != real {real!r}")
 
     sim = case.sim()
     async with side_by_side(lab, case.make(sim), {**OPTIONS, **case.options}, bus) as pair:
@@ -97,3 +102,21 @@ async def test_nutrio_and_the_real_usbhid_ups_drive_the_units_alike(usblab: UsbL
             nursery.start_soon(one, case, 1 + 2 * i)
     assert {k: v for k, v in found.items() if v} == {}
     assert len(found) == len(cases) >= 2
+
+
+async def test_an_arduino_with_one_configuration_opens_in_nutrio_not_in_nut_2_8_0(
+        usblab: UsbLab) -> None:
+    """NUT 2.8.0 reads configuration number <interface> (2 for the Arduino subdriver), which
+    a one-configuration Leonardo does not have: "No matching HID UPS found" (fixed in NUT
+    2.8.2). nutrio reads the active configuration and serves the unit."""
+    case = next(c for c in CASES if c.id == "arduino-leonardo")
+    usblab.plug(arduino_unit(case.sim(), configurations=1))
+    async with real_usb_driver(usblab, "usbhid-ups", upsd=False, debug="") as real:
+        with trio.fail_after(15):
+            while real.exited() is None:
+                await trio.sleep(0.05)
+    assert real.exited() == 1 and "No matching HID UPS found" in real.log_text()
+    async with nutrio_usb(usblab, "usbhid-ups", OPTIONS) as ours:
+        values = await ours.wait_values()
+    assert values["driver.version.data"] == "Arduino HID 0.2"
+    assert values["ups.timer.shutdown"] == "-1" and values["ups.status"] == "OB"
