@@ -46,12 +46,17 @@ class Pair:
 @asynccontextmanager
 async def side_by_side(lab: UsbLab, make: Callable[[], SimUps], options: Mapping[str, str],
                        bus: int = 1) -> AsyncIterator[Pair]:
-    """The real driver on a copy at bus ``bus``, nutrio on one at the next bus."""
+    """The real driver on a copy at bus ``bus``, nutrio on one at the next bus; each sees
+    only its own bus (lab clients "usbhid-ups@<bus>" and "nutrio@<bus>")."""
     real_ups, our_ups = make(), make()
     lab.plug(real_ups, bus=bus)
     lab.plug(our_ups, bus=bus + 1)
-    async with real_usb_driver(lab, "usbhid-ups", {**options, "bus": f"{bus:03d}"}) as real, \
-            nutrio_usb(lab, "usbhid-ups", {**options, "bus": f"{bus + 1:03d}"}) as ours:
+    lab.show(f"usbhid-ups@{bus}", bus)
+    lab.show(f"nutrio@{bus + 1}", bus + 1)
+    async with real_usb_driver(lab, "usbhid-ups", {**options, "bus": f"{bus:03d}"},
+                               client=f"usbhid-ups@{bus}") as real, \
+            nutrio_usb(lab, "usbhid-ups", {**options, "bus": f"{bus + 1:03d}"},
+                       client=f"nutrio@{bus + 1}") as ours:
         await real.wait_values()
         await ours.wait_values()
         yield Pair(real, ours, real_ups, our_ups)
@@ -61,11 +66,12 @@ def set_status(lab: UsbLab, sim: DumpSim, ups: SimUps, words: str) -> None:
     """Put the unit's status fields at the bits of ``words`` and send their reports."""
     wanted = status_bits(words)
     conv = SearchConv(sim.dump, {})
+    values = {path: status_value(rows, wanted, conv, ups.places[path][0].size)
+              for path, rows in sim.status_rows.items()}  # before taking the lab's lock
     touched: set[int] = set()
     with lab.lock:
-        for path, rows in sim.status_rows.items():
-            place = ups.places[path][0]
-            touched |= ups.put(path, status_value(rows, wanted, conv, place.size))
+        for path, value in values.items():
+            touched |= ups.put(path, value)
         ups.send(touched)
 
 
@@ -135,11 +141,10 @@ async def exercise(run: UsbDriverRun, listed: Served) -> list[str]:
     return answers
 
 
-def set_reports(lab: UsbLab, client: str, bus: int) -> list[tuple[int, bytes]]:
-    """(wValue, bytes) of every SET_REPORT ``client`` sent to the unit on ``bus``, in order."""
+def set_reports(lab: UsbLab, client: str) -> list[tuple[int, bytes]]:
+    """(wValue, bytes) of every SET_REPORT ``client`` sent, in order."""
     return [(c.setup.value, c.out) for c in lab.transfers(client=client)
-            if c.setup is not None and (c.setup.request_type, c.setup.request) == (0x21, 0x09)
-            and c.device.startswith(f"{bus:03d}:")]
+            if c.setup is not None and (c.setup.request_type, c.setup.request) == (0x21, 0x09)]
 
 
 async def both_served(pair: Pair) -> tuple[Served, Served]:

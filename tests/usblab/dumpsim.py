@@ -186,7 +186,8 @@ def _field_size(rows: list[Hid2Nut], conv: SearchConv) -> int:
     for row in rows:
         assert row.lookup is not None
         if row.lookup.fun is not None:
-            if any(_words(row, 1 << k, conv) != _words(row, 0, conv) for k in range(1, 16)):
+            one = _words(row, 1, conv)  # "value ? word : !word" reads any bit alike
+            if any(_words(row, 1 << k, conv) != one for k in range(1, 16)):
                 return 16
         top = max((hid for hid, _ in row.lookup.pairs), default=1)
         size = max(size, top.bit_length())
