@@ -16,6 +16,7 @@ device number) and carry on where it left off when it is back.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -77,6 +78,9 @@ class UsbHid:
         self._pollonly = self.options.pollonly
         self._events: deque[bytes] = deque()
         self._lost: BaseException | None = None  # what the interrupt reader ran into
+        #: held by an interrupt read: closing the device waits for it (libusb must not close
+        #: a handle under a transfer another thread is in)
+        self._reading = threading.Lock()
 
     # -- the Driver protocol -------------------------------------------------
 
@@ -193,12 +197,14 @@ class UsbHid:
 
     def _read_event(self, link: Link) -> None:
         """One interrupt read; a report is queued, a lost device remembered for the poll."""
-        try:
-            data = link.read_interrupt(_EVENT_WAIT_MS)
-        except usb.core.USBError as exc:
-            if link is self._link:
+        with self._reading:
+            if link is not self._link:
+                return  # closed meanwhile
+            try:
+                data = link.read_interrupt(_EVENT_WAIT_MS)
+            except usb.core.USBError as exc:
                 self._lost = exc
-            return
+                return
         if data:
             self._events.append(data)
 
@@ -249,7 +255,8 @@ class UsbHid:
                      offset=field.offset, size=field.size, value=value)
 
     def _close_sync(self) -> None:
-        link, self._link = self._link, None
+        with self._reading:
+            link, self._link = self._link, None
         if link is not None:
             link.close()
 
