@@ -49,6 +49,14 @@ def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
                  for vendor in sorted(devices) for product in sorted(devices[vendor]))
 
 
+def _split_version(published: str) -> tuple[str, str | None]:
+    """"Megatec 0.06" -> ("Megatec", "0.06"); a string without a number stays whole."""
+    name, _, last = published.rpartition(" ")
+    if name and last[:1].isdigit():
+        return name, last
+    return published, None
+
+
 def _hid_variants() -> tuple[Variant, ...]:
     """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
     from nutrio.protocol.devices.hid import SUBDRIVERS
@@ -97,7 +105,7 @@ def _none() -> tuple[Variant, ...]:
 #: (name, buses, old NUT names, variants), in the order `drivers supported` lists them
 _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
                 ...] = (
-    ("usbhid-ups", ("usb",), (), _hid_variants),
+    ("usbhid-ups", ("usb",), ("newhidups", "hidups"), _hid_variants),
     ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
      _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
