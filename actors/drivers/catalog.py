@@ -27,6 +27,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
+    "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
 }
 
 
@@ -83,5 +84,7 @@ def device_file(device: DeviceLike) -> Path | None:
             return None
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
     if device.driver in _SERIAL:
+        return Path(device.port)
+    if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":
         return Path(device.port)
     return None

@@ -166,7 +166,7 @@ class ApcModbusDriver:
         await self._connect(state, pause=0.0)
         write = self.ups.command("shutdown.default")
         if isinstance(write, Refused) or await self._write(write) != ResultCode.SUCCESS:
-            raise KillPowerFailed("the UPS did not take shutdown.default (no outlet group?)")
+            raise KillPowerFailed("the UPS did not take shutdown.default")
         return Sent("shutdown.return", f"outlet command 0x{write.values[1]:04x}")
 
     # -- I/O -----------------------------------------------------------------
