@@ -35,6 +35,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS
+from nutrio.protocol.devices.megatec.subdrivers import LATER_PROTOCOLS, PROTOCOLS
+
 if TYPE_CHECKING:
     from nutrio.actors.drivers.killpower import KillResult
     from nutrio.conf import DeviceConfig
@@ -54,7 +57,9 @@ __all__ = [
 DRIVER_OPTIONS: Mapping[str, str] = {
     "dummy-ups": "mode (dummy-once|dummy-loop|dummy|repeater); as a repeater (port ups@host[:port]): "
     "username, password",
-    "nutdrv_qx": "protocol, pollfreq, runtimecal, chargetime, idleload, ondelay, offdelay",
+    "nutdrv_qx": "protocol (" + ", ".join(PROTOCOLS) + "; named only: "
+    + ", ".join(LATER_PROTOCOLS) + "), pollfreq, runtimecal, chargetime, idleload, ondelay, "
+    "offdelay, cablepower, and each protocol's own",
     "blazer_ser": "runtimecal, chargetime, idleload, ondelay, offdelay",
     "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
     "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "
@@ -64,6 +69,7 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "
     "(v1|v2c|v3), secLevel, secName, authPassword, privPassword, authProtocol, privProtocol, "
     "pollfreq, snmp_timeout, snmp_retries, ondelay, offdelay",
+    **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0
 

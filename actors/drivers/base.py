@@ -175,6 +175,8 @@ def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None
     state.set("driver.version.internal", driver.version_internal)
     state.set("driver.parameter.port", device.port)
     for key, value in device.options.items():
+        if key.lower().startswith(("default.", "override.")):
+            continue  # NUT stores these as the variables themselves, never as parameters
         if key in driver.flags:
             if value.lower() not in ("false", "no", "off", "0"):
                 state.set(f"driver.flag.{key}", "enabled")

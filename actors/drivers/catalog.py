@@ -28,6 +28,12 @@ _WHERE: dict[str, tuple[str, str]] = {
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
+    # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
+    "megatec": ("megatec.renamed", "RetiredMegatec"),
+    "mustek": ("megatec.renamed", "RetiredMustek"),
+    "powermust": ("megatec.renamed", "RetiredPowermust"),
+    "fentonups": ("megatec.renamed", "RetiredFentonups"),
+    "bestups": ("megatec.renamed", "RetiredBestups"),
 }
 
 
@@ -72,7 +78,8 @@ def make_driver(device: DeviceLike) -> Driver:
 
 
 #: drivers whose port is a serial device node
-_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart"})
+_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "megatec", "mustek", "powermust",
+                     "fentonups", "bestups"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

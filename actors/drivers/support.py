@@ -84,8 +84,16 @@ def _mib_variants() -> tuple[Variant, ...]:
 
 
 def _qx_variants() -> tuple[Variant, ...]:
-    return (Variant(name="megatec", kind="protocol", buses=("serial",), version_data="Megatec",
-                    version="0.06"),)
+    from nutrio.protocol.devices.megatec.subdrivers import SUBDRIVERS
+
+    out = []
+    for sub in SUBDRIVERS:
+        if sub.protocol == "Masterguard":
+            continue  # NUT 2.8.0's claim never succeeds (tests/drivers/test_qx_other.py)
+        name, version = _split_version(sub.version)
+        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial",),
+                           version_data=name, version=version))
+    return tuple(out)
 
 
 def _none() -> tuple[Variant, ...]:
@@ -96,7 +104,8 @@ def _none() -> tuple[Variant, ...]:
 _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
                 ...] = (
     ("usbhid-ups", ("usb",), (), _hid_variants),
-    ("nutdrv_qx", ("serial",), (), _qx_variants),
+    ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
+     _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
     ("apcsmart", ("serial",), (), _none),
     ("snmp-ups", ("network",), (), _mib_variants),

@@ -211,7 +211,9 @@ async def test_silent_megatec_ups_is_restarted_and_recovers(nursery) -> None:
     async with megatec_sim() as (ups, tty):
         dev = Device(
             name="qx", port=tty, config_dir=Path("/tmp"), driver="nutdrv_qx", pollinterval=0.03,
-            maxage=1.0, options=MappingProxyType({"pollfreq": "0", "restart_after": "0.5"}),
+            maxage=1.0,
+            # one protocol: a silent UPS then fails each start in 0.3 s, not after probing all
+            options=MappingProxyType({"pollfreq": "0", "restart_after": "0.5", "protocol": "megatec"}),
         )
         handle = DeviceHandle("qx")
 

@@ -56,10 +56,8 @@ def device(driver: str, port: str, options: Mapping[str, str] | None = None,
 async def real_kill(driver: str, tty: str, options: Mapping[str, str]) -> tuple[int, str]:
     """The real ``driver -a sim -k`` on ``tty``: (exit code, stderr). "true" writes a bare flag.
 
-    nutdrv_qx gets ``protocol = megatec``, the only one nutrio speaks (without
-    it the real driver probes other Q* protocols first)."""
-    if driver == "nutdrv_qx":
-        options = {"protocol": "megatec", **options}
+    Without ``protocol =`` both nutdrv_qx probe NUT's protocols in order first; the
+    simulators record that conversation too."""
     with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
         lines = "".join(f"    {k}\n" if v == "true" else f"    {k} = {v}\n" for k, v in options.items())
         Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n{lines}")
@@ -147,7 +145,7 @@ async def test_a_ups_refusing_every_command_fails_like_the_real_driver(driver: s
 @realnut
 async def test_a_silent_ups_is_not_claimed_like_the_real_nutdrv_qx() -> None:
     (code, stderr), ours, real_sim, our_sim = await side_by_side(
-        "nutdrv_qx", {}, megatec_sim, qx, mode="silent")
+        "nutdrv_qx", {"protocol": "megatec"}, megatec_sim, qx, mode="silent")
     assert code == 1 and "not supported" in stderr
     assert isinstance(ours, DriverIOError)
     assert our_sim.received == real_sim.received == [b"Q1\r"] * 3  # no command sent blind

@@ -33,6 +33,13 @@ class RealDriver:
     port: int
     env: dict[str, str]
     procs: list[trio.Process] = field(default_factory=list)
+    logdir: Path | None = None
+
+    def log(self) -> str:
+        """What the real driver printed (-DD), for a failing test's message."""
+        if self.logdir is None:
+            return ""
+        return (self.logdir / f"driver-{self.name}.log").read_text(errors="replace")
 
     async def upsc(self) -> dict[str, str]:
         """All variables as upsc prints them."""
@@ -105,15 +112,27 @@ def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None
                 name: str, prefix: str) -> PrivateNut:
     """nut.conf, ups.conf (``port`` and the options), upsd.conf on a free port, upsd.users
     (admin/secret) and a state directory, in a new temporary directory."""
+    return private_nut_sections(driver, {name: (port, options or {})}, prefix=prefix)
+
+
+#: a ups.conf section: its port and options (None: a flag)
+Section = tuple[str, Mapping[str, "str | None"]]
+
+
+def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix: str) -> PrivateNut:
+    """:func:`private_nut` with one ups.conf section per name."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     conf, state = tmp / "etc", tmp / "state"
     conf.mkdir()
     state.mkdir()
     os.chmod(state, 0o777)
     upsd_port = _free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    ups_conf = ""
+    for name, (port, options) in sections.items():
+        extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
+        ups_conf += f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
-    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
+    _write(conf / "ups.conf", ups_conf)
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
     _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
@@ -166,3 +185,44 @@ async def real_serial_driver(
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@asynccontextmanager
+async def real_serial_drivers(
+    driver: str, sections: Mapping[str, Section], *, settle: float = 1.5
+) -> AsyncIterator[dict[str, RealDriver]]:
+    """One real ``driver`` process per ups.conf section (name -> (tty, options)), all behind
+    one real upsd; yields name -> RealDriver. A driver that exits at start-up (a device it
+    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit."""
+    nut = private_nut_sections(driver, sections, prefix="realserial-")
+    reals = {name: RealDriver(name, nut.port, nut.env, logdir=nut.tmp) for name in sections}
+    procs: list[trio.Process] = []
+    logs: list[int] = []
+    try:
+        for name in sections:
+            logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
+            procs.append(await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
+                env=nut.env, stdout=logs[-1], stderr=subprocess.STDOUT,
+            ))
+        started = list(zip(sections, procs, strict=True))
+        await _wait(lambda: all(
+            any(nut.state.glob(f"{driver}-{name}")) or proc.poll() is not None
+            for name, proc in started
+        ), 90)
+        procs.append(await trio.lowlevel.open_process(
+            [str(SBIN / "upsd"), "-u", "root", "-F"], env=nut.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        await trio.sleep(settle)
+        for real in reals.values():
+            real.procs = procs
+        yield reals
+    finally:
+        await stop_processes(procs)
+        for log in logs:
+            os.close(log)
+        if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
+            print(f"kept {nut.tmp}")
+        else:
+            shutil.rmtree(nut.tmp, ignore_errors=True)
