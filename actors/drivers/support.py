@@ -53,26 +53,21 @@ def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
 
 
 def _split_version(published: str) -> tuple[str, str | None]:
-    """"APC HID 0.98" -> ("APC HID", "0.98"); a string without a number stays whole."""
+    """"Megatec 0.06" -> ("Megatec", "0.06"); a string without a number stays whole."""
     name, _, last = published.rpartition(" ")
     if name and last[:1].isdigit():
         return name, last
     return published, None
 
 
-#: usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)
-_HID_NAMES = {"APC HID": "apc", "CyberPower HID": "cps", "MGE HID": "mge"}
-
-
 def _hid_variants() -> tuple[Variant, ...]:
+    """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
     from nutrio.protocol.devices.hid import SUBDRIVERS
 
-    out = []
-    for sub in SUBDRIVERS:
-        name, version = _split_version(sub.name)
-        out.append(Variant(name=_HID_NAMES.get(name, name), kind="subdriver", buses=("usb",),
-                           version_data=name, version=version, usb_ids=_usb_ids(sub.devices)))
-    return tuple(out)
+    return tuple(Variant(name=sub.short, kind="subdriver", buses=("usb",),
+                         version_data=sub.version_data, version=sub.version,
+                         usb_ids=_usb_ids(sub.devices))
+                 for sub in SUBDRIVERS)
 
 
 def _mib_variants() -> tuple[Variant, ...]:

@@ -33,7 +33,8 @@ def test_json_has_the_interface_shape() -> None:
     apc = next(v for d in document["drivers"] if d["name"] == "usbhid-ups"
                for v in d["variants"] if v["name"] == "apc")
     assert apc == {"name": "apc", "kind": "subdriver", "version_data": "APC HID",
-                   "version": "0.98", "buses": ["usb"], "usb_ids": ["051d:0002", "051d:0003"]}
+                   "version": "0.98", "buses": ["usb"],
+                   "usb_ids": ["051d:0000", "051d:0002", "051d:0003"]}
 
 
 def test_drivers_newer_than_nut_2_8_0_say_so() -> None:

@@ -38,6 +38,8 @@ from tests.usblab.server import UsbLab
 __all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_driver"]
 
 SBIN = Path("/lib/nut")
+#: the user real_usb_driver's upsd knows too (private_nut's upsd.users)
+_USERS = '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n'
 #: nutrio's own device keys, numbers in TOML; every other option is a string
 _NUMBERS = frozenset({"pollinterval", "maxage", "maxstartdelay"})
 
@@ -140,7 +142,7 @@ async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None
                     for k, v in (options or {}).items())
     config = tmp / "nutrio.toml"
     config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n[devices.{name}]\n'
-                      f'driver = "{driver}"\nport = "auto"\n{table}')
+                      f'driver = "{driver}"\nport = "auto"\n{table}\n{_USERS}')
     env = {**os.environ, **lab.env(client="nutrio"), "PYTHONPATH": str(ROOT)}
     env.pop("LD_LIBRARY_PATH")  # nutrio finds the lab through NUTRIO_LIBUSB alone
     run = UsbDriverRun(name, port, env, log=tmp / "nutrio.log")
