@@ -64,6 +64,8 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
     "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "
     "lowbatt, ondelay, offdelay, interruptsize",
+    "mge-shut": "pollfreq, lowbatt, ondelay, offdelay, notification (ignored)",
+    "newmge-shut": "as mge-shut",
     "apc_modbus": "porttype (usb|tcp|serial), slaveid, response_timeout_ms, baudrate, parity, "
     "databits, stopbits, vendorid, productid, vendor, product, serial, bus, device",
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "

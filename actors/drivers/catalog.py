@@ -28,6 +28,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
+    "mge-shut": ("mge_shut.driver", "MgeShut"),
+    "newmge-shut": ("mge_shut.driver", "MgeShut"),  # its name in NUT 2.6.x
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -79,7 +81,7 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "megatec", "mustek", "powermust",
-                     "fentonups", "bestups"})  # fmt: skip
+                     "fentonups", "bestups", "mge-shut", "newmge-shut"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

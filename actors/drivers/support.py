@@ -91,6 +91,14 @@ def _qx_variants() -> tuple[Variant, ...]:
     return tuple(out)
 
 
+def _shut_variants() -> tuple[Variant, ...]:
+    """mge-shut has the MGE subdriver alone, on a serial line."""
+    from nutrio.protocol.devices.hid import MGE
+
+    return (Variant(name=MGE.short, kind="subdriver", buses=("serial",),
+                    version_data=MGE.version_data, version=MGE.version),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -103,6 +111,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
      _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
     ("apcsmart", ("serial",), (), _none),
+    ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
     ("snmp-ups", ("network",), (), _mib_variants),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
