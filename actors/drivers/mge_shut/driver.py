@@ -81,6 +81,7 @@ class MgeShut:
         self.link = link or ShutLink(SerialPort(device.port, baudrate=BAUDRATE))
         self._session: HidSession | None = None
         self._connected = False
+        self._failure_logged = False
 
     # -- the Driver protocol -------------------------------------------------
 
@@ -101,6 +102,7 @@ class MgeShut:
         await self._in_thread(partial(session.update, state, now, ()))
         for name, value in self.options.overrides.items():
             state.set(name, value)
+        self._failure_logged = False
         return PollResult()
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
@@ -141,17 +143,24 @@ class MgeShut:
         """Run link code; a lost link marks the UPS disconnected."""
         try:
             return await fn()
-        except ShutError:
-            self._connected = False
+        except ShutError as exc:
+            self._lost(exc)
             raise
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
         """Run session code in a worker thread; a lost link marks the UPS disconnected."""
         try:
             return await trio.to_thread.run_sync(fn)
-        except ShutError:
-            self._connected = False
+        except ShutError as exc:
+            self._lost(exc)
             raise
+
+    def _lost(self, error: ShutError) -> None:
+        """The link failed: reconnect next time; say why once until a poll succeeds."""
+        self._connected = False
+        if not self._failure_logged:
+            self._failure_logged = True
+            log.warning("driver.shut_failed", error=str(error))
 
     async def _start(self, state: DeviceVars) -> None:
         """libshut_open with its callback, then upsdrv_initups/initinfo."""

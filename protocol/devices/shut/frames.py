@@ -162,7 +162,7 @@ def string_text(data: bytes, size: int) -> str | None:
     """
     if len(data) < 2 or data[1] != DESCRIPTOR_STRING or data[0] > len(data):
         return None
-    out = []
+    out: list[str] = []
     for i in range(2, data[0], 2):
         if len(out) >= size - 1:
             break
