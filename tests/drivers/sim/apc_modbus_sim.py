@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 import trio
-from sim.pty import PtyPair, open_pty
+from sim.pty import PtyPair, serving
 
 from nutrio.protocol.devices.modbus import crc16
 
@@ -151,7 +151,8 @@ class ApcModbusUps:
 
     # -- serial RTU on a pty -----------------------------------------------------------
 
-    async def serve_rtu(self, pty: PtyPair) -> None:
+    async def serve(self, pty: PtyPair) -> None:
+        """Modbus RTU on the pty's master side, until cancelled."""
         buffer = b""
         while True:
             chunk = await pty.master.receive_some(256)
@@ -206,15 +207,6 @@ async def modbus_tcp_sim(**kw: object) -> AsyncIterator[tuple[ApcModbusUps, int]
         nursery.cancel_scope.cancel()
 
 
-@asynccontextmanager
-async def modbus_rtu_sim(**kw: object) -> AsyncIterator[tuple[ApcModbusUps, str]]:
+def modbus_rtu_sim(**kw: object) -> AbstractAsyncContextManager[tuple[ApcModbusUps, str]]:
     """A unit on a fresh pty; yields (unit, tty path a driver opens)."""
-    ups = ApcModbusUps(**kw)  # type: ignore[arg-type]
-    pty = open_pty()
-    try:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(ups.serve_rtu, pty)
-            yield ups, pty.path
-            nursery.cancel_scope.cancel()
-    finally:
-        await pty.aclose()
+    return serving(ApcModbusUps(**kw))  # type: ignore[arg-type]
