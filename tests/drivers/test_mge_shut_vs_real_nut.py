@@ -76,7 +76,7 @@ def aside(values: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in values.items() if k not in ASIDE}
 
 
-@pytest.mark.parametrize("name", ["mge-pulsar-1500", "eaton-9px-2000"])
+@pytest.mark.parametrize("name", ["mge-pulsar-1500", "eaton-9px-2000", "mge-ellipse-premium-800"])
 async def test_nutrio_serves_what_real_mge_shut_serves(name: str, tmp_path: Path) -> None:
     sim, make = unit(name)
     real_ups, our_ups = make(), make()
