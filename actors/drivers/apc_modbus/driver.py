@@ -151,9 +151,11 @@ class ApcModbusDriver:
         code = await self._write(write)
         if code == ResultCode.SUCCESS:
             await trio.sleep(_SET_PAUSE)  # NUT waits before reading the new value back
-            with trio.move_on_after(5):
-                back = ReadRequest(write.address, len(write.values))
+            back = ReadRequest(write.address, len(write.values))
+            try:
                 self.ups.apply(state, write.address, await self._read(back))
+            except DriverError as exc:  # the write went through: NUT still says handled
+                log.info("driver.read_back_failed", variable=name, error=str(exc))
         return code
 
     async def close(self) -> None:

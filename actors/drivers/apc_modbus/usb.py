@@ -16,6 +16,7 @@ Blocking pyusb calls run in worker threads.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,13 +118,15 @@ class UsbLink:
             raise DriverIOError(f"{self.where}: {exc}") from exc
 
     def _receive(self, timeout_ms: int) -> bytes:
-        while True:
+        deadline = time.monotonic() + timeout_ms / 1000
+        while (left := int((deadline - time.monotonic()) * 1000)) > 0:
             try:
-                report = bytes(self._transfer(lambda d: d.read(0x81, _REPORT, timeout_ms)))
+                report = bytes(self._transfer(lambda d: d.read(0x81, _REPORT, left)))
             except usb.core.USBError:
                 return b""  # a timeout: nothing came
             if report[:1] == bytes([self.tx_id]):
                 return report[1:]
+        return b""  # only the unit's other input reports came
 
     def _connect(self) -> None:
         if self._dev is not None:

@@ -128,7 +128,10 @@ class MgeShut:
         for name in HID_SNMP_ORDER:
             code = await self._in_thread(partial(instcmd, session, state, name, None))
             if code == ResultCode.SUCCESS:
-                return Sent(name, f"ups.delay.shutdown {state.get('ups.delay.shutdown')}")
+                delays = f"ups.delay.shutdown {state.get('ups.delay.shutdown')}"
+                if name == "shutdown.return":
+                    delays += f", ups.delay.start {state.get('ups.delay.start')}"
+                return Sent(name, delays)
             log.info("driver.killpower_refused", command=name, code=code)
         raise KillPowerFailed(f"the UPS took none of {', '.join(HID_SNMP_ORDER)}")
 
