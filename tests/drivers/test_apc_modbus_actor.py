@@ -27,7 +27,8 @@ from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 POLL = 0.05
-FAST = {"response_timeout_ms": "100"}
+#: short enough for the silent-unit tests, long enough for a loaded machine
+FAST = {"response_timeout_ms": "400"}
 
 
 def tcp_device(port: int, **options: str) -> Device:

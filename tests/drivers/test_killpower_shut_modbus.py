@@ -6,7 +6,6 @@ no 2.8.0 binary (NUT 2.8.5's upsdrv_shutdown: shutdown.return on every outlet gr
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ async def test_drivers_shutdown_powers_both_off(tmp_path: Path) -> None:
         done = await trio.run_process(
             [sys.executable, "-m", "nutrio", "drivers", "--config", str(config), "shutdown"],
             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_stdout=True,
-            stderr=subprocess.PIPE, check=False)
+            capture_stderr=True, check=False)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert done.stdout.decode().splitlines() == [
         "pulsar: shutdown.return sent: ups.delay.shutdown 60, ups.delay.start 30",

@@ -1,6 +1,6 @@
 """The mge-shut driver actor on a simulated SHUT UPS (tests/drivers/sim/shut_sim.py around a
 dump-shaped MGE HID unit): what it serves, and a line that goes silent or noisy.
-Real clock, real pty; the SHUT timeouts are shortened (NUT waits 3 s a byte)."""
+Real clock, real pty; the SHUT timeouts are shortened (NUT waits 3 s a byte, these 0.4 s)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def shut_device(tty: str, driver: str = "mge-shut", **options: str) -> Device:
 
 def fast(dev: Device) -> MgeShut:
     port = SerialPort(dev.port, baudrate=2400)
-    return MgeShut(dev, link=ShutLink(port, char_timeout=0.2, sync_timeout=0.1))
+    return MgeShut(dev, link=ShutLink(port, char_timeout=0.4, sync_timeout=0.2))
 
 
 async def start(nursery: trio.Nursery, dev: Device) -> DeviceHandle:
