@@ -76,8 +76,10 @@ class _Publisher:
         """The bottom of the poll loop: decide staleness, then publish."""
         if error is not None:
             # one warning when the device goes, not one per poll while it stays away
-            (log.debug if self.stale else log.warning)(
-                "driver.poll_failed", error=str(error), kind=type(error).__name__)
+            if self.stale:
+                log.debug("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            else:
+                log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
             if not self.stale:
                 self.stale = True
                 self.stale_since = trio.current_time()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from nutrio.protocol.devices.hid import (
     ClaimContext,
@@ -296,10 +295,7 @@ def spec_from_dump(source: str | Mapping[str, str], sub: Subdriver, *,
                    status_rows: bool = True) -> DumpSim:
     """The unit of the dump ``source`` (a DDL file name, or the variables themselves for
     a unit no dump shows) for subdriver ``sub`` (see the module comment)."""
-    if isinstance(source, str):
-        dump = nut_dump(source) if not Path(source).is_absolute() else _read(Path(source))
-    else:
-        dump = dict(source)
+    dump = nut_dump(source) if isinstance(source, str) else dict(source)
     ids = DeviceInfo(vendor_id=int(dump.get("ups.vendorid", "0"), 16),
                      product_id=int(dump.get("ups.productid", "0"), 16))
     claim = sub.claim(ids, ClaimContext(productid_given=True))
@@ -325,12 +321,3 @@ _CORE = frozenset({"ups.mfr", "ups.model", "ups.serial", "ups.vendorid", "ups.pr
                    "ups.status", "ups.alarm", "ups.firmware", "ups.firmware.aux",
                    "input.transfer.reason"})
 
-
-def _read(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("#") or ":" not in line:
-            continue
-        name, _, value = line.partition(":")
-        out[name.strip()] = value.split("\t#")[0].strip()
-    return out

@@ -15,6 +15,7 @@ from nutrio.protocol.devices.hid.belkin import BELKIN
 from nutrio.protocol.devices.hid.control import instcmd, setvar
 from nutrio.protocol.devices.hid.cps import CPS
 from nutrio.protocol.devices.hid.delta_ups import DELTA_UPS
+from nutrio.protocol.devices.hid.ecoflow import ECOFLOW
 from nutrio.protocol.devices.hid.descriptor import (
     ATTR_CONSTANT,
     INDEX_NODE,
@@ -49,6 +50,7 @@ __all__ = [
     "BELKIN",
     "CPS",
     "DELTA_UPS",
+    "ECOFLOW",
     "EVER",
     "EXPLORE",
     "IDOWELL",
@@ -96,10 +98,11 @@ __all__ = [
     "to_physical",
 ]
 
-#: NUT 2.8.0's subdriver_list (usbhid-ups.c), in its order: the first to claim wins.
+#: NUT 2.8.0's subdriver_list (usbhid-ups.c), in its order: the first to claim wins; and
+#: EcoFlow of NUT 2.8.3 where 2.8.3 puts it (``Subdriver.later``: no 2.8.0 oracle).
 SUBDRIVERS: tuple[Subdriver, ...] = (
-    EXPLORE, MGE, APC, ARDUINO, BELKIN, CPS, DELTA_UPS, EVER, IDOWELL, LEGRAND, LIEBERT,
-    OPENUPS, POWERCOM, POWERVAR, SALICRU, TRIPPLITE,
+    EXPLORE, MGE, APC, ARDUINO, BELKIN, CPS, DELTA_UPS, ECOFLOW, EVER, IDOWELL, LEGRAND,
+    LIEBERT, OPENUPS, POWERCOM, POWERVAR, SALICRU, TRIPPLITE,
 )
 
 

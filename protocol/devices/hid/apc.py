@@ -39,6 +39,7 @@ from nutrio.protocol.devices.hid.subdriver import (
     Settings,
     Subdriver,
     UsbId,
+    polled_only,
     vendor_format,
 )
 from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, UsageTable, page
@@ -66,10 +67,6 @@ def _apc_check(info: DeviceInfo) -> Settings:
     product = info.product or ""
     return MappingProxyType({"max_report": any(product.startswith(p) for p in _MAX_REPORT_PRODUCTS)})
 
-
-def _no_interrupt_pipe(info: DeviceInfo) -> Settings:
-    """5G models (Smart-UPS): the interrupt pipe is proprietary, NUT polls only."""
-    return MappingProxyType({"pollonly": True})
 
 
 def _apc_date(value: float, conv: Conversion) -> str | None:
@@ -258,7 +255,7 @@ APC = Subdriver(
     ids=(
         UsbId(APC_VENDOR, 0x0000),
         UsbId(APC_VENDOR, 0x0002, _apc_check),
-        UsbId(APC_VENDOR, 0x0003, _no_interrupt_pipe),
+        UsbId(APC_VENDOR, 0x0003, polled_only),
     ),
     usages=UsageTable(_USAGES, POWER_DEVICE, BATTERY_SYSTEM),
     table=_TABLE,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from nutrio.protocol.devices.hid.hid2nut import (
     ABSENT,
     CHARGING,
@@ -23,10 +21,9 @@ from nutrio.protocol.devices.hid.hid2nut import (
     func_lookup,
 )
 from nutrio.protocol.devices.hid.subdriver import (
-    DeviceInfo,
-    Settings,
     Subdriver,
     UsbId,
+    polled_only,
     vendor_format,
 )
 from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, UsageTable
@@ -35,10 +32,6 @@ __all__ = ["LEGRAND"]
 
 LEGRAND_VENDOR = 0x1CB0
 
-
-def _no_interrupt_pipe(info: DeviceInfo) -> Settings:
-    """NUT polls these units only (their interrupt pipe is of no use)."""
-    return MappingProxyType({"pollonly": True})
 
 
 def _times(factor: float) -> Lookup:
@@ -102,8 +95,8 @@ LEGRAND = Subdriver(
     name="Legrand HID 0.2",
     short="legrand",
     ids=(
-        UsbId(LEGRAND_VENDOR, 0x0038, _no_interrupt_pipe),  # Keor PDU
-        UsbId(LEGRAND_VENDOR, 0x0032, _no_interrupt_pipe),  # Keor SP
+        UsbId(LEGRAND_VENDOR, 0x0038, polled_only),  # Keor PDU
+        UsbId(LEGRAND_VENDOR, 0x0032, polled_only),  # Keor SP
     ),
     usages=UsageTable(POWER_DEVICE, BATTERY_SYSTEM),
     table=_TABLE,

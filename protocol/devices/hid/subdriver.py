@@ -32,6 +32,7 @@ __all__ = [
     "Support",
     "UsbId",
     "default_rule",
+    "polled_only",
     "supported",
 ]
 
@@ -73,6 +74,14 @@ class UsbId:
     vendor_id: int
     product_id: int
     quirk: Quirk | None = None
+
+
+def polled_only(info: DeviceInfo) -> Settings:
+    """The quirk of units whose interrupt pipe NUT does not read (disable_interrupt_pipe)."""
+    return _POLLONLY
+
+
+_POLLONLY: Settings = MappingProxyType({"pollonly": True})
 
 
 def supported(ids: tuple[UsbId, ...], info: DeviceInfo) -> tuple[Support, Settings]:
