@@ -44,8 +44,8 @@ def test_protocol_modbus_imports_neither_trio_nor_sockets() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, nutrio.protocol.devices.modbus; "
-            "print(sorted(m for m in ('trio', 'socket', 'usb', 'nutrio.actors') if m in sys.modules))")
+    code = ("import sys, nutrio.protocol.devices.modbus; print(sorted(m for m in "
+            "('trio', 'socket', 'usb', 'nutrio.actors') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -103,10 +103,15 @@ def test_write_echo_and_exceptions() -> None:
     assert "illegal data address" in str(caught.value)
 
 
+def with_crc(hex_text: str) -> bytes:
+    data = bytes.fromhex(hex_text)
+    return data + crc16(data).to_bytes(2, "little")
+
+
 @pytest.mark.parametrize(("what", "reply"), [
     ("bad CRC", bytes.fromhex("0103020001ffff")),
-    ("other unit", bytes.fromhex("0203020001") + crc16(bytes.fromhex("0203020001")).to_bytes(2, "little")),
-    ("too few registers", bytes.fromhex("0103020001") + crc16(bytes.fromhex("0103020001")).to_bytes(2, "little")),
+    ("other unit", with_crc("0203020001")),
+    ("too few registers", with_crc("0103020001")),
 ])
 def test_replies_that_do_not_answer_the_request_are_bad(what: str, reply: bytes) -> None:
     with pytest.raises(BadReply):

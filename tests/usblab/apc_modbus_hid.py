@@ -57,8 +57,8 @@ class ModbusHidUps(UsbModel):
     def __init__(self, ups: ApcModbusUps | None = None, *, rx_id: int = RX_ID,
                  tx_id: int = TX_ID, product_id: int = 0x0003, **identity: Any) -> None:
         self.descriptor = modbus_descriptor(rx_id, tx_id)
-        identity.setdefault("strings", {1: "American Power Conversion", 2: "Smart-UPS 750 FW:UPS 09.8",
-                                        3: "AS1316113420"})
+        identity.setdefault("strings", {1: "American Power Conversion",
+                                        2: "Smart-UPS 750 FW:UPS 09.8", 3: "AS1316113420"})
         identity.setdefault("interfaces", (Interface(
             extra=hid_class_descriptor(len(self.descriptor)),
             endpoints=(Endpoint(0x81, 3, _REPORT, 10), Endpoint(0x01, 3, _REPORT, 10))),))

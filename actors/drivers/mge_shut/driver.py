@@ -36,7 +36,14 @@ from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.actors.drivers.usbhid.options import parse_options
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
-from nutrio.protocol.devices.hid import MGE, DeviceInfo, HidSession, instcmd, parse_descriptor, setvar
+from nutrio.protocol.devices.hid import (
+    MGE,
+    DeviceInfo,
+    HidSession,
+    instcmd,
+    parse_descriptor,
+    setvar,
+)
 from nutrio.protocol.devices.shut import DESCRIPTOR_HID, DESCRIPTOR_REPORT, DeviceDescriptor
 
 __all__ = ["MgeShut"]

@@ -123,7 +123,8 @@ class ApcModbusUps:
             address, count = int.from_bytes(pdu[1:3], "big"), int.from_bytes(pdu[3:5], "big")
             if not self._has(address, count):
                 return bytes([0x83, 2])
-            data = b"".join(self.regs[a].to_bytes(2, "big") for a in range(address, address + count))
+            data = b"".join(self.regs[a].to_bytes(2, "big")
+                            for a in range(address, address + count))
             return bytes([0x03, len(data)]) + data
         if function == 0x10 and len(pdu) >= 6:
             address, count = int.from_bytes(pdu[1:3], "big"), int.from_bytes(pdu[3:5], "big")
