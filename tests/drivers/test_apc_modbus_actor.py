@@ -16,7 +16,7 @@ from types import MappingProxyType
 import pytest
 import structlog
 import trio
-from driver_helpers import Device, ask, wait_for
+from driver_helpers import Device, ask, restart_after_silence, wait_for
 from sim.apc_modbus_sim import ApcModbusUps, modbus_rtu_sim, modbus_tcp_sim
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, run_driver
@@ -236,20 +236,8 @@ def test_pymodbus_reads_the_simulator_as_nutrio_does() -> None:
 
 
 async def test_stale_past_restart_after_ends_the_actor_and_a_new_one_reads_again(tcp) -> None:
-    """What the supervisor sees: the actor ends with DriverIOError, and the restart (here
-    by hand, the tree adds back-off) opens the unit afresh once it answers."""
     ups, port = tcp
-    dev = tcp_device(port, restart_after="0.5")
-    handle = DeviceHandle(dev.name)
-    factory = partial(ApcModbusDriver, error_pause=0.05)
-    with pytest.RaisesGroup(pytest.RaisesExc(DriverError, match="stale for")):
-        async with trio.open_nursery() as nursery:
-            await nursery.start(lambda task_status: run_driver(
-                dev, handle, factory=factory, task_status=task_status))
-            ups.mode = "silent"
-    ups.mode = "normal"
-    async with trio.open_nursery() as nursery:
-        await nursery.start(lambda task_status: run_driver(
-            dev, handle, factory=factory, task_status=task_status))
-        assert handle.snapshot.data.vars["ups.status"] == "OL"
-        nursery.cancel_scope.cancel()
+    read = await restart_after_silence(
+        tcp_device(port, restart_after="0.5"), partial(ApcModbusDriver, error_pause=0.05),
+        lambda: setattr(ups, "mode", "silent"), lambda: setattr(ups, "mode", "normal"))
+    assert read["ups.status"] == "OL"

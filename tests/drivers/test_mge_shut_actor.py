@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 import structlog
 import trio
-from driver_helpers import Device, ask, wait_for
+from driver_helpers import Device, ask, restart_after_silence, wait_for
 from sim.shut_sim import ShutSim, shut_sim
 from sim.shut_units import unit
 
@@ -122,19 +122,8 @@ async def test_both_nut_names_and_the_options_nut_takes(line) -> None:
 
 
 async def test_stale_past_restart_after_ends_the_actor_and_a_new_one_reads_again(line) -> None:
-    """What the supervisor sees: DriverIOError once the line stayed silent too long; its
-    restart (by hand here; the tree adds back-off) reads the unit afresh."""
     ups, tty = line
-    dev = shut_device(tty, restart_after="0.5")
-    handle = DeviceHandle(dev.name)
-    with pytest.RaisesGroup(pytest.RaisesExc(DriverError, match="stale for")):
-        async with trio.open_nursery() as nursery:
-            await nursery.start(lambda task_status: run_driver(
-                dev, handle, factory=fast, task_status=task_status))
-            ups.mode = "silent"
-    ups.mode = "normal"
-    async with trio.open_nursery() as nursery:
-        await nursery.start(lambda task_status: run_driver(
-            dev, handle, factory=fast, task_status=task_status))
-        assert handle.snapshot.data.vars["ups.model"] == "Eaton 9PX 2000 RT"
-        nursery.cancel_scope.cancel()
+    read = await restart_after_silence(
+        shut_device(tty, restart_after="0.5"), fast,
+        lambda: setattr(ups, "mode", "silent"), lambda: setattr(ups, "mode", "normal"))
+    assert read["ups.model"] == "Eaton 9PX 2000 RT"

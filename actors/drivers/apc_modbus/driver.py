@@ -35,7 +35,7 @@ from nutrio.actors.drivers.apc_modbus.client import (
     TcpLink,
     parse_host_port,
 )
-from nutrio.actors.drivers.apc_modbus.usb import MATCHERS, UsbLink
+from nutrio.actors.drivers.apc_modbus.usb import UsbLink
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import (
     DriverConfigError,

@@ -18,7 +18,6 @@ lost and the next poll synchronises again.
 from __future__ import annotations
 
 import structlog
-import trio
 
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.serialport import SerialPort
