@@ -33,6 +33,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
+    "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
+    "mge-shut": ("mge_shut.driver", "MgeShut"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -47,6 +49,7 @@ _WHERE: dict[str, tuple[str, str]] = {
 _RENAMED: dict[str, str] = {
     "newhidups": "usbhid-ups",  # NUT 2.0 - 2.2
     "hidups": "usbhid-ups",  # NUT 2.0
+    "newmge-shut": "mge-shut",  # NUT 2.6 (mge-shut's new implementation, renamed in 2.7.1)
 }
 
 
@@ -118,7 +121,7 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
-                     "powermust", "fentonups", "bestups"})  # fmt: skip
+                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:
@@ -130,5 +133,7 @@ def device_file(device: DeviceLike) -> Path | None:
             return None
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
     if device.driver in _SERIAL:
+        return Path(device.port)
+    if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":
         return Path(device.port)
     return None

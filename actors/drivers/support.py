@@ -42,6 +42,9 @@ class DriverSupport:
     buses: tuple[Bus, ...]
     also: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
+    #: the NUT release that brought a driver NUT 2.8.0 lacks: no 2.8.0 binary checks it,
+    #: its tests compare it with simulators built from that release's source
+    since: str | None = None
 
 
 def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
@@ -98,6 +101,14 @@ def _xcp_usb_variants() -> tuple[Variant, ...]:
                  for style in USB_REQUESTS)
 
 
+def _shut_variants() -> tuple[Variant, ...]:
+    """mge-shut has the MGE subdriver alone, on a serial line."""
+    from nutrio.protocol.devices.hid import MGE
+
+    return (Variant(name=MGE.short, kind="subdriver", buses=("serial",),
+                    version_data=MGE.version_data, version=MGE.version),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -110,16 +121,21 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
      _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
     ("apcsmart", ("serial",), (), _none),
+    ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
     ("snmp-ups", ("network",), (), _mib_variants),
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("dummy-ups", ("network",), (), _none),
+    ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
+#: drivers NUT 2.8.0 does not have, and the release that brought them
+_SINCE = {"apc_modbus": "2.8.1"}
 
 
 def supported() -> tuple[DriverSupport, ...]:
     """Every driver nutrio has, with its variants."""
-    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants())
+    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants(),
+                               since=_SINCE.get(name))
                  for name, buses, also, variants in _DRIVERS)
 
 
@@ -133,6 +149,8 @@ def _driver_json(driver: DriverSupport) -> dict[str, Any]:
     if driver.also:
         out["also"] = list(driver.also)
     out["buses"] = list(driver.buses)
+    if driver.since:
+        out["since"] = driver.since
     out["variants"] = [_variant_json(v) for v in driver.variants]
     return out
 

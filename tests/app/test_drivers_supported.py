@@ -25,7 +25,7 @@ def test_json_has_the_interface_shape() -> None:
     names = [d["name"] for d in document["drivers"]]
     assert {"usbhid-ups", "nutdrv_qx", "snmp-ups"} <= set(names)
     for driver in document["drivers"]:
-        assert set(driver) <= {"name", "also", "buses", "variants"}
+        assert set(driver) <= {"name", "also", "buses", "since", "variants"}
         assert driver["buses"] and set(driver["buses"]) <= {"usb", "serial", "network", "i2c"}
         for variant in driver["variants"]:
             assert variant["kind"] in ("subdriver", "protocol", "usb-bridge", "mib")
@@ -35,6 +35,14 @@ def test_json_has_the_interface_shape() -> None:
     assert apc == {"name": "apc", "kind": "subdriver", "version_data": "APC HID",
                    "version": "0.98", "buses": ["usb"],
                    "usb_ids": ["051d:0000", "051d:0002", "051d:0003"]}
+
+
+def test_drivers_newer_than_nut_2_8_0_say_so() -> None:
+    document = json.loads(_run("--json").stdout)
+    since = {d["name"]: d.get("since") for d in document["drivers"]}
+    assert since["apc_modbus"] == "2.8.1"
+    assert since["usbhid-ups"] is None
+    assert "apc_modbus  [usb, serial, network]  (NUT 2.8.1+, not in 2.8.0)" in _run().stdout
 
 
 def test_the_plain_table_names_every_driver_once() -> None:
@@ -67,7 +75,7 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 300, count
+    assert count >= 391, count  # with usbhid-ups, mge-shut and apc_modbus (the shut branch)
 
 
 #: subdriver names of older NUT releases -> the 2.8.0 subdriver that took their units over
