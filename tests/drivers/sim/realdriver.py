@@ -119,8 +119,10 @@ def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None
 Section = tuple[str, Mapping[str, "str | None"]]
 
 
-def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix: str) -> PrivateNut:
-    """:func:`private_nut` with one ups.conf section per name."""
+def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str, Section], *,
+                         prefix: str) -> PrivateNut:
+    """:func:`private_nut` with one ups.conf section per name (``driver``: one for all, or
+    name -> driver)."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     conf, state = tmp / "etc", tmp / "state"
     conf.mkdir()
@@ -130,7 +132,8 @@ def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix
     ups_conf = ""
     for name, (port, options) in sections.items():
         extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
-        ups_conf += f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}"
+        used = driver if isinstance(driver, str) else driver[name]
+        ups_conf += f"[{name}]\n    driver = {used}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", ups_conf)
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
