@@ -100,6 +100,7 @@ class BlazerSer:
             state.add_command(command)
         await self._status(state)  # main.c's first updateinfo
         put_overrides(state, self.device.options)
+        await self.poll(state)  # and the one its loop starts with
 
     async def poll(self, state: DeviceVars) -> PollResult:
         try:

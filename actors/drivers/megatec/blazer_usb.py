@@ -6,7 +6,8 @@ cypress reply is searched for its CR only up to the first NUL, krauler adds no
 missing CR and takes "UPS No Ack" only as the whole reply), its smaller id table
 (0001:0000 and ffff:0000 are krauler), and its options: ``subdriver``, the USB
 matching options and ``langid_fix`` (its language table read happens whether or
-not ``noscanlangid`` is given, a flag blazer_usb does not know).
+not ``noscanlangid`` is given, a flag blazer_usb does not know). Its instant
+commands share one buffer with their reply, which matters where krauler echoes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from nutrio.actors.drivers.megatec.blazer_ser import BlazerSer
 from nutrio.actors.drivers.megatec.link import MAXTRIES, SER_WAIT_SEC
 from nutrio.actors.drivers.megatec.transport import QxTransport
 from nutrio.actors.drivers.megatec.usb import BLAZER_USB, UsbTransport
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 __all__ = ["BlazerUsb"]
 
@@ -36,3 +38,15 @@ class BlazerUsb(BlazerSer):
     ) -> None:
         super().__init__(device, reply_timeout=reply_timeout, tolerated_failures=tolerated_failures,
                          transport=transport or UsbTransport(device, BLAZER_USB))
+
+    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
+        """blazer_instcmd hands blazer_command one buffer for the command and its reply: a
+        command the krauler bridge echoes comes back empty, which blazer calls success."""
+        usb = self.transport if isinstance(self.transport, UsbTransport) else None
+        if usb is not None:
+            usb.state.in_place = True
+        try:
+            return await super().instcmd(state, name, value)
+        finally:
+            if usb is not None:
+                usb.state.in_place = False

@@ -155,7 +155,9 @@ class NutdrvQx:
             raise DriverConfigError(f"{self.device.name}: {exc}") from exc
         except QxFatal as exc:
             raise DriverIOError(f"{self.device.name}: {exc}") from exc
-        await self.poll(state)  # main.c runs one update right after initinfo
+        # main.c updates right after initinfo, and again as its loop starts: two updates
+        await self.poll(state)
+        await self.poll(state)
 
     async def poll(self, state: DeviceVars) -> PollResult:
         session = self._require()

@@ -63,11 +63,14 @@ _NO_ACK = b"ups no ack"
 
 @dataclass
 class BridgeState:
-    """What the bridges keep between commands: ``langid_fix`` (None: not set) and
-    hunnox's lock-step position (a global in NUT, kept across reconnects)."""
+    """What the bridges keep between commands: ``langid_fix`` (None: not set),
+    hunnox's lock-step position (a global in NUT, kept across reconnects), and whether
+    the command and its reply share one buffer (blazer's instant commands: a command
+    echoed in place by C's snprintf reads as empty, so the echo is no reply there)."""
 
     langid_fix: int | None = None
     hunnox_step: int = 0
+    in_place: bool = False
 
 
 Bridge = Callable[[UsbHandle, bytes, int, BridgeState], bytes]

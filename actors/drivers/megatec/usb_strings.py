@@ -81,7 +81,8 @@ def _string_reply(h: UsbHandle, index: int, buflen: int, langid: int | None) -> 
 
 def _krauler(h: UsbHandle, cmd: bytes, buflen: int, st: BridgeState, *, blazer: bool) -> bytes:
     if cmd not in _KRAULER:
-        return cstr(cmd)  # echoed back, the megatec way
+        # echoed back, the megatec way (blazer's commands, echoed onto themselves, are lost)
+        return b"" if st.in_place else cstr(cmd)
     index, first = _KRAULER[cmd]
     for _ in range(10):
         buf = _string_reply(h, index, buflen, st.langid_fix)

@@ -130,7 +130,9 @@ def translate(
         settings = move(value)
         if key.lower() == "subdriver" and settings and not {"vendorid", "productid"} <= {
                 k.lower() for k in options}:
-            settings = ()  # nutdrv_qx takes a bridge only with both ids: its table picks one
+            note = "nutdrv_qx takes a bridge only with vendorid and productid: its table picks one"
+            moves.append(OptionMove(key, "unsupported", (), note))
+            continue
         if not settings:
             note = f"{old.name}'s option has no nutdrv_qx equivalent"
             moves.append(OptionMove(key, "unsupported", (), note))
