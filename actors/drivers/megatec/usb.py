@@ -26,6 +26,7 @@ pyusb blocks: each call runs in a worker thread.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -123,18 +124,20 @@ _NOT_FOUND = ("No supported devices found. Please check your device availability
 #: the errors after which qx_command closes the device and looks for it again
 _RECONNECT = frozenset({NO_DEVICE, ACCESS, IO, NOT_FOUND})
 _FALSE = frozenset({"false", "no", "off", "0"})
+_HEX = re.compile(r"\s*(?:0[xX])?([0-9a-fA-F]+)")
 
 
 def _langid(text: str | None) -> int | None:
-    """``langid_fix``: hex after two characters ("0x4095"); None when unset or unreadable."""
+    """``langid_fix``: the hex digits after its first two characters ("0x4095"), read as
+    sscanf's %x reads them; None when unset or unreadable."""
     if text is None:
         return None
-    try:
-        value = int(text[2:], 16)
-    except ValueError:
+    digits = _HEX.match(text[2:])
+    value = int(digits.group(1), 16) if digits else None
+    if value is None or value > 0x7FFFFFFF:
         log.warning("driver.langid_fix_refused", value=text)  # NUT: "Error enabling ..."
         return None
-    return value if value <= 0x7FFFFFFF else None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
