@@ -33,7 +33,7 @@ import trio
 from tests.drivers.sim.realdriver import (
     RealDriver,
     private_nut,
-    private_nut_sections,
+    real_serial_drivers,
     stop_processes,
 )
 from tests.paths import ROOT
@@ -148,42 +148,17 @@ class UsbSection:
 
 
 @asynccontextmanager
-async def real_usb_drivers(sections: Mapping[str, UsbSection], *,
-                           debug: str = "-DD") -> AsyncIterator[dict[str, RealDriver]]:
+async def real_usb_drivers(sections: Mapping[str, UsbSection]) -> AsyncIterator[dict[str, RealDriver]]:
     """One real NUT driver per section, each on its own lab (``port = auto``), all behind
-    one real upsd; yields name -> RealDriver (its log: ``driver-<name>.log``). A driver that
+    one real upsd; yields name -> RealDriver (``log()``: its -DD output). A driver that
     exits at start-up is left out of upsd, as upsdrvctl would. Stops everything on exit."""
-    nut = private_nut_sections({n: s.driver for n, s in sections.items()},
-                               {n: ("auto", s.options) for n, s in sections.items()},
-                               prefix="realusb-")
-    reals = {name: RealDriver(name, nut.port, nut.env, logdir=nut.tmp) for name in sections}
-    procs: list[trio.Process] = []
-    logs: list[int] = []
-    try:
-        for name, section in sections.items():
-            logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
-            procs.append(await trio.lowlevel.open_process(
-                [str(SBIN / section.driver), "-a", name, "-u", "root", "-F",
-                 *([debug] if debug else [])],
-                env={**nut.env, **section.lab.env(client=section.driver)},
-                stdout=logs[-1], stderr=subprocess.STDOUT,
-            ))
-        started = list(zip(sections.items(), procs, strict=True))
-        await _wait(lambda: all(any(nut.state.glob(f"{s.driver}-{name}")) or p.poll() is not None
-                                for (name, s), p in started), 90, "a driver never made its socket")
-        procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / "upsd"), "-u", "root", "-F"], env=nut.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        await _wait_port(nut.port)
-        for real in reals.values():
-            real.procs = procs
+    async with real_serial_drivers(
+        {name: s.driver for name, s in sections.items()},
+        {name: ("auto", s.options) for name, s in sections.items()}, settle=0,
+        envs={name: s.lab.env(client=s.driver) for name, s in sections.items()},
+    ) as reals:
+        await _wait_port(next(iter(reals.values())).port)
         yield reals
-    finally:
-        await stop_processes(procs)
-        for log in logs:
-            os.close(log)
-        shutil.rmtree(nut.tmp, ignore_errors=True)
 
 
 @asynccontextmanager

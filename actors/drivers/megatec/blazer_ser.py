@@ -61,7 +61,7 @@ class BlazerSer:
             raise DriverConfigError(f"{device.name}: shutdown delay '{offdelay}' out of range [12..600]")
         self.offdelay = mt.truncate_offdelay(offdelay)
         self.device = device
-        self.transport = transport or BlazerSerial(device.port, reply_timeout)
+        self.transport = transport or self.default_transport(device, reply_timeout)
         self.link = Link(self.transport)
         self.tolerated_failures = tolerated_failures
         self._opt = {k for k, v in device.options.items() if k in self.flags and v.lower() not in ("false", "no", "off", "0")}
@@ -71,6 +71,11 @@ class BlazerSer:
         self._volt_nom = -1.0
         self._volt_low = -1.0
         self._volt_high = -1.0
+
+    @staticmethod
+    def default_transport(device: DeviceLike, reply_timeout: float) -> QxTransport:
+        """The serial line of ``port`` (blazer_usb: its USB bridge)."""
+        return BlazerSerial(device.port, reply_timeout)
 
     async def open(self, state: DeviceVars) -> None:
         await self.transport.open()

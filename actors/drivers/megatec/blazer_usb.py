@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from nutrio.actors.drivers.base import DeviceLike
 from nutrio.actors.drivers.megatec.blazer_ser import BlazerSer
-from nutrio.actors.drivers.megatec.link import MAXTRIES, SER_WAIT_SEC
 from nutrio.actors.drivers.megatec.transport import QxTransport
 from nutrio.actors.drivers.megatec.usb import BLAZER_USB, UsbTransport
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
@@ -28,16 +27,9 @@ class BlazerUsb(BlazerSer):
     name = "blazer_usb"
     version_internal = "0.14"
 
-    def __init__(
-        self,
-        device: DeviceLike,
-        *,
-        reply_timeout: float = SER_WAIT_SEC,
-        tolerated_failures: int = MAXTRIES + 1,
-        transport: QxTransport | None = None,
-    ) -> None:
-        super().__init__(device, reply_timeout=reply_timeout, tolerated_failures=tolerated_failures,
-                         transport=transport or UsbTransport(device, BLAZER_USB))
+    @staticmethod
+    def default_transport(device: DeviceLike, reply_timeout: float) -> QxTransport:
+        return UsbTransport(device, BLAZER_USB)
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
         """blazer_instcmd hands blazer_command one buffer for the command and its reply: a

@@ -192,25 +192,30 @@ async def real_serial_driver(
 
 @asynccontextmanager
 async def real_serial_drivers(
-    driver: str, sections: Mapping[str, Section], *, settle: float = 1.5
+    driver: str | Mapping[str, str], sections: Mapping[str, Section], *, settle: float = 1.5,
+    envs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> AsyncIterator[dict[str, RealDriver]]:
     """One real ``driver`` process per ups.conf section (name -> (tty, options)), all behind
     one real upsd; yields name -> RealDriver. A driver that exits at start-up (a device it
-    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit."""
+    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit.
+    ``driver`` may name each section's; ``envs`` adds to a section's driver environment
+    (a USB lab's, tests/usblab/runners.real_usb_drivers)."""
     nut = private_nut_sections(driver, sections, prefix="realserial-")
     reals = {name: RealDriver(name, nut.port, nut.env, logdir=nut.tmp) for name in sections}
+    drivers = {name: driver if isinstance(driver, str) else driver[name] for name in sections}
     procs: list[trio.Process] = []
     logs: list[int] = []
     try:
         for name in sections:
             logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
             procs.append(await trio.lowlevel.open_process(
-                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
-                env=nut.env, stdout=logs[-1], stderr=subprocess.STDOUT,
+                [str(SBIN / drivers[name]), "-a", name, "-u", "root", "-F", "-DD"],
+                env={**nut.env, **(envs or {}).get(name, {})}, stdout=logs[-1],
+                stderr=subprocess.STDOUT,
             ))
         started = list(zip(sections, procs, strict=True))
         await _wait(lambda: all(
-            any(nut.state.glob(f"{driver}-{name}")) or proc.poll() is not None
+            any(nut.state.glob(f"{drivers[name]}-{name}")) or proc.poll() is not None
             for name, proc in started
         ), 90)
         procs.append(await trio.lowlevel.open_process(
