@@ -16,6 +16,7 @@ Targets (issue 13): at most 30 MB idle without the web, at most 2 KiB per idle c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -95,7 +96,10 @@ def measure_real_nut(conns: int) -> tuple[int, float]:
             "MINSUPPLIES 1\nSHUTDOWNCMD \"/bin/true\"\nPOLLFREQ 5\nPOLLFREQALERT 5\n"
             f"POWERDOWNFLAG {conf}/killpower\n")
         (conf / "upsmon.conf").chmod(0o640)
-        upsmon = subprocess.Popen(["/sbin/upsmon", "-F", "-u", "root"], env=nut.env,
+        # /lib/nut/upsmon itself: /sbin/upsmon is a wrapper that exits when
+        # /etc/nut/nut.conf says MODE=none. Its own process group: it forks.
+        upsmon = subprocess.Popen(["/lib/nut/upsmon", "-F", "-u", "root"], env=nut.env,
+                                  start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(SETTLE)
@@ -104,8 +108,10 @@ def measure_real_nut(conns: int) -> tuple[int, float]:
             upsd = nut.procs[-1].pid
             per_conn = idle(nut.port, conns, upsd)[1] if conns else 0.0
         finally:
-            upsmon.send_signal(signal.SIGTERM)
+            os.killpg(upsmon.pid, signal.SIGTERM)
             upsmon.wait(10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(upsmon.pid, signal.SIGKILL)
     return rss, per_conn
 
 

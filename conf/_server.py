@@ -49,7 +49,10 @@ def build_server(table: Table | None) -> ServerConfig:
     return ServerConfig(
         listen=build_listen(table) or defaults.listen,
         maxage=table.number("maxage", defaults.maxage),
-        maxconn=table.integer("maxconn", defaults.maxconn, minimum=1),
+        maxconn=table.integer("maxconn", None, minimum=1),
+        upsmon_slots=table.integer("upsmon_slots", defaults.upsmon_slots, minimum=0),
+        auth_penalty_budget=table.integer("auth_penalty_budget", defaults.auth_penalty_budget,
+                                          minimum=1),
         tls=build_tls(table.table("tls")),
         idle_timeout=table.number("idle_timeout", defaults.idle_timeout),
         send_timeout=_positive(table, "send_timeout", defaults.send_timeout),
@@ -60,6 +63,7 @@ def build_server(table: Table | None) -> ServerConfig:
         transport=build_transport(table),
         allow_no_device=table.boolean("allow_no_device", False),
         allow_not_all_listeners=table.boolean("allow_not_all_listeners", False),
+        announce=table.boolean("announce", False) if "announce" in table.data else None,
         statepath=table.path_value("statepath"),
     )
 

@@ -30,7 +30,8 @@ def _server(config: Config) -> list[str]:
     return [
         f"server: listening on {listen}",
         (
-            f"  maxage {server.maxage:g}s, maxconn {server.maxconn}, "
+            f"  maxage {server.maxage:g}s, "
+            f"maxconn {'auto (open files)' if server.maxconn is None else server.maxconn}, "
             f"idle timeout {server.idle_timeout:g}s, TLS {tls}"
         ),
     ]

@@ -72,7 +72,10 @@ class ServerConfig:
 
     listen: tuple[tuple[str, int], ...] = (("127.0.0.1", NUT_PORT),)
     maxage: float = 15.0
-    maxconn: int = 1024
+    #: None: the open-file limit, less what nutrio keeps for itself (upsd's default)
+    maxconn: int | None = None
+    #: the last places of maxconn, kept only by connections that log in (upsmon)
+    upsmon_slots: int = 8
     tls: TlsConfig | None = None
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     #: A client that leaves replies unread this long is dropped (only it stalls).
@@ -81,6 +84,8 @@ class ServerConfig:
     #: auth_penalty_cap; nutrio's own slow-down of password guessing.
     auth_penalty: float = 0.25
     auth_penalty_cap: float = 4.0
+    #: replies of one address held back at once; past it, its password checks are refused untried
+    auth_penalty_budget: int = 64
     max_line: int = DEFAULT_MAX_LINE
     trackingdelay: float = 3600.0
     #: "stream": one task per client, any platform; "epoll": Linux's fast path;
@@ -88,6 +93,9 @@ class ServerConfig:
     transport: Transport = "auto"
     allow_no_device: bool = False
     allow_not_all_listeners: bool = False
+    #: mDNS announcement of ``_nut._tcp`` (Home Assistant finds NUT servers so);
+    #: None: on when any listen address is beyond loopback.
+    announce: bool | None = None
     #: Where `nutrio drivers` keeps pid files and sockets; None: the app picks
     #: a private runtime directory.
     statepath: Path | None = None

@@ -11,8 +11,10 @@ it does for NUT's upsmon (`upsmon -c fsd`).
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import functools
+import gc
 import signal
 from collections.abc import Iterable
 from pathlib import Path
@@ -108,6 +110,7 @@ async def serve(
             log.info("nutrio.ready", listen=[f"{h}:{p}" for h, p in tree.listen], ports=tree.ports)
             sd.ready(_ready_status(tree))
             task_status.started(tree)
+            nursery.start_soon(_trim_after_start)
             async for signum in signals:
                 if signum == signal.SIGHUP:
                     sd.reloading("reloading the config")
@@ -124,6 +127,21 @@ async def serve(
                 nursery.cancel_scope.cancel()
                 break
     log.info("nutrio.stopped")
+
+
+#: Seconds after start-up when memory start-up alone used is handed back.
+TRIM_AFTER = 2.0
+
+
+async def _trim_after_start() -> None:
+    """Hand back to the kernel the heap pages start-up freed (config parsing, the
+    first polls): glibc keeps them otherwise. About 0.7 MB of idle RSS."""
+    await trio.sleep(TRIM_AFTER)
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim this way
 
 
 def _signal_fsd(tree: Tree) -> None:

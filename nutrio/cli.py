@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     upsmon_cmd.add_parser(sub)
 
+    from nutrio.scan import command as scan_command
+
+    scan_command.add_parser(sub)
+
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
     return parser

@@ -4,7 +4,7 @@
     ├── drivers     (one_for_one)   driver:<ups> ...      NUT's drivers
     ├── upsd        (one_for_one)   tracking, listener:<host>:<port> ...
     ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ... -> thresholds
-    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
+    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web, announce (mDNS)
     └── driverwatch                 DRIVEROK when a failing driver runs cleanly again
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
@@ -37,11 +37,13 @@ import trio
 
 import nutrio
 from nutrio import conf
+from nutrio.actors.announce import announce_wanted, run_announcer
 from nutrio.actors.control import ErrorBook, watch_errors
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.listener import ServerSettings, TlsSettings, run_listener
 from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.table import effective_maxconn
 from nutrio.actors.upsd.tracking import run_tracking
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
@@ -94,7 +96,9 @@ def server_settings(config: conf.Config) -> ServerSettings:
                           min_version=t.min_version)
     return ServerSettings(
         maxage=server.maxage,
-        maxconn=server.maxconn,
+        maxconn=effective_maxconn(server.maxconn),
+        upsmon_slots=server.upsmon_slots,
+        auth_penalty_budget=server.auth_penalty_budget,
         max_line=server.max_line,
         idle_timeout=server.idle_timeout,
         send_timeout=server.send_timeout,
@@ -121,8 +125,9 @@ class Tree:
         # one read-only mapping per version: a reload publishes, a login reads the current one
         self.accounts = LatestCell(accounts_from_config(config))
         # what upsd's listeners share, and its tracking actor fills: outlives their restarts
-        self.upsd_state = UpsdState(maxconn=config.server.maxconn,
-                                    tracking_keep=config.server.trackingdelay)
+        self.server_settings = server_settings(config)
+        self.upsd_state = UpsdState.for_settings(self.server_settings,
+                                                 tracking_keep=config.server.trackingdelay)
         self.ports: list[int] = []
         self.driver_watch = DriverWatch(config.notify.driverfail, self.notify_nowait)
         # each driver's last error, for `nutrio drivers status`; each crash counts for DRIVERFAIL
@@ -182,7 +187,7 @@ class Tree:
         return [tracking, *(self.listener_spec(a) for a in self.listen)]
 
     def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
-        settings = server_settings(self.config)
+        settings = self.server_settings
 
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
             recorder = _PortRecorder(task_status, self.ports)
@@ -236,7 +241,15 @@ class Tree:
         children = self.upslog_children()
         if self.config.web.enabled:  # the history feeds the web's graphs, nothing else
             children += [self.history_spec(), self.web_spec()]
+        if announce_wanted(self.config.server.announce, self.listen):  # mDNS: _nut._tcp
+            start = functools.partial(run_announcer, self.bound_addresses)
+            children.append(ChildSpec(id="announce", start=start, restart=Restart.PERMANENT))
         return children
+
+    def bound_addresses(self) -> list[tuple[str, int]]:
+        """The listen addresses, port 0 replaced by the port its listener bound."""
+        pairs = zip(self.listen, self.ports, strict=False)
+        return [(host, port or bound) for (host, port), bound in pairs]
 
     def history_spec(self) -> ChildSpec:
         start = functools.partial(self.history.run, self.registry)

@@ -137,13 +137,14 @@ async def _run(
     state = DeviceVars()
     put_core_vars(state, device, driver)
     try:
-        # upsdrvctl gives a driver maxstartdelay to start: a USB UPS probed protocol by
-        # protocol (nutdrv_qx on an ablerex chip, half a second a query) needs more than maxage
-        opening_for = max(device.maxstartdelay or 0, device.maxage or DEFAULT_POLL_TIMEOUT)
-        with trio.move_on_after(opening_for) as opening:
+        # as upsdrvctl waits for a driver's start: probing every protocol of a silent
+        # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
+        limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
+        with trio.move_on_after(limit) as opening:
             await driver.open(state)
         if opening.cancelled_caught:
-            raise DriverTimeout(f"{device.name}: the device did not open in {opening_for:g} s")
+            raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
+                                "(maxstartdelay)")
         copy_device_info(state)
         publisher = _Publisher(handle, state)
         publisher.publish()

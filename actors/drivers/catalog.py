@@ -29,6 +29,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
+    "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
+    "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -80,8 +82,8 @@ def make_driver(device: DeviceLike) -> Driver:
 
 
 #: drivers whose port is a serial device node
-_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "megatec", "mustek", "powermust",
-                     "fentonups", "bestups"})  # fmt: skip
+_SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
+                     "powermust", "fentonups", "bestups"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

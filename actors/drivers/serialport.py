@@ -139,3 +139,15 @@ class SerialPort:
         data = bytes(self._pending[:count])
         del self._pending[:count]
         return data
+
+    def set_baudrate(self, baudrate: int) -> None:
+        """Change the speed of the open line in place (NUT's ser_set_speed): no close and
+        reopen, so DTR and RTS, which some UPS cables use, do not drop."""
+        stream = self._require()
+        fd = getattr(stream, "fd", None)  # the POSIX stream's descriptor
+        if fd is not None and baudrate != self.baudrate:
+            with io_errors(self.path):
+                attrs = termios.tcgetattr(fd)
+                attrs[4] = attrs[5] = getattr(termios, f"B{baudrate}")
+                termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        self.baudrate = baudrate

@@ -98,19 +98,28 @@ def _qx_variants() -> tuple[Variant, ...]:
 
 
 def _bridges(names: tuple[str, ...], table: tuple[UsbId, ...]) -> tuple[Variant, ...]:
-    """USB-to-serial bridges (tests/usblab/test_qx_usb_*.py), with the ids that pick each
-    (snr has none of its own: ``subdriver = snr`` selects it)."""
+    """USB-to-serial bridges (tests/usblab/test_qx_usb_*.py), with the ids of NUT's table
+    rows for each (snr's row is never reached: ``subdriver = snr`` selects it)."""
     from nutrio.protocol.devices.megatec.usb_ids import bridge_usb_ids
 
-    ids = {name: bridge_usb_ids(table, name) for name in names}
     return tuple(Variant(name=name, kind="usb-bridge", buses=("usb",),
-                         usb_ids=() if name == "snr" else ids[name]) for name in names)
+                         usb_ids=bridge_usb_ids(table, name)) for name in names)
 
 
 def _blazer_usb_variants() -> tuple[Variant, ...]:
     from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, BLAZER_USB_IDS
 
     return _bridges(BLAZER_BRIDGES, BLAZER_USB_IDS)
+
+
+def _xcp_usb_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.bcmxcp import USB_DEVICES, USB_REQUESTS
+
+    return tuple(Variant(name=style, kind="subdriver", buses=("usb",),
+                         usb_ids=tuple(sorted(f"{v:04x}:{p:04x}"
+                                              for (v, p), used in USB_DEVICES.items()
+                                              if used == style)))
+                 for style in USB_REQUESTS)
 
 
 def _none() -> tuple[Variant, ...]:
@@ -127,6 +136,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("blazer_usb", ("usb",), (), _blazer_usb_variants),
     ("apcsmart", ("serial",), (), _none),
     ("snmp-ups", ("network",), (), _mib_variants),
+    ("bcmxcp", ("serial",), (), _none),
+    ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("dummy-ups", ("network",), (), _none),
 )
 

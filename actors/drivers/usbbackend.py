@@ -15,7 +15,7 @@ from typing import Any
 
 from nutrio.actors.drivers.errors import DriverConfigError
 
-__all__ = ["LIBUSB_ENV", "backend_for", "pyusb_backend"]
+__all__ = ["LIBUSB_ENV", "backend_for", "pyusb_backend", "release_device"]
 
 LIBUSB_ENV = "NUTRIO_LIBUSB"
 
@@ -41,3 +41,15 @@ def backend_for(path: str) -> Any:
     if backend is None:
         raise DriverConfigError(f"{LIBUSB_ENV}={path}: not a usable libusb-1.0 library")
     return backend
+
+
+def release_device(dev: Any) -> None:
+    """Give interface 0 back and let pyusb close the device (whatever state it is in)."""
+    import usb.core  # type: ignore[import-untyped]
+    import usb.util  # type: ignore[import-untyped]
+
+    try:
+        usb.util.release_interface(dev, 0)
+    except (usb.core.USBError, ValueError):
+        pass
+    usb.util.dispose_resources(dev)

@@ -1,17 +1,19 @@
-"""One client connection, from accept to goodbye, on either transport.
+"""One client connection, from accept to goodbye: what both transports share,
+and the stream transport's task.
 
-:func:`serve_client` is the stream transport: this task reads and answers
-the ``trio.abc.Stream`` itself (actors/upsd/stream.py). :func:`serve_socket_client`
-is the epoll transport: the TCP socket is handed to the listener's poller
-(actors/upsd/poller.py), and this task only takes what the poller hands
-back. Both share the rest: the session's life and its log lines, the
-chaos seam, and after STARTTLS the TLS conversation, which always runs on
-the stream loop.
+:func:`serve_client` is the stream transport: one task per connection reads
+and answers the ``trio.abc.Stream`` itself (actors/upsd/stream.py). The epoll
+transport (actors/upsd/sockets.py) has no task per connection while it idles.
+Both open and close sessions here (:func:`open_session`, :func:`log_closed`),
+with the same log lines, and refuse here (:func:`refuse`). After STARTTLS,
+the TLS conversation always runs on the stream loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
@@ -21,20 +23,26 @@ from typing import Protocol, runtime_checkable
 import structlog
 import trio
 
-from nutrio.actors.upsd.poller import Poller, converse_parked
 from nutrio.actors.upsd.state import UpsdState
-from nutrio.actors.upsd.stream import converse
+from nutrio.actors.upsd.stream import converse, send_within
+from nutrio.actors.upsd.table import REFUSAL
 from nutrio.actors.upsd.tls import start_tls
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsd.session import ServerContext, Session
 
 __all__ = [
+    "BROKEN",
     "ConnectSeam",
     "ConnectionChaos",
     "ListenerContext",
     "Peer",
+    "log_closed",
+    "open_session",
     "peer_of",
+    "refuse",
+    "failure_reason",
+    "over_tls",
     "serve_client",
-    "serve_socket_client",
 ]
 
 log = structlog.get_logger()
@@ -43,6 +51,9 @@ log = structlog.get_logger()
 Peer = tuple[str, str]
 #: The fault-injection seam a connection passes once (Chaos.before_message); False: drop it.
 ConnectSeam = Callable[[], Awaitable[bool]]
+#: A client gone wrong: its connection ends, "broken: <type>".
+BROKEN = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError, ssl.SSLError,
+          OSError)
 
 
 class ConnectionChaos(Protocol):
@@ -53,15 +64,11 @@ class ConnectionChaos(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class ListenerContext:
-    """What every connection of one listener uses.
-
-    ``poller`` is set for the epoll transport only; ``seam`` is the chaos seam.
-    """
+    """What every connection of one listener uses; ``seam`` is the chaos seam."""
 
     ctx: ServerContext
     state: UpsdState
     tls_context: ssl.SSLContext | None = None
-    poller: Poller | None = None
     seam: ConnectSeam | None = None
 
 
@@ -73,70 +80,6 @@ def peer_of(sock: socket.socket | trio.socket.SocketType) -> Peer:
         return "unknown", "unknown"
     ip, port = str(sockaddr[0]), sockaddr[1]
     return ip, (f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}")
-
-
-async def serve_client(stream: trio.abc.Stream, peer: Peer, listener: ListenerContext) -> None:
-    """Serve one client over *stream* (the stream transport) until it leaves."""
-    await _serve(_StreamPlain(stream, listener), peer, listener)
-
-
-async def serve_socket_client(stream: trio.SocketStream, listener: ListenerContext) -> None:
-    """Serve one TCP client through the listener's poller (the epoll transport)."""
-    assert listener.poller is not None, "the epoll transport needs the listener's poller"
-    # The poller talks to the kernel socket directly; SocketStream has already
-    # set TCP_NODELAY on it.
-    sock = socket.socket(fileno=stream.socket.detach())
-    sock.setblocking(False)
-    await _serve(_ParkedPlain(sock, listener.poller, listener), peer_of(sock), listener)
-
-
-class _Plain(Protocol):
-    """The plain-text part of a connection, as one transport serves it."""
-
-    async def converse(self, session: Session, label: str) -> tuple[str, bytes]: ...
-
-    def raw(self) -> trio.abc.Stream:
-        """The stream a STARTTLS handshake runs on."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-class _StreamPlain:
-    def __init__(self, stream: trio.abc.Stream, listener: ListenerContext) -> None:
-        self._stream = stream
-        self._listener = listener
-
-    async def converse(self, session: Session, label: str) -> tuple[str, bytes]:
-        settings = self._listener.ctx.settings
-        return await converse(self._stream, session, label, settings,
-                              self._listener.state.failed_logins)
-
-    def raw(self) -> trio.abc.Stream:
-        return self._stream
-
-    async def aclose(self) -> None:
-        await trio.aclose_forcefully(self._stream)
-
-
-class _ParkedPlain:
-    def __init__(self, sock: socket.socket, poller: Poller, listener: ListenerContext) -> None:
-        self._sock = sock
-        self._poller = poller
-        self._listener = listener
-
-    async def converse(self, session: Session, label: str) -> tuple[str, bytes]:
-        settings = self._listener.ctx.settings
-        return await converse_parked(self._sock, session, label, settings,
-                                     self._listener.state.failed_logins, self._poller)
-
-    def raw(self) -> trio.abc.Stream:
-        return trio.SocketStream(trio.socket.from_stdlib_socket(self._sock))
-
-    async def aclose(self) -> None:
-        if self._sock.fileno() != -1:  # not already closed with the TLS stream
-            trio.lowlevel.notify_closing(self._sock)
-            self._sock.close()
 
 
 def _debug_enabled() -> bool:
@@ -158,44 +101,88 @@ class _LevelAware(Protocol):
     def is_enabled_for(self, level: int) -> bool: ...
 
 
-async def _serve(plain: _Plain, peer: Peer, listener: ListenerContext) -> None:
-    addr, label = peer
-    structlog.contextvars.bind_contextvars(client=label)
+def open_session(peer: Peer, listener: ListenerContext) -> Session:
+    """A new connection's session, logged as connected."""
     ctx = listener.ctx
-    session = Session(ctx, addr, now=trio.current_time(),
+    session = Session(ctx, peer[0], now=trio.current_time(),
                       session_id=listener.state.next_session_id())
     session.record_requests = _debug_enabled()
-    log.info("client.connected", connections=ctx.state.connections)
+    log.info("client.connected", client=peer[1], connections=ctx.state.connections)
+    return session
+
+
+def log_closed(session: Session, label: str, reason: str) -> None:
+    """The session is over: release it, and one summary line."""
+    session.close()
+    log.info("client.disconnected", client=label, reason=reason, requests=session.requests,
+             errors=session.errors, user=clip(session.username), login=session.login_ups,
+             tls=session.tls)
+
+
+def refuse(sock: socket.socket) -> None:
+    """Tell a client it got no place (:data:`REFUSAL`) and close, never waiting.
+
+    What it sent already is read first: closing on unread bytes would reset
+    the connection, and the client could lose the line.
+    """
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        sock.send(REFUSAL)
+        for _ in range(4):
+            if not sock.recv(65536):
+                break
+    sock.close()
+
+
+async def serve_client(stream: trio.abc.Stream, peer: Peer, listener: ListenerContext,
+                       login_by: float = math.inf) -> None:
+    """Serve one client over *stream* (the stream transport) until it leaves; it
+    gives its place in the table back at the end. *login_by*: a upsmon place."""
+    structlog.contextvars.bind_contextvars(client=peer[1])
+    session = open_session(peer, listener)
     reason = "error"
-    tls: trio.SSLStream[trio.abc.Stream] | None = None
     try:
         if listener.seam is not None and not await listener.seam():
             reason = "chaos drop"  # closed unanswered by the finally below
             return
-        reason, leftover = await plain.converse(session, label)
+        reason, leftover = await converse(stream, session, peer[1], listener.ctx.settings,
+                                          listener.state, login_by)
         if reason == "starttls":
-            assert listener.tls_context is not None
-            tls = await start_tls(plain.raw(), leftover, listener.tls_context, ctx.settings)
-            session.tls_started()
-            log.info("client.tls", version=tls.version())
-            reason, _ = await converse(tls, session, label, ctx.settings,
-                                       listener.state.failed_logins)
-            # inside TLS the session answers STARTTLS with ERR ALREADY-SSL-MODE
-            assert reason != "starttls"
-    except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
-            ssl.SSLError, OSError) as exc:
-        reason = f"broken: {type(exc).__name__}"
-    except Exception:
-        # A bug met by one client must not take every other client down with
-        # the listener: log it loudly and drop only this connection.
-        log.exception("client.crashed")
-        reason = "crashed"
+            reason = await over_tls(stream, leftover, session, peer[1], listener, login_by)
+    except Exception as exc:
+        reason = failure_reason(exc)
     finally:
-        session.close()
         # logged before closing: a close under cancellation ends this task at once
-        log.info("client.disconnected", reason=reason, requests=session.requests,
-                 errors=session.errors, user=session.username, login=session.login_ups,
-                 tls=session.tls)
-        if tls is not None:
-            await trio.aclose_forcefully(tls)
-        await plain.aclose()
+        log_closed(session, peer[1], reason)
+        listener.state.table.leave()
+        if reason == "no login" and not session.tls:
+            with trio.move_on_after(1.0):
+                await send_within(stream, REFUSAL, 1.0)
+        await trio.aclose_forcefully(stream)
+
+
+def failure_reason(exc: Exception) -> str:
+    """Why a connection ended on *exc*: a client gone wrong ("broken: <type>"), or a
+    bug, logged loudly ("crashed"): either way it drops only that connection, never
+    every other client with the listener."""
+    if isinstance(exc, BROKEN):
+        return f"broken: {type(exc).__name__}"
+    log.exception("client.crashed", exc_info=exc)
+    return "crashed"
+
+
+async def over_tls(raw: trio.abc.Stream, leftover: bytes, session: Session, label: str,
+                   listener: ListenerContext, login_by: float = math.inf) -> str:
+    """After STARTTLS (either transport): the handshake on *raw* (*leftover*: what came
+    right after the STARTTLS line), then the rest of the connection inside TLS, on
+    the stream loop; why it ended. Closing *raw* afterwards ends the TLS stream too
+    (the caller does, once the summary line is logged)."""
+    assert listener.tls_context is not None
+    tls = await start_tls(raw, leftover, listener.tls_context, listener.ctx.settings)
+    session.tls_started()
+    log.info("client.tls", version=tls.version())
+    reason, _ = await converse(tls, session, label, listener.ctx.settings, listener.state,
+                               login_by)
+    # inside TLS the session answers STARTTLS with ERR ALREADY-SSL-MODE
+    assert reason != "starttls"
+    return reason

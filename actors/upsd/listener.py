@@ -1,21 +1,22 @@
 """The upsd network listener: Trio I/O around the pure :class:`protocol.upsd.session.Session`.
 
-One task per connection in the listener's nursery, served by one of two
-transports (``[server] transport``): "stream", the reference, where each
-connection's task reads its ``trio.abc.Stream`` and answers (any platform;
-actors/upsd/stream.py), or "epoll", where ordinary plain-text requests are
-answered by the listener's poller (one epoll set, one recv and one send per
-request, as upsd's own loop; actors/upsd/poller.py) and a connection's task
+Connections are served by one of two transports (``[server] transport``):
+"stream", the reference, where each connection's task reads its
+``trio.abc.Stream`` and answers (any platform; actors/upsd/stream.py), or
+"epoll", where plain-text requests are answered by the listener's poller
+(one epoll set, one recv and one send per request, as upsd's own loop; no
+task while a client idles; actors/upsd/poller.py, sockets.py) and a task
 takes over for anything that waits. "auto" picks epoll where Linux has it.
 
 Either way clients see the same bytes: input reaches the session in
 512-byte pieces, upsd's read buffer (a parse error drops the rest of a
 read); the replies to one read go out in one send; a reply the client is
 slow to take waits ``send_timeout`` and stalls only that client; a failed
-password guess is held back. Past ``maxconn`` the listener stops accepting
-(upsd stops polling its listening socket, so new clients wait in the
-kernel backlog). A client silent for ``idle_timeout`` is dropped, as upsd
-sheds clients after 60 s.
+password guess holds back its own reply (actors/upsd/state.py). At
+``maxconn`` a new client is refused at once, and the last places are kept
+for upsmon logins (actors/upsd/table.py); upsd instead stops accepting,
+which leaves new clients hanging. A client silent for ``idle_timeout`` is
+dropped, as upsd sheds clients after 60 s.
 
 The listeners of one upsd (one per listen address) share one
 :class:`~actors.upsd.state.UpsdState`, made by the tree; a listener given
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import errno
 import functools
+import math
 import select
+import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,11 +44,12 @@ from nutrio.actors.upsd.connection import (
     ConnectSeam,
     ListenerContext,
     peer_of,
+    refuse,
     serve_client,
-    serve_socket_client,
 )
-from nutrio.actors.upsd.poller import Poller
+from nutrio.actors.upsd.sockets import SocketClients
 from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.table import LOGIN_GRACE, REFUSAL, Admission, ConnectionTable
 from nutrio.actors.upsd.tls import make_tls_context
 from nutrio.actors.upsd.tracking import run_tracking, submit_request
 from nutrio.protocol.upsd.replies import Descriptions
@@ -56,6 +60,8 @@ __all__ = [
     "run_listener",
     "listener_context",
     "accept_clients",
+    "refuse_stream",
+    "Start",
     "resolve_transport",
     "ServerSettings",
     "TlsSettings",
@@ -95,9 +101,9 @@ def resolve_transport(setting: str) -> str:
 
 def listener_context(registry: Registry, settings: ServerSettings, accounts: Accounts,
                      state: UpsdState, descriptions: Descriptions, *,
-                     tls_context: ssl.SSLContext | None = None, poller: Poller | None = None,
+                     tls_context: ssl.SSLContext | None = None,
                      seam: ConnectSeam | None = None) -> ListenerContext:
-    """What a listener's connections use; without a poller, the stream transport."""
+    """What a listener's connections use, on either transport."""
     ctx = ServerContext(
         settings=settings,
         devices=registry,  # DeviceHandle fits DeviceView
@@ -105,9 +111,10 @@ def listener_context(registry: Registry, settings: ServerSettings, accounts: Acc
         submit=functools.partial(submit_request, registry),
         descriptions=descriptions,
         state=state.server,
+        may_verify=functools.partial(state.failed_logins.may_verify,
+                                     budget=settings.auth_penalty_budget),
     )
-    return ListenerContext(ctx=ctx, state=state, tls_context=tls_context, poller=poller,
-                           seam=seam)
+    return ListenerContext(ctx=ctx, state=state, tls_context=tls_context, seam=seam)
 
 
 async def run_listener(
@@ -141,52 +148,67 @@ async def run_listener(
     bound = listeners[0].socket.getsockname()[1]
     async with trio.open_nursery() as nursery:
         if state is None:  # on its own: a whole upsd, results drained here
-            state = UpsdState(maxconn=settings.maxconn)
+            state = UpsdState.for_settings(settings)
             await nursery.start(run_tracking, registry, state)
         seam = functools.partial(chaos.before_message, actor_id) if chaos is not None else None
-        poller = Poller() if transport == "epoll" else None
         listener = listener_context(registry, settings, accounts, state, descriptions,
-                                    tls_context=tls_context, poller=poller, seam=seam)
-        serve: Callable[[trio.SocketStream], Awaitable[None]]
-        if poller is not None:
-            nursery.start_soon(poller.run)
-            serve = functools.partial(serve_socket_client, listener=listener)
+                                    tls_context=tls_context, seam=seam)
+        start: Start[trio.SocketStream]
+        if transport == "epoll":
+            clients = SocketClients(listener)
+            await nursery.start(clients.poller.run)
+
+            def start(stream: trio.SocketStream, login_by: float) -> None:
+                clients.start(stream, nursery, login_by)
         else:
-            def serve(stream: trio.SocketStream) -> Awaitable[None]:
-                return serve_client(stream, peer_of(stream.socket), listener)
+            def start(stream: trio.SocketStream, login_by: float) -> None:
+                nursery.start_soon(serve_client, stream, peer_of(stream.socket), listener,
+                                   login_by)
         for tcp in listeners:
-            nursery.start_soon(accept_clients, tcp, nursery, state, settings.maxconn, serve)
-        log.info("listener.started", host=host, port=bound, maxconn=settings.maxconn,
-                 tls=tls_context is not None, transport=transport)
+            nursery.start_soon(accept_clients, tcp, state.table, start, refuse_stream)
+        log.info("listener.started", host=host, port=bound, maxconn=state.table.maxconn,
+                 upsmon_slots=state.table.upsmon_slots, tls=tls_context is not None,
+                 transport=transport)
         task_status.started(bound)
 
 
-async def accept_clients(listener: trio.abc.Listener[S], nursery: trio.Nursery, state: UpsdState,
-                         maxconn: int, serve: Callable[[S], Awaitable[None]]) -> None:
-    """Accept while a connection slot is free; each client runs ``serve(stream)``
-    in *nursery* and gives its slot back when it ends."""
+#: Starts serving an accepted connection; *login_by*: a upsmon place (inf: none).
+Start = Callable[[S, float], None]
+
+
+async def accept_clients(listener: trio.abc.Listener[S], table: ConnectionTable,
+                         start: Start[S], refuse: Callable[[S], Awaitable[None]]) -> None:
+    """Accept every client at once: refused when the table is full, on probation in
+    a upsmon place, else served; *start* gives its place back when it ends."""
     async with listener:
         while True:
-            if state.slots.value == 0:
-                log.warning("listener.full", maxconn=maxconn)
-            await state.slots.acquire()
             try:
                 stream = await listener.accept()
             except OSError as exc:
-                state.slots.release()
                 if exc.errno not in _ACCEPT_RETRY_ERRNOS:
                     raise
                 log.error("listener.accept_failed", error=str(exc))
                 await trio.sleep(0.1)
                 continue
+            admission = table.admit()
+            if admission is Admission.REFUSE:
+                await refuse(stream)
+                continue
+            login_by = math.inf
+            if admission is Admission.PROBATION:
+                login_by = trio.current_time() + LOGIN_GRACE
+            try:
+                start(stream, login_by)
             except BaseException:
-                state.slots.release()
+                table.leave()
                 raise
-            nursery.start_soon(_client, state.slots, serve, stream)
 
 
-async def _client(slots: trio.Semaphore, serve: Callable[[S], Awaitable[None]], stream: S) -> None:
-    try:
-        await serve(stream)
-    finally:
-        slots.release()
+async def refuse_stream(stream: trio.abc.Stream) -> None:
+    """Refuse a TCP client without waiting (actors/upsd/connection.py refuse)."""
+    if isinstance(stream, trio.SocketStream):
+        refuse(socket.socket(fileno=stream.socket.detach()))
+        return
+    with trio.move_on_after(0.1):  # another kind of stream (tests): a short try
+        await stream.send_all(REFUSAL)
+    await trio.aclose_forcefully(stream)

@@ -12,6 +12,7 @@ import ssl
 import structlog
 import trio
 
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 
 __all__ = ["make_tls_context", "start_tls"]
@@ -43,7 +44,7 @@ async def start_tls(transport: trio.abc.Stream, leftover: bytes, context: ssl.SS
         with trio.fail_after(settings.send_timeout):
             await tls.do_handshake()
     except (trio.BrokenResourceError, trio.TooSlowError) as exc:
-        log.warning("client.tls_failed", error=str(exc.__cause__ or exc))
+        log.warning("client.tls_failed", error=clip(str(exc.__cause__ or exc), 200))
         raise
     return tls
 

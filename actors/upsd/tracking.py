@@ -15,6 +15,7 @@ import trio
 
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.state import UpsdState
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.common.state import CommandRequest, CommandResult
 from nutrio.protocol.upsd.serverstate import TrackingTable
 
@@ -28,10 +29,10 @@ def submit_request(registry: Registry, request: CommandRequest) -> bool:
     (no such device any more, or its queue is full: a stuck driver)."""
     handle = registry.get(request.ups)
     if handle is None or not _queue(handle, request):
-        log.warning("request.refused", ups=request.ups, kind=request.kind, name=request.name)
+        log.warning("request.refused", ups=request.ups, kind=request.kind, name=clip(request.name))
         return False
-    log.info("request.sent", ups=request.ups, kind=request.kind, name=request.name,
-             tracking=request.tracking, user=request.user, peer=request.peer)
+    log.info("request.sent", ups=request.ups, kind=request.kind, name=clip(request.name),
+             tracking=request.tracking, user=clip(request.user), peer=request.peer)
     return True
 
 

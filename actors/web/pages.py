@@ -20,6 +20,7 @@ from nutrio.actors.web.context import web_of
 from nutrio.actors.web.points import points
 from nutrio.actors.web.sse import state_events
 from nutrio.actors.web.svg import NARROW, WIDE, chart_window, charts_for, span_text
+from nutrio.protocol.common.logtext import clip
 
 __all__ = [
     "events",
@@ -121,7 +122,7 @@ async def login(request: Request) -> Response:
         error, status = "The form has expired; please try again.", 400
     elif not await check_login(web.accounts.value, user, password):
         await trio.sleep(web.penalty.failed(peer))  # as upsd holds back ACCESS-DENIED
-        log.warning("web.login_failed", user=user, peer=peer)
+        log.warning("web.login_failed", user=clip(user), peer=peer)
         error, status = "Wrong user name or password.", 401
     if error is not None:
         return render(request, "login.html", {

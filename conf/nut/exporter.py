@@ -169,7 +169,8 @@ class _Writer:
         for host, port in server.listen:
             self.line("LISTEN", host, port)
         self.line("MAXAGE", self.number("server.maxage", server.maxage))
-        self.line("MAXCONN", server.maxconn)
+        if server.maxconn is not None:  # else upsd's own default: the open-file limit too
+            self.line("MAXCONN", server.maxconn)
         self.line("TRACKINGDELAY", self.number("server.trackingdelay", server.trackingdelay))
         if server.allow_no_device:
             self.line("ALLOW_NO_DEVICE", "true")

@@ -31,7 +31,12 @@ SERVER_SECTIONS: tuple[Section, ...] = (
             to_toml=_listen_list),
         key("maxage", NUMBER, "upsd.conf MAXAGE",
             "seconds without news from a driver before its data is DATA-STALE"),
-        key("maxconn", INTEGER, "upsd.conf MAXCONN", "client connections served at once"),
+        key("maxconn", INTEGER, "upsd.conf MAXCONN",
+            "client connections served at once; a client past it is refused at once",
+            shown="the open-file limit less 64"),
+        key("upsmon_slots", INTEGER, "",
+            "the last places of maxconn, kept only by connections that log in (upsmon) "
+            "within 5 s"),
         key("idle_timeout", NUMBER, "",
             "seconds a client may stay silent before it is dropped (fixed at 60 in upsd)"),
         key("max_line", INTEGER, "", "longest request line in bytes; longer ones get ERR TOO-LONG"),
@@ -40,6 +45,9 @@ SERVER_SECTIONS: tuple[Section, ...] = (
         key("auth_penalty", NUMBER, "",
             "seconds a wrong password is held back, doubling per failure from one address"),
         key("auth_penalty_cap", NUMBER, "", "the longest that hold-back gets, in seconds"),
+        key("auth_penalty_budget", INTEGER, "",
+            "replies of one address held back at once; past it, its password checks are "
+            "refused untried"),
         key("trackingdelay", NUMBER, "upsd.conf TRACKINGDELAY",
             "seconds a TRACKING result is kept for GET TRACKING"),
         key("transport", STRING, "",
@@ -47,6 +55,9 @@ SERVER_SECTIONS: tuple[Section, ...] = (
             '`"auto"`: epoll where there is one. Clients see the same bytes either way'),
         key("allow_no_device", BOOLEAN, "upsd.conf ALLOW_NO_DEVICE",
             "start even when no `[devices.*]` table is given"),
+        key("announce", BOOLEAN, "",
+            "announce the server by mDNS as `_nut._tcp` on the addresses it listens on "
+            "(Home Assistant finds it so)", shown="true when listening beyond loopback"),
         key("allow_not_all_listeners", BOOLEAN, "upsd.conf ALLOW_NOT_ALL_LISTENERS",
             "start when at least one listen address could be bound"),
         key("statepath", STRING, "upsd.conf STATEPATH",

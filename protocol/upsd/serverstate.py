@@ -95,6 +95,8 @@ class ServerState:
                  on_fsd: Callable[[frozenset[str]], object] | None = None) -> None:
         self.tracking = TrackingTable(tracking_keep)
         self._fsd: set[str] = set()
+        #: bumped by each new FSD: remembered answers made before it are void
+        self.fsd_version = 0
         self._on_fsd = on_fsd  # told the (lower-case) FSD names whenever one is added
         self._logins: Counter[str] = Counter()
         self._sessions: dict[int, Connected] = {}
@@ -107,6 +109,7 @@ class ServerState:
         if name in self._fsd:
             return
         self._fsd.add(name)
+        self.fsd_version += 1
         if self._on_fsd is not None:
             self._on_fsd(frozenset(self._fsd))
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.common.parseconf import Tokenizer
 from nutrio.protocol.common.state import UpsSnapshot
+from nutrio.protocol.upsd.answers import cacheable
 
 # ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
 # taking these from protocol.upsd.session.
@@ -69,7 +70,19 @@ _WITH_SUB = frozenset({"GET", "LIST", "SET"})
 
 
 class Session:
-    """One client connection's protocol state. Plain object: nothing awaits."""
+    """One client connection's protocol state. Plain object: nothing awaits.
+
+    Slotted, and what most connections never need (the byte-at-a-time
+    tokenizer, the event and request lists, the verified-credentials memo)
+    is made on first use: an idle connection costs a few hundred bytes.
+    """
+
+    __slots__ = (
+        "ctx", "addr", "id", "username", "password", "login_ups", "tracking", "tls",
+        "last_heard", "now", "requests", "errors", "closed", "closing", "record_requests",
+        "_tok", "_line_bytes", "_skipping", "_action", "_max_line", "_tls_required",
+        "_events", "_requests", "_lines", "_verified", "_verified_with",
+    )
 
     def __init__(self, ctx: ServerContext, peer_addr: str, *, now: float, session_id: int | None = None) -> None:
         self.ctx = ctx
@@ -86,19 +99,19 @@ class Session:
         self.errors = 0
         self.closed = False
         self.closing = False
-        self._tok = Tokenizer()
+        self._tok: Tokenizer | None = None  # made for the first line that needs it
         self._line_bytes = 0
         self._skipping = False
         self._action = Action.NONE
         tls = ctx.settings.tls
         self._max_line = ctx.settings.max_line
         self._tls_required = tls is not None and tls.require
-        self._events: list[AuthFailure] = []
-        self._requests: list[str] = []
+        self._events: list[AuthFailure] | None = None
+        self._requests: list[str] | None = None
         #: The listener turns this off when debug logging is off: no per-request work.
         self.record_requests = True
         self._lines = ctx.lines
-        self._verified: dict[tuple[str, str], Denial | None] = {}
+        self._verified: dict[tuple[str, str], Denial | None] | None = None
         self._verified_with: Mapping[str, UserAccount] | None = None
         ctx.state.connect(self)
 
@@ -107,6 +120,10 @@ class Session:
     def receive_data(self, data: bytes, now: float) -> Output:
         """Feed one read's worth of bytes; get back every reply it caused."""
         self.now = now
+        if self._line_bytes == 0 and not self._skipping and not self.record_requests:
+            known = self._known_answer(data, now)
+            if known is not None:
+                return Output(known)
         replies: list[bytes] = []
         limit = self._max_line
         i, end = 0, len(data)
@@ -116,9 +133,15 @@ class Session:
             if self._line_bytes == 0 and not self._skipping:
                 words, after = self._lines.next_line(data, i, limit)
                 if after:
+                    whole = i == 0 and after == end  # the read is this one line
                     i = after
                     self.last_heard = now
-                    replies.append(self._dispatch(words))
+                    reply = self._dispatch(words)
+                    replies.append(reply)
+                    if whole and reply[:4] != b"ERR " and cacheable(words):
+                        ctx = self.ctx
+                        ctx.answers.remember(data, words[2], ctx.devices, ctx.state.fsd_version,
+                                             reply)
                     if self._action is not Action.NONE and self._take_action():
                         return Output(b"".join(replies), Action.STARTTLS, data[i:])
                     continue
@@ -131,11 +154,14 @@ class Session:
             if limit and self._line_bytes > limit:
                 replies.append(NutError.TOO_LONG.line)
                 self.errors += 1
-                self._tok = Tokenizer()
+                self._tok = None
                 self._line_bytes = 0
                 self._skipping = byte != _NEWLINE
                 continue
-            parsed = self._tok.feed_byte(byte)
+            tok = self._tok
+            if tok is None:
+                tok = self._tok = Tokenizer()
+            parsed = tok.feed_byte(byte)
             if parsed is None:
                 continue
             self._line_bytes = 0
@@ -148,6 +174,20 @@ class Session:
                 return Output(b"".join(replies), Action.STARTTLS, data[i:])
         return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
 
+    def _known_answer(self, data: bytes, now: float) -> bytes | None:
+        """The remembered reply when *data* is a poll answered before from what is
+        still current (protocol/upsd/answers.py); counted as the request it is."""
+        if self._tls_required and not self.tls:
+            return None
+        ctx = self.ctx
+        reply = ctx.answers.lookup(data, ctx.devices, ctx.state.fsd_version, now,
+                                   ctx.settings.maxage)
+        if reply is not None:
+            self.requests += 1
+            self.last_heard = now
+            self.closing = False  # as _dispatch: a line after LOGOUT keeps the client
+        return reply
+
     def _take_action(self) -> bool:
         """Consume the action a handler asked for; True for STARTTLS (stop reading)."""
         action, self._action = self._action, Action.NONE
@@ -158,13 +198,13 @@ class Session:
 
     def take_requests(self) -> list[str]:
         """Command names handled since the last call (for debug logging)."""
-        requests, self._requests = self._requests, []
+        requests, self._requests = self._requests or [], None
         return requests
 
     def take_events(self) -> Sequence[AuthFailure]:
         if not self._events:
             return ()  # the usual case: nothing allocated per read
-        events, self._events = self._events, []
+        events, self._events = self._events, None
         return events
 
     def tls_started(self) -> None:
@@ -187,6 +227,8 @@ class Session:
             # For debug logs: the command and, for GET/LIST/SET, its sub-command;
             # never further words (PASSWORD's argument is a secret).
             head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
+            if self._requests is None:
+                self._requests = []
             self._requests.append(" ".join(head).upper())
         try:
             return self._run(words)
@@ -247,14 +289,19 @@ class Session:
         # scrypt verification per right is enough, until a reload publishes
         # other accounts: the current ones are read at each check.
         accounts = self.ctx.accounts.value
-        if accounts is not self._verified_with:
-            self._verified.clear()
+        verified = self._verified
+        if verified is None or accounts is not self._verified_with:
+            verified = self._verified = {}
             self._verified_with = accounts
-        if key in self._verified:
-            denial = self._verified[key]
+        if key in verified:
+            denial = verified[key]
+        elif not self.ctx.may_verify(self.addr):
+            denial = Denial.THROTTLED  # not remembered: a later check may run
         else:
             denial = run(accounts)
-            self._verified[key] = denial
+            verified[key] = denial
         if denial is not None:
+            if self._events is None:
+                self._events = []
             self._events.append(AuthFailure(label, self.username, denial, target))
             raise ProtocolError(NutError.ACCESS_DENIED, denial.value)

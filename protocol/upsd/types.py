@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from nutrio.protocol.common.state import CommandRequest, UpsSnapshot
+from nutrio.protocol.upsd.answers import Answers
 from nutrio.protocol.upsd.plainline import PlainLines
 from nutrio.protocol.upsd.replies import DEFAULT_VERSION, Descriptions
 from nutrio.protocol.upsd.serverstate import Connected, ServerState
@@ -59,6 +60,10 @@ class ServerSettings:
     is skipped (0: no limit, NUT's way: words cut at 512 bytes, 32 words).
     ``idle_timeout``: upsd drops a client after 60 s without a full line.
     ``transport``: one of :data:`TRANSPORTS`; clients see the same bytes either way.
+    ``upsmon_slots``: the last places of ``maxconn``, kept by connections that
+    log in within a few seconds (actors/upsd/table.py).
+    ``auth_penalty_budget``: replies of one address held back at once after
+    wrong guesses; past it, that address's checks are refused untried.
     """
 
     maxage: float = 15.0
@@ -71,6 +76,8 @@ class ServerSettings:
     check_numbers: bool = False
     auth_penalty: float = 0.25
     auth_penalty_cap: float = 4.0
+    auth_penalty_budget: int = 64
+    upsmon_slots: int = 8
     transport: str = "auto"
 
     def __post_init__(self) -> None:
@@ -78,6 +85,8 @@ class ServerSettings:
             raise ValueError(f"transport {self.transport!r}: one of {', '.join(TRANSPORTS)}")
         if self.maxconn < 1:
             raise ValueError("maxconn must be at least 1")
+        if self.upsmon_slots < 0 or self.auth_penalty_budget < 1:
+            raise ValueError("upsmon_slots must be >= 0 and auth_penalty_budget >= 1")
         if self.maxage <= 0 or self.idle_timeout <= 0 or self.send_timeout <= 0:
             raise ValueError("maxage, idle_timeout and send_timeout must be positive")
 
@@ -112,7 +121,10 @@ class ServerContext:
     """Everything sessions of one server share. Not a message: owned by the listener.
 
     ``accounts`` is read at each check, so a reload reaches open sessions;
-    ``lines`` remembers the words of plain request lines for every session.
+    ``lines`` remembers the words of plain request lines for every session,
+    ``answers`` the replies to the polls they repeat (protocol/upsd/answers.py);
+    ``may_verify(addr)`` says whether a password check from *addr* may run
+    now (the listener's per-address budget; always, by default).
     """
 
     settings: ServerSettings
@@ -122,6 +134,8 @@ class ServerContext:
     descriptions: Descriptions = field(default_factory=Descriptions)
     state: ServerState = field(default_factory=ServerState)
     lines: PlainLines = field(default_factory=PlainLines)
+    answers: Answers = field(default_factory=Answers)
+    may_verify: Callable[[str], bool] = field(default=lambda addr: True)
 
 
 class Action(enum.Enum):

@@ -136,6 +136,8 @@ class Denial(str, Enum):
     UNKNOWN_USER = "unknown-user"
     BAD_PASSWORD = "bad-password"
     NOT_PERMITTED = "not-permitted"
+    #: not checked: the address has too many replies held back after wrong guesses
+    THROTTLED = "throttled"
 
     @property
     def is_guess(self) -> bool:

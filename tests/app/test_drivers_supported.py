@@ -68,7 +68,7 @@ def test_nutdrv_qx_lists_its_usb_bridges_with_the_ids_nut_gives_them() -> None:
     assert tuple(bridges) == QX_BRIDGES
     assert bridges["cypress"].usb_ids[:2] == ("05b8:0000", "0665:5161")
     assert bridges["fabula"].usb_ids == bridges["hunnox"].usb_ids == ("0001:0000",)
-    assert bridges["snr"].usb_ids == ()  # only `subdriver = snr` selects it
+    assert bridges["snr"].usb_ids == ("0001:0000",)  # a row NUT never reaches: named only
     assert all(v.buses == ("serial", "usb") for v in qx.variants if v.kind == "protocol")
     assert [v.name for v in blazer.variants] == list(BLAZER_BRIDGES)
     assert {v.name: v.usb_ids for v in blazer.variants}["krauler"] == ("0001:0000", "ffff:0000")

@@ -125,9 +125,10 @@ def test_err_codes_are_read_through_the_calls_a_handler_makes() -> None:
 EVERY_KEY: dict[str, Any] = {
     "server": {
         "listen": ["127.0.0.1:3493", "[::1]:3493"], "maxage": 20, "maxconn": 10,
-        "idle_timeout": 30, "send_timeout": 5, "auth_penalty": 0.5, "auth_penalty_cap": 2,
+        "upsmon_slots": 2, "idle_timeout": 30, "send_timeout": 5, "auth_penalty": 0.5,
+        "auth_penalty_cap": 2, "auth_penalty_budget": 16,
         "max_line": 1000, "trackingdelay": 60, "transport": "stream", "allow_no_device": True,
-        "allow_not_all_listeners": True, "statepath": "state",
+        "allow_not_all_listeners": True, "statepath": "state", "announce": True,
         "tls": {"certfile": "c.pem", "keyfile": "k.pem", "require": True,
                 "client_ca": "ca.pem", "min_version": "TLSv1.3"},
     },

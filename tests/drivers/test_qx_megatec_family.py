@@ -17,6 +17,7 @@ from sim.qx_sims import HunnoxSim, MegatecOldSim, MustekSim, Q1OnlySim, ZintoSim
 from sim.realdriver import have_driver
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.realnut,
     pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT nutdrv_qx absent"),
 ]

@@ -60,6 +60,7 @@ CASES = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.realnut
 @pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT nutdrv_qx absent")
 async def test_a_retired_name_serves_what_the_modern_section_serves_on_real_nut(nursery) -> None:

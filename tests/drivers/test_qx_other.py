@@ -24,6 +24,7 @@ from sim.realdriver import have_driver
 from nutrio.actors.registry import DeviceHandle
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.realnut,
     pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT nutdrv_qx absent"),
 ]

@@ -17,6 +17,7 @@ from sim.realdriver import have_driver
 from sim.voltronic_sim import VoltronicSim
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.realnut,
     pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT nutdrv_qx absent"),
 ]

@@ -101,22 +101,28 @@ async def test_closing_a_logged_in_client_releases_its_login(edge_server):
         await second.aclose()
 
 
-async def test_maxconn_leaves_extra_clients_waiting_like_upsd(nursery, transport):
+async def test_past_maxconn_a_new_client_is_refused_at_once(nursery, transport):
+    # Issue 13: upsd (and nutrio before) left it waiting in the kernel's backlog,
+    # unanswered: upsmon saw a hang, not a refusal.
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(maxconn=2), transport=transport)
+    port = await start_listener(nursery, registry, ServerSettings(maxconn=2, upsmon_slots=0),
+                                transport=transport)
     with trio.fail_after(5):
         a, b = await TrioClient.connect(port), await TrioClient.connect(port)
         assert await a.ask("VER") == VER and await b.ask("VER") == VER
-        c = await TrioClient.connect(port)  # the kernel's backlog takes it; nobody reads it
+        started = trio.current_time()
+        c = await TrioClient.connect(port)
         await c.send(b"VER\n")
-        with trio.move_on_after(0.3) as waited:
-            await c.readline()
-        assert waited.cancelled_caught
+        assert await c.readline() == b"ERR MAX-CONNECTIONS\n"
+        assert await c.at_eof()
+        assert trio.current_time() - started < 0.1
         await a.aclose()
-        assert await c.readline() == VER.encode()  # served once a slot is free
-        await b.aclose()
-        await c.aclose()
+        await trio.sleep(0.05)  # the server sees a leave
+        d = await TrioClient.connect(port)
+        assert await d.ask("VER") == VER  # a freed place is served
+        for client in (b, c, d):
+            await client.aclose()
 
 
 async def test_overlong_line_gets_too_long_and_connection_lives(nursery, transport):
@@ -236,3 +242,60 @@ async def test_a_bug_hit_by_one_client_drops_only_that_client(nursery, transport
         assert await other.ask("GET VAR edge ups.load") == 'VAR edge ups.load "23"\n'
         await other.aclose()
     assert any(e["event"] == "client.crashed" for e in logs)
+
+
+async def test_a_16_kb_username_is_logged_as_a_short_prefix_with_its_length(edge_server):
+    huge = "u" * 16384
+    with structlog.testing.capture_logs() as logs:
+        with trio.fail_after(10):
+            client = await TrioClient.connect(edge_server)
+            await client.ask(f"USERNAME {huge}")
+            await client.ask("PASSWORD guess")
+            assert await client.ask("LOGIN edge") == "ERR ACCESS-DENIED\n"
+            assert await client.ask("LOGOUT") == "OK Goodbye\n"
+            assert await client.at_eof()
+            while not any(e["event"] == "client.disconnected" for e in logs):
+                await trio.sleep(0.01)
+    failed = next(e for e in logs if e["event"] == "auth.failed")
+    summary = next(e for e in logs if e["event"] == "client.disconnected")
+    for user in (failed["user"], summary["user"]):
+        assert user.startswith("u" * 64 + "...(") and user.endswith(" chars)")
+        assert len(user) < 90
+    assert sum(len(str(v)) for e in logs for v in e.values()) < 2000
+
+
+async def test_a_held_back_reply_still_obeys_idle_timeout(nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(idle_timeout=2.0, auth_penalty=30.0, auth_penalty_cap=30.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    client = await TrioClient.connect(port)
+    await client.send(b"USERNAME admin\nPASSWORD guess\n")
+    assert [await client.readline() for _ in range(2)] == [b"OK\n", b"OK\n"]
+    with structlog.testing.capture_logs() as logs, trio.fail_after(10):
+        start = trio.current_time()
+        await client.send(b"FSD edge\n")
+        assert await client.at_eof()  # dropped unanswered at the idle deadline, not after 30 s
+        assert trio.current_time() - start == pytest.approx(2.0, abs=0.1)
+        while not any(e["event"] == "client.disconnected" for e in logs):
+            await trio.sleep(0.01)
+    assert [e["reason"] for e in logs if e["event"] == "client.disconnected"] == ["idle"]
+
+
+async def test_held_back_connections_leave_the_table_for_their_address_budget(
+        nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(maxconn=2, upsmon_slots=0, auth_penalty=4.0, auth_penalty_cap=4.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    guessers = [await TrioClient.connect(port) for _ in range(2)]
+    for guesser in guessers:  # the table is full: both held back for 4 s
+        await guesser.send(b"USERNAME admin\nPASSWORD guess\nFSD edge\n")
+    await trio.sleep(1)
+    with trio.fail_after(1):
+        newcomer = await TrioClient.connect(port)  # served: held ones are out of the table
+        assert await newcomer.ask("VER") == VER
+    for guesser in guessers:
+        assert [await guesser.readline() for _ in range(3)][-1] == b"ERR ACCESS-DENIED\n"
+        await guesser.aclose()
+    await newcomer.aclose()

@@ -19,8 +19,9 @@ import trustme
 
 from nutrio.actors.registry import Registry
 from nutrio.actors.upsd.connection import ListenerContext, Peer, serve_client
-from nutrio.actors.upsd.listener import accept_clients, listener_context
+from nutrio.actors.upsd.listener import accept_clients, listener_context, refuse_stream
 from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.table import LOGIN_GRACE
 from nutrio.actors.upsd.tls import make_tls_context
 from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 from nutrio.protocol.upsd.users import FixedAccounts
@@ -186,29 +187,58 @@ class MemoryListener(trio.abc.Listener[trio.abc.Stream]):
 
 @pytest.fixture
 async def memory_server(nursery) -> AsyncIterator[tuple[MemoryListener, ListenerContext]]:
-    listener = await make_listener(nursery, ServerSettings(transport="stream", maxconn=2))
+    """maxconn 3, the last place kept for a upsmon login."""
+    settings = ServerSettings(transport="stream", maxconn=3, upsmon_slots=1)
+    listener = await make_listener(nursery, settings, UpsdState.for_settings(settings))
     accepting = MemoryListener.open()
 
-    def serve(stream: trio.abc.Stream) -> Awaitable[None]:
-        return serve_client(stream, PEER, listener)
+    def start(stream: trio.abc.Stream, login_by: float) -> None:
+        nursery.start_soon(serve_client, stream, PEER, listener, login_by)
 
-    nursery.start_soon(accept_clients, accepting, nursery, listener.state, 2, serve)
+    nursery.start_soon(accept_clients, accepting, listener.state.table, start, refuse_stream)
     yield accepting, listener
 
 
-async def test_past_maxconn_a_client_waits_for_a_free_slot(memory_server):
+async def test_past_maxconn_a_client_is_refused_at_once(memory_server, autojump_clock):
     accepting, listener = memory_server
     with trio.fail_after(5):
-        a, b = await accepting.connect(), await accepting.connect()
-        assert await a.ask("VER") == VER.decode() and await b.ask("VER") == VER.decode()
-        c = await accepting.connect()
-        await c.send(b"VER\n")
-        await trio.testing.wait_all_tasks_blocked()
-        assert c.buffer == b"" and listener.state.statistics().clients == 2
+        a, b, c = [await accepting.connect() for _ in range(3)]
+        for client in (a, b, c):
+            assert await client.ask("VER") == VER.decode()
+        started = trio.current_time()
+        d = await accepting.connect()
+        assert await d.readline() == b"ERR MAX-CONNECTIONS\n"
+        assert await d.at_eof() and trio.current_time() == started
+        assert listener.state.statistics().clients == 3
         await a.aclose()
-        assert await c.readline() == VER  # served once a slot is free
-        await b.aclose()
-        await c.aclose()
+        await trio.testing.wait_all_tasks_blocked()
+        e = await accepting.connect()
+        assert await e.ask("VER") == VER.decode()  # a freed place is served
+        for client in (b, c, e):
+            await client.aclose()
+
+
+async def test_the_last_places_are_kept_for_upsmon_logins(memory_server, autojump_clock):
+    accepting, listener = memory_server
+    a, b = await accepting.connect(), await accepting.connect()
+    with structlog.testing.capture_logs() as logs:
+        # the third, a upsmon place: served, but closed when it does not log in
+        plain = await accepting.connect()
+        assert await plain.ask("VER") == VER.decode()
+        started = trio.current_time()
+        assert await plain.readline() == b"ERR MAX-CONNECTIONS\n"
+        assert await plain.at_eof()
+        assert trio.current_time() - started == pytest.approx(LOGIN_GRACE)
+        # upsmon logs in there, and keeps it
+        upsmon = await accepting.connect()
+        for line in ("USERNAME monuser", "PASSWORD pass"):
+            assert await upsmon.ask(line) == "OK\n"
+        assert await upsmon.ask("LOGIN edge") == "OK\n"
+        await trio.sleep(30)
+        assert await upsmon.ask("GET VAR edge ups.load") == 'VAR edge ups.load "23"\n'
+    assert [e["reason"] for e in logs if e["event"] == "client.disconnected"] == ["no login"]
+    for client in (a, b, upsmon):
+        await client.aclose()
 
 
 async def test_two_listeners_of_one_upsd_share_its_state(nursery):

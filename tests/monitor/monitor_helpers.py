@@ -44,6 +44,7 @@ class Device:
     pollinterval: float | None = 1.0
     maxage: float | None = None
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    maxstartdelay: float = 45.0
 
 
 async def start_driver(nursery: trio.Nursery, registry: Registry, tmp: Path, name: str,

@@ -279,7 +279,12 @@ def test_dash_k_reads_the_power_down_flag_as_upsmon_does(tmp_path: Path,
         flag.write_text(content)
     (tmp_path / "upsmon.conf").write_text(f"POWERDOWNFLAG {flag}\n")
     (tmp_path / "upsmon.conf").chmod(0o600)
-    real = subprocess.run(["/lib/nut/upsmon", "-K"], env={**os.environ, "NUT_CONFPATH": str(tmp_path)},
+    # in a private /run/nut: an upsmon running elsewhere on this machine must not answer
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs a private /run/nut (unshare --mount): upsmon -K looks for a pid there")
+    private = "mkdir -p /run/nut && mount -t tmpfs nut-run /run/nut && exec /lib/nut/upsmon -K"
+    real = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", private],
+                          env={**os.environ, "NUT_CONFPATH": str(tmp_path)},
                           capture_output=True, text=True, timeout=30)
     config = tmp_path / "nutrio.toml"
     config.write_text(f'[devices.a]\ndriver = "dummy-ups"\nport = "a.dev"\n[monitor]\n'

@@ -23,6 +23,8 @@ from typing import Any
 
 import usb.core  # type: ignore[import-untyped]
 
+from nutrio.actors.drivers.usbbackend import release_device
+
 __all__ = [
     "ACCESS",
     "BUSY",
@@ -143,7 +145,7 @@ class UsbHandle:
 
     def close(self) -> None:
         try:
-            usb.util.dispose_resources(self.dev)
+            release_device(self.dev)
         except (usb.core.USBError, ValueError):
             pass  # already gone: nothing left to release
 
