@@ -21,8 +21,9 @@ from nutrio.actors.drivers.megatec.blazer_usb import BlazerUsb
 from nutrio.actors.drivers.megatec.driver import NutdrvQx, default_transport
 from nutrio.actors.drivers.megatec.renamed import RetiredMegatecUsb
 from nutrio.actors.drivers.megatec.transport import SerialTransport
-from nutrio.actors.drivers.megatec.usb import UsbTransport
+from nutrio.actors.drivers.megatec.usb import BLAZER_USB, NUTDRV_QX, UsbTransport
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, QX_BRIDGES
 from tests.usblab import usb_cases as dumps
 from tests.usblab.bridges import CypressBridge, PhoenixtecBridge
 from tests.usblab.fixtures import requires_nut_driver
@@ -41,6 +42,10 @@ async def opened(driver: NutdrvQx) -> dict[str, str]:
     await driver.open(state)
     await driver.close()
     return dict(state.freeze().vars)
+
+
+def test_each_driver_carries_every_bridge_nut_lists_in_nuts_order() -> None:
+    assert tuple(NUTDRV_QX.bridges) == QX_BRIDGES and tuple(BLAZER_USB.bridges) == BLAZER_BRIDGES
 
 
 def test_usb_or_serial_is_decided_by_nuts_rule() -> None:

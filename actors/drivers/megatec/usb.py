@@ -97,24 +97,24 @@ class UsbFamily:
     subdriver_unknown: str
 
 
+def _bridges(**functions: Bridge) -> dict[str, Bridge]:
+    """Bridge name -> its command function, a 0-byte return read as an empty reply."""
+    return {name: sb.returning_empty(fn) for name, fn in functions.items()}
+
+
 NUTDRV_QX = UsbFamily(
     "nutdrv_qx", QX_USB_IDS,
-    {"cypress": sb.returning_empty(sb.cypress), "phoenixtec": sb.returning_empty(sb.phoenixtec),
-     "phoenix": sb.returning_empty(sb.phoenix), "ippon": sb.returning_empty(sb.ippon),
-     "krauler": sb.returning_empty(ss.krauler), "fabula": sb.returning_empty(ss.fabula),
-     "hunnox": sb.returning_empty(ss.hunnox), "fuji": sb.returning_empty(sb.fuji),
-     "sgs": sb.returning_empty(sb.sgs), "snr": sb.returning_empty(ss.snr),
-     "ablerex": sb.returning_empty(sb.ablerex), "armac": sb.returning_empty(sb.armac)},
+    _bridges(cypress=sb.cypress, phoenixtec=sb.phoenixtec, phoenix=sb.phoenix, ippon=sb.ippon,
+             krauler=ss.krauler, fabula=ss.fabula, hunnox=ss.hunnox, fuji=sb.fuji, sgs=sb.sgs,
+             snr=ss.snr, ablerex=sb.ablerex, armac=sb.armac),
     QX_BUFLEN, True, "Subdriver '{}' not found!",
-)  # fmt: skip
+)
 BLAZER_USB = UsbFamily(
     "blazer_usb", BLAZER_USB_IDS,
-    {"cypress": sb.returning_empty(sb.blazer_cypress),
-     "phoenix": sb.returning_empty(sb.blazer_phoenix),
-     "ippon": sb.returning_empty(sb.blazer_ippon),
-     "krauler": sb.returning_empty(ss.blazer_krauler)},
+    _bridges(cypress=sb.blazer_cypress, phoenix=sb.blazer_phoenix, ippon=sb.blazer_ippon,
+             krauler=ss.blazer_krauler),
     BLAZER_BUFLEN, False, 'Subdriver "{}" not found!',
-)  # fmt: skip
+)
 
 _NOT_FOUND = ("No supported devices found. Please check your device availability with 'lsusb'"
               " and make sure you have an up-to-date version of NUT. If this does not help,"
