@@ -131,7 +131,9 @@ def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str,
     upsd_port = _free_port()
     ups_conf = ""
     for name, (port, options) in sections.items():
-        extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
+        # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
+        extra = "".join(f"    {k}\n" if v is None or v == "" else f"    {k} = {v}\n"
+                        for k, v in options.items())
         used = driver if isinstance(driver, str) else driver[name]
         ups_conf += f"[{name}]\n    driver = {used}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
