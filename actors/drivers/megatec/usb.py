@@ -202,7 +202,8 @@ class UsbTransport:
         known = self.known
         if known is None:
             return {}
-        return {"ups.vendorid": f"{known.vendor_id:04x}", "ups.productid": f"{known.product_id:04x}"}
+        return {"ups.vendorid": f"{known.vendor_id:04x}",
+                "ups.productid": f"{known.product_id:04x}"}
 
     # -- blocking side --------------------------------------------------------------
 
