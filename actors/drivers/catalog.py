@@ -18,6 +18,7 @@ import structlog
 
 from nutrio.actors.drivers.base import DeviceLike, Driver, DriverKind
 from nutrio.actors.drivers.errors import UnknownDriverError
+from nutrio.protocol.devices.megatec.usb_ids import wants_usb
 
 log = structlog.get_logger()
 
@@ -28,6 +29,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "dummy-ups": ("dummy_ups", "DummyUps"),
     "nutdrv_qx": ("megatec.driver", "NutdrvQx"),
     "blazer_ser": ("megatec.driver", "BlazerSer"),
+    "blazer_usb": ("megatec.blazer_usb", "BlazerUsb"),
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
@@ -41,6 +43,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "powermust": ("megatec.renamed", "RetiredPowermust"),
     "fentonups": ("megatec.renamed", "RetiredFentonups"),
     "bestups": ("megatec.renamed", "RetiredBestups"),
+    "megatec_usb": ("megatec.renamed", "RetiredMegatecUsb"),
 }
 
 
@@ -132,6 +135,8 @@ def device_file(device: DeviceLike) -> Path | None:
         if mode == "repeater" or (mode is None and "@" in device.port):
             return None
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
+    if device.driver == "nutdrv_qx" and wants_usb(device.port, device.options):
+        return None  # NUT's rule: nutdrv_qx on USB
     if device.driver in _SERIAL:
         return Path(device.port)
     if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":

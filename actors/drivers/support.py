@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from nutrio.protocol.devices.megatec.usb_ids import UsbId
 
 __all__ = ["Bus", "DriverSupport", "Variant", "supported", "to_json"]
 
@@ -80,15 +83,31 @@ def _mib_variants() -> tuple[Variant, ...]:
 
 def _qx_variants() -> tuple[Variant, ...]:
     from nutrio.protocol.devices.megatec.subdrivers import SUBDRIVERS
+    from nutrio.protocol.devices.megatec.usb_ids import QX_BRIDGES, QX_USB_IDS
 
     out = []
     for sub in SUBDRIVERS:
         if sub.protocol == "Masterguard":
             continue  # NUT 2.8.0's claim never succeeds (tests/drivers/test_qx_other.py)
         name, version = _split_version(sub.version)
-        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial",),
+        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial", "usb"),
                            version_data=name, version=version))
-    return tuple(out)
+    return tuple(out) + _bridges(QX_BRIDGES, QX_USB_IDS)
+
+
+def _bridges(names: tuple[str, ...], table: tuple[UsbId, ...]) -> tuple[Variant, ...]:
+    """USB-to-serial bridges (tests/usblab/test_qx_usb_*.py), with the ids of NUT's table
+    rows for each (snr's row is never reached: ``subdriver = snr`` selects it)."""
+    from nutrio.protocol.devices.megatec.usb_ids import bridge_usb_ids
+
+    return tuple(Variant(name=name, kind="usb-bridge", buses=("usb",),
+                         usb_ids=bridge_usb_ids(table, name)) for name in names)
+
+
+def _blazer_usb_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, BLAZER_USB_IDS
+
+    return _bridges(BLAZER_BRIDGES, BLAZER_USB_IDS)
 
 
 def _xcp_usb_variants() -> tuple[Variant, ...]:
@@ -117,9 +136,10 @@ def _none() -> tuple[Variant, ...]:
 _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
                 ...] = (
     ("usbhid-ups", ("usb",), ("newhidups", "hidups"), _hid_variants),
-    ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
-     _qx_variants),
+    ("nutdrv_qx", ("serial", "usb"),
+     ("megatec", "megatec_usb", "mustek", "powermust", "fentonups", "bestups"), _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
+    ("blazer_usb", ("usb",), (), _blazer_usb_variants),
     ("apcsmart", ("serial",), (), _none),
     ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
     ("snmp-ups", ("network",), (), _mib_variants),
