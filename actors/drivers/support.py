@@ -35,6 +35,8 @@ class Variant:
     version_data: str | None = None
     version: str | None = None
     usb_ids: tuple[str, ...] = ()  # "vvvv:pppp", lower-case hex
+    #: names NUT published this variant under before (its older driver.version.data)
+    formerly: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,13 +65,19 @@ def _split_version(published: str) -> tuple[str, str | None]:
     return published, None
 
 
+#: usbhid-ups subdrivers' older names: NUT 2.0 - 2.2 had one APC/CyberPower subdriver,
+#: and belkin-hid.c published "Belkin HID" before NUT 2.7.3 ("Belkin/Liebert HID" since)
+_HID_FORMERLY = {"apc": ("APC/CyberPower HID",), "cps": ("APC/CyberPower HID",),
+                 "belkin": ("Belkin HID",)}
+
+
 def _hid_variants() -> tuple[Variant, ...]:
     """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
     from nutrio.protocol.devices.hid import SUBDRIVERS
 
     return tuple(Variant(name=sub.short, kind="subdriver", buses=("usb",),
                          version_data=sub.version_data, version=sub.version,
-                         usb_ids=_usb_ids(sub.devices))
+                         usb_ids=_usb_ids(sub.devices), formerly=_HID_FORMERLY.get(sub.short, ()))
                  for sub in SUBDRIVERS)
 
 
@@ -184,4 +192,6 @@ def _variant_json(variant: Variant) -> dict[str, Any]:
     out["buses"] = list(variant.buses)
     if variant.usb_ids:
         out["usb_ids"] = list(variant.usb_ids)
+    if variant.formerly:
+        out["formerly"] = list(variant.formerly)
     return out
