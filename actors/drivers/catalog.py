@@ -29,6 +29,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
+    "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),

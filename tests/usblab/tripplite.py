@@ -65,10 +65,11 @@ class TrippUps:
         self.received.append(report)
         if self.mode == "silent" or len(report) < 3 or report[0] != ord(":"):
             return
-        if self.mode == "garbage":
-            self.reply = bytes(self.random.randrange(256) for _ in range(8))
-            return
         command = report[1]
+        if self.mode == "garbage":  # never a reply to this command: its letter is not first
+            junk = bytes(self.random.randrange(256) for _ in range(8))
+            self.reply = bytes([(command + 1 + junk[0] % 255) % 256]) + junk[1:]
+            return
         if command == 0:  # the protocol query: two NULs (the checksum FF over the second)
             body = self.unit.protocol.to_bytes(2, "big") + b"XXXX\r"
         else:

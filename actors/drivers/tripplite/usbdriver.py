@@ -31,6 +31,7 @@ import trio
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.bcmxcp.link import CommWatch
 from nutrio.actors.drivers.errors import DriverIOError, KillPowerFailed
+from nutrio.actors.drivers.tripplite.oddvalues import OddValues
 from nutrio.actors.drivers.tripplite.usb import UsbSeen, UsbTiming, UsbTripp
 from nutrio.protocol.common.cnum import c_atoi, c_strtod
 from nutrio.protocol.common.state import ResultCode, VarInfo
@@ -67,6 +68,7 @@ class TrippliteUsb:
         self.ratings = tv.Ratings()
         self.unit_id = -1  # NUT keeps it over reconnects, as the ratings
         self.watch = CommWatch()
+        self.odd = OddValues()
         self.reread = False
 
     # -- the Driver protocol -------------------------------------------------
@@ -183,10 +185,6 @@ class TrippliteUsb:
             return
         state.set(f"ups.debug.{command}", tv.debug_text(reply))
 
-    def _problems(self, problems: list[str]) -> None:
-        for problem in problems:
-            self.watch.failed(problem)
-
     async def _initinfo(self, state: DeviceVars, seen: UsbSeen) -> None:
         self.reread = False
         reply = await self._ask(tf.PROTOCOL_QUERY)
@@ -212,7 +210,7 @@ class TrippliteUsb:
         ratings = await self.link.command(tf.letter("V"))
         if ratings is not None:
             self.ratings = tv.Ratings.from_v(self.proto, ratings, self.ratings)
-            self._problems(self.ratings.problems)
+            self.odd.seen(self.ratings.problems, at="V")
         await self._debug(state, "V")
         self._outlets(state)
         if self.proto not in (tf.Proto.OMNIVS, tf.Proto.SMART_0004):
@@ -251,7 +249,7 @@ class TrippliteUsb:
     async def _update(self, state: DeviceVars) -> None:
         proto, ratings = self.proto, self.ratings
         status = tv.read_status(proto, await self._ask("S"))
-        self._problems(status.problems)
+        self.odd.seen(status.problems, at="S")
         _put(state, status.values)
         state.set("ups.status", status_join(status.words))
         per_12v = 0.0

@@ -17,6 +17,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = [
+    "COMPARED_PROTOCOLS",
     "FRAME_SIZE",
     "PROTOCOL_QUERY",
     "Proto",
@@ -58,6 +59,10 @@ class Proto(Enum):
     @property
     def omnivs(self) -> bool:
         return self in (Proto.OMNIVS, Proto.OMNIVS_2001)
+
+
+#: the families tests compare with the real tripplite_usb (0004 has no unit to shape one after)
+COMPARED_PROTOCOLS = (Proto.OMNIVS, Proto.OMNIVS_2001, Proto.SMARTPRO, Proto.SMART_3005)
 
 
 def protocol_of(number: int) -> Proto:
