@@ -30,6 +30,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
     "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
+    "tripplite": ("tripplite.serialdriver", "Tripplite"),
+    "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),

@@ -129,6 +129,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
+    ("tripplite", ("serial",), (), _none),
+    ("tripplitesu", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
 )
 
