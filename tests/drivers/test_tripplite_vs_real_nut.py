@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import trio
-from bcmxcp_bench import Bench, Unit, nutrio_side, real_side
+from bcmxcp_bench import Bench, Unit, nut_client, nutrio_side, real_side
 from sim.pty import PtyPair, open_pty
 from sim.realdriver import have_driver
 from sim.tripplite_sims import SMART700, SU1500, SU2200, UNISON, SmartOnlineUps, SmartProUps
@@ -65,6 +65,33 @@ async def status_steps(b: Bench, kinds: type, expected: dict[str, tuple[str, ...
             assert (await b.compare(name))["ups.status"] == expected[name][step], name
 
 
+async def statuses(b: Bench, name: str) -> list[list[str]]:
+    """GET VAR ups.status from the real upsd, then from nutrio's."""
+    found = []
+    for port in (b.real_port, b.our_port):
+        async with nut_client(port) as client:
+            found.append(await client.ask(f"GET VAR {name} ups.status"))
+    return found
+
+
+async def silence_goes_stale_and_back(b: Bench, name: str, wait: float,
+                                      fresh_for: float = 0.0) -> None:
+    """A unit that stops answering: both sides still serve the old status for
+    ``fresh_for`` seconds, say DATA-STALE after ``wait``, and serve again once it
+    answers."""
+    for sim in (b.units[name].real, b.units[name].ours):
+        sim.silent = True
+    if fresh_for:
+        await trio.sleep(fresh_for)
+        assert await statuses(b, name) == [[f'VAR {name} ups.status "OL"']] * 2
+    await trio.sleep(wait - fresh_for)
+    assert await statuses(b, name) == [["ERR DATA-STALE"]] * 2
+    for sim in (b.units[name].real, b.units[name].ours):
+        sim.silent = False
+    await trio.sleep(SETTLE)
+    assert await statuses(b, name) == [[f'VAR {name} ups.status "OL"']] * 2
+
+
 @pytest.mark.skipif(not have_driver("tripplite"), reason="real NUT tripplite absent")
 async def test_nutrio_serves_what_real_tripplite_serves_for_the_same_units(nursery) -> None:
     units = {"smart700": Unit("smart700", {"offdelay": "30"}, SmartProUps(SMART700),
@@ -95,6 +122,8 @@ async def test_nutrio_serves_what_real_tripplite_serves_for_the_same_units(nurse
         await trio.sleep(SETTLE)
         after = await b.compare("smart700")
         assert (after["ups.delay.shutdown"], after["ups.delay.start"]) == ("20", "300")
+        # three bad updates keep the old values; the fourth makes them stale (2 s each)
+        await silence_goes_stale_and_back(b, "smart700", 4 * 2.0 + SETTLE, fresh_for=2.5)
 
 
 @pytest.mark.skipif(not have_driver("tripplitesu"), reason="real NUT tripplitesu absent")
@@ -130,3 +159,4 @@ async def test_nutrio_serves_what_real_tripplitesu_serves_for_the_same_units(nur
         after = await b.compare("su1500")
         assert (after["ups.id"], after["input.transfer.low"], after["input.transfer.high"],
                 after["input.sensitivity"]) == ("closet", "70", "135", "Reduced")
+        await silence_goes_stale_and_back(b, "su1500", 3.0 + SETTLE)

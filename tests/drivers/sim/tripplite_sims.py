@@ -12,8 +12,9 @@ three-digit count + data, ``~00A`` for a setting it takes, ``~00R`` for what it
 does not know. :data:`SU1500` is shaped after the library's only tripplitesu dump
 (Tripp_Lite__SU1500RTXL2UA__tripplitesu__2.2.1__01.dev).
 
-Both keep every request in ``received``; ``commands()`` lists those that act, and
-``on_battery``/``low_battery``/``on_line`` change what the unit reports.
+Both keep every request in ``received``; ``commands()`` lists those that act,
+``on_battery``/``low_battery``/``on_line`` change what the unit reports, and
+``silent = True`` makes it answer nothing (a cable pulled).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class SmartProUps:
     unit: ProUnit
     answers: dict[str, str] = field(default_factory=dict)
     received: list[bytes] = field(default_factory=list)
+    silent: bool = False
 
     def __post_init__(self) -> None:
         self.on_line()
@@ -84,7 +86,9 @@ class SmartProUps:
             buffer += chunk
             while b"\r" in buffer:
                 request, buffer = buffer.split(b"\r", 1)
-                await pty.master.send_all(self.answer(request + b"\r"))
+                reply = self.answer(request + b"\r")
+                if not self.silent:
+                    await pty.master.send_all(reply)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class SmartOnlineUps:
     unit: OnlineUnit
     answers: dict[str, str] = field(default_factory=dict)
     received: list[bytes] = field(default_factory=list)
+    silent: bool = False
 
     def __post_init__(self) -> None:
         self.on_line()
@@ -164,4 +169,6 @@ class SmartOnlineUps:
                 if len(buffer) < 7 + size:
                     break
                 request, buffer = buffer[: 7 + size], buffer[7 + size :]
-                await pty.master.send_all(self.answer(request))
+                reply = self.answer(request)
+                if not self.silent:
+                    await pty.master.send_all(reply)
