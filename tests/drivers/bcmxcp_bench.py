@@ -23,6 +23,7 @@ from typing import Any
 import trio
 from driver_helpers import Device
 from sim.bcmxcp_sim import XcpUps
+from sim.pty import PtyPair, open_pty
 from sim.realdriver import private_nut, stop_processes
 
 from nutrio.actors.drivers import run_driver
@@ -35,7 +36,7 @@ from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 from tests.procs import wait_until
 from tests.realnut import SBIN, wait_served
 
-__all__ = ["FAST", "Bench", "Unit", "listing", "nutrio_side", "real_side"]
+__all__ = ["FAST", "Bench", "Unit", "listing", "nutrio_side", "real_side", "serial_bench"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -222,3 +223,29 @@ async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
         ("127.0.0.1", 0), registry, ServerSettings(), FixedAccounts({"admin": ADMIN}),
         descriptions=Descriptions(), task_status=task_status))
     return port, handles
+
+
+@contextlib.asynccontextmanager
+async def serial_bench(nursery: trio.Nursery, driver: str, units: dict[str, Unit],
+                       factory: Callable[[Any], Any]) -> AsyncIterator[Bench]:
+    """Each unit's two simulators (``serve(pty)``) on pseudo-terminals of their own,
+    nutrio's actors on the ``ours`` ones, the real ``driver`` on the ``real`` ones."""
+    ptys: list[PtyPair] = []
+    try:
+        async with trio.open_nursery() as sims:
+            ttys = {}
+            for unit in units.values():
+                for side in ("real", "ours"):
+                    ptys.append(open_pty())
+                    sims.start_soon(getattr(unit, side).serve, ptys[-1])
+                    ttys[unit.name, side] = ptys[-1].path
+                unit.port = ttys[unit.name, "ours"]
+            our_port, handles = await nutrio_side(nursery, driver, list(units.values()), factory)
+            sections = {u.name: (ttys[u.name, "real"], u.options) for u in units.values()}
+            async with real_side(driver, sections) as real_port:
+                await trio.sleep(1.5)  # the real drivers' first updates reach upsd
+                yield Bench(units, real_port, our_port, handles)
+            sims.cancel_scope.cancel()
+    finally:
+        for pty in ptys:
+            await pty.aclose()

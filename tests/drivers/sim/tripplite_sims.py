@@ -23,39 +23,30 @@ from dataclasses import dataclass, field
 
 from sim.pty import PtyPair
 
-__all__ = ["SMART700", "SU1500", "SU2200", "UNISON", "SmartOnlineUps", "SmartProUps"]
+__all__ = ["SMART700", "SU1500", "SU2200", "UNISON", "SimUnit", "SmartOnlineUps", "SmartProUps",
+           "StepSim"]
 
 #: letters that only read (SmartPro)
 _PRO_QUERIES = frozenset(b"WLVXDBMIC")
+#: what a SmartOnline unit keeps once set
+_SETTINGS = frozenset({"UID", "TXV", "VSN", "ARB"})
 
 
 @dataclass(frozen=True)
-class ProUnit:
+class SimUnit:
+    """What a unit answers on line, and what changes on battery and with a low battery."""
+
     name: str
     answers: dict[str, str]
     on_battery: dict[str, str]
     low_battery: dict[str, str]
 
 
-#: D: battery OK, load OK, 120 V, no tap change, on line, 25 C, 30 %, 60.0 Hz
-SMART700 = ProUnit("smart700", {
-    "W": "84", "L": "60", "V": "12", "X": "40", "D": "1178027F00001E5B82258", "B": "87",
-    "M": "7C", "I": "73", "C": "0"},
-    on_battery={"D": "1100017F00001C5B82258", "B": "7D"},
-    low_battery={"D": "0100017F00001C5B82257", "B": "6E", "C": "1"})
-#: an older Unison (W's top bit clear: the old rating formula), boosting, second generation
-UNISON = ProUnit("unison", {
-    "W": "40", "L": "C8", "V": "31", "X": "08", "D": "116A2282000050037B262", "B": "84",
-    "M": "70", "I": "68", "C": "2"},
-    on_battery={"D": "1100018200005003B7262", "B": "7A"},
-    low_battery={"D": "0100018200005003B7262", "B": "70"})
-
-
 @dataclass
-class SmartProUps:
-    """A SmartPro unit (see the module comment)."""
+class StepSim:
+    """The answers of a :class:`SimUnit` in its current state; what it was sent."""
 
-    unit: ProUnit
+    unit: SimUnit
     answers: dict[str, str] = field(default_factory=dict)
     received: list[bytes] = field(default_factory=list)
     silent: bool = False
@@ -63,14 +54,36 @@ class SmartProUps:
     def __post_init__(self) -> None:
         self.on_line()
 
+    def kept(self) -> dict[str, str]:
+        """Answers a power change leaves as they are (settings made since the start)."""
+        return {}
+
     def on_line(self) -> None:
-        self.answers = dict(self.unit.answers)
+        self.answers = {**self.unit.answers, **self.kept()}
 
     def on_battery(self) -> None:
-        self.answers = {**self.unit.answers, **self.unit.on_battery}
+        self.answers = {**self.unit.answers, **self.unit.on_battery, **self.kept()}
 
     def low_battery(self) -> None:
-        self.answers = {**self.unit.answers, **self.unit.low_battery}
+        self.answers = {**self.unit.answers, **self.unit.low_battery, **self.kept()}
+
+
+#: D: battery OK, load OK, 120 V, no tap change, on line, 25 C, 30 %, 60.0 Hz
+SMART700 = SimUnit("smart700", {
+    "W": "84", "L": "60", "V": "12", "X": "40", "D": "1178027F00001E5B82258", "B": "87",
+    "M": "7C", "I": "73", "C": "0"},
+    on_battery={"D": "1100017F00001C5B82258", "B": "7D"},
+    low_battery={"D": "0100017F00001C5B82257", "B": "6E", "C": "1"})
+#: an older Unison (W's top bit clear: the old rating formula), boosting, second generation
+UNISON = SimUnit("unison", {
+    "W": "40", "L": "C8", "V": "31", "X": "08", "D": "116A2282000050037B262", "B": "84",
+    "M": "70", "I": "68", "C": "2"},
+    on_battery={"D": "1100018200005003B7262", "B": "7A"},
+    low_battery={"D": "0100018200005003B7262", "B": "70"})
+
+
+class SmartProUps(StepSim):
+    """A SmartPro unit (see the module comment)."""
 
     def commands(self) -> list[bytes]:
         return [r for r in self.received if r[1:2] and r[1] not in _PRO_QUERIES]
@@ -91,15 +104,7 @@ class SmartProUps:
                     await pty.master.send_all(reply)
 
 
-@dataclass(frozen=True)
-class OnlineUnit:
-    name: str
-    answers: dict[str, str]
-    on_battery: dict[str, str]
-    low_battery: dict[str, str]
-
-
-SU1500 = OnlineUnit("su1500", {
+SU1500 = SimUnit("su1500", {
     "AVL": "010110110100111101", "MNU": "Tripp Lite", "MOD": "SU1500RTXL2Ua", "VER": "13  ",
     "RAT": "120;60;120;60;1500;1350;2;0;0;75;60;140;130;0;48", "LET": "2", "UID": "rack 4",
     "TXV": "65;138", "VSN": "0", "ARB": "2", "STO": "0;600;1;1202;17;204;17",
@@ -108,7 +113,7 @@ SU1500 = OnlineUnit("su1500", {
     low_battery={"STO": "1;600;1;1199;17;204;18", "STI": "1;0;0",
                  "STB": "0;1;0;0;0;0;441;-38;25;18"})
 #: no outlet banks, no id, an environment probe with contacts, an overload alarm on battery
-SU2200 = OnlineUnit("su2200", {
+SU2200 = SimUnit("su2200", {
     "AVL": "111111111111111111111", "MNU": "Tripp Lite", "MOD": "SU2200RTXL2Ua", "VER": "2.1",
     "RAT": "230;50;230;50;2200;2000;4;0;0;200;180;260;240;0;72", "LET": "0",
     "TXV": "190;250", "VSN": "2", "ARB": "1", "STO": "3;500;1;2301;42;964;44",
@@ -119,29 +124,11 @@ SU2200 = OnlineUnit("su2200", {
                  "STB": "0;0;0;0;0;0;701;-60;33;30"})
 
 
-@dataclass
-class SmartOnlineUps:
+class SmartOnlineUps(StepSim):
     """A SmartOnline unit (see the module comment); settings change its answers."""
 
-    unit: OnlineUnit
-    answers: dict[str, str] = field(default_factory=dict)
-    received: list[bytes] = field(default_factory=list)
-    silent: bool = False
-
-    def __post_init__(self) -> None:
-        self.on_line()
-
-    def on_line(self) -> None:
-        self.answers = {**self.unit.answers, **self._settings()}
-
-    def on_battery(self) -> None:
-        self.answers = {**self.unit.answers, **self.unit.on_battery, **self._settings()}
-
-    def low_battery(self) -> None:
-        self.answers = {**self.unit.answers, **self.unit.low_battery, **self._settings()}
-
-    def _settings(self) -> dict[str, str]:
-        return {k: v for k, v in self.answers.items() if k in ("UID", "TXV", "VSN", "ARB")}
+    def kept(self) -> dict[str, str]:
+        return {k: v for k, v in self.answers.items() if k in _SETTINGS}
 
     def commands(self) -> list[bytes]:
         return [r for r in self.received if r[3:4] == b"S"]
@@ -150,7 +137,7 @@ class SmartOnlineUps:
         self.received.append(request)
         kind, body = request[3:4], request[7:].decode("latin-1")
         command, parameters = body[:3], body[3:]
-        if kind == b"S" and command in ("UID", "TXV", "VSN", "ARB"):
+        if kind == b"S" and command in _SETTINGS:
             self.answers[command] = parameters
         if kind == b"S":
             return b"~00A"
