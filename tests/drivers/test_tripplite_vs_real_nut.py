@@ -105,6 +105,11 @@ async def test_nutrio_serves_what_real_tripplite_serves_for_the_same_units(nurse
         # three bad updates keep the old values; the fourth makes them stale (2 s each)
         await silence_goes_stale_and_back(b, "smart700", 20.0, fresh_for=2.5)
 
+        # status characters NUT does not know: logged, no word for them (an empty status)
+        b.both("unison", lambda ups: ups.answers.update(D="1178097F00001E5B82258"))
+        await trio.sleep(SETTLE)
+        assert (await b.compare("unison"))["ups.status"] == ""
+
 
 @pytest.mark.skipif(not have_driver("tripplitesu"), reason="real NUT tripplitesu absent")
 async def test_nutrio_serves_what_real_tripplitesu_serves_for_the_same_units(nursery) -> None:
