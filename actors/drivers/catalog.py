@@ -35,6 +35,9 @@ _WHERE: dict[str, tuple[str, str]] = {
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
+    "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
+    "tripplite": ("tripplite.serialdriver", "Tripplite"),
+    "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
@@ -124,7 +127,8 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
-                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut"})  # fmt: skip
+                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
+                     "tripplite", "tripplitesu"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -128,6 +128,16 @@ def _xcp_usb_variants() -> tuple[Variant, ...]:
                  for style in USB_REQUESTS)
 
 
+def _tripplite_usb_variants() -> tuple[Variant, ...]:
+    """One row for the id NUT's table takes, then the protocols a test compares."""
+    from nutrio.protocol.devices.tripplite.usbframe import COMPARED_PROTOCOLS
+
+    ids = ("09ae:0001",)
+    return (Variant(name="tripplite", kind="subdriver", buses=("usb",), usb_ids=ids),
+            *(Variant(name=f"{p.value:04x}", kind="protocol", buses=("usb",))
+              for p in COMPARED_PROTOCOLS))
+
+
 def _shut_variants() -> tuple[Variant, ...]:
     """mge-shut has the MGE subdriver alone, on a serial line."""
     from nutrio.protocol.devices.hid import MGE
@@ -153,6 +163,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("snmp-ups", ("network",), (), _mib_variants),
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
+    ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
+    ("tripplite", ("serial",), (), _none),
+    ("tripplitesu", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
