@@ -118,6 +118,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("snmp-ups", ("network",), (), _mib_variants),
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
+    ("liebert-esp2", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
 )
 
