@@ -30,6 +30,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
     "liebert-esp2": ("liebert_esp2.driver", "LiebertEsp2"),
+    "powercom": ("powercom.driver", "PowerCom"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -81,7 +82,7 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
-                     "powermust", "fentonups", "bestups", "liebert-esp2"})  # fmt: skip
+                     "powermust", "fentonups", "bestups", "liebert-esp2", "powercom"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

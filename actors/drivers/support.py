@@ -119,6 +119,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("liebert-esp2", ("serial",), (), _none),
+    ("powercom", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
 )
 
