@@ -62,8 +62,12 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "offdelay, cablepower, and each protocol's own",
     "blazer_ser": "runtimecal, chargetime, idleload, ondelay, offdelay",
     "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
-    "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "
-    "lowbatt, ondelay, offdelay, interruptsize",
+    "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, busport, "
+    "subdriver, pollfreq, lowbatt, ondelay, offdelay, interruptsize, default.*, override.*",
+    "mge-shut": "pollfreq, lowbatt, ondelay, offdelay, notification (ignored)",
+    "newmge-shut": "as mge-shut",
+    "apc_modbus": "porttype (usb|tcp|serial), slaveid, response_timeout_ms, baudrate, parity, "
+    "databits, stopbits, vendorid, productid, vendor, product, serial, bus, device",
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "
     "(v1|v2c|v3), secLevel, secName, authPassword, privPassword, authProtocol, privProtocol, "
     "pollfreq, snmp_timeout, snmp_retries, ondelay, offdelay",

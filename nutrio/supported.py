@@ -26,7 +26,8 @@ def render_table() -> str:
     lines = []
     for driver in supported():
         also = f" (also: {', '.join(driver.also)})" if driver.also else ""
-        lines.append(f"{driver.name}{also}  [{', '.join(driver.buses)}]")
+        since = f"  (NUT {driver.since}+, not in 2.8.0)" if driver.since else ""
+        lines.append(f"{driver.name}{also}  [{', '.join(driver.buses)}]{since}")
         for variant in driver.variants:
             lines.append(f"  {variant.kind:<10} {variant.name:<14} {_detail(variant)}".rstrip())
     return "\n".join(lines) + "\n"
@@ -61,6 +62,9 @@ def _driver_section(driver: DriverSupport) -> str:
     lines = [f"## {driver.name}\n\n", f"Buses: {', '.join(driver.buses)}."]
     if driver.also:
         lines.append(f" Also answers to: {', '.join(f'`{n}`' for n in driver.also)}.")
+    if driver.since:
+        lines.append(f" Not in NUT 2.8.0 (from NUT {driver.since} on): no 2.8.0 binary to compare"
+                     " with, so its tests compare it with simulators built from NUT's source.")
     lines.append("\n")
     for kind, title in _KIND_TITLES.items():
         variants = [v for v in driver.variants if v.kind == kind]

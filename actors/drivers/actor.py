@@ -75,7 +75,11 @@ class _Publisher:
     def after_poll(self, error: BaseException | None) -> None:
         """The bottom of the poll loop: decide staleness, then publish."""
         if error is not None:
-            log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            # one warning when the device goes, not one per poll while it stays away
+            if self.stale:
+                log.debug("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            else:
+                log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
             if not self.stale:
                 self.stale = True
                 self.stale_since = trio.current_time()
@@ -183,7 +187,7 @@ async def _poll_loop(
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        await trio.sleep_until(next_at)
+        woken = await _wait_next(driver, next_at)
         started = trio.current_time()
         result = PollResult()
         error: DriverError | None = None
@@ -207,9 +211,23 @@ async def _poll_loop(
             )
             gone.__cause__ = error
             return gone
-        next_at = started + interval
+        if not woken:  # a poll for an event keeps the regular rhythm
+            next_at = started + interval
         if result.next_poll is not None and result.next_poll > 0:
             next_at = min(next_at, trio.current_time() + result.next_poll)
+
+
+async def _wait_next(driver: Driver, next_at: float) -> bool:
+    """Sleep until the next poll is due; a driver that can wait for its device's events
+    (``wait_event``, see base.EventDriver) is polled as soon as one comes. True if so."""
+    wait_event = getattr(driver, "wait_event", None)
+    if wait_event is None:
+        await trio.sleep_until(next_at)
+        return False
+    with trio.move_on_at(next_at):
+        await wait_event()
+        return True
+    return False
 
 
 async def _serve_commands(

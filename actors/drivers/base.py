@@ -18,6 +18,7 @@ from nutrio.protocol.devices.dummy.devfile import DeviceVars
 __all__ = [
     "Driver",
     "DriverFactory",
+    "EventDriver",
     "DeviceLike",
     "Chaos",
     "PollResult",
@@ -126,6 +127,14 @@ class Driver(Protocol):
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str: ...
     async def set_var(self, state: DeviceVars, name: str, value: str) -> str: ...
     async def close(self) -> None: ...
+
+
+class EventDriver(Driver, Protocol):
+    """A driver whose device tells it when something changed (usbhid-ups' interrupt pipe):
+    the actor waits in ``wait_event`` between polls and polls at once when it returns,
+    keeping the regular rhythm for the polls after."""
+
+    async def wait_event(self) -> None: ...
 
 
 DriverFactory = Callable[[DeviceLike], Driver]

@@ -14,8 +14,12 @@ import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import structlog
+
 from nutrio.actors.drivers.base import DeviceLike, Driver, DriverKind
 from nutrio.actors.drivers.errors import UnknownDriverError
+
+log = structlog.get_logger()
 
 __all__ = ["DRIVERS", "DriverCatalog", "device_file", "make_driver"]
 
@@ -31,6 +35,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
     "liebert-esp2": ("liebert_esp2.driver", "LiebertEsp2"),
     "powercom": ("powercom.driver", "PowerCom"),
+    "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
+    "mge-shut": ("mge_shut.driver", "MgeShut"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -40,32 +46,67 @@ _WHERE: dict[str, tuple[str, str]] = {
 }
 
 
+#: names NUT gave a driver before its current one, with nothing else changed; a
+#: warning names the driver to use (retired names that changed options are in _WHERE)
+_RENAMED: dict[str, str] = {
+    "newhidups": "usbhid-ups",  # NUT 2.0 - 2.2
+    "hidups": "usbhid-ups",  # NUT 2.0
+    "newmge-shut": "mge-shut",  # NUT 2.6 (mge-shut's new implementation, renamed in 2.7.1)
+}
+
+
+class _Renamed:
+    """A retired driver name: the current driver, with a warning at each start."""
+
+    def __init__(self, old: str, new: str, kind: DriverKind) -> None:
+        self.old, self.new, self.kind = old, new, kind
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return self.kind.flags
+
+    def __call__(self, device: DeviceLike) -> Driver:
+        log.warning("driver.renamed", driver=self.old, use=self.new,
+                    hint=f'NUT renamed {self.old} to {self.new}: set driver = "{self.new}"')
+        return self.kind(device)
+
+
 class DriverCatalog(Mapping[str, DriverKind]):
     """Driver name -> driver class, each class imported on its first lookup."""
 
-    def __init__(self, where: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(self, where: Mapping[str, tuple[str, str]],
+                 renamed: Mapping[str, str] | None = None) -> None:
         self._where = dict(where)
+        self._renamed = dict(renamed or {})
         self._loaded: dict[str, DriverKind] = {}
 
     def __getitem__(self, name: str) -> DriverKind:
         kind = self._loaded.get(name)
         if kind is None:
-            module, cls = self._where[name]  # KeyError: no such driver
-            kind = getattr(importlib.import_module(f"nutrio.actors.drivers.{module}"), cls)
+            kind = self._load(name)
             self._loaded[name] = kind
         return kind
 
+    def _load(self, name: str) -> DriverKind:
+        if name in self._renamed:
+            new = self._renamed[name]
+            return _Renamed(name, new, self[new])
+        module, cls = self._where[name]  # KeyError: no such driver
+        kind: DriverKind = getattr(importlib.import_module(f"nutrio.actors.drivers.{module}"), cls)
+        return kind
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._where)
+        yield from self._where
+        yield from self._renamed
 
     def __len__(self) -> int:
-        return len(self._where)
+        return len(self._where) + len(self._renamed)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._where
+        return name in self._where or name in self._renamed
 
 
-DRIVERS = DriverCatalog(_WHERE)
+DRIVERS = DriverCatalog(_WHERE, _RENAMED)
 
 
 def make_driver(device: DeviceLike) -> Driver:
@@ -82,7 +123,8 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
-                     "powermust", "fentonups", "bestups", "liebert-esp2", "powercom"})  # fmt: skip
+                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
+                     "liebert-esp2", "powercom"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:
@@ -94,5 +136,7 @@ def device_file(device: DeviceLike) -> Path | None:
             return None
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
     if device.driver in _SERIAL:
+        return Path(device.port)
+    if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":
         return Path(device.port)
     return None

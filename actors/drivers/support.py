@@ -42,6 +42,9 @@ class DriverSupport:
     buses: tuple[Bus, ...]
     also: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
+    #: the NUT release that brought a driver NUT 2.8.0 lacks: no 2.8.0 binary checks it,
+    #: its tests compare it with simulators built from that release's source
+    since: str | None = None
 
 
 def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
@@ -50,26 +53,21 @@ def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
 
 
 def _split_version(published: str) -> tuple[str, str | None]:
-    """"APC HID 0.98" -> ("APC HID", "0.98"); a string without a number stays whole."""
+    """"Megatec 0.06" -> ("Megatec", "0.06"); a string without a number stays whole."""
     name, _, last = published.rpartition(" ")
     if name and last[:1].isdigit():
         return name, last
     return published, None
 
 
-#: usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)
-_HID_NAMES = {"APC HID": "apc", "CyberPower HID": "cps", "MGE HID": "mge"}
-
-
 def _hid_variants() -> tuple[Variant, ...]:
+    """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
     from nutrio.protocol.devices.hid import SUBDRIVERS
 
-    out = []
-    for sub in SUBDRIVERS:
-        name, version = _split_version(sub.name)
-        out.append(Variant(name=_HID_NAMES.get(name, name), kind="subdriver", buses=("usb",),
-                           version_data=name, version=version, usb_ids=_usb_ids(sub.devices)))
-    return tuple(out)
+    return tuple(Variant(name=sub.short, kind="subdriver", buses=("usb",),
+                         version_data=sub.version_data, version=sub.version,
+                         usb_ids=_usb_ids(sub.devices))
+                 for sub in SUBDRIVERS)
 
 
 def _mib_variants() -> tuple[Variant, ...]:
@@ -103,6 +101,14 @@ def _xcp_usb_variants() -> tuple[Variant, ...]:
                  for style in USB_REQUESTS)
 
 
+def _shut_variants() -> tuple[Variant, ...]:
+    """mge-shut has the MGE subdriver alone, on a serial line."""
+    from nutrio.protocol.devices.hid import MGE
+
+    return (Variant(name=MGE.short, kind="subdriver", buses=("serial",),
+                    version_data=MGE.version_data, version=MGE.version),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -110,23 +116,28 @@ def _none() -> tuple[Variant, ...]:
 #: (name, buses, old NUT names, variants), in the order `drivers supported` lists them
 _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
                 ...] = (
-    ("usbhid-ups", ("usb",), (), _hid_variants),
+    ("usbhid-ups", ("usb",), ("newhidups", "hidups"), _hid_variants),
     ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
      _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
     ("apcsmart", ("serial",), (), _none),
+    ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
     ("snmp-ups", ("network",), (), _mib_variants),
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("liebert-esp2", ("serial",), (), _none),
     ("powercom", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
+    ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
+#: drivers NUT 2.8.0 does not have, and the release that brought them
+_SINCE = {"apc_modbus": "2.8.1"}
 
 
 def supported() -> tuple[DriverSupport, ...]:
     """Every driver nutrio has, with its variants."""
-    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants())
+    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants(),
+                               since=_SINCE.get(name))
                  for name, buses, also, variants in _DRIVERS)
 
 
@@ -140,6 +151,8 @@ def _driver_json(driver: DriverSupport) -> dict[str, Any]:
     if driver.also:
         out["also"] = list(driver.also)
     out["buses"] = list(driver.buses)
+    if driver.since:
+        out["since"] = driver.since
     out["variants"] = [_variant_json(v) for v in driver.variants]
     return out
 

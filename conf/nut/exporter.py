@@ -181,7 +181,7 @@ class _Writer:
             self.line("STATEPATH", server.statepath)
             self.note("server.statepath", "approximated", "NUT keeps driver sockets there")
         for key in ("idle_timeout", "max_line", "send_timeout", "auth_penalty", "auth_penalty_cap",
-                    "transport"):
+                    "auth_penalty_budget", "upsmon_slots", "transport", "announce"):
             if getattr(server, key) != getattr(ServerConfig(), key):
                 self.note(f"server.{key}", "unsupported", "a nutrio setting NUT does not have")
         if server.tls:

@@ -51,8 +51,9 @@ def comparable(cfg: Config) -> Config:
         for name, dev in cfg.devices.items()
     }
     users = {name: user for name, user in cfg.users.items() if user.password is not None}
-    server = dataclasses.replace(
-        cfg.server, idle_timeout=60.0, max_line=conf.ServerConfig().max_line
+    server = dataclasses.replace(  # nutrio-only server settings are reported, not kept
+        cfg.server, idle_timeout=60.0, max_line=conf.ServerConfig().max_line,
+        announce=conf.ServerConfig().announce,
     )
     if server.tls:
         tls = server.tls

@@ -194,6 +194,8 @@ class Hub:
         self.devices: list[PluggedDevice] = []
         self._attachments = 0
         self._addresses: dict[int, int] = {}
+        #: client name -> the buses it enumerates (all when absent; see UsbLab.show)
+        self.views: dict[str, frozenset[int]] = {}
 
     def next_attachment(self) -> int:
         self._attachments += 1
@@ -217,9 +219,11 @@ class Hub:
             self.devices.append(dev)
             return dev
 
-    def plugged(self) -> list[PluggedDevice]:
+    def plugged(self, client: str | None = None) -> list[PluggedDevice]:
+        """The devices plugged in (those on the buses ``client`` may see)."""
         with self.lock:
-            return [d for d in self.devices if d.plugged]
+            buses = self.views.get(client or "")
+            return [d for d in self.devices if d.plugged and (buses is None or d.bus in buses)]
 
     def find(self, attachment: int) -> PluggedDevice | None:
         """The device of this attachment, if it is still there."""

@@ -38,6 +38,8 @@ from tests.usblab.server import UsbLab
 __all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_driver"]
 
 SBIN = Path("/lib/nut")
+#: the user real_usb_driver's upsd knows too (private_nut's upsd.users)
+_USERS = '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n'
 #: nutrio's own device keys, numbers in TOML; every other option is a string
 _NUMBERS = frozenset({"pollinterval", "maxage", "maxstartdelay"})
 
@@ -103,11 +105,12 @@ async def _finish(run: UsbDriverRun, logfd: int, tmp: Path) -> None:
 
 @asynccontextmanager
 async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] | None = None,
-                          *, name: str = "ups", upsd: bool = True,
-                          debug: str = "-DD") -> AsyncIterator[UsbDriverRun]:
-    """The real ``driver`` on the lab's devices behind a real upsd (see the module comment)."""
+                          *, name: str = "ups", upsd: bool = True, debug: str = "-DD",
+                          client: str | None = None) -> AsyncIterator[UsbDriverRun]:
+    """The real ``driver`` on the lab's devices behind a real upsd (see the module comment);
+    ``client``: the name it gives the lab (the driver's name by default)."""
     nut = private_nut(driver, "auto", options, name=name, prefix="realusb-")
-    env = {**nut.env, **lab.env(client=driver)}
+    env = {**nut.env, **lab.env(client=client or driver)}
     state, tmp = nut.state, nut.tmp
     run = UsbDriverRun(name, nut.port, env, log=tmp / "driver.log")
     logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -132,7 +135,7 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
 
 @asynccontextmanager
 async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None = None,
-                     *, name: str = "ups") -> AsyncIterator[UsbDriverRun]:
+                     *, name: str = "ups", client: str = "nutrio") -> AsyncIterator[UsbDriverRun]:
     """`nutrio run` with one USB device table, on the lab (see the module comment)."""
     tmp = Path(tempfile.mkdtemp(prefix="nutriousb-"))
     port = free_port()
@@ -140,8 +143,8 @@ async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None
                     for k, v in (options or {}).items())
     config = tmp / "nutrio.toml"
     config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n[devices.{name}]\n'
-                      f'driver = "{driver}"\nport = "auto"\n{table}')
-    env = {**os.environ, **lab.env(client="nutrio"), "PYTHONPATH": str(ROOT)}
+                      f'driver = "{driver}"\nport = "auto"\n{table}\n{_USERS}')
+    env = {**os.environ, **lab.env(client=client), "PYTHONPATH": str(ROOT)}
     env.pop("LD_LIBRARY_PATH")  # nutrio finds the lab through NUTRIO_LIBUSB alone
     run = UsbDriverRun(name, port, env, log=tmp / "nutrio.log")
     logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)

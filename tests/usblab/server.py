@@ -109,6 +109,14 @@ class UsbLab:
         """Connect a device model; returns its handle for faults (see hub.py)."""
         return self.hub.plug(model, bus=bus, address=address, ports=ports)
 
+    def show(self, client: str, *buses: int) -> None:
+        """Let ``client`` (its USBLAB_CLIENT name) enumerate only the devices on ``buses``,
+        as if the others were on another machine. NUT's subdriver claims run for every
+        device enumerated and keep global state (scales, interrupt-only): units that two
+        drivers run side by side must not see each other."""
+        with self.hub.lock:
+            self.hub.views[client] = frozenset(buses)
+
     @property
     def devices(self) -> list[PluggedDevice]:
         return list(self.hub.devices)

@@ -71,7 +71,7 @@ class Session:
 
     def _list(self) -> bytes:
         with self.hub.lock:
-            devices = self.hub.plugged()
+            devices = self.hub.plugged(self.client)
             body = b"".join(_describe(dev) for dev in devices)
             self.record(self._call("list", "", args=(len(devices),)))
         return reply(UsbStatus.SUCCESS, len(devices), struct.pack("<I", len(devices)) + body)

@@ -124,3 +124,16 @@ async def test_real_usbhid_ups_clears_a_halted_interrupt_endpoint(usblab: UsbLab
     first = next(i for i, c in enumerate(pipe) if c.status == -9)
     assert (pipe[first + 1].op, pipe[first + 1].args) == ("clear_halt", (0x81,))
     assert all(c.status != -9 for c in pipe[first + 1:])  # the halt is gone
+
+
+async def test_busport_picks_the_unit_on_that_port(usblab: UsbLab, nursery: trio.Nursery) -> None:
+    """NUT 2.8.1's busport (libusb_get_port_number, three digits); 2.8.0 has none."""
+    for port, serial in ((3, "AAAA0003"), (4, "BBBB0004")):
+        ups = bk650()
+        ups.strings[ups.serial_index] = serial
+        usblab.plug(ups, ports=(1, port))
+    dev = Device(name="hid", port="auto", config_dir=Path("/tmp"), driver="usbhid-ups",
+                 options=MappingProxyType({"busport": "004"}))
+    handle = await start(nursery, dev)
+    snap = await partial(wait_for, timeout=20)(handle, lambda s: "ups.status" in s.data.vars)
+    assert snap.data.vars["ups.serial"] == "BBBB0004"

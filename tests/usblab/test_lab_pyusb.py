@@ -278,3 +278,13 @@ def test_the_library_exports_everything_nut_usb_drivers_import(usblab_library: A
     lib = ctypes.CDLL(str(usblab_library))
     assert sorted(name for name in wanted if not hasattr(lib, name)) == []
     assert len(wanted) >= 20
+
+
+def test_a_client_shown_some_buses_enumerates_only_their_devices(usblab: UsbLab) -> None:
+    usblab.plug(UsbModel(0x051D, 0x0002), bus=1)
+    usblab.plug(UsbModel(0x0764, 0x0501), bus=2)
+    assert sorted(d.bus for d in devices()) == [1, 2]
+    usblab.show("nutrio-test", 2)  # the fixture's client name
+    assert [(d.bus, d.idVendor) for d in devices()] == [(2, 0x0764)]
+    usblab.show("someone-else", 1)
+    assert [(d.bus, d.idVendor) for d in devices()] == [(2, 0x0764)]

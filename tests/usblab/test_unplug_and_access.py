@@ -1,8 +1,8 @@
 """Faults the real NUT 2.8.0 drivers and nutrio meet on the lab: a UPS unplugged and plugged
 back with a new device number, and a UPS the driver may not open (LIBUSB_ERROR_ACCESS).
 
-These pin what each program does today (issue 15 asks nutrio for more later: one clear
-line naming the bus/device and the fix on ACCESS, DATA-STALE within maxage, ...).
+These pin what each program does: on ACCESS nutrio logs one clear line naming the
+bus/device and the fix.
 """
 
 from __future__ import annotations
@@ -102,8 +102,12 @@ async def test_access_denied_what_the_real_usbhid_ups_and_nutrio_log(usblab: Usb
         await trio.sleep(1)
     errors = [json.loads(line) for line in nutrio.log_text().splitlines()
               if '"actor.crashed"' in line]
+    # one line per attempt, naming the device and the fix (no traceback: a DriverError)
     assert errors and {e["error"] for e in errors} == {
-        "USB error: [Errno 13] Access denied (insufficient permissions)"}
+        'no permission to open USB device 001:002 (051d:0002): add a udev rule such as '
+        'SUBSYSTEM=="usb", ATTR{idVendor}=="051d", ATTR{idProduct}=="0002", MODE="0660", '
+        'GROUP="nut" and run nutrio as a member of that group'}
+    assert all("traceback" not in e and "exception" not in e for e in errors)
     assert all(c.status == -3 for c in usblab.calls(op="open"))
 
 

@@ -129,7 +129,9 @@ def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix
     upsd_port = _free_port()
     ups_conf = ""
     for name, (port, options) in sections.items():
-        extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
+        # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
+        extra = "".join(f"    {k}\n" if v is None or v == "" else f"    {k} = {v}\n"
+                        for k, v in options.items())
         ups_conf += f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", ups_conf)
