@@ -35,6 +35,10 @@ _WHERE: dict[str, tuple[str, str]] = {
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
     "liebert-esp2": ("liebert_esp2.driver", "LiebertEsp2"),
     "powercom": ("powercom.driver", "PowerCom"),
+    "powerpanel": ("powerpanel.driver", "PowerPanel"),
+    # NUT's retired names for powerpanel's units
+    "cpsups": ("powerpanel.driver", "RetiredCpsups"),
+    "cyberpower": ("powerpanel.driver", "RetiredCyberpower"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
@@ -124,7 +128,7 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "liebert-esp2", "powercom"})  # fmt: skip
+                     "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

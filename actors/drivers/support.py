@@ -127,6 +127,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
     ("liebert-esp2", ("serial",), (), _none),
     ("powercom", ("serial",), (), _none),
+    ("powerpanel", ("serial",), ("cpsups", "cyberpower"), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
