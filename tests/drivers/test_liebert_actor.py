@@ -13,10 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-import trio
-from driver_helpers import Device, status_is, wait_for
+from driver_helpers import Device, stale_then_back, start, status_is, wait_for
 from sim.liebert_sim import GXT2_3000, NXE_20K, LiebertUps, liebert_sim
-from structlog.testing import capture_logs
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
 from nutrio.actors.drivers.liebert_esp2.driver import EspTiming, LiebertEsp2
@@ -41,12 +39,6 @@ def quick(dev: Device) -> LiebertEsp2:
     return LiebertEsp2(dev, timing=QUICK)
 
 
-async def start(nursery: trio.Nursery, dev: Device) -> DeviceHandle:
-    handle = DeviceHandle(dev.name)
-    await nursery.start(lambda task_status: run_driver(
-        dev, handle, factory=quick, task_status=task_status))
-    return handle
-
 
 def test_the_catalog_knows_the_driver() -> None:
     assert isinstance(make_driver(esp_device("/dev/null")), LiebertEsp2)
@@ -54,7 +46,7 @@ def test_the_catalog_knows_the_driver() -> None:
 
 async def test_driver_serves_the_unit_and_tells_the_power_story(nursery, sim) -> None:
     ups, tty = sim
-    handle = await start(nursery, esp_device(tty))
+    handle = await start(nursery, esp_device(tty), factory=quick)
     data = handle.snapshot.data
     assert data.vars["ups.mfr"] == "Liebert"
     assert data.vars["ups.serial"] == "0323000167AF491     "
@@ -81,13 +73,6 @@ async def test_a_unit_at_another_speed_is_not_detected() -> None:
 @pytest.mark.parametrize("mode", ["garbage", "partial", "silent"])
 async def test_bad_replies_make_the_data_stale_and_the_actor_lives_on(nursery, sim, mode) -> None:
     ups, tty = sim
-    handle = await start(nursery, esp_device(tty, restart_after="0"))
-    with capture_logs() as logs:
-        ups.mode = mode
-        await wait_for(handle, lambda s: s.stale, timeout=10)
-        ups.mode = "normal"
-        ups.on_battery()
-        snap = await wait_for(handle, lambda s: not s.stale and status_is("OB DISCHRG")(s), 10)
-    assert snap.connected
-    warned = [e for e in logs if e["event"] == "driver.bad_reply" and e["log_level"] == "warning"]
-    assert len(warned) == (0 if mode == "silent" else 1)
+    handle = await start(nursery, esp_device(tty, restart_after="0"), factory=quick)
+    warned = await stale_then_back(handle, ups, mode, ups.on_battery, "OB DISCHRG")
+    assert warned == (0 if mode == "silent" else 1)

@@ -84,10 +84,9 @@ def section(port: str, **options: str) -> Device:
 
 async def test_killpower_sends_the_whole_sequence_where_nut_stops_after_one() -> None:
     async with liebert_sim(GXT2_3000) as (theirs, their_tty), \
-            liebert_sim(GXT2_3000) as (mine, my_tty):
-        async with trio.open_nursery() as both:
-            both.start_soon(real_kill, "liebert-esp2", their_tty, {})
-            result = await kill_power(section(my_tty), factory=LiebertEsp2)
+            liebert_sim(GXT2_3000) as (mine, my_tty), trio.open_nursery() as both:
+        both.start_soon(real_kill, "liebert-esp2", their_tty, {})
+        result = await kill_power(section(my_tty), factory=LiebertEsp2)
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     # NUT 2.8.0 negates its first test only: an answered first request ends the sequence
     assert theirs.commands() == [bytes.fromhex("019c0401060001a9")]

@@ -14,9 +14,8 @@ from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device, ask, status_is, wait_for
+from driver_helpers import Device, ask, stale_then_back, start, status_is, wait_for
 from sim.powercom_sim import KIN_1500, TRUST, PowercomUps, powercom_sim
-from structlog.testing import capture_logs
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
 from nutrio.actors.drivers.powercom.driver import PcTiming, PowerCom
@@ -42,12 +41,6 @@ def quick(dev: Device) -> PowerCom:
     return PowerCom(dev, timing=QUICK)
 
 
-async def start(nursery: trio.Nursery, dev: Device) -> DeviceHandle:
-    handle = DeviceHandle(dev.name)
-    await nursery.start(lambda task_status: run_driver(
-        dev, handle, factory=quick, task_status=task_status))
-    return handle
-
 
 def test_the_catalog_knows_the_driver() -> None:
     assert isinstance(make_driver(pc_device("/dev/null")), PowerCom)
@@ -55,7 +48,7 @@ def test_the_catalog_knows_the_driver() -> None:
 
 async def test_driver_detects_the_unit_and_tells_the_power_story(nursery, sim) -> None:
     ups, tty = sim
-    handle = await start(nursery, pc_device(tty, type="KIN"))
+    handle = await start(nursery, pc_device(tty, type="KIN"), factory=quick)
     data = handle.snapshot.data
     assert data.vars["ups.model"] == "KIN-1500AP" and data.vars["input.voltage.nominal"] == "230"
     assert ups.received[:3] == [b"\x01", b"\x03", b"\x01"]  # detect, battery test, update
@@ -74,7 +67,7 @@ async def test_driver_detects_the_unit_and_tells_the_power_story(nursery, sim) -
 
 async def test_nobt_skips_the_battery_test(nursery, sim) -> None:
     ups, tty = sim
-    handle = await start(nursery, pc_device(tty, type="KIN", nobt="true"))
+    handle = await start(nursery, pc_device(tty, type="KIN", nobt="true"), factory=quick)
     assert handle.snapshot.data.vars["driver.flag.nobt"] == "enabled"
     assert ups.commands() == []
 
@@ -92,15 +85,8 @@ async def test_a_silent_unit_fails_the_start_with_the_configured_type() -> None:
 
 
 @pytest.mark.parametrize("mode", ["garbage", "partial", "silent"])
-async def test_bad_frames_make_the_data_stale_and_the_actor_lives_on(nursery, sim, mode) -> None:
+async def test_bad_replies_make_the_data_stale_and_the_actor_lives_on(nursery, sim, mode) -> None:
     ups, tty = sim
-    handle = await start(nursery, pc_device(tty, type="KIN", restart_after="0"))
-    with capture_logs() as logs:
-        ups.mode = mode
-        await wait_for(handle, lambda s: s.stale, timeout=10)
-        ups.mode = "normal"
-        ups.on_battery()
-        snap = await wait_for(handle, lambda s: not s.stale and status_is("OB")(s), 10)
-    assert snap.connected
-    warned = [e for e in logs if e["event"] == "driver.bad_reply" and e["log_level"] == "warning"]
-    assert len(warned) == (0 if mode == "silent" else 1)
+    handle = await start(nursery, pc_device(tty, type="KIN", restart_after="0"), factory=quick)
+    warned = await stale_then_back(handle, ups, mode, ups.on_battery, "OB")
+    assert warned == (0 if mode == "silent" else 1)

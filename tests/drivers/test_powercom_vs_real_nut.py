@@ -18,7 +18,15 @@ import pytest
 import trio
 from driver_helpers import Device
 from serial_bench import Unit, real_kill, serial_bench
-from sim.powercom_sim import BNT_1000, IMP_625, KIN_1500, KIN_2200_120, TRUST, PowercomUps, powercom_sim
+from sim.powercom_sim import (
+    BNT_1000,
+    IMP_625,
+    KIN_1500,
+    KIN_2200_120,
+    TRUST,
+    PowercomUps,
+    powercom_sim,
+)
 from sim.realdriver import have_driver
 
 from nutrio.actors.drivers.killpower import KillResult, kill_power
@@ -87,10 +95,9 @@ def section(port: str, **options: str) -> Device:
 @pytest.mark.parametrize(("profile", "options"), [(KIN_1500, {"type": "KIN"}), (TRUST, {})])
 async def test_killpower_sends_what_powercom_k_sends(profile, options) -> None:
     async with powercom_sim(profile) as (theirs, their_tty), \
-            powercom_sim(profile) as (mine, my_tty):
-        async with trio.open_nursery() as both:
-            both.start_soon(real_kill, "powercom", their_tty, options)
-            result = await kill_power(section(my_tty, **options), factory=PowerCom)
+            powercom_sim(profile) as (mine, my_tty), trio.open_nursery() as both:
+        both.start_soon(real_kill, "powercom", their_tty, options)
+        result = await kill_power(section(my_tty, **options), factory=PowerCom)
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     assert mine.received == theirs.received
     assert mine.commands()[-1][:2] == bytes([0xB9, 0xBC])

@@ -13,8 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-import trio
-from driver_helpers import Device, ask, status_is, wait_for
+from driver_helpers import Device, ask, start, status_is, wait_for
 from sim.powerpanel_sim import BBOX_1000, OP1500, powerpanel_sim
 from structlog.testing import capture_logs
 
@@ -37,12 +36,6 @@ def quick(dev: Device) -> PowerPanel:
     return PowerPanel(dev, timing=QUICK)
 
 
-async def start(nursery: trio.Nursery, dev: Device) -> DeviceHandle:
-    handle = DeviceHandle(dev.name)
-    await nursery.start(lambda task_status: run_driver(
-        dev, handle, factory=quick, task_status=task_status))
-    return handle
-
 
 def test_the_catalog_knows_the_driver_and_its_old_names() -> None:
     assert type(make_driver(pp_device("/dev/null"))) is PowerPanel
@@ -53,7 +46,7 @@ def test_the_catalog_knows_the_driver_and_its_old_names() -> None:
 
 async def test_a_text_unit_is_found_after_the_binary_tries(nursery) -> None:
     async with powerpanel_sim(BBOX_1000) as (ups, tty):
-        handle = await start(nursery, pp_device(tty))
+        handle = await start(nursery, pp_device(tty), factory=quick)
         data = handle.snapshot.data
         assert data.vars["ups.model"] == "1000VA" and data.vars["input.transfer.high"] == "272"
         assert data.info["input.transfer.high"].enums == ("263", "267", "272", "276")
@@ -83,7 +76,7 @@ async def test_binary_refuses_delays_as_nut_does() -> None:
 
 async def test_three_failed_reads_keep_the_data_the_fourth_makes_it_stale(nursery) -> None:
     async with powerpanel_sim(OP1500) as (ups, tty):
-        handle = await start(nursery, pp_device(tty, restart_after="0"))
+        handle = await start(nursery, pp_device(tty, restart_after="0"), factory=quick)
         assert handle.snapshot.data.info["battery.charge.low"].enums[0] == "15"
         ups.mode = "garbage"
         version = handle.state.version

@@ -94,10 +94,9 @@ def section(port: str, **options: str) -> Device:
                                                   (PR2200, b"S\0\0R\0\1W")])
 async def test_killpower_sends_what_powerpanel_k_sends(profile, command) -> None:
     async with powerpanel_sim(profile) as (theirs, their_tty), \
-            powerpanel_sim(profile) as (mine, my_tty):
-        async with trio.open_nursery() as both:
-            both.start_soon(real_kill, "powerpanel", their_tty, {})
-            result = await kill_power(section(my_tty), factory=PowerPanel)
+            powerpanel_sim(profile) as (mine, my_tty), trio.open_nursery() as both:
+        both.start_soon(real_kill, "powerpanel", their_tty, {})
+        result = await kill_power(section(my_tty), factory=PowerPanel)
     assert isinstance(result, KillResult)
     assert mine.received == theirs.received
     assert mine.commands()[-1] == command

@@ -148,9 +148,9 @@ class BinaryProtocol:
             answer = await self.line.exactly(b"R" + bytes([setting.code]) + b"\r", 2)
             if answer is None:
                 continue
-            value = pb.setting_value(setting, self.op, answer[1])
-            if value is not None:
-                state.set(setting.name, value)
+            named = pb.setting_value(setting, self.op, answer[1])
+            if named is not None:
+                state.set(setting.name, named)
             if state.get(setting.name) is None:
                 log.warning("driver.unknown_setting", variable=setting.name, step=answer[1])
                 continue

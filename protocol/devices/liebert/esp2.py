@@ -28,8 +28,11 @@ __all__ = [
     "IDENT_FAMILY",
     "KILLPOWER",
     "REPLY_LEN",
-    "Reading",
+    "SCALING_REQUEST",
+    "STATUS_REQUESTS",
+    "TYPE_REQUEST",
     "Phases",
+    "Reading",
     "baud_option",
     "checksum",
     "multipliers",
@@ -39,9 +42,6 @@ __all__ = [
     "request",
     "status_words",
     "word_chars",
-    "STATUS_REQUESTS",
-    "SCALING_REQUEST",
-    "TYPE_REQUEST",
 ]
 
 REPLY_LEN = 8

@@ -1,7 +1,13 @@
 """PowerCom (and Trust, Advice, Socomec Egys, OptiUPS) contact-closure-style serial UPSes:
 NUT's powercom protocol (one request byte, a 11- or 16-byte frame back)."""
 
-from nutrio.protocol.devices.powercom.readings import Reading, detect, read_frame, status_words, valid
+from nutrio.protocol.devices.powercom.readings import (
+    Reading,
+    detect,
+    read_frame,
+    status_words,
+    valid,
+)
 from nutrio.protocol.devices.powercom.types import (
     BATTERY_TEST,
     MAX_FRAME,

@@ -20,7 +20,7 @@ import random
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from sim.linespeed import line_speed
+from sim.linespeed import heard
 from sim.pty import PtyPair, serving
 
 __all__ = ["GXT2_3000", "GXT2_6000", "NXE_20K", "EspProfile", "LiebertUps", "liebert_sim"]
@@ -164,12 +164,8 @@ class LiebertUps:
     async def serve(self, pty: PtyPair) -> None:
         """Answer whole frames at the unit's speed until cancelled (other bytes skipped)."""
         buffer = b""
-        while True:
-            chunk = await pty.master.receive_some(256)
-            if not chunk:
-                return
-            self.raw += chunk
-            if line_speed(pty) != self.profile.baud:
+        async for chunk in heard(pty, self.profile.baud, self.raw):
+            if chunk is None:
                 buffer = b""
                 continue
             buffer += chunk

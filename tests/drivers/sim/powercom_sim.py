@@ -22,7 +22,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from sim.linespeed import line_speed
+from sim.linespeed import heard
 from sim.pty import PtyPair, serving
 
 __all__ = ["BNT_1000", "IMP_625", "KIN_1500", "KIN_2200_120", "TRUST", "PcProfile",
@@ -109,12 +109,8 @@ class PowercomUps:
     async def serve(self, pty: PtyPair) -> None:
         """Answer requests at the unit's speed until cancelled."""
         pending = b""
-        while True:
-            chunk = await pty.master.receive_some(256)
-            if not chunk:
-                return
-            self.raw += chunk
-            if line_speed(pty) != self.profile.baud:
+        async for chunk in heard(pty, self.profile.baud, self.raw):
+            if chunk is None:
                 pending = b""
                 continue
             pending += chunk

@@ -21,11 +21,18 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from sim.linespeed import line_speed
+from sim.linespeed import heard
 from sim.pty import PtyPair, serving
 
-__all__ = ["BBOX_1000", "OP1250", "OP1500", "PR2200", "PpProfile", "PowerpanelUps",
-           "powerpanel_sim"]
+__all__ = [
+    "BBOX_1000",
+    "OP1250",
+    "OP1500",
+    "PR2200",
+    "PowerpanelUps",
+    "PpProfile",
+    "powerpanel_sim",
+]
 
 READS = (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6", b"P7", b"P8", b"P9", b"D", b"F", b"")
 
@@ -144,12 +151,8 @@ class PowerpanelUps:
     async def serve(self, pty: PtyPair) -> None:
         """Answer CR-ended requests at the unit's speed until cancelled."""
         pending = b""
-        while True:
-            chunk = await pty.master.receive_some(256)
-            if not chunk:
-                return
-            self.raw += chunk
-            if line_speed(pty) != self.profile.baud:
+        async for chunk in heard(pty, self.profile.baud, self.raw):
+            if chunk is None:
                 pending = b""
                 continue
             pending += chunk
