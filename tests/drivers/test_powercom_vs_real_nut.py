@@ -6,11 +6,15 @@ linear coefficients), and a KIN 2200 run as BNT-other with every
 coefficient option of the ULT33046 dump. All real drivers behind one real
 upsd, nutrio's actors behind nutrio's listener (tests/drivers/serial_bench.py):
 the same variables and commands, the same status changes, the same bytes
-at the start, for the commands and for killpower.
+at the start, for the commands and for killpower. Then random frames of
+six types, read by nutrio's formulas and printed by the real driver at -DD.
 """
 
 from __future__ import annotations
 
+import os
+import random
+import re
 from pathlib import Path
 from types import MappingProxyType
 
@@ -24,13 +28,16 @@ from sim.powercom_sim import (
     KIN_1500,
     KIN_2200_120,
     TRUST,
+    PcProfile,
     PowercomUps,
     powercom_sim,
 )
-from sim.realdriver import have_driver
+from sim.pty import serving
+from sim.realdriver import SBIN, have_driver, stop_processes
 
 from nutrio.actors.drivers.killpower import KillResult, kill_power
 from nutrio.actors.drivers.powercom.driver import PowerCom
+from nutrio.protocol.devices import powercom as pc
 
 pytestmark = [
     pytest.mark.realnut,
@@ -101,3 +108,70 @@ async def test_killpower_sends_what_powercom_k_sends(profile, options) -> None:
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     assert mine.received == theirs.received
     assert mine.commands()[-1][:2] == bytes([0xB9, 0xBC])
+
+
+class RandomUnit(PowercomUps):
+    """Random frames that pass the type's checks, each kept in ``sent``; the line voltage
+    nibble stays one NUT knows (past it NUT reads beyond its load tables)."""
+
+    def __init__(self, kind: pc.PcType, seed: int) -> None:
+        super().__init__(PcProfile(bytes(16), length=kind.frame))
+        self.kind, self.rng, self.sent = kind, random.Random(seed), []
+
+    def answer(self) -> bytes:
+        frame = bytearray(self.rng.randrange(256) for _ in range(16))
+        if self.rng.random() < 0.5:
+            frame[9] &= 0x0B  # on line more often: BOOST and TRIM
+        frame[12] -= 5 if frame[12] % 16 > 10 else 0
+        for index, value in self.kind.checks:
+            frame[index] = value
+        self.sent.append(bytes(frame[: self.kind.frame]))
+        return self.sent[-1]
+
+
+_PRINTED = re.compile(r"\[D2\] (input\.frequency|output\.frequency|ups\.load|battery\.charge|"
+                      r"input\.voltage|output\.voltage|STATUS): (.*)$")
+
+
+async def printed_by_real_driver(unit: RandomUnit, options: dict[str, str], seconds: float,
+                                 tmp: Path) -> list[dict[str, str]]:
+    """Each update's readings as the real driver prints them at -DD."""
+    async with serving(unit) as (_, tty):
+        lines = "".join(f"    {k} = {v}\n" for k, v in options.items())
+        (tmp / "ups.conf").write_text(f"[sim]\n    driver = powercom\n    port = {tty}\n"
+                                      f"    pollinterval = 1\n{lines}")
+        (tmp / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / "powercom"), "-a", "sim", "-u", "root", "-F", "-DD"],
+                env={**os.environ, "NUT_CONFPATH": str(tmp), "NUT_STATEPATH": str(tmp)},
+                stdout=log, stderr=log)
+            await trio.sleep(seconds)
+            await stop_processes([proc])
+    updates, current = [], {}
+    for line in (tmp / "log").read_text().splitlines():
+        if (found := _PRINTED.search(line)) is not None:
+            current["ups.status" if found[1] == "STATUS" else found[1]] = found[2]
+            if found[1] == "STATUS":
+                updates.append(current)
+                current = {}
+    return updates
+
+
+@pytest.mark.parametrize(("options", "seed"), [
+    ({"type": "KIN"}, 1), ({"type": "BNT"}, 2), ({}, 3), ({"type": "IMP"}, 4),
+    ({"type": "BNT-other", "linevoltage": "120"}, 5), ({"type": "Egys"}, 6)])
+async def test_random_frames_read_as_the_real_driver_prints_them(options, seed, tmp_path) -> None:
+    setup = pc.configure(options)
+    unit = RandomUnit(setup.kind, seed)
+    updates = await printed_by_real_driver(unit, options, 12, tmp_path)
+    frames = [f.ljust(16, b"\0") for f in unit.sent]
+    found = pc.Reading(setup.kind.name, setup.model, setup.linevoltage)
+    if setup.detects:  # the first frame is the start's detection
+        found, frames = pc.detect(setup.kind, frames[0], setup.model), frames[1:]
+    assert len(updates) >= 10
+    for frame, printed in zip(frames, updates, strict=False):
+        ours = pc.read_frame(setup.kind, found.family, found.linevoltage, frame)
+        ours["ups.status"] = " ".join(pc.status_words(setup.kind, found.family,
+                                                      found.linevoltage, frame))
+        assert ours == printed, frame.hex()
