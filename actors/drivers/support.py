@@ -166,6 +166,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
+    ("liebert-esp2", ("serial",), (), _none),
+    ("powercom", ("serial",), (), _none),
+    ("powerpanel", ("serial",), ("cpsups", "cyberpower"), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
