@@ -152,19 +152,21 @@ def state_is(value: str):  # type: ignore[no-untyped-def]
     return lambda snap: snap.data.vars.get("driver.state") == value
 
 
-async def test_driver_state_follows_start_polls_and_stop(tmp_path: Path) -> None:
-    dev = section(tmp_path, generics=True)
+async def start_recording(nursery: trio.Nursery,
+                          dev: conf.DeviceConfig) -> tuple[DeviceHandle, Recording]:
     drivers: list[Recording] = []
 
     def factory(device: DeviceLike) -> Recording:
         drivers.append(Recording(device))
         return drivers[-1]
 
-    handle = DeviceHandle("ups1")
+    handle = await start(nursery, Registry(), dev, factory=factory)
+    return handle, drivers[0]
+
+
+async def test_driver_state_follows_start_polls_and_stop(tmp_path: Path) -> None:
     async with trio.open_nursery() as nursery:
-        await nursery.start(lambda task_status: run_driver(dev, handle, factory=factory,
-                                                           task_status=task_status))
-        driver = drivers[0]
+        handle, driver = await start_recording(nursery, section(tmp_path, generics=True))
         assert driver.seen == [("open", "init.device")]  # NUT's initups runs in init.device
         assert handle.snapshot.data.vars["driver.state"] == "quiet"  # the first one served
         driver.hold = trio.Event()
@@ -182,20 +184,11 @@ async def test_driver_state_follows_start_polls_and_stop(tmp_path: Path) -> None
 
 
 async def test_without_the_key_the_driver_sees_no_state(tmp_path: Path) -> None:
-    dev = section(tmp_path, generics=False)
-    drivers: list[Recording] = []
-
-    def factory(device: DeviceLike) -> Recording:
-        drivers.append(Recording(device))
-        return drivers[-1]
-
-    handle = DeviceHandle("ups1")
     async with trio.open_nursery() as nursery:
-        await nursery.start(lambda task_status: run_driver(dev, handle, factory=factory,
-                                                           task_status=task_status))
+        handle, driver = await start_recording(nursery, section(tmp_path, generics=False))
         await wait_for(handle, lambda s: s.seq >= 3)
         nursery.cancel_scope.cancel()
-    assert {state for _, state in drivers[0].seen} == {None}
+    assert {state for _, state in driver.seen} == {None}
 
 
 # -- the commands --------------------------------------------------------------------------
