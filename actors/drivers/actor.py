@@ -15,6 +15,11 @@ A device that stays unreadable for longer than ``restart_after`` seconds
 its supervisor restarts it with back-off, clients see DRIVER-NOT-CONNECTED
 meanwhile, and a fresh ``open`` is how a replugged device is found again.
 NUT's upsdrvctl leaves that to the admin; nutrio's tree does it itself.
+
+A device with ``driver_generics = true`` also gets NUT 2.8.1+'s generic
+variables and ``driver.*`` commands (actors/drivers/generics.py): the
+:class:`DriverCore` follows each step here, answers its requests first, and
+may end the actor after a reply (``driver.exit``, ``driver.killpower``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import structlog
 import trio
 
 from nutrio.actors.drivers.base import (
-    CLOSE_TIMEOUT,
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
     Chaos,
@@ -36,9 +40,12 @@ from nutrio.actors.drivers.base import (
 )
 from nutrio.actors.drivers.catalog import make_driver
 from nutrio.actors.drivers.errors import DriverCrashed, DriverError, DriverIOError, DriverTimeout
+from nutrio.actors.drivers.generics import DriverCore
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import CommandRequest, CommandResult, ResultCode, UpsData
+from nutrio.protocol.common.verbosity import verbosity_scope
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, copy_device_info
+from nutrio.protocol.devices.generics import DriverState
 
 __all__ = ["run_driver"]
 
@@ -139,37 +146,65 @@ async def _run(
     give_up_after = restart_after(device)  # a bad option fails before the device is touched
     driver = factory(device)
     state = DeviceVars()
-    put_core_vars(state, device, driver)
+    core = DriverCore(device, state, factory)
+    put_core_vars(state, device, driver, generics=core.enabled)
     try:
-        # as upsdrvctl waits for a driver's start: probing every protocol of a silent
-        # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
-        limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
-        with trio.move_on_after(limit) as opening:
-            await driver.open(state)
-        if opening.cancelled_caught:
-            raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
-                                "(maxstartdelay)")
-        copy_device_info(state)
-        publisher = _Publisher(handle, state)
-        publisher.publish()
-        task_status.started()
-        lock = trio.Lock()
-        try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(
-                    _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id
-                )
-                gone = await _poll_loop(
-                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after
-                )
-                nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
-        except ExceptionGroup as group:
-            raise DriverCrashed(device.name) from group
-        # outside the nursery, so the supervisor sees the DriverIOError itself
-        raise gone
+        with verbosity_scope(core.verbosity):  # SET driver.debug: this actor's tasks only
+            gone = await _serve(device, handle, chaos, actor_id, task_status, give_up_after,
+                                driver, state, core)
     finally:
-        with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
-            await driver.close()
+        await core.close(driver)
+    if gone is None:
+        log.info("driver.exited", reason=core.exit_reason)  # the supervisor starts it again
+        return
+    # outside the nursery, so the supervisor sees the DriverIOError itself
+    raise gone
+
+
+async def _serve(
+    device: DeviceLike,
+    handle: DeviceHandle,
+    chaos: Chaos | None,
+    actor_id: str,
+    task_status: trio.TaskStatus[None],
+    give_up_after: float | None,
+    driver: Driver,
+    state: DeviceVars,
+    core: DriverCore,
+) -> DriverIOError | None:
+    """Open the device, then poll and serve requests; why the device was given up, or None
+    when a request ended the actor."""
+    # as upsdrvctl waits for a driver's start: probing every protocol of a silent
+    # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
+    limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
+    core.enter(DriverState.INIT_DEVICE)
+    with trio.move_on_after(limit) as opening:
+        await driver.open(state)
+    if opening.cancelled_caught:
+        raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
+                            "(maxstartdelay)")
+    copy_device_info(state)
+    core.after_open()
+    publisher = _Publisher(handle, state)
+    core.enter(DriverState.QUIET)
+    publisher.publish()
+    core.publish = publisher.publish_if_changed
+    task_status.started()
+    lock = trio.Lock()
+    gone: DriverIOError | None = None
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(
+                _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id, core
+            )
+            with core.exit_scope:
+                gone = await _poll_loop(
+                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after, core
+                )
+            nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
+    except ExceptionGroup as group:
+        raise DriverCrashed(device.name) from group
+    return gone
 
 
 async def _poll_loop(
@@ -181,6 +216,7 @@ async def _poll_loop(
     chaos: Chaos | None,
     actor_id: str,
     give_up_after: float | None = None,
+    core: DriverCore | None = None,
 ) -> DriverIOError:
     """Poll until the data has been stale longer than *give_up_after*; return why."""
     interval = device.pollinterval or DEFAULT_POLLINTERVAL
@@ -196,11 +232,16 @@ async def _poll_loop(
                 await chaos.before_poll(actor_id)  # may freeze: then no snapshots at all
             with trio.fail_after(timeout):
                 async with lock:
+                    if core is not None:
+                        core.enter(DriverState.UPDATEINFO)  # seen by clients while it runs
                     result = await driver.poll(state)
         except trio.TooSlowError:
             error = DriverTimeout(f"poll took longer than {timeout:g} s")
         except DriverError as exc:
             error = exc
+        if core is not None:
+            core.enter_quietly(DriverState.QUIET)  # the snapshot below carries it
+        log.debug("driver.polled", took=trio.current_time() - started, failed=error is not None)
         publisher.after_poll(error)
         stale_for = publisher.stale_for()
         if give_up_after is not None and stale_for >= give_up_after:
@@ -238,6 +279,7 @@ async def _serve_commands(
     publisher: _Publisher,
     chaos: Chaos | None = None,
     actor_id: str = "",
+    core: DriverCore | None = None,
 ) -> None:
     async for request in handle.requests_out:
         # the inbox is this actor's message seam: chaos may delay, drop or crash here
@@ -245,25 +287,43 @@ async def _serve_commands(
             log.warning("driver.command_dropped", name=request.name, tracking=request.tracking)
             continue
         async with lock:
-            code = await _run_command(driver, state, request)
-        log.info(
-            "driver.command", kind=request.kind, name=request.name, code=code,
-            tracking=request.tracking,
-        )
-        publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
-        await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
+            code = await _run_command(driver, state, request, core)
+            if core is not None and core.is_exiting():
+                # replied under the lock: no poll touches the driver before the actor ends
+                await _reply(handle, publisher, request, code)
+                core.exit_scope.cancel()
+                return
+        await _reply(handle, publisher, request, code)
 
 
-async def _run_command(driver: Driver, state: DeviceVars, request: CommandRequest) -> str:
-    """One request; the checks upsd makes before forwarding are repeated here."""
+async def _reply(
+    handle: DeviceHandle, publisher: _Publisher, request: CommandRequest, code: str
+) -> None:
+    log.info(
+        "driver.command", kind=request.kind, name=request.name, code=code,
+        tracking=request.tracking,
+    )
+    publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
+    await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
+
+
+async def _run_command(
+    driver: Driver, state: DeviceVars, request: CommandRequest, core: DriverCore | None = None
+) -> str:
+    """One request; the checks upsd makes before forwarding are repeated here, then the
+    driver core's handlers answer before the driver's own (as in NUT's dstate.c)."""
     try:
         if request.kind == "INSTCMD":
             if request.name.lower() not in {c.lower() for c in state.freeze().commands}:
                 return ResultCode.CMD_NOT_SUPPORTED
+            if core is not None and (code := await core.run_command(driver, request)):
+                return code
             return await driver.instcmd(state, request.name, request.value)
         if request.kind == "SET":
             if state.get(request.name) is None or not state.info(request.name).rw:
                 return ResultCode.VAR_NOT_SUPPORTED
+            if core is not None and (code := await core.run_command(driver, request)):
+                return code
             return await driver.set_var(state, request.name, request.value or "")
     except DriverError as exc:
         log.warning("driver.command_failed", name=request.name, error=str(exc))

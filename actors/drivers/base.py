@@ -176,8 +176,15 @@ def restart_after(device: DeviceLike) -> float | None:
     return value or None
 
 
-def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None:
-    """What NUT's driver core serves for every driver, before the driver reads."""
+def put_core_vars(
+    state: DeviceVars, device: DeviceLike, driver: Driver, *, generics: bool = False
+) -> None:
+    """What NUT's driver core serves for every driver, before the driver reads.
+
+    With *generics* (NUT 2.8.1+'s, actors/drivers/generics.py) the ``allow_killpower``
+    flag is the core's own: it sets driver.flag.allow_killpower to 1 instead of being
+    served as a parameter.
+    """
     state.set("device.type", "ups")  # a driver may replace it (pdu, ats)
     state.set("driver.name", driver.name)
     state.set("driver.version", NUTRIO_VERSION)
@@ -186,6 +193,8 @@ def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None
     for key, value in device.options.items():
         if key.lower().startswith(("default.", "override.")):
             continue  # NUT stores these as the variables themselves, never as parameters
+        if generics and key == "allow_killpower":
+            continue
         if key in driver.flags:
             if value.lower() not in ("false", "no", "off", "0"):
                 state.set(f"driver.flag.{key}", "enabled")
