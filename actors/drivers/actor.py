@@ -6,7 +6,12 @@ the driver read its device once (``open``, NUT's initinfo), copies ups.mfr,
 ups.model and ups.serial over device.* as the core does once after initinfo,
 then polls every ``pollinterval`` seconds. Each poll ends in the same place:
 a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
-changed) whose ``stale`` flag says whether that poll failed. SET VAR and
+changed) whose ``stale`` flag says whether that poll failed. Between polls
+the actor vouches for its data every maxage / 3 seconds (a snapshot with the
+same data and a new ``taken_at``), as NUT's driver answers upsd's PING
+between polls: a live driver's data is as fresh as its poll schedule says,
+however long ``pollinterval`` is. A driver stuck in a poll vouches for
+nothing, so upsd still says DATA-STALE after maxage. SET VAR and
 INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
 
@@ -27,6 +32,7 @@ from nutrio.actors.drivers.base import (
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
     Chaos,
+    KEEPALIVES_PER_MAXAGE,
     DeviceLike,
     Driver,
     DriverFactory,
@@ -59,9 +65,10 @@ class _Publisher:
         return self._state.freeze()  # the same object while nothing changed
 
     def publish(self, *, polled: bool = True) -> None:
-        # ``taken_at`` is when the device was last read: a command's result
-        # (not a read) keeps it, or a driver stuck in its poll loop would look
-        # fresh to upsd's MAXAGE test for as long as clients send SET VAR.
+        # ``taken_at`` is when the actor last read the device or vouched for
+        # its data between polls: a command's result keeps it, or a driver
+        # stuck in its poll loop would look fresh to upsd's MAXAGE test for as
+        # long as clients send SET VAR.
         taken_at = trio.current_time() if polled else self._handle.snapshot.taken_at
         snap = self._handle.snapshot.next(
             taken_at=taken_at, data=self.data, connected=True, stale=self.stale
@@ -85,6 +92,13 @@ class _Publisher:
             self.stale_since = None
             log.info("driver.recovered")
         self.publish()
+
+    async def sleep_until(self, deadline: float, every: float) -> None:
+        """Wait for the next poll, vouching for fresh data every *every* seconds."""
+        while (now := trio.current_time()) < deadline:
+            await trio.sleep_until(min(deadline, now + every))
+            if not self.stale and trio.current_time() < deadline:
+                self.publish()  # NUT: the driver answers upsd's PING between polls
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -179,7 +193,7 @@ async def _poll_loop(
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        await trio.sleep_until(next_at)
+        await publisher.sleep_until(next_at, timeout / KEEPALIVES_PER_MAXAGE)
         started = trio.current_time()
         result = PollResult()
         error: DriverError | None = None
