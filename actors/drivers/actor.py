@@ -50,6 +50,9 @@ __all__ = ["run_driver"]
 
 log = structlog.get_logger()
 
+#: a poll that starts this many seconds after its time is logged (driver.poll_late)
+LATE_AFTER = 1.0
+
 
 class _Publisher:
     """Turns the driver's state into snapshots; the only writer of ``stale``."""
@@ -195,6 +198,8 @@ async def _poll_loop(
     while True:
         await publisher.sleep_until(next_at, timeout / KEEPALIVES_PER_MAXAGE)
         started = trio.current_time()
+        if started - next_at > LATE_AFTER:  # the last poll overran, or the loop is starved
+            log.warning("driver.poll_late", late=round(started - next_at, 3))
         result = PollResult()
         error: DriverError | None = None
         try:

@@ -74,6 +74,8 @@ class Answers:
                 return await self._walk(oid)
             case Set(binding):
                 self._cache.pop(binding.oid, None)
+                if not is_oid(binding.oid):  # a template OID: Net-SNMP cannot parse it either
+                    return False
                 return (await self.session.set(binding)) is None
         raise TypeError(f"not a request: {request!r}")
 

@@ -45,9 +45,9 @@ def _outlet_row(eng: Engine, name: str, prefix: str, device: int, cmd: bool) -> 
     if item > total:
         return INVALID
     dot = rest.find(".")
-    template = eng.find(f"{'outlet.group' if group else 'outlet'}.%i{rest[dot:] if dot >= 0 else ''}")
+    template = eng.find(f"{'outlet.group' if group else 'outlet'}.%i{rest[dot:]}") if dot >= 0 else None
     if template is None:
-        return UNKNOWN
+        return UNKNOWN  # NUT 2.8.0 follows a missing template here and crashes (outlet.desc)
     row = template.copy()
     if template.default is not None and "%i" in template.default:
         row.default = c_format(template.default, item)

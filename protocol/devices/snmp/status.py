@@ -76,9 +76,9 @@ def alarms_from(eng: Engine, bindings: list[VarBind]) -> None:
     """powerware's ups.alarms: each OID-valued binding that names a known alarm."""
     assert eng.mapping is not None
     for binding in bindings:
-        if binding.tag != Tag.OID:
+        if binding.tag != Tag.OID or not isinstance(binding.value, str):
             continue
-        pointed = f".{binding.value}"
+        pointed = "." + binding.value
         for alarm in eng.mapping.alarms:
             if alarm.oid == pointed:
                 if alarm.status:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from nutrio.protocol.devices.snmp import reads, status
+from nutrio.protocol.devices.snmp.ber import Tag
 from nutrio.protocol.devices.snmp.engine import Engine, LiveRow, Steps, Walk
 from nutrio.protocol.devices.snmp.model import (
     AMBIENT,
@@ -41,9 +42,11 @@ __all__ = ["INIT", "UPDATE", "walk", "process_template", "guess_count", "base_in
            "template_kind", "set_info"]
 
 INIT, UPDATE = "init", "update"
-#: NUT probes template instances until one is missing; a v2c agent answers every GET,
-#: so NUT would never stop: nutrio stops here
+#: NUT counts template instances until a GET fails; a v2c agent answers every GET (with
+#: noSuchInstance), so NUT counts forever and never starts. nutrio stops at the first
+#: instance without a value, and at this many in any case.
 _MAX_INSTANCES = 1024
+_MISSING = frozenset({Tag.NO_SUCH_OBJECT, Tag.NO_SUCH_INSTANCE, Tag.END_OF_MIB_VIEW})
 _IEM_TEMP = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.4.1"
 _IEM_UNIT = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.5.1"
 
@@ -160,7 +163,8 @@ def guess_count(eng: Engine, row: LiveRow) -> Steps[int]:
         base = 1
     count = 0
     while count < _MAX_INSTANCES:
-        if (yield from reads.get(c_format(row.oid, base + count))) is None:
+        found = yield from reads.get(c_format(row.oid, base + count))
+        if found is None or found.tag in _MISSING:
             break
         count += 1
     return count

@@ -1,16 +1,16 @@
-"""A real SNMP agent for tests: snmpsim serving the recordings in this directory.
+"""A real SNMP agent for tests: snmpsim serving recordings, one community per file.
 
-Each ``<name>.snmprec`` is served under the community ``<name>`` (v1/v2c).
-The APC UPS recording is also the agent's default context, the one SNMPv3
-requests without a context name read. Writable objects use snmpsim's
-``writecache`` variation: a SET is kept and read back. That cache is keyed
-by OID alone, across recordings (the MGE and IETF ones share RFC 1628
-objects), so a test that writes puts the old values back afterwards.
+Each ``<name>.snmprec`` is served under the community ``<name>`` (v1/v2c): the
+hand-made recordings in this directory, the walks made from NUT's tables
+(walks/, see make_walks.py) and the LibreNMS recordings in shared/data/snmp.
+SNMPv3 requests (no context name) read the default context, ``DEFAULT_CONTEXT``.
+Writable objects use snmpsim's ``writecache`` variation: a SET is kept and
+read back. That cache is keyed by OID alone, across recordings, so a test
+that writes puts the old values back afterwards.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
 import signal
@@ -18,26 +18,42 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nutrio.actors.drivers.snmp.driver import SnmpSession, SnmpSettings
-from nutrio.protocol.devices.snmp import Raw, SnmpSet
+import trio
+
+from nutrio.actors.drivers.snmp.session import SnmpSession, SnmpSettings
+from nutrio.protocol.devices.snmp.ber import Tag, VarBind
+from tests.paths import DATA
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = sorted(HERE.glob("*.snmprec"))
+WALKS = sorted((HERE / "walks").glob("*.snmprec"))
+LIBRENMS = sorted((DATA / "snmp").glob("*.snmprec"))
+DEFAULT_CONTEXT = HERE / "apc-ups.snmprec"
 #: SNMPv3 users the agent knows: name -> (auth key, auth protocol, priv key, priv protocol)
 V3_USERS = {
     "shauser": ("authpass123", "SHA", "privpass123", "AES"),
     "md5user": ("authpass456", "MD5", "privpass456", "DES"),
 }
+_TAGS = {"int": Tag.INTEGER, "str": Tag.OCTET_STRING, "oid": Tag.OID, "timeticks": Tag.TIMETICKS}
 
 
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def plain(binding: VarBind | None) -> int | str | None:
+    """A binding's value as tests compare it: int, text, or an OID without a dot."""
+    if binding is None or binding.value is None:
+        return None
+    if isinstance(binding.value, bytes):
+        return binding.value.decode("latin-1")
+    return binding.value
 
 
 @dataclass
@@ -50,14 +66,35 @@ class Agent:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def get(self, community: str, oid: str) -> Raw | None:
+    def get(self, community: str, oid: str) -> int | str | None:
         """Read one object, as a second manager would (v2c)."""
-        return asyncio.run(_get(self.port, community, oid))
+        return trio.run(self._get, community, oid)
 
     def set(self, community: str, oid: str, value: int | str, kind: str = "int") -> None:
         """Change a writable object, e.g. to put the simulated UPS on battery."""
-        error = asyncio.run(_set(self.port, community, SnmpSet(oid, value, kind)))
+        raw = value.encode() if isinstance(value, str) and kind == "str" else value
+        error = trio.run(self._set, community, VarBind(oid, _TAGS[kind], raw))
         assert error is None, error
+
+    def _session(self, community: str) -> SnmpSession:
+        return SnmpSession(SnmpSettings(host="127.0.0.1", port=self.port, version="v2c",
+                                        community=community, timeout=1.0, retries=1))
+
+    async def _get(self, community: str, oid: str) -> int | str | None:
+        session = self._session(community)
+        await session.open()
+        try:
+            return plain((await session.get([oid]))[oid])
+        finally:
+            await session.close()
+
+    async def _set(self, community: str, binding: VarBind) -> str | None:
+        session = self._session(community)
+        await session.open()
+        try:
+            return await session.set(binding)
+        finally:
+            await session.close()
 
     def start(self) -> None:
         cache = self.root / "cache"
@@ -88,7 +125,7 @@ class Agent:
             self.proc.wait()
         self.proc = None
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
@@ -101,32 +138,15 @@ class Agent:
         raise TimeoutError(f"snmpsim did not answer on {self.address}")
 
 
-async def _get(port: int, community: str, oid: str) -> Raw | None:
-    session = SnmpSession(SnmpSettings(host="127.0.0.1", port=port, version="v2c",
-                                       community=community, timeout=1.0, retries=1))
-    try:
-        return (await session.get([oid]))[oid]
-    finally:
-        await session.close()
-
-
-async def _set(port: int, community: str, snmp_set: SnmpSet) -> str | None:
-    session = SnmpSession(SnmpSettings(host="127.0.0.1", port=port, version="v2c",
-                                       community=community, timeout=1.0, retries=1))
-    try:
-        return await session.set(snmp_set)
-    finally:
-        await session.close()
-
-
 @contextlib.contextmanager
-def snmp_agent(root: Path, port: int | None = None) -> Iterator[Agent]:
-    """Run snmpsim over copies of the recordings in ``root``; stop it afterwards."""
+def snmp_agent(root: Path, port: int | None = None,
+               extra: Iterable[Path] = ()) -> Iterator[Agent]:
+    """Run snmpsim over copies of the recordings (and ``extra`` ones) in ``root``."""
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    for recording in RECORDINGS:
+    for recording in [*RECORDINGS, *extra]:
         shutil.copyfile(recording, data / recording.name)
-    shutil.copyfile(HERE / "apc-ups.snmprec", data / "self.snmprec")  # the default context
+    shutil.copyfile(DEFAULT_CONTEXT, data / "self.snmprec")
     agent = Agent(port=port or free_udp_port(), root=root)
     agent.start()
     try:

@@ -120,9 +120,11 @@ def real_snmp(devices: Mapping[str, Options], *, start_timeout: float = 60.0) ->
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        drivers = {n: subprocess.Popen([str(SNMP_UPS), "-a", n, "-u", "root", "-F"], env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                   for n in devices}
+        drivers = {}
+        for n in devices:
+            with open(tmp / f"{n}.log", "wb") as log:  # a file: a full pipe would stall it
+                drivers[n] = subprocess.Popen([str(SNMP_UPS), "-a", n, "-u", "root", "-F"],
+                                              env=env, stdout=log, stderr=subprocess.STDOUT)
         procs += drivers.values()
         deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
@@ -146,7 +148,8 @@ def real_snmp(devices: Mapping[str, Options], *, start_timeout: float = 60.0) ->
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.environ.get("NUTRIO_KEEP_REALSNMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _toml(value: str) -> str:
@@ -154,7 +157,8 @@ def _toml(value: str) -> str:
 
 
 @contextlib.contextmanager
-def nutrio_snmp(tmp: Path, devices: Mapping[str, Options], *, extra: str = "") -> Iterator[int]:
+def nutrio_snmp(tmp: Path, devices: Mapping[str, Options], *, extra: str = "",
+                start_timeout: float = 180.0) -> Iterator[int]:
     """`nutrio run` with every device; yields its upsd port once it listens."""
     port = free_port()
     tables = []
@@ -171,7 +175,7 @@ def nutrio_snmp(tmp: Path, devices: Mapping[str, Options], *, extra: str = "") -
             [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            wait_port(port, timeout=30)
+            wait_port(port, timeout=start_timeout)  # drivers start one after the other
             yield port
         finally:
             proc.send_signal(signal.SIGTERM)
