@@ -49,6 +49,9 @@ def options_from(device: DeviceLike) -> snmp.Options:
         DriverConfigError: a ``mibs`` value no mapping has.
     """
     opt = device.options
+    for name in ("pollfreq", "semistaticfreq"):  # NUT's atoi takes "often" as 0; a typo it is
+        if name in opt and not opt[name].strip().lstrip("+-").isdigit():
+            raise DriverConfigError(f"{device.name}: {name} must be whole seconds, not {opt[name]!r}")
     mibs = opt.get("mibs", "auto")
     if mibs != "auto" and not snmp.by_name(mibs):
         names = ", ".join(dict.fromkeys(m.name for m in snmp.MAPPINGS))

@@ -29,6 +29,8 @@ from nutrio.protocol.devices.snmp.walk import (
 __all__ = ["SYSOID", "Refused", "load_mapping", "init_ups", "init_info", "update_info", "walk_due"]
 
 SYSOID = ".1.3.6.1.2.1.1.2.0"
+#: daisy-chained units nutrio walks at most (ePDU chains are a handful)
+MAX_DEVICES = 64
 _SYSTEM = {"description": ".1.3.6.1.2.1.1.1.0", "contact": ".1.3.6.1.2.1.1.4.0",
            "location": ".1.3.6.1.2.1.1.6.0"}
 
@@ -148,6 +150,7 @@ def _daisychain_init(eng: Engine) -> Steps[None]:
                 count = 1 if number is None else number
         else:
             count = yield from guess_count(eng, row)
+        count = min(count, MAX_DEVICES)  # NUT would walk billions of units an agent claims
         eng.devices_count = count
         if count < 1:
             eng.devices_count, eng.daisychain = 1, False

@@ -154,7 +154,8 @@ def template_kind(name: str) -> str:
 
 def guess_count(eng: Engine, row: LiveRow) -> Steps[int]:
     """guestimate_template_count: how many instances answer, from index 0 or 1."""
-    assert row.oid is not None
+    if row.oid is None:
+        return 0  # NUT formats a NULL template here (pulizzi without outlets) and crashes
     base = 0
     first = c_format(row.oid, 0)
     if (yield from reads.get(first)) is None:
@@ -250,7 +251,7 @@ def process_template(eng: Engine, mode: str, kind: str, row: LiveRow) -> Steps[b
         if count > 0:
             eng.dstate.set(count_name, str(count))
     else:
-        count = atoi(published)
+        count = min(atoi(published), _MAX_INSTANCES)  # an agent's nonsense count: not forever
     if count <= 0:
         return ok
     instance = row.copy()

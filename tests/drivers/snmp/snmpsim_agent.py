@@ -17,8 +17,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,25 @@ def plain(binding: VarBind | None) -> int | str | None:
     return binding.value
 
 
+def _isolated(fn: Callable[..., Awaitable[object]], *args: object) -> object:
+    """``trio.run(fn, *args)`` in a thread of its own: callers may be inside a Trio run."""
+    out: list[object] = []
+    failed: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            out.append(trio.run(fn, *args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return out[0]
+
+
 @dataclass
 class Agent:
     port: int
@@ -68,12 +88,12 @@ class Agent:
 
     def get(self, community: str, oid: str) -> int | str | None:
         """Read one object, as a second manager would (v2c)."""
-        return trio.run(self._get, community, oid)
+        return _isolated(self._get, community, oid)  # type: ignore[no-any-return]
 
     def set(self, community: str, oid: str, value: int | str, kind: str = "int") -> None:
         """Change a writable object, e.g. to put the simulated UPS on battery."""
         raw = value.encode() if isinstance(value, str) and kind == "str" else value
-        error = trio.run(self._set, community, VarBind(oid, _TAGS[kind], raw))
+        error = _isolated(self._set, community, VarBind(oid, _TAGS[kind], raw))
         assert error is None, error
 
     def _session(self, community: str) -> SnmpSession:
