@@ -7,9 +7,9 @@ ups.model and ups.serial over device.* as the core does once after initinfo,
 then polls every ``pollinterval`` seconds. Each poll ends in the same place:
 a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
 changed) whose ``stale`` flag says whether that poll failed. Between polls
-the actor vouches for its data every maxage / 3 seconds (a snapshot with the
-same data and a new ``taken_at``), as NUT's driver answers upsd's PING
-between polls: a live driver's data is as fresh as its poll schedule says,
+the actor vouches for its data every maxage / 3 seconds (the snapshot's
+``taken_at`` moves on, without a new version that would wake its watchers),
+as NUT's driver answers upsd's PING between polls: a live driver's data is as fresh as its poll schedule says,
 however long ``pollinterval`` is. A driver stuck in a poll vouches for
 nothing, so upsd still says DATA-STALE after maxage. SET VAR and
 INSTCMD requests are served concurrently, one at a time with the polls
@@ -31,8 +31,8 @@ from nutrio.actors.drivers.base import (
     CLOSE_TIMEOUT,
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
-    Chaos,
     KEEPALIVES_PER_MAXAGE,
+    Chaos,
     DeviceLike,
     Driver,
     DriverFactory,
@@ -101,7 +101,7 @@ class _Publisher:
         while (now := trio.current_time()) < deadline:
             await trio.sleep_until(min(deadline, now + every))
             if not self.stale and trio.current_time() < deadline:
-                self.publish()  # NUT: the driver answers upsd's PING between polls
+                self._handle.vouch(trio.current_time())  # NUT: the driver answers upsd's PING
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
