@@ -27,6 +27,9 @@ __all__ = ["get", "get_str", "get_int", "get_oid", "find_infoval", "find_strval"
            "LARGEBUF", "SU_BUFSIZE"]
 
 SU_INFOSIZE, LARGEBUF, SU_BUFSIZE = 128, 4096, 32
+#: OIDs pointing at OIDs are followed this deep (NUT: without end; an agent pointing at
+#: itself would never let it go)
+_DEPTH = 8
 _UNITS = {0: TemperatureUnit.KELVIN, 1: TemperatureUnit.CELSIUS, 2: TemperatureUnit.FAHRENHEIT}
 
 
@@ -62,7 +65,8 @@ def _pointed(binding: VarBind) -> str:
     return "." + str(binding.value)
 
 
-def get_str(eng: Engine, oid: str | None, lookup: Lookup | None, size: int) -> Steps[str | None]:
+def get_str(eng: Engine, oid: str | None, lookup: Lookup | None, size: int,
+            depth: int = 0) -> Steps[str | None]:
     """nut_snmp_get_str into a buffer of ``size`` bytes; None: not usable."""
     vb = yield from get(oid)
     if vb is None:
@@ -77,12 +81,14 @@ def get_str(eng: Engine, oid: str | None, lookup: Lookup | None, size: int) -> S
     if vb.tag == Tag.TIMETICKS and isinstance(vb.value, int):
         return str(cdiv(vb.value, 100))
     if vb.tag == Tag.OID and isinstance(vb.value, str):
-        target = yield from get_str(eng, _pointed(vb), lookup, size)
+        target = None
+        if depth < _DEPTH:
+            target = yield from get_str(eng, _pointed(vb), lookup, size, depth + 1)
         return target if target is not None else vb.value.rsplit(".", 1)[-1][: size - 1]
     return None
 
 
-def get_int(eng: Engine, oid: str | None) -> Steps[int | None]:
+def get_int(eng: Engine, oid: str | None, depth: int = 0) -> Steps[int | None]:
     """nut_snmp_get_int; None: not usable as a number."""
     vb = yield from get(oid)
     if vb is None:
@@ -94,7 +100,9 @@ def get_int(eng: Engine, oid: str | None) -> Steps[int | None]:
     if vb.tag == Tag.TIMETICKS and isinstance(vb.value, int):
         return cdiv(vb.value, 100)
     if vb.tag == Tag.OID and isinstance(vb.value, str):
-        target = yield from get_int(eng, _pointed(vb))
+        target = None
+        if depth < _DEPTH:
+            target = yield from get_int(eng, _pointed(vb), depth + 1)
         return target if target is not None else strtol(vb.value.rsplit(".", 1)[-1])
     return None
 
