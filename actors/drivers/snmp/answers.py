@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from nutrio.actors.drivers.snmp.session import SnmpSession
-from nutrio.protocol.devices.snmp.ber import Tag, VarBind
-from nutrio.protocol.devices.snmp.ber import is_oid
+from nutrio.protocol.devices.snmp.ber import Tag, VarBind, is_oid
 from nutrio.protocol.devices.snmp.engine import Get, Set, Steps, Walk
 from nutrio.protocol.devices.snmp.model import Mapping
 
@@ -53,10 +52,15 @@ class Answers:
     async def run(self, steps: Steps[T], *, record: bool = False) -> T:
         """Drive ``steps`` to its end; ``record``: remember its GETs for the next prefetch."""
         self._asked = []
+        cache = self._cache
         try:
             request = next(steps)
             while True:
-                reply = await self._answer(request)
+                if type(request) is Get and request.oid in cache:  # most answers: no await
+                    self._asked.append(request.oid)
+                    reply: object = cache[request.oid]
+                else:
+                    reply = await self._answer(request)
                 request = steps.send(reply)
         except StopIteration as done:
             if record and self._asked:

@@ -51,7 +51,8 @@ def options_from(device: DeviceLike) -> snmp.Options:
     opt = device.options
     for name in ("pollfreq", "semistaticfreq"):  # NUT's atoi takes "often" as 0; a typo it is
         if name in opt and not opt[name].strip().lstrip("+-").isdigit():
-            raise DriverConfigError(f"{device.name}: {name} must be whole seconds, not {opt[name]!r}")
+            raise DriverConfigError(
+                f"{device.name}: {name} must be whole seconds, not {opt[name]!r}")
     mibs = opt.get("mibs", "auto")
     if mibs != "auto" and not snmp.by_name(mibs):
         names = ", ".join(dict.fromkeys(m.name for m in snmp.MAPPINGS))
@@ -103,7 +104,8 @@ class SnmpUps:
         except snmp.Refused as exc:
             raise DriverIOError(f"{self.device}: {exc} at {self.settings.host}") from exc
         log.info("driver.snmp_detected", model=model, mib=mapping.version_data)
-        await self.answers.run(start.init_info(engine))
+        await self.answers.run(start.init_info(engine), record=True)  # the first update reads
+        # what the start-up walk read: fetch that ahead too
         self.engine = engine
         await self._update()
 

@@ -29,7 +29,8 @@ from nutrio.protocol.devices.snmp.ber import Pdu, PduType, VarBind
 
 __all__ = ["SnmpSettings", "SnmpSession", "settings_from", "float_option", "SnmpError"]
 
-#: OIDs per GET (NUT asks for one at a time; a PDU of many is one round trip)
+#: OIDs per GET at most (NUT asks for one at a time; a PDU of many is one round trip);
+#: a walk's OIDs are split evenly into as few GETs as that allows
 GET_BATCH = 32
 #: GETs of one session in flight at once
 IN_FLIGHT = 4
@@ -181,9 +182,10 @@ class SnmpSession:
                 failed.append(exc)
 
         wanted = list(dict.fromkeys(oids))
+        size = -(-len(wanted) // max(1, -(-len(wanted) // GET_BATCH)))  # even batches
         async with trio.open_nursery() as nursery:
-            for start in range(0, len(wanted), GET_BATCH):
-                nursery.start_soon(batch, wanted[start : start + GET_BATCH])
+            for start in range(0, len(wanted), size or 1):
+                nursery.start_soon(batch, wanted[start : start + size])
         if failed:
             raise failed[0]
         return result
@@ -228,7 +230,8 @@ class SnmpSession:
                     pending = pending[half:]
                     continue
                 if 0 < exc.index <= len(pending):
-                    result[pending.pop(exc.index - 1)] = None  # this OID fails alone: retry the rest
+                    # this OID fails alone: retry the rest
+                    result[pending.pop(exc.index - 1)] = None
                     continue
                 for oid in pending:
                     result[oid] = None
@@ -266,7 +269,7 @@ class SnmpSession:
                                        Pdu(kind, rid, binds, status, index))
         data = await self._exchange(rid, message)
         try:
-            reply = ber.decode_community(data)
+            reply = ber.decode_community(data, [b.oid for b in binds])
         except ber.BerError as exc:
             raise DriverIOError(f"garbled reply: {exc}") from exc
         return reply.pdu
@@ -295,7 +298,8 @@ class SnmpSession:
             message = usm.wrap(pdu, self._user, self._engine, trio.current_time(),
                                discover=discover)
         except ImportError as exc:
-            raise DriverConfigError(f"SNMPv3 privacy needs the cryptography package: {exc}") from exc
+            raise DriverConfigError(
+                f"SNMPv3 privacy needs the cryptography package: {exc}") from exc
         data = await self._exchange(rid, message)
         try:
             return usm.unwrap(data, self._user, self._engine, trio.current_time())

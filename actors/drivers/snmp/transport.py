@@ -164,7 +164,8 @@ def _request_id(data: bytes) -> int | None:
         return None
 
 
-_SHARED: trio.lowlevel.RunVar[Transport | None] = trio.lowlevel.RunVar("snmp_transport", default=None)
+_SHARED: trio.lowlevel.RunVar[Transport | None] = trio.lowlevel.RunVar(
+    "snmp_transport", default=None)
 
 
 def shared_transport() -> Transport:

@@ -168,7 +168,7 @@ class DeviceVars:
         """
         key, value = name.lower(), value[:_DSTATE_MAX]
         old = self._vars.get(key)
-        if old is not None and _ascii_lower(old[1]) == _ascii_lower(value):
+        if old is not None and (old[1] == value or _ascii_lower(old[1]) == _ascii_lower(value)):
             return
         self._vars[key] = (old[0] if old else name, value)
         self._version += 1

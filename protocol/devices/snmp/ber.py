@@ -13,6 +13,7 @@ malformed raises :class:`BerError`, never another exception.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -157,8 +158,17 @@ def _value(vb: VarBind) -> bytes:
     return encode_tlv(vb.tag if vb.tag in _EXCEPTIONS else Tag.NULL, b"")
 
 
+@functools.lru_cache(maxsize=4096)
+def _asking(oids: tuple[str, ...]) -> bytes:
+    """The bindings of a GET of these OIDs (a walk asks for the same list every time)."""
+    return b"".join(sequence(_oid(oid), encode_tlv(Tag.NULL, b"")) for oid in oids)
+
+
 def encode_pdu(pdu: Pdu) -> bytes:
-    binds = b"".join(sequence(_oid(vb.oid), _value(vb)) for vb in pdu.varbinds)
+    if all(vb.tag == Tag.NULL for vb in pdu.varbinds):
+        binds = _asking(tuple(vb.oid for vb in pdu.varbinds))
+    else:
+        binds = b"".join(sequence(_oid(vb.oid), _value(vb)) for vb in pdu.varbinds)
     return sequence(encode_int(pdu.request_id), encode_int(pdu.error_status),
                     encode_int(pdu.error_index), sequence(binds), tag=pdu.kind)
 
@@ -233,20 +243,28 @@ def _read_value(data: bytes, pos: int, end: int) -> tuple[int, int | bytes | str
     return tag, value
 
 
-def decode_pdu(data: bytes, pos: int = 0, end: int | None = None) -> Pdu:
+def decode_pdu(data: bytes, pos: int = 0, end: int | None = None,
+               expect: Sequence[str] = ()) -> Pdu:
+    """A PDU; ``expect``: the OIDs asked for, in order. A binding naming the OID asked
+    for keeps that string (no decoding: a GET of many OIDs costs less)."""
     kind, start, stop = read_tlv(data, pos, end)
     s, e = _expect(data, start, Tag.INTEGER, stop)
     request_id = decode_int(data, s, e)
     s2, e2 = _expect(data, e, Tag.INTEGER, stop)
     s3, e3 = _expect(data, e2, Tag.INTEGER, stop)
     s4, e4 = _expect(data, e3, Tag.SEQUENCE, stop)
-    binds = []
+    binds: list[VarBind] = []
     pos = s4
     while pos < e4:
         bs, be = _expect(data, pos, Tag.SEQUENCE, e4)
         os_, oe = _expect(data, bs, Tag.OID, be)
         tag, value = _read_value(data, oe, be)
-        binds.append(VarBind(_read_oid(data, os_, oe), tag, value))
+        index = len(binds)
+        if index < len(expect) and data[bs:oe] == _oid(expect[index]):
+            name = expect[index]
+        else:
+            name = _read_oid(data, os_, oe)
+        binds.append(VarBind(name, tag, value))
         pos = be
     return Pdu(kind, request_id, tuple(binds), decode_int(data, s2, e2), decode_int(data, s3, e3))
 
@@ -258,8 +276,8 @@ def decode_message(data: bytes) -> tuple[int, int, int]:
     return decode_int(data, vs, ve), ve, stop
 
 
-def decode_community(data: bytes) -> CommunityMessage:
-    """A whole v1/v2c message."""
+def decode_community(data: bytes, expect: Sequence[str] = ()) -> CommunityMessage:
+    """A whole v1/v2c message (``expect``: see :func:`decode_pdu`)."""
     version, pos, stop = decode_message(data)
     cs, ce = _expect(data, pos, Tag.OCTET_STRING, stop)
-    return CommunityMessage(version, bytes(data[cs:ce]), decode_pdu(data, ce, stop))
+    return CommunityMessage(version, bytes(data[cs:ce]), decode_pdu(data, ce, stop, expect))

@@ -20,7 +20,7 @@ from typing import TypeVar
 from nutrio.protocol.common.state import VarInfo
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.snmp.ber import VarBind
-from nutrio.protocol.devices.snmp.model import TYPES, Flag, Lookup, Mapping, Row
+from nutrio.protocol.devices.snmp.model import TYPES, Lookup, Mapping, Row
 from nutrio.protocol.devices.snmp.values import TemperatureUnit
 
 __all__ = ["Get", "Walk", "Set", "Request", "Steps", "Engine", "LiveRow", "Dstate", "Options",
@@ -66,7 +66,7 @@ class LiveRow:
     string: bool
     rw: bool
     length: float
-    flags: Flag
+    flags: int
     lookup: Lookup | None
 
     @classmethod
@@ -78,7 +78,7 @@ class LiveRow:
         return replace(self)
 
     @property
-    def kind(self) -> Flag:
+    def kind(self) -> int:
         """SU_TYPE: the write type bits (a command is exactly TYPE_CMD)."""
         return self.flags & TYPES
 
@@ -118,9 +118,11 @@ class Dstate:
 
     def set_flags(self, name: str, string: bool, rw: bool, aux: int) -> None:
         """dstate_setflags + dstate_setaux."""
-        enums = self._meta.get(name.lower(), (False, False, 0, ()))[3]
-        self._meta[name.lower()] = (string, rw, aux, enums)
-        self._push(name)
+        key = name.lower()
+        old = self._meta.get(key, (False, False, 0, ()))
+        if old[:3] != (string, rw, aux) or key not in self._meta:  # every walk sets them again
+            self._meta[key] = (string, rw, aux, old[3])
+            self._push(name)
 
     def add_enum(self, name: str, value: str) -> None:
         string, rw, aux, enums = self._meta.get(name.lower(), (False, False, 0, ()))

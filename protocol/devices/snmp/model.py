@@ -11,11 +11,10 @@ reads them the way snmp-ups does.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 __all__ = [
-    "Flag", "Row", "Lookup", "Mapping", "Alarm", "r", "lk", "TYPES", "INPHASES", "OUTPHASES",
+    "Flag", "Row", "Lookup", "Mapping", "Alarm", "r", "lk", "NO_FLAGS", "TYPES", "INPHASES", "OUTPHASES",
     "BYPPHASES",
     "OK", "STATIC", "ABSENT", "STALE", "NEG", "UNIQUE", "ZERO", "NA", "CMDOFF", "SEMI", "GROUP",
     "OUTLET", "IN1", "IN3", "OUT1", "OUT3", "BYP1", "BYP3", "INT", "TIME", "CMD", "DAISY1",
@@ -23,48 +22,51 @@ __all__ = [
 ]
 
 
-class Flag(enum.IntFlag):
-    """snmp-ups' per-row flags (snmp-ups.h SU_*), under their meaning."""
+class Flag:
+    """snmp-ups' per-row flags (snmp-ups.h SU_*) under their meaning: bits of a plain int
+    (the walk tests them for every row of every walk; enum flags cost microseconds)."""
 
-    OK = enum.auto()  # served (cleared when the agent lacks the OID)
-    STATIC = enum.auto()  # read once, at start-up
-    ABSENT = enum.auto()  # not on the device: serve the default
-    STALE = enum.auto()  # the last read failed
-    NEGINVALID = enum.auto()  # a negative value means "not available"
-    UNIQUE = enum.auto()  # the first row that reads disables same-named rows
-    ZEROINVALID = enum.auto()  # 0 means "not available"
-    NAINVALID = enum.auto()  # "N/A" means "not available" (template index probe)
-    CMD_OFFSET = enum.auto()  # outlet commands address index + 1
-    SEMI_STATIC = enum.auto()  # re-read every semistaticfreq walks only
-    OUTLET_GROUP = enum.auto()
-    OUTLET = enum.auto()
-    INPUT_1 = enum.auto()  # only when input.phases is 1
-    INPUT_3 = enum.auto()
-    OUTPUT_1 = enum.auto()
-    OUTPUT_3 = enum.auto()
-    BYPASS_1 = enum.auto()
-    BYPASS_3 = enum.auto()
-    TYPE_INT = enum.auto()  # written as an integer
-    TYPE_TIME = enum.auto()  # written as TimeTicks (seconds * 100)
-    TYPE_CMD = enum.auto()  # an instant command, not a variable
-    DAISY_1 = enum.auto()  # the device number is the first %i of the OID
-    DAISY_2 = enum.auto()  # ... the second
-    DAISY = enum.auto()
-    DAISY_MASTER_ONLY = enum.auto()  # served for the chain's first device only
-    AMBIENT = enum.auto()  # ambient sensor template
-    STATUS_PWR = enum.auto()  # ups.status parts (no effect beyond documentation)
-    STATUS_BATT = enum.auto()
-    STATUS_CAL = enum.auto()
-    STATUS_RB = enum.auto()
+    OK = 1 << 0  # served (cleared when the agent lacks the OID)
+    STATIC = 1 << 1  # read once, at start-up
+    ABSENT = 1 << 2  # not on the device: serve the default
+    STALE = 1 << 3  # the last read failed
+    NEGINVALID = 1 << 4  # a negative value means "not available"
+    UNIQUE = 1 << 5  # the first row that reads disables same-named rows
+    ZEROINVALID = 1 << 6  # 0 means "not available"
+    NAINVALID = 1 << 7  # "N/A" means "not available" (template index probe)
+    CMD_OFFSET = 1 << 8  # outlet commands address index + 1
+    SEMI_STATIC = 1 << 9  # re-read every semistaticfreq walks only
+    OUTLET_GROUP = 1 << 10
+    OUTLET = 1 << 11
+    INPUT_1 = 1 << 12  # only when input.phases is 1
+    INPUT_3 = 1 << 13
+    OUTPUT_1 = 1 << 14
+    OUTPUT_3 = 1 << 15
+    BYPASS_1 = 1 << 16
+    BYPASS_3 = 1 << 17
+    TYPE_INT = 1 << 18  # written as an integer
+    TYPE_TIME = 1 << 19  # written as TimeTicks (seconds * 100)
+    TYPE_CMD = 1 << 20  # an instant command, not a variable
+    DAISY_1 = 1 << 21  # the device number is the first %i of the OID
+    DAISY_2 = 1 << 22  # ... the second
+    DAISY = 1 << 23
+    DAISY_MASTER_ONLY = 1 << 24  # served for the chain's first device only
+    AMBIENT = 1 << 25  # ambient sensor template
+    STATUS_PWR = 1 << 26  # ups.status parts (no effect beyond documentation)
+    STATUS_BATT = 1 << 27
+    STATUS_CAL = 1 << 28
+    STATUS_RB = 1 << 29
 
 
 OK, STATIC, ABSENT, STALE = Flag.OK, Flag.STATIC, Flag.ABSENT, Flag.STALE
 NEG, UNIQUE, ZERO, NA = Flag.NEGINVALID, Flag.UNIQUE, Flag.ZEROINVALID, Flag.NAINVALID
 CMDOFF, SEMI, GROUP, OUTLET = Flag.CMD_OFFSET, Flag.SEMI_STATIC, Flag.OUTLET_GROUP, Flag.OUTLET
 IN1, IN3, OUT1, OUT3 = Flag.INPUT_1, Flag.INPUT_3, Flag.OUTPUT_1, Flag.OUTPUT_3
-BYP1, BYP3, INT, TIME, CMD = Flag.BYPASS_1, Flag.BYPASS_3, Flag.TYPE_INT, Flag.TYPE_TIME, Flag.TYPE_CMD
+BYP1, BYP3 = Flag.BYPASS_1, Flag.BYPASS_3
+INT, TIME, CMD = Flag.TYPE_INT, Flag.TYPE_TIME, Flag.TYPE_CMD
 DAISY1, DAISY2, DAISY, MASTER = Flag.DAISY_1, Flag.DAISY_2, Flag.DAISY, Flag.DAISY_MASTER_ONLY
-AMBIENT, PWR, BATT, CAL, RB = Flag.AMBIENT, Flag.STATUS_PWR, Flag.STATUS_BATT, Flag.STATUS_CAL, Flag.STATUS_RB
+AMBIENT, PWR, BATT = Flag.AMBIENT, Flag.STATUS_PWR, Flag.STATUS_BATT
+CAL, RB = Flag.STATUS_CAL, Flag.STATUS_RB
 
 TYPES = Flag.TYPE_INT | Flag.TYPE_TIME | Flag.TYPE_CMD
 INPHASES = Flag.INPUT_1 | Flag.INPUT_3
@@ -115,13 +117,14 @@ class Row:
     string: bool = False
     rw: bool = False
     length: float = 1.0
-    flags: Flag = Flag(0)
+    flags: int = 0
     lookup: Lookup | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """An alarm OID powerware's ``ups.alarms`` table can point at: status word and ups.alarm text."""
+    """An alarm OID powerware's ``ups.alarms`` table can point at, with its status word
+    and ups.alarm text."""
 
     oid: str
     status: str | None = None
@@ -148,8 +151,11 @@ class Mapping:
         return f"{self.name} MIB {self.version}"
 
 
+NO_FLAGS = 0
+
+
 def r(name: str, kind: str, length: float, oid: str | None, default: str | None,
-      flags: Flag = Flag(0), lookup: Lookup | None = None) -> Row:
+      flags: int = NO_FLAGS, lookup: Lookup | None = None) -> Row:
     """A row in the tables' short form: ``kind`` is "", "s" (STRING), "w" (RW) or "sw"."""
     return Row(name, oid, default, "s" in kind, "w" in kind, float(length), flags, lookup)
 

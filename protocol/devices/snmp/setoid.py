@@ -45,7 +45,8 @@ def _outlet_row(eng: Engine, name: str, prefix: str, device: int, cmd: bool) -> 
     if item > total:
         return INVALID
     dot = rest.find(".")
-    template = eng.find(f"{'outlet.group' if group else 'outlet'}.%i{rest[dot:]}") if dot >= 0 else None
+    kind = "outlet.group" if group else "outlet"
+    template = eng.find(f"{kind}.%i{rest[dot:]}") if dot >= 0 else None
     if template is None:
         return UNKNOWN  # NUT 2.8.0 follows a missing template here and crashes (outlet.desc)
     row = template.copy()

@@ -15,16 +15,9 @@ from collections.abc import Callable, Sequence
 from nutrio.protocol.devices.snmp import reads, setoid, status
 from nutrio.protocol.devices.snmp.engine import Engine, Steps
 from nutrio.protocol.devices.snmp.model import CMD, GROUP, OK, OUTLET, Mapping
+from nutrio.protocol.devices.snmp.rows import INIT, UPDATE, set_info
 from nutrio.protocol.devices.snmp.values import c_format, device_count
-from nutrio.protocol.devices.snmp.walk import (
-    INIT,
-    UPDATE,
-    base_index,
-    guess_count,
-    process_template,
-    set_info,
-    walk,
-)
+from nutrio.protocol.devices.snmp.walk import base_index, guess_count, process_template, walk
 
 __all__ = ["SYSOID", "Refused", "load_mapping", "init_ups", "init_info", "update_info", "walk_due"]
 

@@ -79,7 +79,8 @@ class UsmUser:
 
     @property
     def flags(self) -> int:
-        return {"noAuthNoPriv": 0, "authNoPriv": _FLAG_AUTH}.get(self.level, _FLAG_AUTH | _FLAG_PRIV)
+        levels = {"noAuthNoPriv": 0, "authNoPriv": _FLAG_AUTH}
+        return levels.get(self.level, _FLAG_AUTH | _FLAG_PRIV)
 
     def auth_key(self, engine_id: bytes) -> bytes:
         return _localize(self.auth_password, AUTH[self.auth_protocol][0], engine_id)
@@ -140,7 +141,8 @@ def _salt_iv(user: UsmUser, key: bytes, engine: Engine, clock: float, salt: byte
     return engine.boots.to_bytes(4, "big") + engine.now(clock).to_bytes(4, "big") + salt
 
 
-def _security(engine_id: bytes, boots: int, time: int, user: bytes, auth: bytes, priv: bytes) -> bytes:
+def _security(engine_id: bytes, boots: int, time: int, user: bytes, auth: bytes,
+              priv: bytes) -> bytes:
     return encode_octets(sequence(encode_octets(engine_id), encode_int(boots), encode_int(time),
                                   encode_octets(user), encode_octets(auth), encode_octets(priv)))
 
@@ -219,7 +221,8 @@ def unwrap(data: bytes, user: UsmUser, engine: Engine, clock: float) -> V3Reply:
         key = engine.key(user, "priv")
         sender = Engine(engine.engine_id, boots, time, clock)
         try:
-            dec = _cipher(user.priv_protocol, key, _salt_iv(user, key, sender, clock, salt)).decryptor()
+            iv = _salt_iv(user, key, sender, clock, salt)
+            dec = _cipher(user.priv_protocol, key, iv).decryptor()
             scoped = dec.update(bytes(data[bs:be])) + dec.finalize()
         except ValueError:
             return _failed(known, "decryption error")

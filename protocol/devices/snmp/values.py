@@ -53,6 +53,8 @@ def _c_int(value: float) -> int:
 def format_number(value: int, multiplier: float) -> str:
     """su_ups_get: ``value * multiplier`` as ``%i`` when whole (compared as floats),
     else ``%.2f`` of the float."""
+    if multiplier == 1.0 and -(2**24) < value < 2**24:
+        return str(value)  # the common case, exact in a float
     scaled = value * multiplier
     whole = _c_int(scaled)
     if abs(to_float32(to_float32(whole) - to_float32(scaled))) <= _FLT_EPSILON:

@@ -15,11 +15,9 @@ lands (``device.N.`` prefixes in a chain) follow the C code, quirks included.
 
 from __future__ import annotations
 
-import re
-
 from nutrio.protocol.devices.snmp import reads, status
 from nutrio.protocol.devices.snmp.ber import Tag
-from nutrio.protocol.devices.snmp.engine import Engine, LiveRow, Steps, Walk
+from nutrio.protocol.devices.snmp.engine import Engine, LiveRow, Steps
 from nutrio.protocol.devices.snmp.model import (
     AMBIENT,
     CMD,
@@ -29,26 +27,23 @@ from nutrio.protocol.devices.snmp.model import (
     INPHASES,
     MASTER,
     NA,
-    NEG,
     OK,
     OUTLET,
     OUTPHASES,
     ZERO,
     Flag,
 )
-from nutrio.protocol.devices.snmp.values import atoi, c_format, format_number, to_float32
+from nutrio.protocol.devices.snmp.rows import INIT, UPDATE, get_and_process, set_info
+from nutrio.protocol.devices.snmp.values import atoi, c_format
 
 __all__ = ["INIT", "UPDATE", "walk", "process_template", "guess_count", "base_index",
-           "template_kind", "set_info"]
+           "template_kind"]
 
-INIT, UPDATE = "init", "update"
 #: NUT counts template instances until a GET fails; a v2c agent answers every GET (with
 #: noSuchInstance), so NUT counts forever and never starts. nutrio stops at the first
 #: instance without a value, and at this many in any case.
 _MAX_INSTANCES = 1024
 _MISSING = frozenset({Tag.NO_SUCH_OBJECT, Tag.NO_SUCH_INSTANCE, Tag.END_OF_MIB_VIEW})
-_IEM_TEMP = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.4.1"
-_IEM_UNIT = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.5.1"
 
 
 def walk(eng: Engine, mode: str) -> Steps[bool]:
@@ -278,133 +273,3 @@ def process_template(eng: Engine, mode: str, kind: str, row: LiveRow) -> Steps[b
             set_info(eng, instance, None)
         row.flags = instance.flags
     return ok
-
-
-def get_and_process(eng: Engine, mode: str, row: LiveRow) -> Steps[bool]:
-    """get_and_process_data: read one row; a failure at start-up retires the row."""
-    ok = yield from _read_row(eng, row)
-    if ok:
-        row.flags &= ~Flag.STALE
-        if row.flags & Flag.UNIQUE:
-            _disable_competition(eng, row)
-            row.flags &= ~Flag.UNIQUE
-    elif mode == INIT:
-        row.flags &= ~OK
-    else:
-        row.flags |= Flag.STALE
-    return ok
-
-
-def _disable_competition(eng: Engine, entry: LiveRow) -> None:
-    for other in eng.rows:
-        if other is not entry and other.name == entry.name:
-            other.flags &= ~OK
-
-
-def _read_row(eng: Engine, row: LiveRow) -> Steps[bool]:
-    """su_ups_get: read one row and publish what it gives."""
-    keep_device: int | None = None
-    if row.oid is not None and "%" in row.oid:
-        daisy = row.copy()
-        daisy.oid = c_format(row.oid, eng.current_device + eng.device_offset)
-        row = daisy
-    elif eng.daisychain and eng.devices_count > 1 and eng.current_device > 0:
-        if not (row.name.startswith("device.") and row.name[7:8].isdigit()):
-            keep_device = eng.current_device
-    name = row.name.lower()
-    if name in ("ups.status", "ups.alarms") or row.name[row.name.rfind("."):] == ".alarm":
-        return (yield from _read_status(eng, row))
-    if name == "ambient.temperature":
-        return (yield from _read_ambient(eng, row))
-    if row.oid is None and row.default is not None:
-        text: str | None = row.default[: reads.SU_INFOSIZE - 1]
-    elif row.string:
-        text = yield from reads.get_str(eng, row.oid, row.lookup, reads.SU_INFOSIZE)
-        if text is not None:
-            text = _symmetra(eng, row, text)
-            text = reads.find_strval(row.lookup, text) or text
-    else:
-        value = yield from reads.get_int(eng, row.oid)
-        if value is None:
-            return False
-        if (row.flags & NEG and value < 0) or (row.flags & ZERO and value == 0):
-            row.flags &= ~OK
-            if row.flags & Flag.UNIQUE:
-                _disable_competition(eng, row)
-                row.flags &= ~Flag.UNIQUE
-            return False
-        found = reads.find_infoval(eng, row.lookup, value) if row.lookup else None
-        text = found if found is not None else format_number(value, row.length)
-    if text is None:
-        return False
-    if keep_device is not None:
-        eng.current_device = 1  # a plain OID in a chain belongs to its first device
-    set_info(eng, row, text)
-    if keep_device is not None:
-        eng.current_device = keep_device
-    return True
-
-
-def _symmetra(eng: Engine, row: LiveRow, text: str) -> str:
-    if eng.options.symmetrathreephase and row.name.lower() in (
-            "input.transfer.low", "input.transfer.high"):
-        return f"{_atof(text) * 0.707:.2f}"
-    return text
-
-
-def _atof(text: str) -> float:
-    m = re.match(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text)
-    return float(m.group(0)) if m else 0.0
-
-
-def _read_status(eng: Engine, row: LiveRow) -> Steps[bool]:
-    value = yield from reads.get_int(eng, row.oid)
-    if value is None:
-        return False
-    if row.name.lower() == "ups.status":
-        status.status_from(eng, row, value)
-    elif row.name.lower() == "ups.alarms":
-        if value > 0:
-            assert row.oid is not None
-            bindings = yield Walk(row.oid)
-            assert isinstance(bindings, list)
-            if not bindings:
-                return False
-            status.alarms_from(eng, bindings)
-    else:
-        status.alarm_from(eng, row, value)
-    return True
-
-
-def _read_ambient(eng: Engine, row: LiveRow) -> Steps[bool]:
-    value = yield from reads.get_int(eng, row.oid)
-    if value is None:
-        return False
-    if row.oid == _IEM_TEMP:
-        units = yield from reads.get_int(eng, _IEM_UNIT)
-        temp = to_float32((value - 32) / 1.8) if units in (None, 2) else to_float32(value)
-    else:
-        temp = to_float32(value * row.length)
-    set_info(eng, row, f"{temp:.1f}")
-    return True
-
-
-def set_info(eng: Engine, row: LiveRow, value: str | None) -> None:
-    """su_setinfo: publish a row's value (or its default) with its flags."""
-    name = row.name
-    device = eng.current_device
-    if eng.daisychain and eng.devices_count > 1 and device > 0 and f"device.{device}" not in name:
-        name = f"device.{device}.{name[7:] if name.startswith('device.') else name}"
-    if row.kind == CMD:
-        return
-    if row.name.lower() == "ups.status" or row.name[row.name.rfind("."):].lower() == ".alarm":
-        return
-    if value is None:
-        value = row.default
-        if value is None:
-            return
-    eng.dstate.set(name, value)
-    eng.dstate.set_flags(name, row.string, row.rw, int(row.length))
-    if row.rw and row.lookup is not None:
-        for _, text in row.lookup.pairs:
-            eng.dstate.add_enum(name, text)

@@ -20,7 +20,11 @@ from nutrio.protocol.devices.snmp.mibs.bestpower import BESTPOWER
 from nutrio.protocol.devices.snmp.mibs.compaq import COMPAQ
 from nutrio.protocol.devices.snmp.mibs.cyberpower import CYBERPOWER
 from nutrio.protocol.devices.snmp.mibs.delta import DELTA_UPS
-from nutrio.protocol.devices.snmp.mibs.eaton_ats import EATON_ATS16_NM2, EATON_ATS16_NMC, EATON_ATS30
+from nutrio.protocol.devices.snmp.mibs.eaton_ats import (
+    EATON_ATS16_NM2,
+    EATON_ATS16_NMC,
+    EATON_ATS30,
+)
 from nutrio.protocol.devices.snmp.mibs.eaton_epdu import EATON_MARLIN
 from nutrio.protocol.devices.snmp.mibs.eaton_pdu_legacy import (
     APHEL_GENESISII,

@@ -11,7 +11,6 @@ from nutrio.protocol.devices.snmp.model import (
     CAL,
     CMD,
     INT,
-    Mapping,
     NEG,
     OK,
     PWR,
@@ -19,6 +18,7 @@ from nutrio.protocol.devices.snmp.model import (
     STATIC,
     TIME,
     UNIQUE,
+    Mapping,
     lk,
     r,
 )

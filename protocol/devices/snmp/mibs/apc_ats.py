@@ -8,10 +8,10 @@ from __future__ import annotations
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     GROUP,
-    Mapping,
     NEG,
     OK,
     STATIC,
+    Mapping,
     lk,
     r,
 )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
-    Mapping,
     NEG,
     OK,
     OUTLET,
     STALE,
     STATIC,
+    Mapping,
     lk,
     r,
 )

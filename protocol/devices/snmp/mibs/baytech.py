@@ -8,11 +8,10 @@ from __future__ import annotations
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     CMD,
-    Flag,
-    Mapping,
     OK,
     OUTLET,
     STATIC,
+    Mapping,
     lk,
     r,
 )

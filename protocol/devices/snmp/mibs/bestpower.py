@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
-    Flag,
-    Mapping,
+    NO_FLAGS,
     OK,
     STATIC,
+    Mapping,
     lk,
     r,
 )
@@ -32,7 +32,7 @@ _BESTPOWER_ROWS = (
     r("ups.firmware", "s", 128, _A + "1.7.0", "", STATIC),
     r("ups.power", "", 1, _A + "1.3.0", ""),
     r("ups.mfr.date", "s", 128, _A + "1.8.0", ""),
-    r("ups.status", "s", 128, _A + "2.1.0", "", Flag(0), POWER_STATUS),
+    r("ups.status", "s", 128, _A + "2.1.0", "", NO_FLAGS, POWER_STATUS),
     r("battery.runtime", "", 60, _A + "2.3.0", ""),
     r("battery.runtime.elapsed", "", 1, _A + "2.2.0", ""),
     r("battery.voltage", "", 0.1, _A + "2.4.0", ""),

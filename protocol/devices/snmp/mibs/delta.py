@@ -6,8 +6,8 @@ protocol/devices/snmp/model.py says what each field means."""
 from __future__ import annotations
 
 from nutrio.protocol.devices.snmp.model import (
-    Mapping,
     OK,
+    Mapping,
     lk,
     r,
 )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
-    Mapping,
     OK,
     STATIC,
+    Mapping,
     lk,
     r,
 )

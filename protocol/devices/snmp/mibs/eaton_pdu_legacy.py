@@ -10,12 +10,11 @@ from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     CMD,
     CMDOFF,
-    Flag,
-    Mapping,
     NEG,
     OK,
     OUTLET,
     STATIC,
+    Mapping,
     lk,
     r,
 )

@@ -9,12 +9,12 @@ from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     CMD,
     DAISY1,
-    Mapping,
     NA,
     OK,
     OUTLET,
     STATIC,
     ZERO,
+    Mapping,
     lk,
     r,
 )

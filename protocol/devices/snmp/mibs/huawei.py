@@ -8,10 +8,10 @@ from __future__ import annotations
 from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     BATT,
-    Flag,
-    Mapping,
+    NO_FLAGS,
     OK,
     STATIC,
+    Mapping,
     lk,
     r,
 )
@@ -45,7 +45,7 @@ _HUAWEI_ROWS = (
     r("ups.serial", "s", 128, _A + "2.100.1.5.1", None, OK | STATIC),
     r("ups.status", "", 1, _A + "2.101.1.1.1", None, OK, SUPPLYMETHOD),
     r("ups.status", "", 1, _A + "2.101.1.3.1", None, OK | BATT, BATTSTATE),
-    r("ups.test.result", "s", 128, ".1.3.6.1.2.1.33.1.7.3.0", "", Flag(0), TEST_RESULT),
+    r("ups.test.result", "s", 128, ".1.3.6.1.2.1.33.1.7.3.0", "", NO_FLAGS, TEST_RESULT),
     r("input.phases", "s", 128, _A + "102.100.1.8", "3", OK | ABSENT, PHASE),
     r("input.L1-N.voltage", "", 0.1, _A + "3.100.1.1.1", None, OK),
     r("input.L2-N.voltage", "", 0.1, _A + "3.100.1.2.1", None, OK),

@@ -9,10 +9,10 @@ from nutrio.protocol.devices.snmp.model import (
     ABSENT,
     BATT,
     INT,
-    Mapping,
     OK,
     PWR,
     STATIC,
+    Mapping,
     lk,
     r,
 )
