@@ -145,7 +145,7 @@ def test_ietf_walk_serves_nuts_values_and_phases() -> None:
 
 
 def test_status_words_keep_nuts_order_and_alarm_leads() -> None:
-    agent = ietf_agent(**{"a": VarBind(IETF + "2.1.0", Tag.INTEGER, 3)})
+    agent = ietf_agent(a=VarBind(IETF + "2.1.0", Tag.INTEGER, 3))
     agent.values[IETF + "2.1.0"] = VarBind(IETF + "2.1.0", Tag.INTEGER, 3)  # battery low
     agent.values[IETF + "4.1.0"] = VarBind(IETF + "4.1.0", Tag.INTEGER, 5)  # on battery
     assert started(agent).dstate.get("ups.status") == "LB OB"  # table order: battery row first
