@@ -10,11 +10,14 @@ connection and answers one JSON line:
     {"ok": true, "drivers": [{"ups": ..., "state": ..., ...}], "done": ["ups1: stopped"]}
     {"op": "fsd"}  ->  {"ok": true, "done": ["forced shutdown started: ..."]}
     {"op": "pid"}  ->  {"ok": true, "pid": 1234}
+    {"op": "notify-test", "type": "ONBATT" | null, "ups": "ups@host" | null}
+        ->  {"ok": true, "done": ["webhook: sent", ...], "delivered": true}
 
 ``fsd`` is upsmon's ``-c fsd``: the upsmon actor starts its forced shutdown
 as if a UPS had gone critical (refused without a running upsmon). ``pid``
 names the process `nutrio upsmon -c stop|reload` signals, so no pid file is
-needed.
+needed. ``notify-test`` is `nutrio upsmon -c test`: one test notification
+through every channel of the running notifier, and how each one fared.
 
 ``start`` builds the child spec with the tree's own ``driver_spec`` and adds
 it to the drivers supervisor; ``stop`` removes the child (no restart), so
@@ -32,7 +35,8 @@ import os
 import socket
 import struct
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +45,7 @@ import trio
 
 from nutrio import conf
 from nutrio.actors.registry import Registry
+from nutrio.protocol.notify.events import Notification, NotifyType
 from nutrio.supervisor import ChildSpec, Supervisor
 
 __all__ = [
@@ -58,12 +63,26 @@ log = structlog.get_logger()
 #: A request is one short JSON line.
 MAX_REQUEST = 4096
 _REQUEST_TIMEOUT = 5.0
+#: How long `upsmon -c test` waits for the channels (the client waits 30 s).
+TEST_WAIT = 20.0
 
 
 class FsdRequests(Protocol):
     """Where `upsmon -c fsd` goes (actors.upsmon.coordinator.UpsmonHandle fits)."""
 
     def request_fsd(self, source: str) -> str: ...
+
+
+class TestReceipt(Protocol):
+    ok: bool
+
+    def lines(self) -> list[str]: ...
+
+
+class TestNotifications(Protocol):
+    """Where `upsmon -c test` goes (actors.upsmon.notifier.NotifierHandle fits)."""
+
+    async def send_test(self, notification: Notification, *, wait: float) -> TestReceipt: ...
 
 
 class ControlTarget(Protocol):
@@ -74,15 +93,20 @@ class ControlTarget(Protocol):
     drivers: Supervisor  # the supervisor of the driver actors
     errors: ErrorBook  # each driver's last error
     upsmon: FsdRequests
+    notifier: TestNotifications
 
     def driver_spec(self, device: conf.DeviceConfig) -> ChildSpec: ...
 
 
 class ErrorBook:
-    """The last error of each child, for `nutrio drivers status`."""
+    """The last error of each child, for `nutrio drivers status`.
 
-    def __init__(self) -> None:
+    ``on_failure`` hears of each failure too (the tree's DRIVERFAIL watch).
+    """
+
+    def __init__(self, on_failure: Callable[[str, str], None] | None = None) -> None:
         self._last: dict[str, str] = {}
+        self.on_failure = on_failure
 
     def record(self, child_id: str, error: BaseException) -> None:
         cause: BaseException = error
@@ -92,6 +116,8 @@ class ErrorBook:
             assert isinstance(group, BaseExceptionGroup)
             cause = group.exceptions[0]
         self._last[child_id] = f"{type(cause).__name__}: {cause}"
+        if self.on_failure is not None:
+            self.on_failure(child_id, self._last[child_id])
 
     def last(self, child_id: str) -> str | None:
         return self._last.get(child_id)
@@ -192,11 +218,38 @@ def _fsd(target: ControlTarget) -> dict[str, Any]:
         return {"ok": False, "error": str(exc.args[0])}
 
 
+def _default_test_ups(config: conf.Config) -> str:
+    """The first monitored UPS (what a NOTIFYCMD usually sees), else the first device."""
+    if config.monitor is not None and config.monitor.ups:
+        return config.monitor.ups[0].system
+    return next(iter(config.devices), "")
+
+
+async def _notify_test(target: ControlTarget, kind: object, ups: object) -> dict[str, Any]:
+    if not (kind is None or isinstance(kind, str)) or not (ups is None or isinstance(ups, str)):
+        return {"ok": False, "error": "type and ups must be strings"}
+    try:
+        notify_type = NotifyType((kind or "TEST").upper())
+    except ValueError:
+        return {"ok": False, "error": f"unknown notify type {kind!r}"}
+    ups = _default_test_ups(target.config) if ups is None else ups
+    notification = Notification(type=notify_type, ups=ups, at=time.time())
+    try:
+        receipt = await target.notifier.send_test(notification, wait=TEST_WAIT)
+    except LookupError as exc:
+        return {"ok": False, "error": str(exc.args[0])}
+    header = f"test notification {notify_type.value} for {ups or '(no UPS)'}:"
+    log.info("notify.test_sent", notify_type=notify_type.value, ups=ups, delivered=receipt.ok)
+    return {"ok": True, "done": [header, *receipt.lines()], "delivered": receipt.ok}
+
+
 async def handle_request(target: ControlTarget, request: Mapping[str, Any]) -> dict[str, Any]:
     """One request -> the reply object (never raises for a bad request)."""
     op, ups = request.get("op"), request.get("ups")
     if op == "fsd":
         return _fsd(target)
+    if op == "notify-test":
+        return await _notify_test(target, request.get("type"), ups)
     if op == "pid":
         return {"ok": True, "pid": os.getpid()}
     if op not in ("status", "start", "stop") or not (ups is None or isinstance(ups, str)):
@@ -252,17 +305,22 @@ async def _answer(target: ControlTarget, stream: trio.SocketStream) -> None:
             log.warning("control.refused", peer_uid=uid)
             return
         reply: dict[str, Any]
-        with trio.move_on_after(_REQUEST_TIMEOUT):
+        line = None
+        with trio.move_on_after(_REQUEST_TIMEOUT):  # the request; answering may take longer
             line = await _read_line(stream)
-            try:
-                request = json.loads(line)
-            except ValueError:
-                request = None
-            if not isinstance(request, dict):
-                reply = {"ok": False, "error": "a request is one JSON object on one line"}
-            else:
-                reply = await handle_request(target, request)
-                log.info("control.request", op=request.get("op"), ups=request.get("ups"), ok=reply["ok"])
+        if line is None:
+            return
+        try:
+            request = json.loads(line)
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            reply = {"ok": False, "error": "a request is one JSON object on one line"}
+        else:
+            reply = await handle_request(target, request)
+            log.info("control.request", op=request.get("op"), ups=request.get("ups"),
+                     ok=reply["ok"])
+        with trio.move_on_after(_REQUEST_TIMEOUT):
             await stream.send_all(json.dumps(reply).encode() + b"\n")
 
 

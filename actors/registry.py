@@ -61,24 +61,39 @@ class DeviceHandle:
         snapshot's time moves on, nothing else changes, and no watcher is woken."""
         self.state.restate(replace(self.state.value, taken_at=taken_at))
 
-    def mark_disconnected(self, now: float) -> None:
-        """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED."""
+    def mark_disconnected(self) -> None:
+        """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED.
+
+        ``taken_at`` stays when the device was last read, so the age of what
+        the pages, /metrics and `nutrio drivers status` still show keeps growing
+        (a driver failing its restarts would otherwise look seconds old each time).
+        """
         snap = self.state.value
-        self.state.publish(snap.next(taken_at=now, connected=False))
+        self.state.publish(snap.next(taken_at=snap.taken_at, connected=False))
 
 
 @dataclass(eq=False)
 class Registry:
-    """All devices by name; iteration follows NUT's case-insensitive order."""
+    """All devices by name; iteration follows NUT's case-insensitive order.
+
+    ``handles`` publishes the handles after each add or remove, for actors
+    that keep one task per device (upsd's tracking actor).
+    """
 
     devices: dict[str, DeviceHandle] = field(default_factory=dict)
+    handles: LatestCell[tuple[DeviceHandle, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.handles = LatestCell(tuple(self))
 
     def add(self, handle: DeviceHandle) -> DeviceHandle:
         self.devices[handle.name] = handle
+        self.handles.publish(tuple(self))
         return handle
 
     def remove(self, name: str) -> None:
-        self.devices.pop(name, None)
+        if self.devices.pop(name, None) is not None:
+            self.handles.publish(tuple(self))
 
     def get(self, name: str) -> DeviceHandle | None:
         """Find a UPS by name; upsd matches UPS names case-insensitively."""

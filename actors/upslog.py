@@ -39,6 +39,7 @@ from nutrio.actors.registry import Registry
 from nutrio.conf.netaddr import parse_system
 from nutrio.protocol.client import upslog as fmt
 from nutrio.protocol.client.requests import Err, Var
+from nutrio.protocol.upsd.replies import served_status
 from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["PENDING_LIMIT", "LogFile", "LogReopen", "run_upslog"]
@@ -176,8 +177,10 @@ class LogReopen:
 class _LocalSource:
     """One of our own devices: its latest snapshot, judged as upsd would."""
 
-    def __init__(self, registry: Registry, ups: str, maxage: float) -> None:
+    def __init__(self, registry: Registry, ups: str, maxage: float,
+                 fsd: LatestCell[frozenset[str]] | None = None) -> None:
         self._registry, self._ups, self._maxage = registry, ups, maxage
+        self._fsd = fsd
 
     async def read(self, names: tuple[str, ...]) -> tuple[str, Values]:
         handle = self._registry.get(self._ups)
@@ -187,9 +190,11 @@ class _LocalSource:
         if snap.stale or trio.current_time() - snap.taken_at > self._maxage:
             return "stale", None
         data = snap.data
-        if not names:
-            return "ok", data.vars
-        return "ok", {n: v for n in names if (v := data.get(n)) is not None}
+        values = data.vars if not names else {n: v for n in names if (v := data.get(n)) is not None}
+        if self._fsd is not None and self._ups.lower() in self._fsd.value:
+            values = {n: served_status(v, True) if n.lower() == "ups.status" else v
+                      for n, v in values.items()}
+        return "ok", values
 
     async def aclose(self) -> None:
         pass
@@ -226,10 +231,11 @@ class _RemoteSource:
             await client.aclose()
 
 
-def _source(spec: str, registry: Registry, maxage: float) -> _LocalSource | _RemoteSource:
+def _source(spec: str, registry: Registry, maxage: float,
+            fsd: LatestCell[frozenset[str]] | None) -> _LocalSource | _RemoteSource:
     upsname, host, port = parse_system(spec)
     if "@" not in spec:
-        return _LocalSource(registry, upsname, maxage)
+        return _LocalSource(registry, upsname, maxage, fsd)
     return _RemoteSource(upsname, host, port)
 
 
@@ -276,13 +282,15 @@ async def run_upslog(
     *,
     reopen: LogReopen | None = None,
     maxage: float = 15.0,
+    fsd: LatestCell[frozenset[str]] | None = None,
     wallclock: Callable[[], float] = time.time,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Log one ``conf.LogEntry`` (``ups``, ``interval``, ``format``, ``file``) until cancelled.
 
     *maxage* is the server's MAXAGE (older snapshots log as NA, as upsd
-    would answer DATA-STALE); *wallclock* gives the time printed in lines.
+    would answer DATA-STALE); *fsd* is upsd's FSD flags (a local UPS's status is
+    logged with ``FSD`` as upsd serves it); *wallclock* gives the time printed in lines.
     """
     ups: str = entry.ups  # type: ignore[attr-defined]
     interval: float = entry.interval  # type: ignore[attr-defined]
@@ -290,7 +298,7 @@ async def run_upslog(
     renderer = _Renderer(ups, entry.format, socket.gethostname())  # type: ignore[attr-defined]
     sink = LogFile(entry.file, header=renderer.header())  # type: ignore[attr-defined]
     sink.open()  # a file we cannot open is a crash, as upslog's fatal exit
-    source = _source(ups, registry, maxage)
+    source = _source(ups, registry, maxage, fsd)
     pending: collections.deque[str] = collections.deque()
     log.info("upslog.started", file=str(sink.path or "-"), interval=interval)
     try:

@@ -195,13 +195,19 @@ def raise_fd_limit(want: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The command line both generators take (this one and bench/cloadgen.py)."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("host")
     p.add_argument("port", type=int)
     p.add_argument("request")
     p.add_argument("--conns", type=int, default=1)
     p.add_argument("--seconds", type=float, default=5.0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = arguments(__doc__.splitlines()[0])
     p.add_argument("--procs", type=int, default=1)
     ns = p.parse_args(argv)
     raise_fd_limit(ns.conns + 100)

@@ -22,6 +22,7 @@ from bench.compare import DEFAULT_DEV
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
 from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
+from nutrio.protocol.upsd.users import FixedAccounts
 
 NOW = 1000.0
 
@@ -42,8 +43,8 @@ def main() -> int:
     ns = p.parse_args()
     data = UpsData(vars=freeze_vars(_vars(ns.dev)))
     device = StaticDevice("bench", "bench", UpsSnapshot(ups="bench", seq=1, taken_at=NOW, data=data))
-    ctx = ServerContext(settings=ServerSettings(), devices=StaticDevices(device), accounts={},
-                        submit=lambda device, request: False)
+    ctx = ServerContext(settings=ServerSettings(), devices=StaticDevices(device),
+                        accounts=FixedAccounts({}), submit=lambda request: False)
     session = Session(ctx, "127.0.0.1", now=NOW)
     session.record_requests = False
     print(f"{len(data.vars)} variables")

@@ -27,6 +27,9 @@ from nutrio.conf.model import (
 )
 from nutrio.conf.netaddr import parse_listen, parse_system
 from nutrio.protocol.notify.channels import ChannelsConfig
+from nutrio.protocol.notify.driverfail import DEFAULT_RESTARTS, DEFAULT_WINDOW
+from nutrio.protocol.notify.events import NUTRIO_TYPES
+from nutrio.protocol.notify.thresholds import ThresholdRule
 
 #: upsmon's notify types (NOTIFYMSG/NOTIFYFLAG/upssched AT), NUT 2.8 and later.
 NOTIFY_TYPES = frozenset({
@@ -35,6 +38,8 @@ NOTIFY_TYPES = frozenset({
     "ECO", "NOTECO", "ALARM", "NOTALARM", "OVER", "NOTOVER", "TRIM", "NOTTRIM", "BOOST",
     "NOTBOOST", "OTHER", "NOTOTHER", "SUSPEND_STARTING", "SUSPEND_FINISHED",
 })  # fmt: skip
+#: What [notify.messages] and [notify.flags] take: NUT's types and nutrio's own.
+ALL_NOTIFY_TYPES = NOTIFY_TYPES | {t.value for t in NUTRIO_TYPES}
 NOTIFY_FLAGS = frozenset({"SYSLOG", "WALL", "EXEC", "IGNORE"})
 #: upssched AT actions; the underscore spellings are accepted for TOML's sake.
 TIMER_ACTIONS: dict[str, TimerAction] = {
@@ -146,7 +151,8 @@ def build_monitor_ups(table: Table) -> MonitorUps:
     )
 
 
-def build_notify(table: Table | None) -> NotifyConfig:
+def build_notify(table: Table | None, *, devices: tuple[str, ...] = ()) -> NotifyConfig:
+    """[notify]; *devices* are the names a threshold rule may watch."""
     if table is None:
         return NotifyConfig()
     table.allow_only(schema.allowed("notify"))
@@ -158,17 +164,63 @@ def build_notify(table: Table | None) -> NotifyConfig:
     if sub := table.table("flags"):
         for key in sub.data:
             flags[_notify_type(sub, key)] = _notify_flags(sub, key)
+    window = table.number("driverfail_window", DEFAULT_WINDOW)
+    if window <= 0:
+        table.fail("driverfail_window", "must be above 0")
     return NotifyConfig(
-        notifycmd=table.string("notifycmd"),
+        notifycmd=_notifycmd(table),
         messages=MappingProxyType(messages),
         flags=MappingProxyType(flags),
         channels=_channels(table),
+        thresholds=_thresholds(table, devices),
+        driverfail_restarts=table.integer("driverfail_restarts", DEFAULT_RESTARTS),
+        driverfail_window=window,
     )
 
 
+def _notifycmd(table: Table) -> str | tuple[str, ...] | None:
+    """NOTIFYCMD: one command as in NUT (kept a string), or a list of them."""
+    if isinstance(table.data.get("notifycmd"), str):
+        return table.req_string("notifycmd")
+    commands = table.string_list("notifycmd")
+    if any(not c.strip() for c in commands):
+        table.fail("notifycmd", "a command must not be empty")
+    return commands or None
+
+
+def _thresholds(table: Table, devices: tuple[str, ...]) -> tuple[ThresholdRule, ...]:
+    rules = tuple(_threshold(sub, devices) for sub in table.tables("threshold"))
+    names = [rule.name for rule in rules]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            table.fail("threshold", f"two rules are named {name!r}")
+    return rules
+
+
+def _threshold(table: Table, devices: tuple[str, ...]) -> ThresholdRule:
+    table.allow_only(schema.allowed("notify.threshold"))
+    ups = table.string("ups", "*") or "*"
+    if ups != "*" and ups.lower() not in {name.lower() for name in devices}:
+        # the rules read this nutrio's own drivers; a remote UPS would never be judged
+        table.fail("ups", f"no device {ups!r} in [devices]; a rule watches this nutrio's own "
+                   'devices ("*": all of them)')
+    above = table.number("above", None, minimum=None)
+    below = table.number("below", None, minimum=None)
+    if above is None and below is None:
+        table.fail("above", "missing required key (give above or below)")
+    if above is not None and below is not None:
+        table.fail("below", "give only one of above and below")
+    return ThresholdRule(
+        name=table.req_string("name"), ups=ups,
+        variable=table.req_string("variable"), above=above, below=below,
+        seconds=table.number("seconds", 30.0), message=table.string("message"),
+        cleared_message=table.string("cleared_message"),
+    )  # fmt: skip
+
+
 def _channels(table: Table) -> ChannelsConfig:
-    """Our webhook / e-mail channels; their own parser names ``notify.<channel>.<key>``."""
-    for name in ("webhook", "email"):  # the schema's keys only, so each one is documented
+    """Our own channels; their own parser names ``notify.<channel>.<key>``."""
+    for name in ("webhook", "email", "ntfy", "telegram"):  # the schema's keys only
         if sub := table.table(name):
             sub.allow_only(schema.allowed(f"notify.{name}"))
     try:
@@ -180,8 +232,9 @@ def _channels(table: Table) -> ChannelsConfig:
 
 
 def _notify_type(table: Table, key: str) -> str:
-    if key.upper() not in NOTIFY_TYPES:
-        table.fail(key, "unknown notify type; expected one of " + ", ".join(sorted(NOTIFY_TYPES)))
+    if key.upper() not in ALL_NOTIFY_TYPES:
+        table.fail(key, "unknown notify type; expected one of "
+                   + ", ".join(sorted(ALL_NOTIFY_TYPES)))
     return key.upper()
 
 

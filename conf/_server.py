@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import re
+import select
 from collections.abc import Collection
 from types import MappingProxyType
 from typing import Any
 
 from nutrio.conf import schema
 from nutrio.conf._reader import Table, describe_value
-from nutrio.conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, UserConfig
+from nutrio.conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, Transport, UserConfig
 from nutrio.conf.netaddr import parse_listen
 
 #: What a UPS name may look like. ups.conf puts it in brackets and upsd sends it
@@ -32,6 +33,7 @@ ROLES: dict[str, Role] = {
 }
 ACTIONS = frozenset({"SET", "FSD"})
 TLS_VERSIONS = {"tlsv1.2": "TLSv1.2", "tlsv1.3": "TLSv1.3", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
+TRANSPORTS: dict[str, Transport] = {"auto": "auto", "stream": "stream", "epoll": "epoll"}
 
 # The keys each table accepts come from the schema, so each one is documented.
 _SERVER_KEYS = schema.allowed("server")
@@ -47,7 +49,10 @@ def build_server(table: Table | None) -> ServerConfig:
     return ServerConfig(
         listen=build_listen(table) or defaults.listen,
         maxage=table.number("maxage", defaults.maxage),
-        maxconn=table.integer("maxconn", defaults.maxconn, minimum=1),
+        maxconn=table.integer("maxconn", None, minimum=1),
+        upsmon_slots=table.integer("upsmon_slots", defaults.upsmon_slots, minimum=0),
+        auth_penalty_budget=table.integer("auth_penalty_budget", defaults.auth_penalty_budget,
+                                          minimum=1),
         tls=build_tls(table.table("tls")),
         idle_timeout=table.number("idle_timeout", defaults.idle_timeout),
         send_timeout=_positive(table, "send_timeout", defaults.send_timeout),
@@ -55,10 +60,19 @@ def build_server(table: Table | None) -> ServerConfig:
         auth_penalty_cap=table.number("auth_penalty_cap", defaults.auth_penalty_cap),
         max_line=table.integer("max_line", defaults.max_line, minimum=64),
         trackingdelay=table.number("trackingdelay", defaults.trackingdelay),
+        transport=build_transport(table),
         allow_no_device=table.boolean("allow_no_device", False),
         allow_not_all_listeners=table.boolean("allow_not_all_listeners", False),
+        announce=table.boolean("announce", False) if "announce" in table.data else None,
         statepath=table.path_value("statepath"),
     )
+
+
+def build_transport(table: Table) -> Transport:
+    transport = table.choice("transport", TRANSPORTS) or "auto"
+    if transport == "epoll" and not hasattr(select, "epoll"):
+        table.fail("transport", 'epoll is Linux only here: use "stream" or "auto"')
+    return transport
 
 
 def _positive(table: Table, key: str, default: float) -> float:

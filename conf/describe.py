@@ -30,7 +30,8 @@ def _server(config: Config) -> list[str]:
     return [
         f"server: listening on {listen}",
         (
-            f"  maxage {server.maxage:g}s, maxconn {server.maxconn}, "
+            f"  maxage {server.maxage:g}s, "
+            f"maxconn {'auto (open files)' if server.maxconn is None else server.maxconn}, "
             f"idle timeout {server.idle_timeout:g}s, TLS {tls}"
         ),
     ]
@@ -100,9 +101,12 @@ def _extras(config: Config) -> list[str]:
     out = []
     if config.notify.notifycmd or config.notify.flags or config.notify.messages:
         out.append(
-            f"notify: notifycmd {config.notify.notifycmd or '(none)'}, "
+            f"notify: notifycmd {', '.join(config.notify.commands) or '(none)'}, "
             f"{len(config.notify.messages)} message(s), {len(config.notify.flags)} flag setting(s)"
         )
+    if config.notify.thresholds:
+        names = ", ".join(rule.name for rule in config.notify.thresholds)
+        out.append(f"notify: {len(config.notify.thresholds)} threshold rule(s): {names}")
     if config.scheduler.rules:
         out.append(
             f"scheduler: {len(config.scheduler.rules)} rule(s), "

@@ -43,11 +43,15 @@ def dumps(config: Config) -> str:
         if tls := config.monitor.tls:
             _table(out, ("monitor", "tls"), _values(tls, skip=("hosts",)))
             _array(out, ("monitor", "tls", "host"), (_values(h) for h in tls.hosts))
-    _table(out, ("notify",), {"notifycmd": config.notify.notifycmd})
+    notify = config.notify
+    _table(out, ("notify",), {"notifycmd": notify.notifycmd,
+                              "driverfail_restarts": notify.driverfail_restarts,
+                              "driverfail_window": notify.driverfail_window})
     _table(out, ("notify", "messages"), dict(config.notify.messages))
     flags = {key: sorted(value) for key, value in config.notify.flags.items()}
     _table(out, ("notify", "flags"), flags)
     _channels(out, config)
+    _array(out, ("notify", "threshold"), (_values(rule) for rule in notify.thresholds))
     _table(out, ("scheduler",), {"cmdscript": config.scheduler.cmdscript})
     _array(out, ("scheduler", "at"), (_values(rule) for rule in config.scheduler.rules))
     web = _values(config.web)
@@ -62,9 +66,7 @@ def dumps(config: Config) -> str:
 
 def _channels(out: list[str], config: Config) -> None:
     channels = config.notify.channels
-    for name, channel in (("webhook", channels.webhook), ("email", channels.email)):
-        if channel is None:
-            continue
+    for name, channel in channels.routed():
         values = {f.name: getattr(channel, f.name) for f in fields(channel)}
         values = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in values.items()}
         headers = dict(values.pop("headers", {}) or {})

@@ -42,13 +42,14 @@ def loads(
     """Check configuration ``text``; ``path`` names it in errors and anchors relative paths."""
     _doc, root = _parse(text, path)
     root.allow_only(_SECTIONS)
+    devices = build_devices(root.table("devices"), drivers)
     return Config(
         source=None if str(path) == _STRING_PATH else Path(path),
         server=build_server(root.table("server")),
-        devices=build_devices(root.table("devices"), drivers),
+        devices=devices,
         users=build_users(root.table("users")),
         monitor=build_monitor(root.table("monitor")),
-        notify=build_notify(root.table("notify")),
+        notify=build_notify(root.table("notify"), devices=tuple(devices)),
         scheduler=build_scheduler(root.table("scheduler")),
         web=build_web(root.table("web")),
         log=build_log(root.table("log")),

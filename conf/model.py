@@ -16,6 +16,8 @@ from typing import Literal
 
 from nutrio.conf.netaddr import NUT_PORT, parse_system
 from nutrio.protocol.notify.channels import ChannelsConfig
+from nutrio.protocol.notify.driverfail import DEFAULT_RESTARTS, DEFAULT_WINDOW, DriverFailSettings
+from nutrio.protocol.notify.thresholds import ThresholdRule
 from nutrio.supervisor.faults import ChaosPlan, FaultSpec
 
 # [chaos] is read straight into the supervisor's fault schema: one definition, one set of rules
@@ -24,6 +26,8 @@ FaultConfig = FaultSpec
 
 Role = Literal["primary", "secondary"]
 TimerAction = Literal["START-TIMER", "CANCEL-TIMER", "EXECUTE"]
+#: How the data server serves plain-text clients (see protocol.upsd.types.TRANSPORTS).
+Transport = Literal["auto", "stream", "epoll"]
 
 
 def _empty() -> Mapping[str, str]:
@@ -68,7 +72,10 @@ class ServerConfig:
 
     listen: tuple[tuple[str, int], ...] = (("127.0.0.1", NUT_PORT),)
     maxage: float = 15.0
-    maxconn: int = 1024
+    #: None: the open-file limit, less what nutrio keeps for itself (upsd's default)
+    maxconn: int | None = None
+    #: the last places of maxconn, kept only by connections that log in (upsmon)
+    upsmon_slots: int = 8
     tls: TlsConfig | None = None
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     #: A client that leaves replies unread this long is dropped (only it stalls).
@@ -77,10 +84,18 @@ class ServerConfig:
     #: auth_penalty_cap; nutrio's own slow-down of password guessing.
     auth_penalty: float = 0.25
     auth_penalty_cap: float = 4.0
+    #: replies of one address held back at once; past it, its password checks are refused untried
+    auth_penalty_budget: int = 64
     max_line: int = DEFAULT_MAX_LINE
     trackingdelay: float = 3600.0
+    #: "stream": one task per client, any platform; "epoll": Linux's fast path;
+    #: "auto": epoll where there is one. Clients see the same bytes either way.
+    transport: Transport = "auto"
     allow_no_device: bool = False
     allow_not_all_listeners: bool = False
+    #: mDNS announcement of ``_nut._tcp`` (Home Assistant finds NUT servers so);
+    #: None: on when any listen address is beyond loopback.
+    announce: bool | None = None
     #: Where `nutrio drivers` keeps pid files and sockets; None: the app picks
     #: a private runtime directory.
     statepath: Path | None = None
@@ -239,22 +254,48 @@ class MonitorConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotifyConfig:
-    """upsmon.conf NOTIFYCMD, NOTIFYMSG and NOTIFYFLAG.
+    """upsmon.conf NOTIFYCMD, NOTIFYMSG and NOTIFYFLAG, and nutrio's own notify settings.
 
     ``messages`` and ``flags`` hold only what the file overrides, keyed by
     notify type in upper case (ONBATT, ...); the monitor owns the stock texts.
     Flags are SYSLOG, WALL, EXEC or IGNORE (alone); NUT's default is SYSLOG+WALL.
+    ``notifycmd`` is one command as in NUT, or several (a tuple), each run
+    for every event flagged EXEC.
     """
 
-    notifycmd: str | None = None
+    notifycmd: str | tuple[str, ...] | None = None
     messages: Mapping[str, str] = field(default_factory=_empty)
     flags: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
-    #: nutrio's own channels ([notify.webhook], [notify.email]); see protocol.notify.channels
+    #: nutrio's own channels ([notify.webhook], [notify.email], [notify.ntfy],
+    #: [notify.telegram]); see protocol.notify.channels
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
+    #: [[notify.threshold]] rules (protocol.notify.thresholds)
+    thresholds: tuple[ThresholdRule, ...] = ()
+    #: DRIVERFAIL after this many driver crashes within driverfail_window seconds (0: never)
+    driverfail_restarts: int = DEFAULT_RESTARTS
+    driverfail_window: float = DEFAULT_WINDOW
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """Every NOTIFYCMD, in order (none, one, or several)."""
+        if self.notifycmd is None:
+            return ()
+        return (self.notifycmd,) if isinstance(self.notifycmd, str) else self.notifycmd
+
+    @property
+    def driverfail(self) -> DriverFailSettings:
+        return DriverFailSettings(restarts=self.driverfail_restarts, window=self.driverfail_window)
 
     def flags_for(self, notify_type: str) -> frozenset[str]:
-        """The flags in force for ``notify_type`` (NUT default SYSLOG+WALL)."""
-        return self.flags.get(notify_type.upper(), frozenset({"SYSLOG", "WALL"}))
+        """The flags in force for ``notify_type`` (NUT default SYSLOG+WALL; TEST adds EXEC)."""
+        kind = notify_type.upper()
+        default = _TEST_FLAGS if kind == "TEST" else _NUT_FLAGS
+        return self.flags.get(kind, default)
+
+
+_NUT_FLAGS = frozenset({"SYSLOG", "WALL"})
+#: `nutrio upsmon -c test` tries NOTIFYCMD too unless [notify.flags] says otherwise.
+_TEST_FLAGS = frozenset({"SYSLOG", "WALL", "EXEC"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

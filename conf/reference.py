@@ -17,7 +17,7 @@ __all__ = ["render_reference", "toml_value"]
 _INTRO = """\
 # Configuration reference
 
-<!-- Generated from conf/schema.py by `python -m nutrio.docs`: edit the schema, not this file. -->
+<!-- Generated from conf/schema/ by `python -m nutrio.docs`: edit the schema, not this file. -->
 
 nutrio reads one TOML file (`nutrio run --config FILE`; check one with
 `nutrio check-config FILE`). Each table mirrors a NUT configuration file and

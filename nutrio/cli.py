@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import nutrio
 
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="replace the server's listen addresses (repeatable)",
     )
+    run.add_argument(
+        "--web-listen",
+        metavar="HOST:PORT",
+        help="replace [web] listen (port 0: any free port, named in the web.started line)",
+    )
     run.add_argument("--log-format", choices=("json", "console", "journal"),
                      help="default: journal under systemd, console on a TTY, else json")
     run.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
@@ -95,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     upsmon_cmd.add_parser(sub)
 
+    from nutrio.scan import command as scan_command
+
+    scan_command.add_parser(sub)
+
     for name in CLIENT_PROGRAMS:
         sub.add_parser(name, help=f"NUT's {name}, same options and output", add_help=False)
     return parser
@@ -122,6 +132,8 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         config = _load_config(ns.config)
         chaos = conf.load_chaos(ns.chaos) if ns.chaos else None
         listen = app.parse_listen_overrides(ns.listen or ())
+        if ns.web_listen is not None:
+            config = app.with_web_listen(config, ns.web_listen)
     except (conf.ConfigError, ValueError) as exc:
         return _fail(str(exc))
     if not config.devices and config.monitor is None and not config.server.allow_no_device:
@@ -139,7 +151,23 @@ def _cmd_check_config(ns: argparse.Namespace) -> int:
     except conf.ConfigError as exc:
         return _fail(str(exc))
     sys.stdout.write(conf.describe(config) + "\n")
+    for warning in _file_warnings(config):
+        sys.stderr.write(f"nutrio: warning: {warning}\n")
     return 0
+
+
+def _file_warnings(config: Any) -> list[str]:
+    """Device files and serial ports that do not exist now (the driver waits for them)."""
+    from nutrio.actors.drivers.catalog import device_file
+
+    warnings = []
+    for name, device in config.devices.items():
+        path = device_file(device)
+        if path is not None and not path.exists():
+            where = f"{config.source}: " if config.source else ""
+            warnings.append(f"{where}devices.{name}.port: {path} does not exist; its driver "
+                            "reports the UPS as not connected until it does")
+    return warnings
 
 
 def _read_password(from_stdin: bool, prompt: Callable[[str], str] = getpass.getpass) -> str:

@@ -1,4 +1,5 @@
-"""The references generated from the code: docs/configuration.md, protocol.md, cli.md.
+"""The references generated from the code: docs/configuration.md, protocol.md, cli.md,
+hardware.md, and the shipped udev rules (nutrio/data/62-nutrio-usb.rules).
 
 ``python -m nutrio.docs`` rewrites them; ``python -m nutrio.docs --check``
 exits 1 naming each file that no longer matches the code. Nothing here is
@@ -20,8 +21,10 @@ from pathlib import Path
 
 from nutrio.conf.reference import render_reference
 from nutrio.protocol_doc import render_protocol, served
+from nutrio.supported import render_markdown
 
-__all__ = ["cli_blocks", "cli_commands", "help_text", "main", "render_all", "served"]
+__all__ = ["cli_blocks", "cli_commands", "help_text", "main", "render_all", "render_data",
+           "served"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -35,6 +38,7 @@ def render_all() -> dict[str, str]:
         "configuration.md": render_reference(),
         "protocol.md": render_protocol(),
         "cli.md": render_cli(),
+        "hardware.md": render_markdown(),
     }
 
 
@@ -46,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="where the files are (default: docs/)")
     ns = parser.parse_args(argv)  # fmt: skip
     stale = []
-    for name, text in render_all().items():
-        path = ns.dir / name
+    files = [(ns.dir / name, text) for name, text in render_all().items()]
+    for path, text in [*files, *render_data().items()]:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue
@@ -60,6 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"{_shown(path)} is stale: run python -m nutrio.docs\n")
         return 1
     return 0
+
+
+def render_data() -> dict[Path, str]:
+    """Generated files shipped in the package (not under docs/): path -> text."""
+    from nutrio.udev import SHIPPED, render_rules
+
+    return {SHIPPED: render_rules()}
 
 
 def _shown(path: Path) -> Path:

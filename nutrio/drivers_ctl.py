@@ -35,6 +35,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS
+from nutrio.protocol.devices.megatec.subdrivers import LATER_PROTOCOLS, PROTOCOLS
+
 if TYPE_CHECKING:
     from nutrio.actors.drivers.killpower import KillResult
     from nutrio.conf import DeviceConfig
@@ -54,14 +57,21 @@ __all__ = [
 DRIVER_OPTIONS: Mapping[str, str] = {
     "dummy-ups": "mode (dummy-once|dummy-loop|dummy|repeater); as a repeater (port ups@host[:port]): "
     "username, password",
-    "nutdrv_qx": "protocol, pollfreq, runtimecal, chargetime, idleload, ondelay, offdelay",
+    "nutdrv_qx": "protocol (" + ", ".join(PROTOCOLS) + "; named only: "
+    + ", ".join(LATER_PROTOCOLS) + "), pollfreq, runtimecal, chargetime, idleload, ondelay, "
+    "offdelay, cablepower, and each protocol's own",
     "blazer_ser": "runtimecal, chargetime, idleload, ondelay, offdelay",
     "apcsmart": "cshdelay, awd, sdtype (0-5), advorder",
-    "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, pollfreq, "
-    "lowbatt, ondelay, offdelay, interruptsize",
+    "usbhid-ups": "vendorid, productid, vendor, product, serial, bus, device, busport, "
+    "subdriver, pollfreq, lowbatt, ondelay, offdelay, interruptsize, default.*, override.*",
+    "mge-shut": "pollfreq, lowbatt, ondelay, offdelay, notification (ignored)",
+    "newmge-shut": "as mge-shut",
+    "apc_modbus": "porttype (usb|tcp|serial), slaveid, response_timeout_ms, baudrate, parity, "
+    "databits, stopbits, vendorid, productid, vendor, product, serial, bus, device",
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "
     "(v1|v2c|v3), secLevel, secName, authPassword, privPassword, authProtocol, privProtocol, "
     "pollfreq, snmp_timeout, snmp_retries, ondelay, offdelay",
+    **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0
 
@@ -84,6 +94,11 @@ def add_parser(subparsers: Any) -> None:
         action.add_argument("ups", nargs="?", help="one UPS (default: all)")
         _where_options(action, argparse.SUPPRESS)
     _add_shutdown(actions)
+    supported = actions.add_parser(
+        "supported", help="the hardware nutrio drives: drivers, old NUT names, subdrivers, "
+        "protocols, USB bridges, MIB tables")
+    supported.add_argument("--json", action="store_true", help="one JSON document, for tools")
+    _where_options(supported, argparse.SUPPRESS)
     parser.set_defaults(handler=_cmd_drivers)
 
 
@@ -117,8 +132,10 @@ def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
 # -- the client ---------------------------------------------------------------
 
 
-def request(path: Path, op: str, ups: str | None = None, timeout: float = _TIMEOUT) -> dict[str, Any]:
-    """One request to the control socket; the reply object.
+def request(
+    path: Path, op: str, ups: str | None = None, timeout: float = _TIMEOUT, **fields: str | None
+) -> dict[str, Any]:
+    """One request to the control socket (``fields``: more keys of it); the reply object.
 
     Raises:
         OSError: nothing listens there (or the peer went away).
@@ -127,7 +144,7 @@ def request(path: Path, op: str, ups: str | None = None, timeout: float = _TIMEO
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(path))
-        sock.sendall(json.dumps({"op": op, "ups": ups}).encode() + b"\n")
+        sock.sendall(json.dumps({"op": op, "ups": ups, **fields}).encode() + b"\n")
         data = b""
         while not data.endswith(b"\n"):
             chunk = sock.recv(65536)
@@ -206,6 +223,11 @@ def _cmd_drivers(ns: argparse.Namespace) -> int:
     from nutrio import conf
     from nutrio.actors.control import control_socket_path
 
+    if ns.drivers_command == "supported":  # needs no configuration
+        from nutrio.supported import render_json, render_table
+
+        sys.stdout.write(render_json() if ns.json else render_table())
+        return 0
     try:
         config = conf.load_or_default(ns.config)
     except conf.ConfigError as exc:

@@ -29,7 +29,7 @@ from nutrio.protocol.upsd.session import (
     TlsSettings,
 )
 from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 
 __all__ = ["Served", "render_protocol", "served"]
 
@@ -329,8 +329,8 @@ def _example_context(*, require_tls: bool = False) -> ServerContext:
     return ServerContext(
         settings=ServerSettings(tls=TlsSettings(certfile="server.pem", require=require_tls)),
         devices=StaticDevices(StaticDevice("myups", "Rack A", snapshot)),
-        accounts={"admin": admin},
-        submit=lambda device, request: True,
+        accounts=FixedAccounts({"admin": admin}),
+        submit=lambda request: True,
         descriptions=Descriptions({"battery.charge": "Battery charge (percent of full)"},
                                   {"test.battery.start": "Start a battery test"}),
     )  # fmt: skip

@@ -1,7 +1,9 @@
-"""`nutrio install-service`: the systemd unit and a first config, in place.
+"""`nutrio install-service`: the systemd unit, the USB udev rules and a first config.
 
 The unit is ``nutrio/data/nutrio.service`` with ExecStart rewritten to the
-`nutrio` executable this command runs from. A config is installed only where
+`nutrio` executable this command runs from. The udev rules (nutrio/udev.py)
+give the group ``nut`` (``--usb-group``) the USB UPSes nutrio's drivers claim;
+udev is told to apply them to what is plugged in now. A config is installed only where
 none exists: nutrio's built-in demo (one simulated UPS, a harmless
 SHUTDOWNCMD), its ``dummy.seq``, and the commented example beside it. Then
 ``systemctl daemon-reload`` and ``systemctl enable --now nutrio``, unless told
@@ -20,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from nutrio.udev import RULES_DIR, RULES_NAME, render_rules
 
 __all__ = ["InstallOptions", "add_parser", "find_executable", "install", "render_unit"]
 
@@ -45,6 +49,8 @@ class InstallOptions:
     root: Path | None = None
     dry_run: bool = False
     enable: bool = True
+    usb_group: str = "nut"
+    rules_dir: Path = RULES_DIR
 
     def on_disk(self, path: Path) -> Path:
         """*path* under ``root`` (an image being built, a test's directory)."""
@@ -64,6 +70,10 @@ def add_parser(subparsers: Any) -> None:
                    help="print what would be done, change nothing")
     p.add_argument("--no-enable", action="store_true",
                    help="skip systemctl daemon-reload and enable --now; print them")
+    p.add_argument("--usb-group", default="nut", metavar="GROUP",
+                   help="the group the udev rules give USB UPSes to (default: nut)")
+    p.add_argument("--rules-dir", type=Path, default=RULES_DIR, metavar="DIR",
+                   help=f"where {RULES_NAME} goes (default: {RULES_DIR})")
     p.set_defaults(handler=_cmd_install_service)
 
 
@@ -72,10 +82,11 @@ def _cmd_install_service(ns: argparse.Namespace) -> int:
         options = InstallOptions(
             executable=find_executable(), config=ns.config.absolute(),
             unit_dir=ns.unit_dir.absolute(), root=ns.root.absolute() if ns.root else None,
-            dry_run=ns.dry_run, enable=not ns.no_enable,
+            dry_run=ns.dry_run, enable=not ns.no_enable, usb_group=ns.usb_group,
+            rules_dir=ns.rules_dir.absolute(),
         )
         return install(options, sys.stdout)
-    except (OSError, LookupError) as exc:
+    except (OSError, LookupError, ValueError) as exc:
         sys.stderr.write(f"nutrio: install-service: {exc}\n")
         return 1
 
@@ -109,18 +120,27 @@ def install(options: InstallOptions, out: IO[str], run: Runner | None = None) ->
     """Write the unit and (if absent) the config, then enable the service; 0 on success."""
     unit = render_unit(TEMPLATE.read_text(encoding="utf-8"), options.executable, options.config)
     _put(options, options.unit_dir / UNIT_NAME, unit, 0o644, out, replace=True)
+    _put(options, options.rules_dir / RULES_NAME, render_rules(options.usb_group), 0o644, out,
+         replace=True)
     if options.on_disk(options.config).exists():
         out.write(f"kept {options.on_disk(options.config)} (already there)\n")
     else:
         for path, text, mode in _first_config(options.config):
             _put(options, path, text, mode, out, replace=False)
     steps = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", UNIT_NAME]]
+    udev = [["udevadm", "control", "--reload-rules"],
+            ["udevadm", "trigger", "--subsystem-match=usb", "--action=change"]]
     reason = _why_not_enable(options)
     if reason is not None:
         out.write(f"not running systemctl ({reason}); next steps:\n")
-        out.writelines(f"  {' '.join(step)}\n" for step in steps)
+        out.writelines(f"  {' '.join(step)}\n" for step in [*udev, *steps])
         return 0
     runner = run or _run
+    for step in udev:  # a machine without udev (a container) still gets the service
+        out.write(f"running {' '.join(step)}\n")
+        if shutil.which(step[0]) is None or runner(step) != 0:
+            out.write(f"{' '.join(step)} did not succeed: plug the UPS in again instead\n")
+            break
     for step in steps:
         out.write(f"running {' '.join(step)}\n")
         code = runner(step)
@@ -171,7 +191,7 @@ def _put(options: InstallOptions, path: Path, text: str, mode: int, out: IO[str]
         return
     if options.dry_run:
         out.write(f"would write {target} (mode {mode:04o})\n")
-        if path.suffix == ".service":
+        if path.suffix in (".service", ".rules"):
             out.write(text)
         return
     target.parent.mkdir(parents=True, exist_ok=True)

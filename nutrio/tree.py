@@ -2,9 +2,10 @@
 
     root (one_for_one)
     ├── drivers     (one_for_one)   driver:<ups> ...      NUT's drivers
-    ├── upsd        (one_for_one)   listener:<host>:<port> ...
-    ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ...
-    └── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web
+    ├── upsd        (one_for_one)   tracking, listener:<host>:<port> ...
+    ├── monitoring  (rest_for_one)  notifier -> upsmon -> monitor:<ups@host> ... -> thresholds
+    ├── extras      (one_for_one)   history, upslog:<n>:<ups> ..., web, announce (mDNS)
+    └── driverwatch                 DRIVEROK when a failing driver runs cleanly again
     (shutdown helper: a root subprocess on a pipe, started before privileges drop)
 
 NUT keeps these layers in separate processes, so a crash loop in upsmon or in a
@@ -16,13 +17,20 @@ them with back-off for as long as they fail, and upsd keeps answering meanwhile.
 
 Each subtree builds its children from ``Tree.config`` when it starts, so a subtree
 the root restarts, or a reload restarts, runs the settings of that moment.
+
+The driver-failure watch: each driver's errors go through ``watch_errors`` into the
+ErrorBook, which tells the DriverWatch (actors/upsmon/driverfail.py); a driver that
+keeps crashing is logged once (``driver.failing``) and, when a notifier runs, sent
+as DRIVERFAIL into its inbox. The watch and the threshold rules' book belong to the
+tree, so they outlive the restarts of the actors that use them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import MutableMapping
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import structlog
@@ -30,28 +38,28 @@ import trio
 
 import nutrio
 from nutrio import conf
+from nutrio.actors.announce import announce_wanted, run_announcer
 from nutrio.actors.control import ErrorBook, watch_errors
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.upsd.listener import (
-    ServerSettings,
-    TlsSettings,
-    run_listener,
-    server_statistics,
-)
+from nutrio.actors.upsd.listener import ServerSettings, TlsSettings, run_listener
+from nutrio.actors.upsd.state import UpsdState
+from nutrio.actors.upsd.table import effective_maxconn
+from nutrio.actors.upsd.tracking import run_tracking
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.actors.upsmon.coordinator import UpsmonHandle, monitor_children
-from nutrio.actors.upsmon.notifier import run_notifier
+from nutrio.actors.upsmon.driverfail import DriverWatch
+from nutrio.actors.upsmon.notifier import NotifierHandle, run_notifier
 from nutrio.actors.upsmon.shutdown import ShutdownRunner
-from nutrio.actors.web import run_web
+from nutrio.actors.upsmon.thresholds import run_thresholds
 from nutrio.actors.web.history import History
-from nutrio.actors.web.metrics import NutrioStats, render_metrics
-from nutrio.actors.web.upsd import loopback
 from nutrio.logs import write_errors
 from nutrio.protocol.notify.events import Notification
+from nutrio.protocol.notify.thresholds import ThresholdBook
 from nutrio.protocol.upsd.users import UserAccount
 from nutrio.reload import Monitoring, ReloadPlan
 from nutrio.supervisor import ChildSpec, Restart, Strategy, Supervisor
+from nutrio.supervisor.cell import LatestCell
 from nutrio.supervisor.chaos import Chaos, ChaosPlan
 
 __all__ = ["Tree", "accounts_from_config", "chaos_from_config", "server_settings"]
@@ -65,8 +73,8 @@ def chaos_from_config(plan: ChaosPlan | None) -> Chaos | None:
     return Chaos(plan)
 
 
-def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
-    return {
+def accounts_from_config(config: conf.Config) -> Mapping[str, UserAccount]:
+    return MappingProxyType({
         name: UserAccount(
             name=name,
             password=u.password,
@@ -76,7 +84,7 @@ def accounts_from_config(config: conf.Config) -> dict[str, UserAccount]:
             upsmon=u.upsmon,
         )
         for name, u in config.users.items()
-    }
+    })
 
 
 def server_settings(config: conf.Config) -> ServerSettings:
@@ -84,17 +92,21 @@ def server_settings(config: conf.Config) -> ServerSettings:
     tls = None
     if server.tls is not None:
         t = server.tls
-        tls = TlsSettings(certfile=t.certfile, keyfile=t.keyfile, require=t.require,
-                          client_ca=t.client_ca, min_version=t.min_version)
+        tls = TlsSettings(certfile=str(t.certfile), keyfile=str(t.keyfile), require=t.require,
+                          client_ca=None if t.client_ca is None else str(t.client_ca),
+                          min_version=t.min_version)
     return ServerSettings(
         maxage=server.maxage,
-        maxconn=server.maxconn,
+        maxconn=effective_maxconn(server.maxconn),
+        upsmon_slots=server.upsmon_slots,
+        auth_penalty_budget=server.auth_penalty_budget,
         max_line=server.max_line,
         idle_timeout=server.idle_timeout,
         send_timeout=server.send_timeout,
         auth_penalty=server.auth_penalty,
         auth_penalty_cap=server.auth_penalty_cap,
         tls=tls,
+        transport=server.transport,
     )
 
 
@@ -111,9 +123,18 @@ class Tree:
         self.listen = listen or config.server.listen
         self.chaos = chaos
         self.registry = Registry()
-        self.accounts: MutableMapping[str, UserAccount] = accounts_from_config(config)
+        # one read-only mapping per version: a reload publishes, a login reads the current one
+        self.accounts = LatestCell(accounts_from_config(config))
+        # what upsd's listeners share, and its tracking actor fills: outlives their restarts
+        self.server_settings = server_settings(config)
+        self.upsd_state = UpsdState.for_settings(self.server_settings,
+                                                 tracking_keep=config.server.trackingdelay)
         self.ports: list[int] = []
-        self.errors = ErrorBook()  # each driver's last error, for `nutrio drivers status`
+        self.driver_watch = DriverWatch(config.notify.driverfail, self.notify_nowait)
+        # each driver's last error, for `nutrio drivers status`; each crash counts for DRIVERFAIL
+        self.errors = ErrorBook(on_failure=self.driver_watch.crashed)
+        self.thresholds = ThresholdBook(config.notify.thresholds)
+        self.notifier = NotifierHandle()  # `nutrio upsmon -c test` reaches the notifier here
         self.history = History()  # the web graphs' source
         self.log_reopen = LogReopen()  # SIGHUP: upslog files are reopened
         self.upsmon = UpsmonHandle()  # SIGUSR1 and `nutrio upsmon -c fsd` reach upsmon here
@@ -143,6 +164,7 @@ class Tree:
             self.upsd.child_spec(self.upsd_children),
             self.monitoring.child_spec(self.monitoring_children, critical=False),
             self.extras.child_spec(self.extras_children, critical=False),
+            ChildSpec(id="driverwatch", start=self.driver_watch.run, critical=False),
         ]
 
     # -- drivers ------------------------------------------------------------
@@ -163,15 +185,17 @@ class Tree:
     # -- upsd ---------------------------------------------------------------
 
     def upsd_children(self) -> list[ChildSpec]:
-        return [self.listener_spec(a) for a in self.listen]
+        tracking = ChildSpec(id="tracking", restart=Restart.PERMANENT, start=functools.partial(
+            run_tracking, self.registry, self.upsd_state))
+        return [tracking, *(self.listener_spec(a) for a in self.listen)]
 
     def listener_spec(self, address: tuple[str, int]) -> ChildSpec:
-        settings = server_settings(self.config)
+        settings = self.server_settings
 
         async def start(*, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
             recorder = _PortRecorder(task_status, self.ports)
             await run_listener(address, self.registry, settings, self.accounts,
-                               chaos=self.chaos, task_status=recorder)
+                               state=self.upsd_state, chaos=self.chaos, task_status=recorder)
 
         host, port = address
         return ChildSpec(id=f"listener:{host}:{port}", start=start, restart=Restart.PERMANENT)
@@ -179,28 +203,56 @@ class Tree:
     # -- monitoring (upsmon) ------------------------------------------------
 
     def monitoring_children(self) -> list[ChildSpec]:
-        """The notifier starts before upsmon and the monitors so no early notification waits."""
-        monitors = self.upsmon_children()
-        return [self.notifier_spec(), *monitors] if monitors else []
+        """The notifier starts before what feeds it, so no early notification waits."""
+        feeders = self.upsmon_children()
+        return [self.notifier_spec(), *feeders] if feeders else []
 
     def upsmon_children(self) -> list[ChildSpec]:
-        return monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
-                                handle=self.upsmon)
+        """upsmon, its monitors and the threshold rules: what sends notifications."""
+        monitors = monitor_children(self.config, self.registry, self.notify_send, self.shutdown,
+                                    handle=self.upsmon)
+        rules = self.config.notify.thresholds
+        if not rules:
+            return monitors
+        if self.thresholds.rules != rules:  # kept across restarts while the rules stay
+            self.thresholds = ThresholdBook(rules)
+        start = functools.partial(run_thresholds, self.thresholds, self.registry,
+                                  self.notify_send, maxage=self.config.server.maxage)
+        return [*monitors, ChildSpec(id="thresholds", start=start, restart=Restart.PERMANENT)]
 
     def notifier_spec(self) -> ChildSpec:
         notify = self.config.notify
         start = functools.partial(
-            run_notifier, notify, self.config.scheduler, self.notify_recv, channels=notify.channels
-        )
+            run_notifier, notify, self.config.scheduler, self.notify_recv,
+            channels=notify.channels, handle=self.notifier,
+        )  # fmt: skip
         return ChildSpec(id="notifier", start=start, restart=Restart.PERMANENT)
+
+    def notify_nowait(self, notification: Notification) -> None:
+        """Into the notifier's inbox, when this config runs a notifier; never waits."""
+        notify = self.config.notify
+        if self.config.monitor is None and not notify.thresholds:
+            return  # no notifier reads the inbox: the log line was all
+        try:
+            self.notify_send.send_nowait(notification)
+        except trio.WouldBlock:
+            log.warning("notify.overflow", channel="inbox", notify_type=notification.type.value)
 
     # -- extras -------------------------------------------------------------
 
     def extras_children(self) -> list[ChildSpec]:
-        children = [self.history_spec(), *self.upslog_children()]
-        if self.config.web.enabled:
-            children.append(self.web_spec())
+        children = self.upslog_children()
+        if self.config.web.enabled:  # the history feeds the web's graphs, nothing else
+            children += [self.history_spec(), self.web_spec()]
+        if announce_wanted(self.config.server.announce, self.listen):  # mDNS: _nut._tcp
+            start = functools.partial(run_announcer, self.bound_addresses)
+            children.append(ChildSpec(id="announce", start=start, restart=Restart.PERMANENT))
         return children
+
+    def bound_addresses(self) -> list[tuple[str, int]]:
+        """The listen addresses, port 0 replaced by the port its listener bound."""
+        pairs = zip(self.listen, self.ports, strict=False)
+        return [(host, port or bound) for (host, port), bound in pairs]
 
     def history_spec(self) -> ChildSpec:
         start = functools.partial(self.history.run, self.registry)
@@ -212,7 +264,8 @@ class Tree:
             ChildSpec(
                 id=f"upslog:{i}:{entry.ups}",
                 start=functools.partial(
-                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage
+                    run_upslog, entry, self.registry, reopen=self.log_reopen, maxage=maxage,
+                    fsd=self.upsd_state.fsd,
                 ),
                 restart=Restart.PERMANENT,
             )
@@ -220,6 +273,10 @@ class Tree:
         ]
 
     def web_spec(self) -> ChildSpec:
+        # the web stack loads only for a config with [web]
+        from nutrio.actors.web import run_web
+        from nutrio.actors.web.upsd import loopback
+
         def upsd() -> tuple[str, int] | None:
             """Where the admin pages reach our own upsd (the configured address)."""
             if not self.ports:
@@ -230,17 +287,24 @@ class Tree:
         start = functools.partial(
             run_web, self.config.web, self.registry, self.accounts,
             upsd=upsd, history=self.history, metrics=self.metrics_text,
+            maxage=self.config.server.maxage,
+            last_error=lambda ups: self.errors.last(f"driver:{ups}"),
+            fsd=self.upsd_state.fsd,
         )
         return ChildSpec(id="web", start=start, restart=Restart.PERMANENT)
 
     def metrics_text(self) -> str:
         """Prometheus text for /metrics: every UPS plus the tree's own counters."""
+        from nutrio.actors.web.metrics import NutrioStats, render_metrics
+
         restarts = {c.id.removeprefix("driver:"): c.restarts for c in self.drivers.children()}
-        clients, requests = server_statistics(self.registry)
+        upsd = self.upsd_state.statistics()
         stats = NutrioStats(
-            now=trio.current_time(), driver_restarts=restarts, clients_connected=clients,
-            requests_total=requests, version=nutrio.__version__, maxage=self.config.server.maxage,
+            now=trio.current_time(), driver_restarts=restarts, clients_connected=upsd.clients,
+            requests_total=upsd.requests, version=nutrio.__version__,
+            maxage=self.config.server.maxage,
             log_write_errors=write_errors(),
+            fsd=frozenset(h.name for h in self.registry if h.name.lower() in self.upsd_state.fsd.value),
         )
         return render_metrics([h.snapshot for h in self.registry], stats)
 
@@ -259,9 +323,9 @@ class Tree:
         reach MINSUPPLIES, so starting the new upsmon cannot fail on that.
         """
         _log_kept(plan)
-        self.accounts.clear()
-        self.accounts.update(accounts_from_config(plan.new))
+        self.accounts.publish(accounts_from_config(plan.new))
         self.config = plan.new
+        self.driver_watch.configure(plan.new.notify.driverfail)
         await self._apply_devices(plan)
         await self._apply_monitoring(plan)
         if plan.extras_changed:

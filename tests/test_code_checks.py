@@ -56,31 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: so an entry survives edits above it). Every entry sits in an area another change of
 #: issue 12 is reworking; that change removes its entries when it lands, and nothing else
 #: is ever added here.
-ALLOWED: frozenset[tuple[str, str, str]] = frozenset({
-    # -- actors/upsd/, protocol/upsd/, conf/schema.py: the upsd state object (helper "upsd")
-    ("size", "conf/schema.py", "449 lines, over 400"),
-    ("private-name", "actors/upsd/connection.py", "imports nutrio.actors.upsd.shared._Shared"),
-    ("private-name", "actors/upsd/connection.py", "imports nutrio.actors.upsd.shared._penalize"),
-    ("private-name", "actors/upsd/connection.py", "imports nutrio.actors.upsd.tls._converse_tls"),
-    ("private-name", "actors/upsd/connection.py", "imports nutrio.actors.upsd.tls._start_tls"),
-    ("private-name", "actors/upsd/drivers.py", "imports nutrio.actors.upsd.shared._Shared"),
-    ("private-name", "actors/upsd/listener.py",
-     "imports nutrio.actors.upsd.connection._serve_client"),
-    ("private-name", "actors/upsd/listener.py",
-     "imports nutrio.actors.upsd.drivers._ensure_drainer"),
-    ("private-name", "actors/upsd/listener.py", "imports nutrio.actors.upsd.drivers._submit"),
-    ("private-name", "actors/upsd/listener.py",
-     "imports nutrio.actors.upsd.shared._note_failures"),
-    ("private-name", "actors/upsd/listener.py", "imports nutrio.actors.upsd.shared._Shared"),
-    ("private-name", "actors/upsd/listener.py", "imports nutrio.actors.upsd.shared._shared_for"),
-    ("private-name", "actors/upsd/tls.py", "imports nutrio.actors.upsd.shared._Shared"),
-    ("private-name", "actors/upsd/tls.py", "imports nutrio.actors.upsd.shared._penalize"),
-    ("private-name", "protocol/upsd/session.py",
-     "imports nutrio.protocol.upsd.commands._BEFORE_TLS"),
-    ("cycle", "protocol/upsd/commands.py",
-     ("nutrio.protocol.upsd.commands -> nutrio.protocol.upsd.session"
-      " -> nutrio.protocol.upsd.commands")),
-})  # fmt: skip
+ALLOWED: frozenset[tuple[str, str, str]] = frozenset()  # the upsd entries are gone (helper "upsd")
 
 
 @pytest.fixture(scope="module")

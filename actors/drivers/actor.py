@@ -9,10 +9,11 @@ a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
 changed) whose ``stale`` flag says whether that poll failed. Between polls
 the actor vouches for its data every maxage / 3 seconds (the snapshot's
 ``taken_at`` moves on, without a new version that would wake its watchers),
-as NUT's driver answers upsd's PING between polls: a live driver's data is as fresh as its poll schedule says,
-however long ``pollinterval`` is. A driver stuck in a poll vouches for
-nothing, so upsd still says DATA-STALE after maxage. SET VAR and
-INSTCMD requests are served concurrently, one at a time with the polls
+as NUT's driver answers upsd's PING between polls: a live driver's data is
+as fresh as its poll schedule says, however long ``pollinterval`` is. A
+driver stuck in a poll vouches for nothing, so upsd still says DATA-STALE
+after maxage. An event driver (``wait_event``) is polled as soon as its
+device reports something. SET VAR and INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
 
 A device that stays unreadable for longer than ``restart_after`` seconds
@@ -85,7 +86,11 @@ class _Publisher:
     def after_poll(self, error: BaseException | None) -> None:
         """The bottom of the poll loop: decide staleness, then publish."""
         if error is not None:
-            log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            # one warning when the device goes, not one per poll while it stays away
+            if self.stale:
+                log.debug("driver.poll_failed", error=str(error), kind=type(error).__name__)
+            else:
+                log.warning("driver.poll_failed", error=str(error), kind=type(error).__name__)
             if not self.stale:
                 self.stale = True
                 self.stale_since = trio.current_time()
@@ -94,14 +99,12 @@ class _Publisher:
             self.stale = False
             self.stale_since = None
             log.info("driver.recovered")
-        self.publish()
+        self.publish(polled=error is None)  # a failed read is no read: taken_at stays
 
-    async def sleep_until(self, deadline: float, every: float) -> None:
-        """Wait for the next poll, vouching for fresh data every *every* seconds."""
-        while (now := trio.current_time()) < deadline:
-            await trio.sleep_until(min(deadline, now + every))
-            if not self.stale and trio.current_time() < deadline:
-                self._handle.vouch(trio.current_time())  # NUT: the driver answers upsd's PING
+    def vouch(self) -> None:
+        """Between polls: a live driver's fresh data is as fresh as its schedule says."""
+        if not self.stale:
+            self._handle.vouch(trio.current_time())
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -136,7 +139,7 @@ async def run_driver(
         try:
             await _run(device, handle, chaos, factory, actor_id, task_status)
         finally:
-            handle.mark_disconnected(trio.current_time())
+            handle.mark_disconnected()
 
 
 async def _run(
@@ -154,10 +157,14 @@ async def _run(
     state = DeviceVars()
     put_core_vars(state, device, driver)
     try:
-        with trio.move_on_after(device.maxage or DEFAULT_POLL_TIMEOUT) as opening:
+        # as upsdrvctl waits for a driver's start: probing every protocol of a silent
+        # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
+        limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
+        with trio.move_on_after(limit) as opening:
             await driver.open(state)
         if opening.cancelled_caught:
-            raise DriverTimeout(f"{device.name}: the device did not open in time")
+            raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
+                                "(maxstartdelay)")
         copy_device_info(state)
         publisher = _Publisher(handle, state)
         publisher.publish()
@@ -196,7 +203,7 @@ async def _poll_loop(
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        await publisher.sleep_until(next_at, timeout / KEEPALIVES_PER_MAXAGE)
+        woken = await _wait_next(driver, next_at, publisher, timeout / KEEPALIVES_PER_MAXAGE)
         started = trio.current_time()
         if started - next_at > LATE_AFTER:  # the last poll overran, or the loop is starved
             log.warning("driver.poll_late", late=round(started - next_at, 3))
@@ -222,9 +229,27 @@ async def _poll_loop(
             )
             gone.__cause__ = error
             return gone
-        next_at = started + interval
+        if not woken:  # a poll for an event keeps the regular rhythm
+            next_at = started + interval
         if result.next_poll is not None and result.next_poll > 0:
             next_at = min(next_at, trio.current_time() + result.next_poll)
+
+
+async def _wait_next(driver: Driver, next_at: float, publisher: _Publisher,
+                     every: float) -> bool:
+    """Sleep until the next poll is due, vouching for fresh data every *every* seconds;
+    a driver that can wait for its device's events (``wait_event``, see
+    base.EventDriver) is polled as soon as one comes. True if so."""
+    wait_event = getattr(driver, "wait_event", None)
+    while (now := trio.current_time()) < next_at:
+        with trio.move_on_at(min(next_at, now + every)):
+            if wait_event is None:
+                await trio.sleep_forever()
+            await wait_event()
+            return True
+        if trio.current_time() < next_at:
+            publisher.vouch()  # NUT: the driver answers upsd's PING between polls
+    return False
 
 
 async def _serve_commands(

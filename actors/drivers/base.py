@@ -18,6 +18,7 @@ from nutrio.protocol.devices.dummy.devfile import DeviceVars
 __all__ = [
     "Driver",
     "DriverFactory",
+    "EventDriver",
     "DeviceLike",
     "Chaos",
     "PollResult",
@@ -132,6 +133,14 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
+class EventDriver(Driver, Protocol):
+    """A driver whose device tells it when something changed (usbhid-ups' interrupt pipe):
+    the actor waits in ``wait_event`` between polls and polls at once when it returns,
+    keeping the regular rhythm for the polls after."""
+
+    async def wait_event(self) -> None: ...
+
+
 DriverFactory = Callable[[DeviceLike], Driver]
 
 
@@ -179,6 +188,8 @@ def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None
     state.set("driver.version.internal", driver.version_internal)
     state.set("driver.parameter.port", device.port)
     for key, value in device.options.items():
+        if key.lower().startswith(("default.", "override.")):
+            continue  # NUT stores these as the variables themselves, never as parameters
         if key in driver.flags:
             if value.lower() not in ("false", "no", "off", "0"):
                 state.set(f"driver.flag.{key}", "enabled")

@@ -29,7 +29,7 @@ import structlog
 import trio
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult
-from nutrio.actors.drivers.errors import DriverIOError
+from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy import tables as dummy_tables
 from nutrio.protocol.devices.dummy.devfile import (
@@ -38,7 +38,7 @@ from nutrio.protocol.devices.dummy.devfile import (
     Pause,
     apply_item,
     dummy_setvar,
-    parse_items,
+    parse_file,
     put_initial_vars,
 )
 
@@ -68,6 +68,22 @@ def pick_mode(mode: str | None, port: str) -> tuple[bool, str]:
     return True, "dummy"
 
 
+def _demo_commands(device: DeviceLike) -> tuple[str, ...]:
+    """nutrio's ``commands`` option: demo commands this simulated UPS takes (not NUT's)."""
+    names = tuple(device.options.get("commands", "").split())
+    unknown = [n for n in names if n not in dummy_tables.DEMO_COMMANDS]
+    if unknown:
+        known = ", ".join(sorted(dummy_tables.DEMO_COMMANDS))
+        raise DriverConfigError(f"{device.name}: commands: unknown {', '.join(unknown)} "
+                                f"(dummy-ups can simulate {known})")
+    return names
+
+
+def _var_of(command: str) -> str:
+    """The variable a demo command changes."""
+    return dummy_tables.DEMO_COMMANDS[command][0][0]
+
+
 def _stamp(path: Path) -> _Stamp | None:
     try:
         st = os.stat(path)
@@ -92,6 +108,7 @@ class DummyUps:
         return super().__new__(cls)
 
     def __init__(self, device: DeviceLike) -> None:
+        self.commands = _demo_commands(device)
         mode = device.options.get("mode")
         self.loops, self.mode = pick_mode(mode, device.port)
         # absolute ports stay absolute: Path("/etc") / "/x" == "/x"
@@ -100,14 +117,19 @@ class DummyUps:
         self._pos: int | None = None  # None: between passes
         self._resume_at: float | None = None
         self._stamp: _Stamp | None = None
+        self._warned: _Stamp | None = None  # the file version whose parse errors were logged
 
     async def open(self, state: DeviceVars) -> None:
         state.set("driver.parameter.mode", self.mode)
         put_initial_vars(state)
         self._load()
         self._walk(state)
-        for command in dummy_tables.COMMANDS:
+        for command in (*dummy_tables.COMMANDS, *self.commands):
             state.add_command(command)
+        for command in self.commands:  # what the UPS reports before any command
+            var = _var_of(command)
+            if state.get(var) is None:
+                state.set(var, dummy_tables.DEMO_INITIAL[var])
 
     async def poll(self, state: DeviceVars) -> PollResult:
         now = trio.current_time()
@@ -125,6 +147,11 @@ class DummyUps:
         return self._result()
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
+        if name in self.commands:
+            var, new = dummy_tables.demo_command_effect(name, state.get(_var_of(name)))
+            state.set(var, new)
+            log.info("driver.demo_command", name=name, variable=var, value=new)
+            return ResultCode.SUCCESS
         # dummy-ups 2.8.0 answers every command "unknown" (upsd: ERR UNKNOWN)
         log.info("driver.instcmd_unknown", name=name, value=value)
         return ResultCode.UNKNOWN
@@ -154,8 +181,13 @@ class DummyUps:
         except OSError as exc:
             self._stamp = None
             raise DriverIOError(f"cannot read {self.path}: {exc.strerror}") from exc
-        self._items = parse_items(data)
+        self._items, errors = parse_file(data)
         self._pos = 0
+        if errors and self._stamp != self._warned:
+            # once per version of the file: a .seq is read again at every pass
+            self._warned = self._stamp
+            log.warning("driver.file_parse_errors", file=str(self.path), errors=len(errors),
+                        first=errors[0])
 
     def _walk(self, state: DeviceVars) -> None:
         """Apply items until a TIMER or the end of the file."""

@@ -11,6 +11,8 @@ on a timeout, and each driver reads that its own way).
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import struct
 import termios
 from collections.abc import Iterator
 
@@ -42,12 +44,23 @@ def io_errors(port: str) -> Iterator[None]:
         raise DriverIOError(f"{port}: {exc or 'port closed'}") from exc
 
 
-class SerialPort:
-    """One serial line, 8N1 at ``baudrate``; bytes read past a terminator are kept."""
+#: parity letters of ups.conf (NUT's "N", "E", "O") to trio-serial's
+_PARITY = {"N": trio_serial.Parity.NONE, "E": trio_serial.Parity.EVEN,
+           "O": trio_serial.Parity.ODD}
+_STOPBITS = {1: trio_serial.StopBits.ONE, 2: trio_serial.StopBits.TWO}
 
-    def __init__(self, path: str, *, baudrate: int) -> None:
+
+class SerialPort:
+    """One serial line, 8N1 at ``baudrate`` unless told otherwise; bytes read past a
+    terminator are kept."""
+
+    def __init__(self, path: str, *, baudrate: int, bytesize: int = 8, parity: str = "N",
+                 stopbits: int = 1) -> None:
         self.path = path
         self.baudrate = baudrate
+        self.bytesize = bytesize
+        self.parity = _PARITY[parity.upper()]
+        self.stopbits = _STOPBITS[stopbits]
         self._stream: AbstractSerialStream | None = None
         self._pending = bytearray()
 
@@ -57,7 +70,9 @@ class SerialPort:
 
     async def open(self) -> None:
         """Open and configure the port (raw mode, no flow control)."""
-        stream = trio_serial.SerialStream(self.path, baudrate=self.baudrate)
+        stream = trio_serial.SerialStream(self.path, baudrate=self.baudrate,
+                                          bytesize=self.bytesize, parity=self.parity,
+                                          stopbits=self.stopbits)
         with io_errors(self.path):
             await stream.aopen()
         self._stream = stream
@@ -69,10 +84,27 @@ class SerialPort:
             with contextlib.suppress(OSError, termios.error, trio.ClosedResourceError):
                 await stream.aclose()
 
+    def set_modem_lines(self, *, dtr: bool, rts: bool) -> None:
+        """Raise or drop DTR and RTS (a pseudo-terminal has none: ignored, as NUT ignores it)."""
+        stream = self._require()
+        for bit, on in ((termios.TIOCM_DTR, dtr), (termios.TIOCM_RTS, rts)):
+            request = termios.TIOCMBIS if on else termios.TIOCMBIC
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(stream.fd, request, struct.pack("I", bit))
+
     def _require(self) -> AbstractSerialStream:
         if self._stream is None:
             raise DriverIOError(f"{self.path}: port is not open")
         return self._stream
+
+    def set_modem_lines(self, *, dtr: bool, rts: bool) -> None:
+        """Raise or drop DTR and RTS (NUT's ser_set_dtr/ser_set_rts); a line that has
+        none (a pseudo-terminal) is left alone, as NUT does."""
+        stream = self._require()
+        for bit, on in ((termios.TIOCM_DTR, dtr), (termios.TIOCM_RTS, rts)):
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(stream.fd, termios.TIOCMBIS if on else termios.TIOCMBIC,
+                            struct.pack("I", bit))
 
     async def discard_input(self) -> None:
         """Drop whatever the device sent that nobody read (NUT's ser_flush_in)."""
@@ -121,6 +153,19 @@ class SerialPort:
                 self._pending += chunk
         return self._take(min(count, len(self._pending)))
 
+    async def read_some(self, timeout: float) -> bytes:
+        """The bytes kept from earlier reads, else the first ones that arrive within
+        ``timeout`` seconds (b"" if none)."""
+        stream = self._require()
+        if not self._pending:
+            with trio.move_on_after(timeout):
+                with io_errors(self.path):
+                    chunk = await stream.receive_some(DEFAULT_MAX_REPLY)
+                if not chunk:
+                    raise DriverIOError(f"{self.path}: end of file")
+                self._pending += chunk
+        return self._take(len(self._pending))
+
     def _find(self, terminators: bytes) -> int | None:
         positions = [i for i in (self._pending.find(t) for t in terminators) if i >= 0]
         return min(positions) if positions else None
@@ -129,3 +174,15 @@ class SerialPort:
         data = bytes(self._pending[:count])
         del self._pending[:count]
         return data
+
+    def set_baudrate(self, baudrate: int) -> None:
+        """Change the speed of the open line in place (NUT's ser_set_speed): no close and
+        reopen, so DTR and RTS, which some UPS cables use, do not drop."""
+        stream = self._require()
+        fd = getattr(stream, "fd", None)  # the POSIX stream's descriptor
+        if fd is not None and baudrate != self.baudrate:
+            with io_errors(self.path):
+                attrs = termios.tcgetattr(fd)
+                attrs[4] = attrs[5] = getattr(termios, f"B{baudrate}")
+                termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        self.baudrate = baudrate

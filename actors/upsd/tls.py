@@ -1,7 +1,8 @@
-"""The listener's TLS side: server context, the STARTTLS upgrade, the TLS conversation.
+"""The listener's TLS side: the server context and the STARTTLS upgrade.
 
 After STARTTLS a connection leaves the poller's fast path for good: its
-own task reads, feeds the session and sends through the SSLStream.
+own task serves the SSLStream with the stream transport's loop
+(actors/upsd/stream.py).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import ssl
 import structlog
 import trio
 
-from nutrio.actors.upsd.poller import READ_SIZE, feed
-from nutrio.actors.upsd.shared import _penalize, _Shared
-from nutrio.protocol.upsd.session import Action, ServerContext, ServerSettings, Session, TlsSettings
+from nutrio.protocol.common.logtext import clip
+from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 
-__all__ = ["make_tls_context"]
+__all__ = ["make_tls_context", "start_tls"]
 
 log = structlog.get_logger()
 
@@ -34,48 +34,17 @@ def make_tls_context(tls: TlsSettings) -> ssl.SSLContext:
     return context
 
 
-async def _converse_tls(tls: trio.SSLStream[trio.abc.Stream], session: Session,
-                        ctx: ServerContext, shared: _Shared) -> str:
-    settings = ctx.settings
-    while True:
-        data: bytes | bytearray | None = None
-        with trio.move_on_at(session.last_heard + settings.idle_timeout):
-            data = await tls.receive_some(READ_SIZE)
-        if data is None:
-            return "idle"
-        if not data:
-            return "eof"
-        output = feed(session, bytes(data), trio.current_time())
-        if session.record_requests:
-            for request in session.take_requests():
-                log.debug("client.request", request=request)
-        await _penalize(session.take_events(), session, shared, settings)
-        if output.reply and not await _send(tls, output.reply, settings.send_timeout):
-            return "too slow"
-        if output.action is Action.CLOSE:
-            return "logout"
-        if output.action is Action.STARTTLS:
-            raise AssertionError("STARTTLS inside TLS: the session answers ALREADY-SSL-MODE")
-
-
-async def _send(transport: trio.abc.Stream, reply: bytes, timeout: float) -> bool:
-    """Send a whole reply; False when the client did not take it within *timeout*."""
-    with trio.move_on_after(timeout):
-        await transport.send_all(reply)
-        return True
-    log.warning("client.too_slow", timeout=timeout, pending=len(reply))
-    return False
-
-
-async def _start_tls(transport: trio.abc.Stream, leftover: bytes, context: ssl.SSLContext,
-                     settings: ServerSettings) -> trio.SSLStream[trio.abc.Stream]:
+async def start_tls(transport: trio.abc.Stream, leftover: bytes, context: ssl.SSLContext,
+                    settings: ServerSettings) -> trio.SSLStream[trio.abc.Stream]:
+    """The server side of the handshake, within send_timeout; *leftover*: bytes the
+    client sent right after STARTTLS, read before the upgrade."""
     inner = _Prefixed(transport, leftover) if leftover else transport
     tls = trio.SSLStream(inner, context, server_side=True)
     try:
         with trio.fail_after(settings.send_timeout):
             await tls.do_handshake()
     except (trio.BrokenResourceError, trio.TooSlowError) as exc:
-        log.warning("client.tls_failed", error=str(exc.__cause__ or exc))
+        log.warning("client.tls_failed", error=clip(str(exc.__cause__ or exc), 200))
         raise
     return tls
 

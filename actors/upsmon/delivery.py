@@ -1,4 +1,4 @@
-"""Our own notify channels, beyond NUT: a webhook (httpx) and mail (smtplib).
+"""Our own notify channels, beyond NUT: a webhook, ntfy and Telegram (httpx), mail (smtplib).
 
 Each send is retried with exponential back-off and each attempt has a
 deadline on the Trio clock; whatever goes wrong ends as
@@ -13,8 +13,9 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
+from typing import Any
 
 import httpx
 import structlog
@@ -22,24 +23,27 @@ import trio
 
 from nutrio.protocol.notify.channels import (
     ChannelRouting,
+    DeliveryFailed,
     EmailConfig,
+    NtfyConfig,
+    TelegramConfig,
     WebhookConfig,
     email_message,
 )
 from nutrio.protocol.notify.events import Alert, webhook_body
+from nutrio.protocol.notify.push import ntfy_body, telegram_body
 from nutrio.supervisor.policy import backoff_delay
 
-__all__ = ["DeliveryFailed", "send_mail", "send_webhook"]
+__all__ = [
+    "DeliveryFailed",
+    "send_mail",
+    "send_ntfy",
+    "send_telegram",
+    "send_webhook",
+    "sender_for",
+]
 
 log = structlog.get_logger()
-
-
-class DeliveryFailed(Exception):
-    """A channel gave up on one alert; ``reason`` says why."""
-
-    def __init__(self, channel: str, reason: str, attempts: int = 1) -> None:
-        super().__init__(f"{channel}: {reason}")
-        self.channel, self.reason, self.attempts = channel, reason, attempts
 
 
 class _Permanent(Exception):
@@ -47,9 +51,20 @@ class _Permanent(Exception):
 
 
 async def _with_retries(
-    channel: str, routing: ChannelRouting, attempt: Callable[[], Awaitable[None]]
+    channel: str,
+    routing: ChannelRouting,
+    attempt: Callable[[], Awaitable[None]],
+    secret: str | None = None,
 ) -> None:
-    """Run *attempt* until it succeeds, at most 1 + ``retries`` times."""
+    """Run *attempt* until it succeeds, at most 1 + ``retries`` times.
+
+    *secret* (a token inside the URL) is blanked out of every reason logged or raised.
+    """
+
+    def text(exc: BaseException) -> str:
+        said = str(exc) or type(exc).__name__
+        return said.replace(secret, "<token>") if secret else said
+
     reason = ""
     for number in range(routing.retries + 1):
         if number:
@@ -61,11 +76,11 @@ async def _with_retries(
                 await attempt()
             return
         except (_Permanent, httpx.InvalidURL) as exc:
-            raise DeliveryFailed(channel, str(exc), number + 1) from exc
+            raise DeliveryFailed(channel, text(exc), number + 1) from exc
         except trio.TooSlowError:
             reason = f"no answer within {routing.timeout:g} s"
         except (OSError, httpx.HTTPError, smtplib.SMTPException, _Transient) as exc:
-            reason = str(exc) or type(exc).__name__
+            reason = text(exc)
     raise DeliveryFailed(channel, reason, routing.retries + 1)
 
 
@@ -73,13 +88,19 @@ class _Transient(Exception):
     """An answer worth retrying (HTTP 5xx, 408, 429)."""
 
 
-async def send_webhook(cfg: WebhookConfig, alert: Alert) -> None:
-    """POST *alert* as JSON to the webhook; 2xx is success, 5xx/408/429 retry."""
-    body = webhook_body(alert)
-    async with httpx.AsyncClient(timeout=cfg.timeout, headers=dict(cfg.headers)) as client:
+async def _post_json(
+    channel: str,
+    routing: ChannelRouting,
+    url: str,
+    body: dict[str, Any],
+    headers: Mapping[str, str],
+    secret: str | None = None,
+) -> None:
+    """POST *body* as JSON to *url*; 2xx is success, 5xx/408/429 and network errors retry."""
+    async with httpx.AsyncClient(timeout=routing.timeout, headers=dict(headers)) as client:
 
         async def attempt() -> None:
-            response = await client.post(cfg.url, json=body)
+            response = await client.post(url, json=body)
             code = response.status_code
             if 200 <= code < 300:
                 return
@@ -87,8 +108,44 @@ async def send_webhook(cfg: WebhookConfig, alert: Alert) -> None:
                 raise _Transient(f"HTTP {code}")
             raise _Permanent(f"HTTP {code}")
 
-        await _with_retries("webhook", cfg, attempt)
+        await _with_retries(channel, routing, attempt, secret)
+
+
+async def send_webhook(cfg: WebhookConfig, alert: Alert) -> None:
+    """POST *alert* as JSON to the webhook."""
+    body = webhook_body(alert)
+    await _post_json("webhook", cfg, cfg.url, body, cfg.headers)
     log.info("notify.webhook_sent", notify_type=body["type"], ups=body["ups"])
+
+
+async def send_ntfy(cfg: NtfyConfig, alert: Alert) -> None:
+    """Publish *alert* to the ntfy topic (a JSON publish to the server's root URL)."""
+    headers = {"Authorization": f"Bearer {cfg.token}"} if cfg.token else {}
+    await _post_json("ntfy", cfg, cfg.server, ntfy_body(alert, cfg), headers, cfg.token)
+    n = alert.notification
+    log.info("notify.ntfy_sent", notify_type=n.type.value, ups=n.ups, topic=cfg.topic)
+
+
+async def send_telegram(cfg: TelegramConfig, alert: Alert) -> None:
+    """Send *alert* with the Bot API's sendMessage (the URL holds the token: never logged)."""
+    body = telegram_body(alert, cfg)
+    await _post_json("telegram", cfg, cfg.send_url, body, {}, cfg.token)
+    n = alert.notification
+    log.info("notify.telegram_sent", notify_type=n.type.value, ups=n.ups, chat_id=cfg.chat_id)
+
+
+def sender_for(name: str, routing: ChannelRouting) -> Callable[[Alert], Awaitable[None]]:
+    """The function that delivers one alert on channel *name* configured by *routing*."""
+    match routing:
+        case WebhookConfig():
+            return partial(send_webhook, routing)
+        case EmailConfig():
+            return partial(send_mail, routing)
+        case NtfyConfig():
+            return partial(send_ntfy, routing)
+        case TelegramConfig():
+            return partial(send_telegram, routing)
+    raise ValueError(f"no sender for channel {name!r}")
 
 
 async def send_mail(cfg: EmailConfig, alert: Alert) -> None:

@@ -34,6 +34,7 @@ from nutrio import conf
 from nutrio.actors.nutclient import NutClient, NutClientError
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.conf.model import MonitorTls
+from nutrio.protocol.common.logtext import clip
 from nutrio.protocol.upsmon.state import ALERT_FLAGS
 
 __all__ = [
@@ -227,7 +228,7 @@ class _UpsMonitor:
             client = await self.connected()
             status = await client.get_status(self.upsname)
         except NutClientError as exc:
-            log.warning("monitor.poll_failed", reason=exc.code)
+            log.warning("monitor.poll_failed", reason=clip(exc.code))
             return PollFailed(sys=self.sys, reason=exc.code, at=now)
         self.last_status = status
         return StatusRead(sys=self.sys, status=status, at=trio.current_time())
@@ -248,7 +249,7 @@ class _UpsMonitor:
             if exc.lost:
                 raise
             # upsmon logs and keeps polling on the connection anyway
-            log.error("monitor.login_failed", reason=exc.code, role=self.entry.role)
+            log.error("monitor.login_failed", reason=clip(exc.code), role=self.entry.role)
         else:
             log.info("monitor.logged_in", role=self.entry.role)
         return self.client
@@ -276,12 +277,12 @@ class _UpsMonitor:
             await client.starttls(context, self.entry.host)
         except NutClientError as exc:
             if exc.lost:  # the handshake failed: the connection is closed already
-                log.error("monitor.tls_failed", reason=exc.code, verify=verify)
+                log.error("monitor.tls_failed", reason=clip(exc.code), verify=verify)
                 raise
             if not (force or verify):
-                log.warning("monitor.tls_refused", reason=exc.code, fallback="plaintext")
+                log.warning("monitor.tls_refused", reason=clip(exc.code), fallback="plaintext")
                 return
-            log.error("monitor.tls_refused", reason=exc.code, force=force, verify=verify)
+            log.error("monitor.tls_refused", reason=clip(exc.code), force=force, verify=verify)
             await client.aclose()
             raise NutClientError(f"STARTTLS refused: {exc.code}", lost=True) from exc
         log.info("monitor.tls_started", version=client.tls_version, verify=verify)
@@ -314,7 +315,7 @@ class _UpsMonitor:
             try:
                 await (await self.connected()).set_fsd(self.upsname)
             except NutClientError as exc:
-                log.error("monitor.fsd_failed", reason=exc.code)  # "FSD set on UPS failed"
+                log.error("monitor.fsd_failed", reason=clip(exc.code))  # "FSD set on UPS failed"
                 return FsdResult(sys=self.sys, ok=False, reason=exc.code)
         log.warning("monitor.fsd_set")
         return FsdResult(sys=self.sys, ok=True)
@@ -324,7 +325,7 @@ class _UpsMonitor:
             try:
                 count: int | None = await (await self.connected()).numlogins(self.upsname)
             except NutClientError as exc:
-                log.warning("monitor.numlogins_failed", reason=exc.code)
+                log.warning("monitor.numlogins_failed", reason=clip(exc.code))
                 count = None
         return LoginsCounted(sys=self.sys, count=count)
 

@@ -4,32 +4,35 @@ For each :class:`Notification` from the monitor it picks the text (NOTIFYMSG
 override or stock) and the NOTIFYFLAG flags, then hands the event to each
 channel that wants it: SYSLOG (a datagram to /dev/log), WALL (``wall``
 reads the text on its standard input, as upsmon's popen does), EXEC
-(NOTIFYCMD with the text as its one argument and NOTIFYTYPE / UPSNAME in
-its environment), the webhook and the mail channel, and the upssched
-rules (``actors/upsmon/scheduler.py``), whose CMDSCRIPT runs come back here.
+(each NOTIFYCMD with the text as its one argument and NOTIFYTYPE / UPSNAME
+in its environment), our routed channels (webhook, mail, ntfy, Telegram),
+and the upssched rules (``actors/upsmon/scheduler.py``), whose CMDSCRIPT
+runs come back here.
 
 upsmon forks for every event so a slow notifier cannot wedge it. Here each
-channel has its own bounded queue and worker task(s): handing an event
-over never waits, a full queue counts and logs the overflow, and a
-channel that fails or hangs delays nobody else. IGNORE stops everything,
-the scheduler and our channels included. The upssched rules see every
-event not flagged IGNORE: NUT only feeds upssched events flagged EXEC with
-NOTIFYCMD pointing at it, but here the rules live in-process beside it.
+channel has its own bounded queue and worker task(s) (actors/upsmon/outbox.py):
+handing an event over never waits, a full queue counts and logs the
+overflow, and a channel that fails or hangs delays nobody else. IGNORE stops
+everything, the scheduler and our channels included. The upssched rules see
+every event not flagged IGNORE: NUT only feeds upssched events flagged EXEC
+with NOTIFYCMD pointing at it, but here the rules live in-process beside it.
+
+A test notification (`nutrio upsmon -c test`, :class:`NotifierHandle`) goes
+the same way with a :class:`Receipt` that each channel fills in, but never
+to the upssched rules: a rehearsed ONBATT must not start a shutdown timer.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import structlog
 import trio
 
-from nutrio.actors.upsmon.delivery import DeliveryFailed, send_mail, send_webhook
+from nutrio.actors.upsmon.nutchannels import run_shell, send_syslog, send_wall
+from nutrio.actors.upsmon.outbox import ChannelStatistics, NotifierStatistics, Outbox, Receipt
 from nutrio.actors.upsmon.scheduler import run_scheduler
 from nutrio.conf.model import NotifyConfig, SchedulerConfig
 from nutrio.protocol.notify.channels import ChannelRouting, ChannelsConfig
@@ -37,88 +40,23 @@ from nutrio.protocol.notify.events import Alert, Notification, message_for
 from nutrio.protocol.upsmon.upssched import CmdscriptCall
 from nutrio.supervisor import current_child_or_none
 
-__all__ = ["ChannelStatistics", "Notifier", "NotifierStatistics", "run_notifier"]
+__all__ = [
+    "ChannelStatistics",
+    "Notifier",
+    "NotifierHandle",
+    "NotifierStatistics",
+    "Receipt",
+    "run_notifier",
+]
 
 log = structlog.get_logger()
 
-T = TypeVar("T")
-
-#: syslog(3) priority of upsmon's notices: facility daemon, level notice.
-SYSLOG_PRIORITY = 3 * 8 + 5
 NO_CHANNELS = ChannelsConfig()
 #: Concurrent NOTIFYCMD runs (upsmon forks one per event, unbounded). CMDSCRIPT
 #: runs one at a time and in order, as upssched's timer daemon runs them.
 EXEC_WORKERS = 4
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelStatistics:
-    """One channel at a glance: waiting, delivered, failed, refused for lack of room."""
-
-    name: str
-    queued: int
-    sent: int
-    failed: int
-    overflowed: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NotifierStatistics:
-    channels: tuple[ChannelStatistics, ...]
-
-    def channel(self, name: str) -> ChannelStatistics:
-        """The statistics of channel *name* (KeyError when it does not exist)."""
-        for channel in self.channels:
-            if channel.name == name:
-                return channel
-        raise KeyError(name)
-
-
-class _Channel(Generic[T]):
-    """A bounded queue and the worker(s) that deliver what it holds."""
-
-    def __init__(
-        self, name: str, size: int, handler: Callable[[T], Awaitable[None]] | None, workers: int = 1
-    ) -> None:
-        self.name, self.handler, self.workers = name, handler, workers
-        self.send, self.receive = trio.open_memory_channel[T](size)
-        self.sent = self.failed = self.overflowed = 0
-
-    def offer(self, item: T) -> None:
-        """Queue *item* without waiting; when full, count and log it instead."""
-        try:
-            self.send.send_nowait(item)
-            if self.handler is None:  # someone else reads: handing over is the delivery
-                self.sent += 1
-        except trio.WouldBlock:
-            self.overflowed += 1
-            log.warning("notify.overflow", channel=self.name, overflowed=self.overflowed)
-        except trio.ClosedResourceError:
-            log.warning("notify.closed", channel=self.name)
-
-    async def run(self) -> None:
-        async with trio.open_nursery() as nursery:
-            for _ in range(self.workers):
-                nursery.start_soon(self._work)
-
-    async def _work(self) -> None:
-        assert self.handler is not None
-        structlog.contextvars.bind_contextvars(channel=self.name)
-        async for item in self.receive:
-            try:
-                await self.handler(item)
-            except DeliveryFailed as exc:
-                self.failed += 1
-                log.warning("notify.failed", reason=exc.reason, attempts=exc.attempts)
-            else:
-                self.sent += 1
-
-    def statistics(self) -> ChannelStatistics:
-        queued = self.send.statistics().current_buffer_used
-        return ChannelStatistics(
-            name=self.name, queued=queued, sent=self.sent, failed=self.failed,
-            overflowed=self.overflowed,
-        )  # fmt: skip
+#: Which flag sends to which of upsmon's channels.
+_NUT_FLAGS = (("SYSLOG", "syslog"), ("WALL", "wall"))
 
 
 class Notifier:
@@ -136,32 +74,28 @@ class Notifier:
     ) -> None:
         self.cfg, self.scheduler_cfg = cfg, scheduler_cfg
         self.syslog_path, self.wall_command = syslog_path, tuple(wall_command)
-        self.syslog = _Channel[Notification]("syslog", queue_size, self._syslog)
-        self.wall = _Channel[Notification]("wall", queue_size, self._wall)
-        self.notifycmd = _Channel[Notification](
+        self.syslog = Outbox[Notification]("syslog", queue_size, self._syslog)
+        self.wall = Outbox[Notification]("wall", queue_size, self._wall)
+        self.notifycmd = Outbox[tuple[Notification, str | None]](
             "notifycmd", queue_size, self._notifycmd, EXEC_WORKERS
         )
-        self.cmdscript = _Channel[CmdscriptCall]("cmdscript", queue_size, self._cmdscript)
-        self.scheduler = _Channel[Notification]("scheduler", queue_size, None)
-        self.routed: list[tuple[ChannelRouting, _Channel[Alert]]] = []
-        if (hook := channels.webhook) is not None:
-            self.routed.append(
-                (hook, _Channel("webhook", hook.queue, lambda a: send_webhook(hook, a)))
-            )
-        if (mail := channels.email) is not None:
-            self.routed.append((mail, _Channel("email", mail.queue, lambda a: send_mail(mail, a))))
+        self.cmdscript = Outbox[CmdscriptCall]("cmdscript", queue_size, self._cmdscript)
+        # the upssched rules read from to_scheduler's other end, one event at a time
+        self.to_scheduler, self.scheduler_inbox = trio.open_memory_channel[Notification](0)
+        self.scheduler = Outbox[Notification]("scheduler", queue_size, self._schedule)
+        self.routed: list[tuple[ChannelRouting, Outbox[Alert]]] = []
+        if not channels.routed():
+            return
+        # httpx and smtplib are loaded only for a config that has these channels
+        from nutrio.actors.upsmon.delivery import sender_for
+
+        for name, routing in channels.routed():
+            self.routed.append((routing, Outbox(name, routing.queue, sender_for(name, routing))))
 
     @property
-    def workers(
-        self,
-    ) -> tuple[_Channel[Notification] | _Channel[CmdscriptCall] | _Channel[Alert], ...]:
-        return (
-            self.syslog,
-            self.wall,
-            self.notifycmd,
-            self.cmdscript,
-            *(c for _, c in self.routed),
-        )
+    def workers(self) -> tuple[Outbox[Any], ...]:
+        return (self.syslog, self.wall, self.notifycmd, self.cmdscript,
+                *(c for _, c in self.routed))  # fmt: skip
 
     def statistics(self) -> NotifierStatistics:
         """Counts per channel, including the scheduler's inbox."""
@@ -171,105 +105,120 @@ class Notifier:
 
     # -- routing ------------------------------------------------------------
 
-    def dispatch(self, notification: Notification) -> None:
-        """upsmon's do_notify: text, flags, then every channel that wants it."""
+    def dispatch(self, notification: Notification, receipt: Receipt | None = None) -> None:
+        """upsmon's do_notify: text, flags, then every channel that wants it.
+
+        With a *receipt*, each channel notes there how it delivered (or why not).
+        """
         kind = notification.type.value
         flags = self.cfg.flags_for(kind)
         if "IGNORE" in flags:
             log.info("notify.ignored", notify_type=kind, ups=notification.ups)
+            if receipt is not None:
+                receipt.skip("every channel", f"{kind} is flagged IGNORE")
             return
         notification = replace(notification, message=message_for(notification, self.cfg.messages))
         log.info(
             "notify.event", notify_type=kind, ups=notification.ups,
             message=notification.message, flags=sorted(flags),
+            **({"test": True} if notification.test else {}),
         )  # fmt: skip
-        if "SYSLOG" in flags:
-            self.syslog.offer(notification)
-        if "WALL" in flags:
-            self.wall.offer(notification)
-        if "EXEC" in flags:
-            self.notifycmd.offer(notification)
-        self._route(Alert(notification=notification))
-        if self.scheduler_cfg.rules:
+        for flag, name in _NUT_FLAGS:
+            outbox = self.syslog if name == "syslog" else self.wall
+            if flag in flags:
+                outbox.offer(notification, receipt)
+            elif receipt is not None:
+                receipt.skip(name, f"{kind} is not flagged {flag}")
+        self._exec(notification, "EXEC" in flags, receipt)
+        self._route(Alert(notification=notification), receipt)
+        if self.scheduler_cfg.rules and not notification.test:
             self.scheduler.offer(notification)
+
+    def _exec(self, n: Notification, flagged: bool, receipt: Receipt | None) -> None:
+        """Each NOTIFYCMD runs for the event (one NOTIFYCMD in NUT, as many as given here)."""
+        commands = self.cfg.commands
+        if not flagged:
+            if receipt is not None:
+                receipt.skip("notifycmd", f"{n.type.value} is not flagged EXEC")
+            return
+        if not commands:
+            self.notifycmd.offer((n, None), receipt)
+        for command in commands:
+            label = "notifycmd" if len(commands) == 1 else f"notifycmd {command}"
+            self.notifycmd.offer((n, command), receipt, label)
 
     def scheduled(self, call: CmdscriptCall) -> None:
         """A CMDSCRIPT run decided by the scheduler: run it, and tell our channels."""
         self.cmdscript.offer(call)
         self._route(Alert(notification=call.cause, scheduled=call.argument, reason=call.reason))
 
-    def _route(self, alert: Alert) -> None:
-        for routing, channel in self.routed:
+    def _route(self, alert: Alert, receipt: Receipt | None = None) -> None:
+        for routing, outbox in self.routed:
             if routing.wants(alert):
-                channel.offer(alert)
+                outbox.offer(alert, receipt)
+            elif receipt is not None:
+                kind = alert.notification.type.value
+                receipt.skip(outbox.name, f"its events list leaves out {kind}")
 
     def close(self) -> None:
         """No more events: workers finish what is queued, then end."""
-        for channel in self.workers:
-            channel.send.close()
+        for outbox in self.workers:
+            outbox.send.close()
 
     # -- the NUT channels -------------------------------------------------
 
-    async def _syslog(self, n: Notification) -> None:
-        # upsmon: upslogx(LOG_NOTICE, ...) to the daemon facility, ident "upsmon".
-        sent_to = "log"
-        if os.path.exists(self.syslog_path):
-            stamp = time.localtime(n.at)
-            header = f"<{SYSLOG_PRIORITY}>{time.strftime('%b', stamp)} {stamp.tm_mday:2d} "
-            line = f"{header}{time.strftime('%H:%M:%S', stamp)} upsmon[{os.getpid()}]: {n.message}"
-            try:
-                with trio.socket.socket(trio.socket.AF_UNIX, trio.socket.SOCK_DGRAM) as sock:
-                    await sock.sendto(line.encode(), self.syslog_path)
-                sent_to = "syslog"
-            except OSError as exc:
-                log.warning("notify.syslog_unreachable", path=self.syslog_path, error=str(exc))
-        log.info(
-            "notify.syslog", notify_type=n.type.value, ups=n.ups, message=n.message, to=sent_to
-        )
+    async def _syslog(self, n: Notification) -> str | None:
+        return await send_syslog(self.syslog_path, n)
 
-    async def _wall(self, n: Notification) -> None:
-        if shutil.which(self.wall_command[0]) is None:
-            log.info("notify.wall_unavailable", command=self.wall_command[0], message=n.message)
-            return
-        await _run("wall", self.wall_command, stdin=(n.message + "\n").encode())
+    async def _wall(self, n: Notification) -> str | None:
+        return await send_wall(self.wall_command, n)
 
-    async def _notifycmd(self, n: Notification) -> None:
-        if self.cfg.notifycmd is None:
+    async def _notifycmd(self, item: tuple[Notification, str | None]) -> str | None:
+        n, command = item
+        if command is None:
             log.info("notify.no_notifycmd", notify_type=n.type.value)  # upsmon skips silently
-            return
-        await _run_shell("notifycmd", self.cfg.notifycmd, n.message, n)
+            return "not sent (no notifycmd in [notify])"
+        await run_shell("notifycmd", command, n.message, n)
+        return None
 
-    async def _cmdscript(self, call: CmdscriptCall) -> None:
+    async def _cmdscript(self, call: CmdscriptCall) -> str | None:
         if self.scheduler_cfg.cmdscript is None:
             log.info("notify.no_cmdscript", argument=call.argument)
-            return
-        await _run_shell("cmdscript", self.scheduler_cfg.cmdscript, call.argument, call.cause)
+            return None
+        await run_shell("cmdscript", self.scheduler_cfg.cmdscript, call.argument, call.cause)
+        return None
+
+    async def _schedule(self, n: Notification) -> str | None:
+        await self.to_scheduler.send(n)
+        return None
 
 
-async def _run_shell(what: str, command: str, argument: str, cause: Notification) -> None:
-    """Run ``command "argument"`` through the shell, as upsmon's system() call does.
+class NotifierHandle:
+    """The running notifier, for `nutrio upsmon -c test` (one per tree, across restarts)."""
 
-    The argument goes in as "$1", so quotes or ``$`` in a message stay text.
-    upsmon sets UPSNAME to "" for events without a UPS (SHUTDOWN).
-    """
-    env = {**os.environ, "NOTIFYTYPE": cause.type.value, "UPSNAME": cause.ups}
-    argv = ("/bin/sh", "-c", f'{command} "$1"', "sh", argument)
-    await _run(what, argv, env=env)
+    def __init__(self) -> None:
+        self._notifier: Notifier | None = None
 
+    def attach(self, notifier: Notifier) -> None:
+        self._notifier = notifier
 
-async def _run(
-    what: str, argv: Sequence[str], *, stdin: bytes = b"", env: dict[str, str] | None = None
-) -> None:
-    try:
-        done = await trio.run_process(
-            list(argv), stdin=stdin, capture_stdout=True, capture_stderr=True, check=False, env=env
-        )
-    except OSError as exc:
-        raise DeliveryFailed(what, str(exc)) from exc
-    if done.returncode != 0:
-        stderr = done.stderr.decode(errors="replace")[-400:]
-        raise DeliveryFailed(what, f"exit status {done.returncode}: {stderr.strip()}")
-    log.info("notify.ran", command=what)
+    def detach(self, notifier: Notifier) -> None:
+        if self._notifier is notifier:
+            self._notifier = None
+
+    async def send_test(self, notification: Notification, *, wait: float) -> Receipt:
+        """Dispatch *notification* (``test`` set) and wait up to *wait* s for every channel.
+
+        Raises:
+            LookupError: no notifier runs (no [monitor] and no threshold rules).
+        """
+        if self._notifier is None:
+            raise LookupError("the notifier is not running (no [monitor] in the running config?)")
+        receipt = Receipt()
+        self._notifier.dispatch(replace(notification, test=True), receipt)
+        with trio.move_on_after(wait):
+            await receipt.wait()
+        return receipt
 
 
 async def run_notifier(
@@ -281,6 +230,7 @@ async def run_notifier(
     syslog_path: str = "/dev/log",
     wall_command: Sequence[str] = ("wall",),
     queue_size: int = 64,
+    handle: NotifierHandle | None = None,
     task_status: trio.TaskStatus[Notifier] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Deliver every notification from *inbox* until it closes; started() gives the Notifier.
@@ -301,14 +251,20 @@ async def run_notifier(
         relayed = trio.Event()
         if scheduler_cfg.rules:
             calls_in, calls_out = trio.open_memory_channel[CmdscriptCall](0)
-            await nursery.start(
-                run_scheduler, scheduler_cfg.rules, notifier.scheduler.receive, calls_in
-            )
+            await nursery.start(run_scheduler, scheduler_cfg.rules, notifier.scheduler_inbox,
+                                calls_in)  # fmt: skip
+            nursery.start_soon(_feed_scheduler, notifier)
             nursery.start_soon(_relay, notifier, calls_out, relayed)
         else:
             relayed.set()
+        if handle is not None:
+            handle.attach(notifier)
         task_status.started(notifier)
-        await _read(notifier, inbox)
+        try:
+            await _read(notifier, inbox)
+        finally:
+            if handle is not None:
+                handle.detach(notifier)
         notifier.scheduler.send.close()
         await relayed.wait()
         notifier.close()
@@ -325,9 +281,16 @@ async def _read(notifier: Notifier, inbox: trio.MemoryReceiveChannel[Notificatio
                 notifier.dispatch(notification)
 
 
+async def _feed_scheduler(notifier: Notifier) -> None:
+    """Pass events on to the upssched rules; closing the pipe stops them."""
+    async with notifier.to_scheduler:
+        await notifier.scheduler.run()
+
+
 async def _relay(
     notifier: Notifier, calls: trio.MemoryReceiveChannel[CmdscriptCall], done: trio.Event
 ) -> None:
     async for call in calls:
         notifier.scheduled(call)
     done.set()
+

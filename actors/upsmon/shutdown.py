@@ -158,7 +158,8 @@ class LocalShutdown:
         result = await trio.run_process(self.shutdowncmd, shell=True, check=False)
         if result.returncode != 0:
             log.error("shutdown.command_failed", command=self.shutdowncmd, code=result.returncode)
-        log.info("shutdown.command_ran", command=self.shutdowncmd)
+        else:
+            log.info("shutdown.command_ran", command=self.shutdowncmd)
 
     def helper_alive(self) -> bool:
         return True

@@ -8,7 +8,7 @@ by default; port 0 picks a free one), reports the bound port through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nutrio.actors.registry import Registry
-from nutrio.actors.web import api, pages
+from nutrio.actors.web import admin, api, pages
 from nutrio.actors.web.context import WebContext, make_templates
 from nutrio.actors.web.history import History
 from nutrio.actors.web.points import HistorySource
+from nutrio.actors.web.status import DEFAULT_MAXAGE
 from nutrio.actors.web.upsd import UpsdAddress
 from nutrio.conf.model import WebConfig
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import Accounts
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["create_app", "registry_metrics", "run_web"]
 
@@ -84,10 +86,11 @@ def create_app(web: WebContext, template_dir: Path | None = None) -> Starlette:
         Route("/login", pages.login_form, methods=["GET"]),
         Route("/login", pages.login, methods=["POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
-        Route("/admin", pages.admin),
-        Route("/admin/{name}", pages.admin),
-        Route("/admin/{name}/command", pages.admin_command, methods=["POST"]),
-        Route("/admin/{name}/variable", pages.admin_variable, methods=["POST"]),
+        Route("/admin", admin.admin),
+        Route("/admin/{name}", admin.admin),
+        Route("/admin/{name}/confirm", admin.admin_confirm),
+        Route("/admin/{name}/command", admin.admin_command, methods=["POST"]),
+        Route("/admin/{name}/variable", admin.admin_variable, methods=["POST"]),
         Route("/api/v1/ups", api.list_ups),
         Route("/api/v1/ups/{name}", api.get_ups),
         Route("/api/v1/ups/{name}/history", api.get_history),
@@ -133,22 +136,31 @@ def _port_of(binds: list[str]) -> int:
 async def run_web(
     config: WebConfig,
     registry: Registry,
-    accounts: Mapping[str, UserAccount],
+    accounts: Accounts,
     *,
     upsd: UpsdAddress,
     history: HistorySource | None = None,
     metrics: Callable[[], str] | None = None,
+    maxage: float = DEFAULT_MAXAGE,
+    last_error: Callable[[str], str | None] | None = None,
+    fsd: LatestCell[frozenset[str]] | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the pages, the live events and the API on ``config.listen`` until cancelled.
 
     Args:
+        accounts: the current user accounts, read at each login (the tree's LatestCell).
         upsd: returns where our upsd listens (host, port), or None before it is up;
             admin actions go through it (see actors.web.upsd).
         history: the History store (``series(ups)``) the tree runs; None starts a
             private actors.web.history.History here.
         metrics: renders ``GET /metrics`` (Prometheus text); None renders the
             snapshots with actors.web.metrics (404 if prometheus-client is missing).
+        maxage: upsd's MAXAGE; older data is shown as stale, as upsd calls it.
+        last_error: a UPS name -> its driver's last error (or None), shown with
+            data that is not fresh and in the API.
+        fsd: upsd's FSD flags (lower-case UPS names): a status is shown with ``FSD``
+            as upsd serves it, and the live pages update when one is set.
     """
     structlog.contextvars.bind_contextvars(actor="web")
     async with trio.open_nursery() as nursery:
@@ -159,7 +171,10 @@ async def run_web(
         if metrics is None:
             metrics = registry_metrics(registry)
         web = WebContext(registry=registry, accounts=accounts, upsd=upsd, history=history,
-                         templates=make_templates(config.template_dir), metrics=metrics)
+                         templates=make_templates(config.template_dir), metrics=metrics,
+                         maxage=maxage, fsd=fsd)
+        if last_error is not None:
+            web.last_error = last_error
         app = create_app(web, config.template_dir)
         binds: Any = await nursery.start(serve, app, _hypercorn_config(config.listen))
         port = _port_of(binds)

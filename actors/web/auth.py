@@ -45,16 +45,35 @@ class Credentials:
     password: str
 
 
+#: Admin results a session keeps for showing after the redirect (the newest).
+KEEP_RESULTS = 16
+
+
 @dataclass(slots=True)
 class Session:
     id: str
     credentials: Credentials
     csrf: str
     last_used: float = field(default=0.0)
+    results: dict[str, object] = field(default_factory=dict)
 
     @property
     def user(self) -> str:
         return self.credentials.user
+
+    def keep_result(self, result: object) -> str:
+        """Keep *result* for the page the POST redirects to; returns its key.
+
+        Only this session can read it back, so a link cannot show someone a made-up result.
+        """
+        key = secrets.token_urlsafe(6)
+        self.results[key] = result
+        while len(self.results) > KEEP_RESULTS:
+            del self.results[next(iter(self.results))]
+        return key
+
+    def result(self, key: str | None) -> object | None:
+        return self.results.get(key) if key else None
 
 
 async def check_login(accounts: Mapping[str, UserAccount], user: str, password: str) -> bool:

@@ -25,7 +25,7 @@ nutrio's own:
 - ``nutrio_driver_restarts_total{ups}``: restarts of the driver actor;
 - ``nutrio_driver_connected{ups}``: 1 while the driver publishes, else 0;
 - ``nutrio_data_stale{ups}``: 1 while upsd would answer DATA-STALE;
-- ``nutrio_data_age_seconds{ups}``: seconds since the driver last published;
+- ``nutrio_data_age_seconds{ups}``: seconds since the driver last read the device;
 - ``nutrio_clients_connected``: open client connections of the protocol server;
 - ``nutrio_requests_total``: protocol requests served;
 - ``nutrio_build_info{version}`` 1.

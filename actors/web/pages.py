@@ -1,4 +1,4 @@
-"""HTML pages: overview, one UPS, live events, login and the admin forms.
+"""HTML pages: overview, one UPS, live events, login (the admin forms: actors.web.admin).
 
 The role of NUT's upsstats (status from templates) and upsset (admin), with
 templates in Jinja2 (docs/web-templates.md lists what each one receives).
@@ -16,30 +16,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from nutrio.actors.web.auth import COOKIE, Credentials, Session, check_login, csrf_ok
-from nutrio.actors.web.context import WebContext, web_of
+from nutrio.actors.web.context import web_of
 from nutrio.actors.web.points import points
-from nutrio.actors.web.present import validate_value
 from nutrio.actors.web.sse import state_events
-from nutrio.actors.web.svg import charts_for
-from nutrio.actors.web.upsd import Outcome, run_instcmd, set_variable
+from nutrio.actors.web.svg import NARROW, WIDE, chart_window, charts_for, span_text
+from nutrio.protocol.common.logtext import clip
 
 __all__ = [
-    "admin",
-    "admin_command",
-    "admin_variable",
     "events",
     "login",
     "login_form",
     "logout",
     "not_found",
     "overview",
+    "render",
+    "require_session",
     "ups_page",
 ]
 
 log = structlog.get_logger()
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     web = web_of(request)
     session = web.session(request)
     base = {"title": "nutrio", "user": session.user if session else None,
@@ -48,12 +46,12 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
 
 
 def not_found(request: Request, what: str) -> Response:
-    return _render(request, "base.html", {"title": "Not found", "message": what}, 404)
+    return render(request, "base.html", {"title": "Not found", "message": what}, 404)
 
 
 async def overview(request: Request) -> Response:
     web = web_of(request)
-    return _render(request, "overview.html", {"title": "UPS overview", "upses": web.views()})
+    return render(request, "overview.html", {"title": "UPS overview", "upses": web.views()})
 
 
 def _hours(request: Request, default: float) -> float:
@@ -71,11 +69,20 @@ async def ups_page(request: Request) -> Response:
         return not_found(request, f"No UPS named {request.path_params['name']!r}.")
     hours = _hours(request, web.default_hours)
     history = points(web.history, handle.name)
-    charts = [{"key": spec.key, "title": spec.title, "unit": spec.unit, "svg": Markup(svg)}
-              for spec, svg in charts_for(history, now=web.clock(), hours=hours)]
+    now = web.clock()
+    start, end = chart_window(history, now=now, hours=hours)
+    # each chart twice: drawn for wide and for narrow screens, CSS shows one
+    narrow = dict(charts_for(history, now=now, hours=hours, frame=NARROW))
+    charts = []
+    for spec, wide in charts_for(history, now=now, hours=hours, frame=WIDE):
+        small = narrow[spec]
+        charts.append({"key": spec.key, "title": spec.title, "unit": spec.unit,
+                       "svg": Markup(wide + small), "svg_wide": Markup(wide),
+                       "svg_narrow": Markup(small)})
     view = web.view(handle)
-    return _render(request, "ups.html", {"title": f"UPS {view.name}", "ups": view,
-                                         "charts": charts, "hours": hours})
+    return render(request, "ups.html", {"title": f"UPS {view.name}", "ups": view,
+                                        "charts": charts, "hours": hours,
+                                        "span": span_text(end - start)})
 
 
 async def events(request: Request) -> Response:
@@ -86,8 +93,8 @@ async def events(request: Request) -> Response:
         return Response("unknown UPS\n", status_code=404, media_type="text/plain")
     names = None if name is None else (name,)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(state_events(web.registry, names), media_type="text/event-stream",
-                             headers=headers)
+    stream = state_events(web.registry, names, view=web.view, fsd=web.fsd)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 def _safe_next(target: str | None) -> str:
@@ -99,7 +106,7 @@ def _safe_next(target: str | None) -> str:
 
 async def login_form(request: Request) -> Response:
     web = web_of(request)
-    return _render(request, "login.html", {
+    return render(request, "login.html", {
         "title": "Log in", "login_csrf": web.sessions.login_token(), "error": None,
         "next": _safe_next(request.query_params.get("next"))})
 
@@ -113,12 +120,12 @@ async def login(request: Request) -> Response:
     error, status = None, 200
     if not web.sessions.login_token_ok(str(form.get("csrf", ""))):
         error, status = "The form has expired; please try again.", 400
-    elif not await check_login(web.accounts, user, password):
+    elif not await check_login(web.accounts.value, user, password):
         await trio.sleep(web.penalty.failed(peer))  # as upsd holds back ACCESS-DENIED
-        log.warning("web.login_failed", user=user, peer=peer)
+        log.warning("web.login_failed", user=clip(user), peer=peer)
         error, status = "Wrong user name or password.", 401
     if error is not None:
-        return _render(request, "login.html", {
+        return render(request, "login.html", {
             "title": "Log in", "login_csrf": web.sessions.login_token(), "error": error,
             "next": target, "username": user}, status)
     web.penalty.succeeded(peer)
@@ -141,72 +148,10 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def _require(request: Request) -> Session | Response:
+def require_session(request: Request) -> Session | Response:
+    """The logged-in session, or a redirect to the login form that comes back here."""
     session = web_of(request).session(request)
     if session is None:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
     return session
-
-
-def _admin_page(request: Request, web: WebContext, name: str | None, *, result: Outcome | None
-                = None, error: str | None = None, status: int = 200) -> Response:
-    handle = web.handle(name) if name else next(iter(web.registry), None)
-    if name and handle is None:
-        return not_found(request, f"No UPS named {name!r}.")
-    selected = web.view(handle) if handle is not None else None
-    return _render(request, "admin.html", {
-        "title": "Administration", "upses": web.views(), "selected": selected,
-        "result": result, "error": error}, status)
-
-
-async def admin(request: Request) -> Response:
-    session = _require(request)
-    if isinstance(session, Response):
-        return session
-    return _admin_page(request, web_of(request), request.path_params.get("name"))
-
-
-async def _admin_post(request: Request) -> tuple[WebContext, Session, dict[str, str]] | Response:
-    session = _require(request)
-    if isinstance(session, Response):
-        return session
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(session, form.get("csrf")):
-        log.warning("web.csrf_rejected", user=session.user, path=request.url.path)
-        return Response("CSRF token missing or wrong\n", status_code=403, media_type="text/plain")
-    return web_of(request), session, form
-
-
-async def admin_command(request: Request) -> Response:
-    got = await _admin_post(request)
-    if isinstance(got, Response):
-        return got
-    web, session, form = got
-    name = request.path_params["name"]
-    handle = web.handle(name)
-    command = form.get("command", "").strip()
-    if handle is None:
-        return not_found(request, f"No UPS named {name!r}.")
-    if not handle.snapshot.data.has_command(command):
-        return _admin_page(request, web, name, error=f"{command!r}: not a command of this UPS",
-                           status=400)
-    value = form.get("value", "").strip() or None
-    outcome = await run_instcmd(web.upsd, session.credentials, handle.name, command, value)
-    return _admin_page(request, web, name, result=outcome)
-
-
-async def admin_variable(request: Request) -> Response:
-    got = await _admin_post(request)
-    if isinstance(got, Response):
-        return got
-    web, session, form = got
-    name = request.path_params["name"]
-    handle = web.handle(name)
-    if handle is None:
-        return not_found(request, f"No UPS named {name!r}.")
-    var, value = form.get("name", ""), form.get("value", "")
-    problem = validate_value(handle.snapshot.data, var, value)
-    if problem is not None:
-        return _admin_page(request, web, name, error=problem, status=400)
-    outcome = await set_variable(web.upsd, session.credentials, handle.name, var, value)
-    return _admin_page(request, web, name, result=outcome)

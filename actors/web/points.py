@@ -9,24 +9,33 @@ source (an upslog file reader, a time-series database).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-__all__ = ["HistorySource", "Point", "points"]
+__all__ = ["HistorySource", "Point", "TimedValues", "points"]
 
 Point = tuple[float, Mapping[str, float]]
 
 
-class HistorySource(Protocol):
-    """Recent values of a UPS, oldest first; ``t`` in seconds since the epoch."""
+class TimedValues(Protocol):
+    """One point of a history: ``t`` in seconds since the epoch, the values then."""
 
-    def series(self, ups: str) -> Sequence[Any]: ...
+    @property
+    def t(self) -> float: ...
+    @property
+    def values(self) -> Mapping[str, float]: ...
+
+
+class HistorySource(Protocol):
+    """Recent values of a UPS, oldest first: points, or plain ``(t, values)`` pairs."""
+
+    def series(self, ups: str) -> Sequence[TimedValues | Point]: ...
 
 
 def points(source: HistorySource, ups: str, since: float | None = None) -> list[Point]:
     """``source.series(ups)`` as ``(t, values)`` pairs with ``t >= since``."""
     out: list[Point] = []
     for item in source.series(ups):
-        t, values = (item.t, item.values) if hasattr(item, "values") else item
+        t, values = item if isinstance(item, tuple) else (item.t, item.values)
         if since is None or t >= since:
             out.append((float(t), values))
     return out

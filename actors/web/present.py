@@ -1,4 +1,4 @@
-"""What the pages show of a snapshot: status in words, gauges, writable variables.
+"""What the pages show of a snapshot: status, freshness, gauges, writable variables.
 
 Pure (no Trio): a snapshot in, frozen view values out. The same values feed
 the HTML templates, the JSON API and the live (SSE) updates, so a page that
@@ -7,13 +7,23 @@ is re-rendered and a page that is patched by the browser always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
+from nutrio.actors.web.status import (
+    DEFAULT_MAXAGE,
+    STATUS_WORDS,
+    age_text,
+    describe_status,
+    freshness_of,
+    status_level,
+    status_words,
+)
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo
 from nutrio.protocol.upsd.netset import check_value
+from nutrio.protocol.upsd.replies import served_status
 
 __all__ = [
     "STATUS_WORDS",
@@ -30,56 +40,7 @@ __all__ = [
     "writable_vars",
 ]
 
-#: ups.status tokens (NUT's docs/new-drivers.txt list) in words.
-STATUS_WORDS: Mapping[str, str] = MappingProxyType({
-    "OL": "On line",
-    "OB": "On battery",
-    "LB": "Low battery",
-    "HB": "High battery",
-    "RB": "Replace battery",
-    "CHRG": "Charging",
-    "DISCHRG": "Discharging",
-    "BYPASS": "On bypass",
-    "CAL": "Calibrating",
-    "OFF": "Offline",
-    "OVER": "Overloaded",
-    "TRIM": "Trimming voltage",
-    "BOOST": "Boosting voltage",
-    "FSD": "Forced shutdown",
-    "ALARM": "Alarm",
-    "TEST": "Testing",
-})
-
-# Colour levels: the worst token decides (upsmon treats these as critical or degraded).
-_BAD = frozenset({"LB", "FSD", "OVER", "RB", "ALARM", "OFF"})
-_WARN = frozenset({"OB", "DISCHRG", "BYPASS", "CAL", "TEST", "TRIM", "BOOST", "HB"})
-
-
-def status_words(status: str) -> tuple[tuple[str, str], ...]:
-    """``"OL CHRG"`` -> ``(("OL", "On line"), ("CHRG", "Charging"))``; unknown tokens stay."""
-    return tuple((tok, STATUS_WORDS.get(tok.upper(), tok)) for tok in status.split())
-
-
-def status_level(status: str, *, connected: bool = True, stale: bool = False) -> str:
-    """``ok``, ``warn``, ``bad`` or ``unknown`` (no driver, stale data, no status)."""
-    tokens = {t.upper() for t in status.split()}
-    if not connected or stale or not tokens:
-        return "unknown"
-    if tokens & _BAD:
-        return "bad"
-    if tokens & _WARN:
-        return "warn"
-    return "ok"
-
-
-def _status_text(snap: UpsSnapshot, status: str) -> str:
-    if not snap.connected:
-        return "Driver not connected"
-    if snap.stale:
-        return "Data stale"
-    words = [w for _, w in status_words(status)]
-    return ", ".join(words) if words else "No status"
-
+# status_words, status_level and STATUS_WORDS live in actors.web.status; kept here for callers.
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gauge:
@@ -160,11 +121,18 @@ def _voltage(data: UpsData, prefix: str, label: str) -> Gauge | None:
                  text=f"{volts:g} V", percent=_clamp(100.0 * volts / (nominal * 1.25)), level=level)
 
 
-def gauges_of(data: UpsData) -> tuple[Gauge, ...]:
-    """The bars NUT's upsimage draws: charge, runtime, load, input and output voltage."""
+def gauges_of(data: UpsData, *, fresh: bool = True) -> tuple[Gauge, ...]:
+    """The bars NUT's upsimage draws: charge, runtime, load, input and output voltage.
+
+    Bars of data that is not fresh keep their last values but turn grey
+    (level ``unknown``): old numbers must not look like a healthy UPS.
+    """
     found = (_charge(data), _runtime(data), _load(data),
              _voltage(data, "input", "Input voltage"), _voltage(data, "output", "Output voltage"))
-    return tuple(g for g in found if g is not None)
+    gauges = tuple(g for g in found if g is not None)
+    if fresh:
+        return gauges
+    return tuple(dataclasses.replace(g, level="unknown") for g in gauges)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,13 +200,19 @@ def validate_value(data: UpsData, name: str, value: str) -> str | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpsView:
-    """Everything a template shows about one UPS (see docs/web-templates.md)."""
+    """Everything a template shows about one UPS (see docs/web-templates.md).
+
+    ``stale`` is upsd's verdict (the driver's flag, or data older than MAXAGE);
+    ``age`` is seconds since the driver last read the device, None if never.
+    """
 
     name: str
     desc: str
     seq: int
     connected: bool
     stale: bool
+    age: float | None
+    last_error: str | None
     status: str
     status_words: tuple[tuple[str, str], ...]
     status_text: str
@@ -249,6 +223,14 @@ class UpsView:
     writable: tuple[WritableVar, ...]
 
     @property
+    def fresh(self) -> bool:
+        return self.connected and not self.stale
+
+    @property
+    def seen_text(self) -> str:
+        return age_text(self.age)
+
+    @property
     def model(self) -> str:
         return self.vars.get("device.model") or self.vars.get("ups.model") or ""
 
@@ -257,22 +239,33 @@ class UpsView:
         return self.vars.get("device.mfr") or self.vars.get("ups.mfr") or ""
 
 
-def view_of(snap: UpsSnapshot, desc: str = "") -> UpsView:
+def view_of(snap: UpsSnapshot, desc: str = "", *, now: float | None = None,
+            maxage: float = DEFAULT_MAXAGE, last_error: str | None = None,
+            fsd: bool = False) -> UpsView:
+    """What the pages show of *snap*, judged at *now* (``taken_at``'s clock); *fsd*: a
+    primary set FSD on this UPS, so its status is served with ``FSD`` in front."""
     data = snap.data
-    status = data.get("ups.status") or ""
+    status = served_status(data.get("ups.status") or "", fsd)
+    fresh = freshness_of(snap, now=now, maxage=maxage, last_error=last_error)
+    shown = describe_status(status, connected=fresh.connected, stale=fresh.stale)
     return UpsView(
-        name=snap.ups, desc=desc, seq=snap.seq, connected=snap.connected, stale=snap.stale,
-        status=status, status_words=status_words(status), status_text=_status_text(snap, status),
-        status_class=status_level(status, connected=snap.connected, stale=snap.stale),
-        vars=data.vars, gauges=gauges_of(data), commands=data.commands,
+        name=snap.ups, desc=desc, seq=snap.seq, connected=fresh.connected, stale=fresh.stale,
+        age=fresh.age, last_error=fresh.last_error, status=status, status_words=shown.words,
+        status_text=shown.text, status_class=shown.level, vars=data.vars,
+        gauges=gauges_of(data, fresh=fresh.fresh), commands=data.commands,
         writable=writable_vars(data),
     )
+
+
+def _age(view: UpsView) -> float | None:
+    return None if view.age is None else round(view.age, 1)
 
 
 def live_payload(view: UpsView) -> dict[str, Any]:
     """One SSE ``state`` event: what the page script patches in place."""
     return {
         "ups": view.name, "seq": view.seq, "connected": view.connected, "stale": view.stale,
+        "fresh": view.fresh, "age_seconds": _age(view), "last_error": view.last_error,
         "status": view.status, "status_text": view.status_text, "status_class": view.status_class,
         "vars": dict(view.vars), "gauges": [g.as_json() for g in view.gauges],
     }
@@ -282,6 +275,7 @@ def api_payload(view: UpsView, *, detail: bool) -> dict[str, Any]:
     """``GET /api/v1/ups[/{name}]``: the summary, or everything with *detail*."""
     out: dict[str, Any] = {
         "name": view.name, "desc": view.desc, "connected": view.connected, "stale": view.stale,
+        "age_seconds": _age(view), "last_error": view.last_error,
         "status": view.status, "status_text": view.status_text, "status_class": view.status_class,
         "gauges": {g.key: g.value for g in view.gauges},
     }
@@ -290,7 +284,3 @@ def api_payload(view: UpsView, *, detail: bool) -> dict[str, Any]:
         out["commands"] = list(view.commands)
         out["writable"] = {w.name: w.as_json() for w in view.writable}
     return out
-
-
-def views_of(items: Iterable[tuple[UpsSnapshot, str]]) -> list[UpsView]:
-    return [view_of(s, d) for s, d in items]

@@ -15,7 +15,8 @@ from typing import Any
 import trio
 
 from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.web.present import live_payload, view_of
+from nutrio.actors.web.present import UpsView, live_payload, view_of
+from nutrio.supervisor.cell import LatestCell
 
 __all__ = ["event", "state_events", "wait_any_newer"]
 
@@ -24,6 +25,8 @@ __all__ = ["event", "state_events", "wait_any_newer"]
 HEARTBEAT = 15.0
 #: Bursts closer than this are sent as one event per UPS (the newest).
 COALESCE = 0.1
+#: How often a quiet stream judges its UPSes again (a frozen driver publishes nothing).
+RECHECK = 1.0
 
 
 def event(name: str, data: Any, *, id: str | None = None) -> bytes:
@@ -32,16 +35,20 @@ def event(name: str, data: Any, *, id: str | None = None) -> bytes:
     return f"{head}event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def wait_any_newer(handles: Sequence[DeviceHandle], seen: dict[str, int]) -> None:
-    """Return once any handle's cell is newer than the version in *seen*."""
+async def wait_any_newer(handles: Sequence[DeviceHandle], seen: dict[str, int],
+                         also: tuple[LatestCell[Any], int] | None = None) -> None:
+    """Return once any handle's cell is newer than the version in *seen*, or the cell of
+    *also* (a cell and the version seen of it) is."""
     async with trio.open_nursery() as nursery:
-        def watch(handle: DeviceHandle) -> Callable[[], Any]:
+        def watch(cell: LatestCell[Any], version: int) -> Callable[[], Any]:
             async def wait() -> None:
-                await handle.state.wait_newer(seen.get(handle.name, 0))
+                await cell.wait_newer(version)
                 nursery.cancel_scope.cancel()
             return wait
         for handle in handles:
-            nursery.start_soon(watch(handle))
+            nursery.start_soon(watch(handle.state, seen.get(handle.name, 0)))
+        if also is not None:
+            nursery.start_soon(watch(*also))
 
 
 def _pick(registry: Registry, names: Sequence[str] | None) -> list[DeviceHandle]:
@@ -51,29 +58,40 @@ def _pick(registry: Registry, names: Sequence[str] | None) -> list[DeviceHandle]
     return [h for h in found if h is not None]
 
 
-async def state_events(registry: Registry, names: Sequence[str] | None = None,
+def _plain_view(handle: DeviceHandle) -> UpsView:
+    return view_of(handle.snapshot, handle.desc, now=trio.current_time())
+
+
+async def state_events(registry: Registry, names: Sequence[str] | None = None, *,
+                       view: Callable[[DeviceHandle], UpsView] = _plain_view,
+                       fsd: LatestCell[frozenset[str]] | None = None,
                        ) -> AsyncIterator[bytes]:
-    """``state`` events for *names* (all UPSes when None), first the current state of each."""
+    """``state`` events for *names* (all UPSes when None), first the current state of each.
+
+    *view* judges a handle's snapshot (its freshness too). Besides new snapshots,
+    the stream looks again every :data:`RECHECK` seconds: data that ages past
+    MAXAGE, or a driver error noted without a new snapshot, is news as well; so is
+    an FSD set in upsd (*fsd*: its flags' cell), at once.
+    """
     seen: dict[str, int] = {}
-    shown: dict[str, tuple[object, bool, bool]] = {}
+    shown: dict[str, tuple[object, ...]] = {}
     yield b"retry: 2000\n\n"
     last_write = trio.current_time()
     while True:
+        fsd_seen = 0 if fsd is None else fsd.version
         handles = _pick(registry, names)
         sent = False
         for handle in handles:
-            version, snap = handle.state.version, handle.snapshot
-            if seen.get(handle.name, -1) >= version:
-                continue
-            seen[handle.name] = version
+            seen[handle.name] = handle.state.version
+            current = view(handle)
             # drivers republish unchanged data on every poll (a heartbeat): send changes only
-            key = (snap.data, snap.connected, snap.stale)
+            key = (handle.snapshot.data, current.connected, current.stale, current.last_error,
+                   current.status)
             last = shown.get(handle.name)
             if last is not None and last[0] is key[0] and last[1:] == key[1:]:
                 continue
             shown[handle.name] = key
-            yield event("state", live_payload(view_of(snap, handle.desc)),
-                        id=f"{handle.name}:{version}")
+            yield event("state", live_payload(current), id=f"{handle.name}:{seen[handle.name]}")
             sent = True
         now = trio.current_time()
         if sent:
@@ -81,9 +99,10 @@ async def state_events(registry: Registry, names: Sequence[str] | None = None,
         elif now - last_write >= HEARTBEAT:
             last_write = now
             yield b": keep-alive\n\n"
-        with trio.move_on_at(last_write + HEARTBEAT):
+        with trio.move_on_at(min(last_write + HEARTBEAT, now + RECHECK)):
             if handles:
-                await wait_any_newer(handles, seen)
+                await wait_any_newer(handles, seen,
+                                     None if fsd is None else (fsd, fsd_seen))
             else:
                 await trio.sleep_forever()
         await trio.sleep(COALESCE)

@@ -15,9 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nutrio.conf.model import Config, DeviceConfig, MonitorConfig, MonitorTls, ServerConfig
+from nutrio.conf.model import (
+    Config,
+    DeviceConfig,
+    MonitorConfig,
+    MonitorTls,
+    NotifyConfig,
+    ServerConfig,
+)
 from nutrio.conf.nut.importer import NUT_FILES, ReportEntry, Status
 from nutrio.protocol.common.parseconf import encode_word
+from nutrio.protocol.notify.events import NUTRIO_TYPES
 
 __all__ = ["ExportResult", "export_config", "nut_word", "write_files"]
 
@@ -38,6 +46,7 @@ _NOTIFY_TYPES_280 = frozenset({
     "ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "REPLBATT",
     "NOCOMM", "NOPARENT", "CAL",
 })  # fmt: skip
+_NUTRIO_TYPES = frozenset(t.value for t in NUTRIO_TYPES)
 _NEWER = "newer than NUT 2.8.0, which logs 'invalid {}' and ignores it"
 
 
@@ -160,7 +169,8 @@ class _Writer:
         for host, port in server.listen:
             self.line("LISTEN", host, port)
         self.line("MAXAGE", self.number("server.maxage", server.maxage))
-        self.line("MAXCONN", server.maxconn)
+        if server.maxconn is not None:  # else upsd's own default: the open-file limit too
+            self.line("MAXCONN", server.maxconn)
         self.line("TRACKINGDELAY", self.number("server.trackingdelay", server.trackingdelay))
         if server.allow_no_device:
             self.line("ALLOW_NO_DEVICE", "true")
@@ -170,7 +180,8 @@ class _Writer:
         if server.statepath is not None:
             self.line("STATEPATH", server.statepath)
             self.note("server.statepath", "approximated", "NUT keeps driver sockets there")
-        for key in ("idle_timeout", "max_line", "send_timeout", "auth_penalty", "auth_penalty_cap"):
+        for key in ("idle_timeout", "max_line", "send_timeout", "auth_penalty", "auth_penalty_cap",
+                    "auth_penalty_budget", "upsmon_slots", "transport", "announce"):
             if getattr(server, key) != getattr(ServerConfig(), key):
                 self.note(f"server.{key}", "unsupported", "a nutrio setting NUT does not have")
         if server.tls:
@@ -221,21 +232,35 @@ class _Writer:
         if config.monitor is not None:
             self._monitor(config.monitor)
         notify = config.notify
-        if notify.notifycmd:
-            self.line("NOTIFYCMD", notify.notifycmd)
+        if commands := notify.commands:
+            self.line("NOTIFYCMD", commands[0])
+            if len(commands) > 1:
+                self.note("notify.notifycmd", "approximated",
+                          "upsmon runs one NOTIFYCMD: only the first is written")
         for kind, message in notify.messages.items():
-            self.line("NOTIFYMSG", kind, message)
-            self._notify_type("messages", kind)
+            if self._notify_type("messages", kind):
+                self.line("NOTIFYMSG", kind, message)
         for kind, flags in notify.flags.items():
-            self.line("NOTIFYFLAG", kind, "+".join(sorted(flags)))
-            self._notify_type("flags", kind)
+            if self._notify_type("flags", kind):
+                self.line("NOTIFYFLAG", kind, "+".join(sorted(flags)))
         channels = notify.channels
         if channels.webhook is not None or channels.email is not None:
             self.note("notify.webhook/email", "unsupported", "nutrio's own channels")
+        if channels.ntfy is not None or channels.telegram is not None:
+            self.note("notify.ntfy/telegram", "unsupported", "nutrio's own channels")
+        if notify.thresholds:
+            self.note("notify.threshold", "unsupported", "nutrio's own threshold rules")
+        if notify.driverfail != NotifyConfig().driverfail:
+            self.note("notify.driverfail_*", "unsupported", "nutrio restarts drivers, NUT does not")
 
-    def _notify_type(self, table: str, kind: str) -> None:
+    def _notify_type(self, table: str, kind: str) -> bool:
+        """Whether a line for *kind* is written (nutrio's own types have none)."""
+        if kind in _NUTRIO_TYPES:
+            self.note(f"notify.{table}.{kind}", "unsupported", "nutrio's own notify type")
+            return False
         if kind not in _NOTIFY_TYPES_280:
             self.note(f"notify.{table}.{kind}", "approximated", _NEWER.format("notify type"))
+        return True
 
     def _monitor(self, monitor: MonitorConfig) -> None:
         for ups in monitor.ups:

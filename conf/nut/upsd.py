@@ -9,7 +9,8 @@ from types import MappingProxyType
 from nutrio.conf._server import ACTIONS, ROLES, UPS_NAME, USER_NAME
 from nutrio.conf.model import DeviceConfig, Role, ServerConfig, TlsConfig, UserConfig
 from nutrio.conf.netaddr import NUT_PORT, format_hostport, parse_listen
-from nutrio.conf.nut.reader import Reader, Status, to_bool, to_number, unsupported
+from nutrio.conf.nut.reader import Reader, ReportEntry, Status, to_bool, to_number, unsupported
+from nutrio.protocol.devices.megatec.old_names import OLD_DRIVERS, translate
 
 
 @dataclass
@@ -26,6 +27,12 @@ class _User:
     instcmds: list[str] = field(default_factory=list)
     upsmon: Role | None = None
     line: int = 0
+
+
+def _renote(entry: ReportEntry, change: tuple[str, str, str]) -> ReportEntry:
+    status, target, note = change
+    return ReportEntry(file=entry.file, line=entry.line, directive=entry.directive,
+                       status=status, target=target, note=note)  # type: ignore[arg-type]
 
 
 class ServerFiles(Reader):
@@ -185,6 +192,7 @@ class ServerFiles(Reader):
             elif "driver" not in dev.fields or "port" not in dev.fields:
                 self._drop(f"[{name}]", f"devices.{name}.", "needs both driver and port")
             else:
+                self._rename_old_driver(name, dev)
                 fields = {**self.ups_globals, **dev.fields}
                 if fields["driver"] == "dummy-ups" and "@" not in str(fields["port"]):
                     # dummy-ups reads its file relative to NUT's config directory
@@ -210,6 +218,22 @@ class ServerFiles(Reader):
                     upsmon=user.upsmon,
                 )
         return out
+
+    def _rename_old_driver(self, name: str, dev: _Device) -> None:
+        """A driver NUT retired for a nutdrv_qx protocol: nutdrv_qx, and the old options moved."""
+        old = OLD_DRIVERS.get(str(dev.fields["driver"]))
+        if old is None:
+            return
+        dev.fields["driver"] = "nutdrv_qx"
+        dev.options, moves = translate(old, dev.options)
+        prefix = f"devices.{name}."
+        notes = {f"{prefix}driver": ("approximated", f"{prefix}driver",
+                                     f"NUT's {old.name} driver is retired ({old.history}): "
+                                     f"nutdrv_qx, protocol {old.protocol}")}  # fmt: skip
+        for move in moves:
+            target = ", ".join(prefix + key for key, _ in move.settings)
+            notes[prefix + move.option] = (move.status, target, move.note)
+        self.report = [_renote(e, notes[e.target]) if e.target in notes else e for e in self.report]
 
     def _drop(self, header: str, prefix: str, why: str) -> None:
         """A section nutrio cannot take: it and every setting in it are unsupported."""

@@ -2,8 +2,8 @@
 
 A driver builds a new :class:`UpsData` only when something changed and
 wraps it in a fresh :class:`UpsSnapshot` on every poll, so readers can
-cache work (formatted replies) per ``UpsData`` object and still see the
-heartbeat (``taken_at``) move on.
+cache work (formatted replies) on the ``UpsData`` object itself
+(:attr:`UpsData.memo`) and still see the heartbeat (``taken_at``) move on.
 """
 
 from __future__ import annotations
@@ -94,6 +94,15 @@ class UpsData:
     @functools.cached_property
     def status(self) -> frozenset[str]:
         return frozenset((self.vars.get("ups.status") or "").split())
+
+    @functools.cached_property
+    def memo(self) -> dict[tuple[object, ...], bytes | None]:
+        """Replies derived from this data (protocol.upsd.replies), kept as long as it lives.
+
+        Only pure functions of the data and their key may be stored here, so
+        a hit answers exactly as a miss; the data itself never changes.
+        """
+        return {}
 
 
 def freeze_vars(values: Mapping[str, str]) -> MappingProxyType[str, str]:

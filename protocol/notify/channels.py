@@ -1,4 +1,5 @@
-"""Settings of nutrio's own notify channels: ``[notify.webhook]`` and ``[notify.email]``.
+"""Settings of nutrio's own notify channels: ``[notify.webhook]``, ``[notify.email]``,
+``[notify.ntfy]`` and ``[notify.telegram]`` (the last two in :mod:`protocol.notify.push`).
 
 NUT has no such channels (it runs NOTIFYCMD); these frozen values say
 where alerts go, which ones (``events`` / ``scheduled``) and how hard to
@@ -15,49 +16,25 @@ from email.message import EmailMessage
 from types import MappingProxyType
 from typing import Any
 
-from nutrio.protocol.notify.events import Alert, NotifyType, iso_time
+from nutrio.protocol.notify._keys import Keys
+from nutrio.protocol.notify.events import Alert, iso_time
+from nutrio.protocol.notify.push import NtfyConfig, TelegramConfig
+from nutrio.protocol.notify.routing import ALL_TYPES, ChannelRouting, DeliveryFailed
 
 __all__ = [
     "ALL_TYPES",
     "ChannelRouting",
+    "DeliveryFailed",
     "ChannelsConfig",
     "EmailConfig",
+    "NtfyConfig",
+    "TelegramConfig",
     "WebhookConfig",
     "email_message",
 ]
 
-ALL_TYPES = frozenset(t.value for t in NotifyType)
-
-
 def _no_headers() -> Mapping[str, str]:
     return MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelRouting:
-    """Which alerts a channel takes, and how it retries.
-
-    ``events``: notify types sent as they happen (default: all).
-    ``scheduled``: CMDSCRIPT arguments (timer names, EXECUTE and CANCEL-TIMER
-    commands) sent when the scheduler runs them (default: all); None means all.
-    A failed send is tried ``retries`` more times, after ``backoff`` seconds
-    doubling up to ``backoff_max``; each attempt gets ``timeout`` seconds.
-    ``queue`` alerts wait at most; past that they are counted and logged.
-    """
-
-    events: frozenset[str] = ALL_TYPES
-    scheduled: frozenset[str] | None = None
-    timeout: float = 10.0
-    retries: int = 3
-    backoff: float = 1.0
-    backoff_max: float = 60.0
-    queue: int = 64
-
-    def wants(self, alert: Alert) -> bool:
-        """True when this channel sends *alert*."""
-        if alert.scheduled is None:
-            return alert.notification.type.value in self.events
-        return self.scheduled is None or alert.scheduled in self.scheduled
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +47,7 @@ class WebhookConfig(ChannelRouting):
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> WebhookConfig:
         """Build from the ``[notify.webhook]`` table; ValueError names the key."""
-        keys = _Keys(data, "notify.webhook", ("url", "headers"))
+        keys = Keys(data, "notify.webhook", ("url", "headers"))
         url = keys.string("url", required=True)
         assert url is not None
         if not url.startswith(("http://", "https://")):
@@ -100,7 +77,7 @@ class EmailConfig(ChannelRouting):
     def from_mapping(cls, data: Mapping[str, Any]) -> EmailConfig:
         """Build from the ``[notify.email]`` table (``from`` is the sender)."""
         own = ("host", "port", "starttls", "user", "password", "from", "to", "ca_file")
-        keys = _Keys(data, "notify.email", own)
+        keys = Keys(data, "notify.email", own)
         host, sender = keys.string("host", required=True), keys.string("from", required=True)
         assert host is not None and sender is not None
         to = keys.string_list("to")
@@ -123,102 +100,26 @@ class ChannelsConfig:
 
     webhook: WebhookConfig | None = None
     email: EmailConfig | None = None
+    ntfy: NtfyConfig | None = None
+    telegram: TelegramConfig | None = None
 
     @classmethod
     def from_mapping(cls, notify: Mapping[str, Any]) -> ChannelsConfig:
-        """Build from the ``[notify]`` table, reading its webhook and email sub-tables."""
+        """Build from the ``[notify]`` table, reading its channel sub-tables."""
         webhook, email = notify.get("webhook"), notify.get("email")
+        ntfy, telegram = notify.get("ntfy"), notify.get("telegram")
         return cls(
             webhook=WebhookConfig.from_mapping(webhook) if webhook is not None else None,
             email=EmailConfig.from_mapping(email) if email is not None else None,
+            ntfy=NtfyConfig.from_mapping(ntfy) if ntfy is not None else None,
+            telegram=TelegramConfig.from_mapping(telegram) if telegram is not None else None,
         )
 
-
-class _Keys:
-    """Typed reads from one TOML table; errors name ``section.key``."""
-
-    _ROUTING = ("events", "scheduled", "timeout", "retries", "backoff", "backoff_max", "queue")
-
-    def __init__(self, data: Mapping[str, Any], section: str, own: tuple[str, ...]) -> None:
-        if not isinstance(data, Mapping):
-            raise ValueError(f"{section}: expected a table")  # noqa: TRY004 (a config error)
-        self.data, self.section = data, section
-        for key in data:
-            if key not in own and key not in self._ROUTING:
-                self.fail(key, "unknown key")
-
-    def fail(self, key: str, message: str) -> None:
-        raise ValueError(f"{self.section}.{key}: {message}")
-
-    def string(self, key: str, *, required: bool = False) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.fail(key, "missing required key")
-            return None
-        if not isinstance(value, str) or not value:
-            self.fail(key, "expected a non-empty string")
-        return str(value)
-
-    def string_list(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, ())
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list | tuple) or not all(
-            isinstance(item, str) and item for item in items
-        ):
-            self.fail(key, "expected a string or a list of strings")
-        return tuple(items)
-
-    def number(self, key: str, default: float, *, low: float = 0.0) -> float:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
-            self.fail(key, f"expected a number >= {low:g}")
-        return float(value)
-
-    def integer(self, key: str, default: int, *, low: int = 0, high: int | None = None) -> int:
-        value = self.data.get(key, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < low
-            or (high is not None and value > high)
-        ):
-            self.fail(key, f"expected a whole number >= {low}")
-        return int(value)
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, "expected true or false")
-        return bool(value)
-
-    def headers(self) -> Mapping[str, str]:
-        value = self.data.get("headers", {})
-        if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            self.fail("headers", "expected a table of strings")
-        return MappingProxyType(dict(value))
-
-    def routing(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if "events" in self.data:
-            events = frozenset(e.upper() for e in self.string_list("events"))
-            for event in sorted(events - ALL_TYPES):
-                self.fail("events", f"unknown notify type {event!r}")
-            out["events"] = events
-        if "scheduled" in self.data:
-            out["scheduled"] = frozenset(self.string_list("scheduled"))
-        for key in ("timeout", "backoff", "backoff_max"):
-            if key in self.data:
-                out[key] = self.number(key, 0.0, low=0.0)
-        if out.get("timeout") == 0.0:
-            self.fail("timeout", "must be above 0")
-        if "retries" in self.data:
-            out["retries"] = self.integer("retries", 0)
-        if "queue" in self.data:
-            out["queue"] = self.integer("queue", 1, low=1)
-        return out
+    def routed(self) -> tuple[tuple[str, ChannelRouting], ...]:
+        """(name, settings) of each configured channel, in a fixed order."""
+        named = (("webhook", self.webhook), ("email", self.email), ("ntfy", self.ntfy),
+                 ("telegram", self.telegram))  # fmt: skip
+        return tuple((name, cfg) for name, cfg in named if cfg is not None)
 
 
 def email_message(alert: Alert, cfg: EmailConfig, *, hostname: str) -> EmailMessage:

@@ -18,7 +18,9 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_MESSAGES",
+    "NUTRIO_TYPES",
     "NUT_2_8_0_TYPES",
+    "TEST_PREFIX",
     "Alert",
     "Notification",
     "NotifyType",
@@ -30,7 +32,13 @@ __all__ = [
 
 
 class NotifyType(enum.StrEnum):
-    """Every NOTIFYMSG/NOTIFYFLAG type; upsmon 2.8.0 knows :data:`NUT_2_8_0_TYPES`."""
+    """Every NOTIFYMSG/NOTIFYFLAG type; upsmon 2.8.0 knows :data:`NUT_2_8_0_TYPES`.
+
+    The last five are nutrio's own, in no NUT release (:data:`NUTRIO_TYPES`):
+    TEST (`nutrio upsmon -c test`), DRIVERFAIL / DRIVEROK (a driver that keeps
+    crashing, then runs cleanly again) and THRESHOLD / NOTTHRESHOLD (a
+    ``[[notify.threshold]]`` rule raised, then cleared).
+    """
 
     ONLINE = "ONLINE"
     ONBATT = "ONBATT"
@@ -63,6 +71,12 @@ class NotifyType(enum.StrEnum):
     NOTOTHER = "NOTOTHER"
     SUSPEND_STARTING = "SUSPEND_STARTING"
     SUSPEND_FINISHED = "SUSPEND_FINISHED"
+    # nutrio's own, not NUT's
+    TEST = "TEST"
+    DRIVERFAIL = "DRIVERFAIL"
+    DRIVEROK = "DRIVEROK"
+    THRESHOLD = "THRESHOLD"
+    NOTTHRESHOLD = "NOTTHRESHOLD"
 
 
 #: The types the installed upsmon 2.8.0 binary accepts in NOTIFYMSG/NOTIFYFLAG;
@@ -71,6 +85,12 @@ NUT_2_8_0_TYPES = frozenset({
     NotifyType.ONLINE, NotifyType.ONBATT, NotifyType.LOWBATT, NotifyType.FSD,
     NotifyType.COMMOK, NotifyType.COMMBAD, NotifyType.SHUTDOWN, NotifyType.REPLBATT,
     NotifyType.NOCOMM, NotifyType.NOPARENT, NotifyType.CAL,
+})  # fmt: skip
+#: nutrio's own types: NUT's upsmon knows none of them (an export to upsmon.conf leaves
+#: them out), and only nutrio's notifier ever emits them.
+NUTRIO_TYPES = frozenset({
+    NotifyType.TEST, NotifyType.DRIVERFAIL, NotifyType.DRIVEROK, NotifyType.THRESHOLD,
+    NotifyType.NOTTHRESHOLD,
 })  # fmt: skip
 
 #: upsmon's stock texts (its notify table; the 2.8.0 ones checked against the
@@ -112,7 +132,15 @@ DEFAULT_MESSAGES: Mapping[NotifyType, str] = {
         "OS just finished sleep/suspend/hibernate mode, "
         "de-activating obsolete UPS readings to avoid an unfortunate shutdown"
     ),
+    # nutrio's own: the second %s is the detail (the restarts and last error, the rule's text)
+    NotifyType.TEST: "UPS %s: test notification from nutrio",
+    NotifyType.DRIVERFAIL: "UPS %s: driver keeps failing: %s",
+    NotifyType.DRIVEROK: "UPS %s: driver runs again: %s",
+    NotifyType.THRESHOLD: "UPS %s: %s",
+    NotifyType.NOTTHRESHOLD: "UPS %s: %s",
 }
+#: The prefix of a test notification's text (`nutrio upsmon -c test TYPE`).
+TEST_PREFIX = "TEST: "
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,7 +153,10 @@ class Notification:
     ``message`` is the text; the notifier replaces it by the NOTIFYMSG
     override when there is one and fills it from :data:`DEFAULT_MESSAGES`
     when it is empty. ``detail`` is the second ``%s`` of ALARM (ups.alarm)
-    and OTHER (the unclassified status words). ``at`` is wall-clock time.
+    and OTHER (the unclassified status words), and of nutrio's own types.
+    ``at`` is wall-clock time. ``test`` marks one sent by `nutrio upsmon -c
+    test`; ``rule`` names the ``[[notify.threshold]]`` rule of a THRESHOLD or
+    NOTTHRESHOLD event.
     """
 
     type: NotifyType
@@ -133,6 +164,17 @@ class Notification:
     message: str = ""
     at: float
     detail: str = ""
+    test: bool = False
+    rule: str = ""
+
+    @property
+    def event(self) -> str:
+        """The event's name: the type, or ``threshold.<rule>`` (``.cleared``) for a rule."""
+        if self.type is NotifyType.THRESHOLD:
+            return f"threshold.{self.rule}"
+        if self.type is NotifyType.NOTTHRESHOLD:
+            return f"threshold.{self.rule}.cleared"
+        return self.type.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,11 +225,14 @@ def message_for(notification: Notification, overrides: Mapping[str, str] | None 
             (``NotifyConfig.messages``).
     """
     template = (overrides or {}).get(notification.type.value)
-    if template is None:
-        if notification.message:
-            return notification.message
-        template = DEFAULT_MESSAGES[notification.type]
-    return format_message(template, notification.ups, notification.detail)
+    if template is None and notification.message:
+        text = notification.message
+    else:
+        template = DEFAULT_MESSAGES[notification.type] if template is None else template
+        text = format_message(template, notification.ups, notification.detail)
+    if notification.test and notification.type is not NotifyType.TEST:
+        text = TEST_PREFIX + text  # a rehearsed ONBATT must never read as a real one
+    return text
 
 
 def iso_time(at: float) -> str:
@@ -197,7 +242,7 @@ def iso_time(at: float) -> str:
 
 
 def webhook_body(alert: Alert) -> dict[str, Any]:
-    """The webhook's JSON object: ``{type, ups, message, at}`` (+ scheduled, reason)."""
+    """The webhook's JSON: ``{type, ups, message, at}`` (+ detail, event, test, scheduled)."""
     n = alert.notification
     body: dict[str, Any] = {
         "type": n.type.value,
@@ -207,6 +252,10 @@ def webhook_body(alert: Alert) -> dict[str, Any]:
     }
     if n.detail:
         body["detail"] = n.detail
+    if n.rule:
+        body["event"] = n.event
+    if n.test:
+        body["test"] = True
     if alert.scheduled is not None:
         body["scheduled"] = alert.scheduled
         body["reason"] = alert.reason

@@ -1,7 +1,8 @@
 """upsd's command table: request name -> handler and precondition.
 
 Re-exported by :mod:`protocol.upsd.session`, whose Session dispatches through it
-(and nutrio/protocol_doc.py documents it).
+(and nutrio/protocol_doc.py documents it). Handlers take a
+:class:`~protocol.upsd.types.SessionView`, so nothing here imports the session.
 """
 
 from __future__ import annotations
@@ -9,14 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from nutrio.protocol.upsd import netget, netset, netuser
+from nutrio.protocol.upsd.types import SessionView
 
-if TYPE_CHECKING:
-    from nutrio.protocol.upsd.session import Session
-
-__all__ = ["Needs", "Handler", "Command", "COMMANDS"]
+__all__ = ["Needs", "Handler", "Command", "COMMANDS", "BEFORE_TLS"]
 
 
 class Needs(enum.Enum):
@@ -24,7 +22,7 @@ class Needs(enum.Enum):
     USER = 1  # netcmds.h FLAG_USER: USERNAME and PASSWORD given (checked later)
 
 
-Handler = Callable[["Session", tuple[str, ...]], bytes]
+Handler = Callable[[SessionView, tuple[str, ...]], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,4 +52,4 @@ COMMANDS: Mapping[str, Command] = {
 }
 
 #: With TlsSettings.require, only these work before STARTTLS.
-_BEFORE_TLS = frozenset({"VER", "NETVER", "PROTVER", "HELP", "STARTTLS", "LOGOUT"})
+BEFORE_TLS = frozenset({"VER", "NETVER", "PROTVER", "HELP", "STARTTLS", "LOGOUT"})

@@ -8,13 +8,10 @@ at; extra words are ignored. Names are echoed as the client typed them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.upsd.replies import line, render_list, var_reply, wire_value
-
-if TYPE_CHECKING:
-    from nutrio.protocol.upsd.session import Session
+from nutrio.protocol.upsd.types import SessionView
 
 __all__ = [
     "GET_BY_UPS",
@@ -29,7 +26,7 @@ __all__ = [
 
 _NO_DESC = "Description unavailable"
 
-Sub = Callable[["Session", tuple[str, ...]], bytes]
+Sub = Callable[[SessionView, tuple[str, ...]], bytes]
 
 
 def _invalid() -> ProtocolError:
@@ -39,7 +36,7 @@ def _invalid() -> ProtocolError:
 # -- GET -----------------------------------------------------------------------
 
 
-def get(session: Session, args: tuple[str, ...]) -> bytes:
+def get(session: SessionView, args: tuple[str, ...]) -> bytes:
     if not args:
         raise _invalid()
     sub = args[0].upper()
@@ -54,7 +51,7 @@ def get(session: Session, args: tuple[str, ...]) -> bytes:
     raise _invalid()
 
 
-def get_tracking(session: Session, args: tuple[str, ...]) -> bytes:
+def get_tracking(session: SessionView, args: tuple[str, ...]) -> bytes:
     if len(args) < 2:
         return line("ON" if session.tracking else "OFF")
     if not session.tracking:
@@ -62,19 +59,19 @@ def get_tracking(session: Session, args: tuple[str, ...]) -> bytes:
     return line(session.ctx.state.tracking.reply(args[1], session.now))
 
 
-def _numlogins(session: Session, args: tuple[str, ...]) -> bytes:
+def _numlogins(session: SessionView, args: tuple[str, ...]) -> bytes:
     device = session.device(args[1])
     session.available(device)
     return line(f"NUMLOGINS {args[1]} {session.ctx.state.numlogins(device.name)}")
 
 
-def _upsdesc(session: Session, args: tuple[str, ...]) -> bytes:
+def _upsdesc(session: SessionView, args: tuple[str, ...]) -> bytes:
     device = session.device(args[1])
     desc = wire_value(device.desc) if device.desc else "Unavailable"
     return line(f'UPSDESC {args[1]} "{desc}"')
 
 
-def _var(session: Session, args: tuple[str, ...]) -> bytes:
+def _var(session: SessionView, args: tuple[str, ...]) -> bytes:
     upsname, var = args[1], args[2]
     if var[:7].lower() == "server.":  # answered for any UPS name, even unknown ones
         return _server_var(session, upsname, var)
@@ -86,7 +83,7 @@ def _var(session: Session, args: tuple[str, ...]) -> bytes:
     return reply
 
 
-def _server_var(session: Session, upsname: str, var: str) -> bytes:
+def _server_var(session: SessionView, upsname: str, var: str) -> bytes:
     version = session.ctx.settings.version
     match var.lower():
         case "server.info":
@@ -97,7 +94,7 @@ def _server_var(session: Session, upsname: str, var: str) -> bytes:
     raise ProtocolError(NutError.VAR_NOT_SUPPORTED)
 
 
-def _type(session: Session, args: tuple[str, ...]) -> bytes:
+def _type(session: SessionView, args: tuple[str, ...]) -> bytes:
     upsname, var = args[1], args[2]
     data = session.available(session.device(upsname)).data
     if data.canonical(var) is None:
@@ -115,13 +112,13 @@ def _type(session: Session, args: tuple[str, ...]) -> bytes:
     return line(" ".join(words))
 
 
-def _desc(session: Session, args: tuple[str, ...]) -> bytes:
+def _desc(session: SessionView, args: tuple[str, ...]) -> bytes:
     session.available(session.device(args[1]))
     desc = session.ctx.descriptions.var(args[2]) or _NO_DESC
     return line(f'DESC {args[1]} {args[2]} "{desc}"')
 
 
-def _cmddesc(session: Session, args: tuple[str, ...]) -> bytes:
+def _cmddesc(session: SessionView, args: tuple[str, ...]) -> bytes:
     session.available(session.device(args[1]))
     desc = session.ctx.descriptions.command(args[2]) or _NO_DESC
     return line(f'CMDDESC {args[1]} {args[2]} "{desc}"')
@@ -135,7 +132,7 @@ GET_BY_VAR: dict[str, Sub] = {"VAR": _var, "TYPE": _type, "DESC": _desc, "CMDDES
 # -- LIST ----------------------------------------------------------------------
 
 
-def list_(session: Session, args: tuple[str, ...]) -> bytes:
+def list_(session: SessionView, args: tuple[str, ...]) -> bytes:
     if not args:
         raise _invalid()
     sub = args[0].upper()
@@ -150,7 +147,7 @@ def list_(session: Session, args: tuple[str, ...]) -> bytes:
     raise _invalid()
 
 
-def list_ups(session: Session) -> bytes:
+def list_ups(session: SessionView) -> bytes:
     parts = [line("BEGIN LIST UPS")]
     for device in session.ctx.devices.names().values():  # ups.conf order, as upsd
         desc = wire_value(device.desc) if device.desc else _NO_DESC
@@ -160,7 +157,7 @@ def list_ups(session: Session) -> bytes:
 
 
 def _listing(kind: str) -> Sub:
-    def handler(session: Session, args: tuple[str, ...]) -> bytes:
+    def handler(session: SessionView, args: tuple[str, ...]) -> bytes:
         device = session.device(args[1])
         data = session.available(device).data
         fsd = kind == "VAR" and session.ctx.state.fsd(device.name)
@@ -169,7 +166,7 @@ def _listing(kind: str) -> Sub:
     return handler
 
 
-def _list_client(session: Session, args: tuple[str, ...]) -> bytes:
+def _list_client(session: SessionView, args: tuple[str, ...]) -> bytes:
     device = session.device(args[1])
     parts = [line(f"BEGIN LIST CLIENT {args[1]}")]
     for other in session.ctx.state.logged_in(device.name):
@@ -178,7 +175,7 @@ def _list_client(session: Session, args: tuple[str, ...]) -> bytes:
     return b"".join(parts)
 
 
-def _list_enum(session: Session, args: tuple[str, ...]) -> bytes:
+def _list_enum(session: SessionView, args: tuple[str, ...]) -> bytes:
     upsname, var = args[1], args[2]
     data = session.available(session.device(upsname)).data
     if data.canonical(var) is None:
@@ -189,7 +186,7 @@ def _list_enum(session: Session, args: tuple[str, ...]) -> bytes:
     return b"".join(parts)
 
 
-def _list_range(session: Session, args: tuple[str, ...]) -> bytes:
+def _list_range(session: SessionView, args: tuple[str, ...]) -> bytes:
     upsname, var = args[1], args[2]
     data = session.available(session.device(upsname)).data
     if data.canonical(var) is None:

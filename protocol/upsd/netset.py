@@ -11,22 +11,19 @@ means "handed over", the outcome is for GET TRACKING.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from nutrio.protocol.common.cnum import c_atoi
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.common.state import CommandRequest, VarInfo
 from nutrio.protocol.upsd.replies import line
-
-if TYPE_CHECKING:
-    from nutrio.protocol.upsd.session import DeviceView, Session
+from nutrio.protocol.upsd.types import DeviceView, SessionView
 
 __all__ = ["set_", "set_tracking", "set_var", "instcmd", "check_value", "c_atoi"]
 
 _NUMBER = re.compile(r"[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t]*")
 
 
-def set_(session: Session, args: tuple[str, ...]) -> bytes:
+def set_(session: SessionView, args: tuple[str, ...]) -> bytes:
     if len(args) < 2:
         raise ProtocolError(NutError.INVALID_ARGUMENT)
     match args[0].upper():
@@ -39,7 +36,7 @@ def set_(session: Session, args: tuple[str, ...]) -> bytes:
     raise ProtocolError(NutError.INVALID_ARGUMENT)
 
 
-def set_tracking(session: Session, value: str) -> bytes:
+def set_tracking(session: SessionView, value: str) -> bytes:
     match value.upper():
         case "ON":
             session.tracking = True
@@ -70,7 +67,7 @@ def check_value(info: VarInfo, value: str, *, numbers: bool = False) -> NutError
     return None
 
 
-def set_var(session: Session, upsname: str, var: str, value: str) -> bytes:
+def set_var(session: SessionView, upsname: str, var: str, value: str) -> bytes:
     device = session.device(upsname)
     data = session.available(device).data
     session.require_action("SET", device.name)
@@ -83,7 +80,7 @@ def set_var(session: Session, upsname: str, var: str, value: str) -> bytes:
     return _hand_over(session, device, "SET", name, value, NutError.SET_FAILED)
 
 
-def instcmd(session: Session, args: tuple[str, ...]) -> bytes:
+def instcmd(session: SessionView, args: tuple[str, ...]) -> bytes:
     if len(args) < 2:
         raise ProtocolError(NutError.INVALID_ARGUMENT)
     device = session.device(args[0])
@@ -96,11 +93,11 @@ def instcmd(session: Session, args: tuple[str, ...]) -> bytes:
     return _hand_over(session, device, "INSTCMD", name, value, NutError.INSTCMD_FAILED)
 
 
-def _hand_over(session: Session, device: DeviceView, kind: str, name: str,
+def _hand_over(session: SessionView, device: DeviceView, kind: str, name: str,
                value: str | None, failed: NutError) -> bytes:
     tracking = session.ctx.state.tracking.new_id(session.now) if session.tracking else None
     request = CommandRequest(kind=kind, ups=device.name, name=name, value=value, tracking=tracking,
                              user=session.username, peer=session.addr)
-    if not session.ctx.submit(device, request):
+    if not session.ctx.submit(request):
         raise ProtocolError(failed, "driver did not take the request")
     return line(f"OK TRACKING {tracking}" if tracking else "OK")

@@ -7,13 +7,9 @@ STARTTLS, which ignores extra words as upsd does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from nutrio.protocol.common.errors import NutError, ProtocolError
 from nutrio.protocol.upsd.replies import line
-
-if TYPE_CHECKING:
-    from nutrio.protocol.upsd.session import Session
+from nutrio.protocol.upsd.types import Action, SessionView
 
 __all__ = [
     "ver", "netver", "help_", "starttls", "username", "password",
@@ -29,25 +25,23 @@ def _arity(args: tuple[str, ...], count: int) -> None:
         raise ProtocolError(NutError.INVALID_ARGUMENT)
 
 
-def ver(session: Session, args: tuple[str, ...]) -> bytes:
+def ver(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 0)
     version = session.ctx.settings.version
     return line(f"Network UPS Tools upsd {version} - http://www.networkupstools.org/")
 
 
-def netver(session: Session, args: tuple[str, ...]) -> bytes:
+def netver(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 0)
     return line(NETVERSION)
 
 
-def help_(session: Session, args: tuple[str, ...]) -> bytes:
+def help_(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 0)
     return line(_HELP)
 
 
-def starttls(session: Session, args: tuple[str, ...]) -> bytes:
-    from nutrio.protocol.upsd.session import Action
-
+def starttls(session: SessionView, args: tuple[str, ...]) -> bytes:
     if session.tls:
         raise ProtocolError(NutError.ALREADY_SSL_MODE)
     if session.ctx.settings.tls is None:
@@ -56,7 +50,7 @@ def starttls(session: Session, args: tuple[str, ...]) -> bytes:
     return line("OK STARTTLS")
 
 
-def username(session: Session, args: tuple[str, ...]) -> bytes:
+def username(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 1)
     if session.username is not None:
         raise ProtocolError(NutError.ALREADY_SET_USERNAME)
@@ -64,7 +58,7 @@ def username(session: Session, args: tuple[str, ...]) -> bytes:
     return line("OK")
 
 
-def password(session: Session, args: tuple[str, ...]) -> bytes:
+def password(session: SessionView, args: tuple[str, ...]) -> bytes:
     # Only stored: upsd checks it at each action that needs rights.
     _arity(args, 1)
     if session.password is not None:
@@ -73,7 +67,7 @@ def password(session: Session, args: tuple[str, ...]) -> bytes:
     return line("OK")
 
 
-def login(session: Session, args: tuple[str, ...]) -> bytes:
+def login(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 1)
     if session.login_ups is not None:
         raise ProtocolError(NutError.ALREADY_LOGGED_IN)
@@ -83,30 +77,28 @@ def login(session: Session, args: tuple[str, ...]) -> bytes:
     return line("OK")
 
 
-def logout(session: Session, args: tuple[str, ...]) -> bytes:
-    from nutrio.protocol.upsd.session import Action
-
+def logout(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 0)
     session.request_action(Action.CLOSE)
     return line("OK Goodbye")
 
 
-def _grant(session: Session, args: tuple[str, ...], word: str) -> bytes:
+def _grant(session: SessionView, args: tuple[str, ...], word: str) -> bytes:
     _arity(args, 1)
     device = session.device(args[0])
     session.require_action("PRIMARY", device.name, label=word)  # only an access check, as upsd
     return line(f"OK {word}-GRANTED")
 
 
-def primary(session: Session, args: tuple[str, ...]) -> bytes:
+def primary(session: SessionView, args: tuple[str, ...]) -> bytes:
     return _grant(session, args, "PRIMARY")
 
 
-def master(session: Session, args: tuple[str, ...]) -> bytes:
+def master(session: SessionView, args: tuple[str, ...]) -> bytes:
     return _grant(session, args, "MASTER")
 
 
-def fsd(session: Session, args: tuple[str, ...]) -> bytes:
+def fsd(session: SessionView, args: tuple[str, ...]) -> bytes:
     _arity(args, 1)
     device = session.device(args[0])
     session.require_action("FSD", device.name)

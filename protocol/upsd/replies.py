@@ -6,15 +6,13 @@
 - Values inside quotes are escaped as pconf_encode does (``\\``, ``"``, ``#``);
   names are echoed as the client typed them, unescaped.
 - Listings (LIST VAR / RW / CMD) and GET VAR answers are rendered once per
-  immutable :class:`UpsData` and kept while that object lives, so a
-  40-variable LIST VAR or a GET VAR costs a dictionary lookup.
+  immutable :class:`UpsData` and kept on it (``UpsData.memo``) while it
+  lives, so a 40-variable LIST VAR or a GET VAR costs a dictionary lookup.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from nutrio.protocol.common.errors import NutError
 from nutrio.protocol.common.parseconf import encode_word, iter_lines
@@ -26,6 +24,7 @@ __all__ = [
     "err",
     "wire_value",
     "status_value",
+    "served_status",
     "render_list",
     "var_reply",
     "Descriptions",
@@ -60,29 +59,14 @@ def err(code: NutError) -> bytes:
 
 # -- listings ------------------------------------------------------------------
 
-# UpsData (eq=False) hashes by identity; the cache entry dies with the object.
-# Keys: ("LIST", kind, upsname, fsd) for listings, (upsname, var, fsd) for GET VAR.
-_REPLY_CACHE: weakref.WeakKeyDictionary[UpsData, dict[tuple[object, ...], bytes | None]] = (
-    weakref.WeakKeyDictionary()
-)
-#: The UpsData looked up last and its cache (a weak-dict lookup saved per request);
-#: holds the object alive until another one is looked up.
-_LAST: list[Any] = [None, {}]
 #: Past this many cached replies for one UpsData (many spellings of names,
 #: unknown variables), its cache starts over: memory stays bounded.
 CACHE_LIMIT = 1024
 
 
 def _cache_for(data: UpsData) -> dict[tuple[object, ...], bytes | None]:
-    per_data: dict[tuple[object, ...], bytes | None]
-    if data is _LAST[0]:  # the usual case: one device's current data, asked again
-        per_data = _LAST[1]
-    else:
-        found = _REPLY_CACHE.get(data)
-        per_data = {} if found is None else found
-        if found is None:
-            _REPLY_CACHE[data] = per_data
-        _LAST[:] = (data, per_data)
+    # Keys: ("LIST", kind, upsname, fsd) for listings, (upsname, var, fsd) for GET VAR.
+    per_data = data.memo
     if len(per_data) > CACHE_LIMIT:
         per_data.clear()
     return per_data
@@ -141,9 +125,18 @@ def _var_lines(kind: str, upsname: str, data: UpsData, fsd: bool) -> Iterable[by
 def status_value(name: str, value: str, fsd: bool) -> str:
     """The escaped value; ``ups.status`` gets ``FSD`` in front once FSD was set (netget.c)."""
     encoded = wire_value(value)
-    if fsd and name.lower() == "ups.status":
-        return f"FSD {encoded}"
+    if name.lower() == "ups.status":
+        return served_status(encoded, fsd)
     return encoded
+
+
+def served_status(status: str, fsd: bool) -> str:
+    """``ups.status`` as upsd serves it: with ``FSD`` in front once a primary set FSD.
+
+    Every surface that shows a status (web pages, API, /metrics, upslog) goes through
+    this, so none of them can disagree with ``upsc``.
+    """
+    return f"FSD {status}" if fsd else status
 
 
 # -- cmdvartab -----------------------------------------------------------------

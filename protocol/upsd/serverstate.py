@@ -1,24 +1,22 @@
 """What upsd keeps across connections: FSD flags, logins, TRACKING results.
 
-Owned by one listener (or shared by the listeners of one server); only
+Owned by one upsd (shared by its listeners, one per listen address); only
 their connection tasks touch it, one at a time on the Trio loop, so it is
-plain mutable state behind methods rather than a message.
+plain mutable state behind methods rather than a message. Sessions are
+seen through :class:`Connected`, so this module needs no session import.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from nutrio.protocol.common.state import CommandResult, ResultCode
 
-if TYPE_CHECKING:
-    from nutrio.protocol.upsd.session import Session
-
-__all__ = ["ServerState", "TrackingTable", "TRACKING_KEEP"]
+__all__ = ["ServerState", "TrackingTable", "TRACKING_KEEP", "Connected"]
 
 #: upsd's tracking_delay: results are forgotten an hour after the request.
 TRACKING_KEEP = 3600.0
@@ -78,20 +76,42 @@ class TrackingTable:
         return len(self._items)
 
 
-class ServerState:
-    """Server-wide upsd state shared by every session."""
+class Connected(Protocol):
+    """What the server state keeps of a connected session (Session fits)."""
 
-    def __init__(self) -> None:
-        self.tracking = TrackingTable()
+    id: int
+    addr: str
+    login_ups: str | None
+    requests: int
+
+
+class ServerState:
+    """Server-wide upsd state shared by every session.
+
+    ``tracking_keep``: seconds a TRACKING result is kept (upsd.conf TRACKINGDELAY).
+    """
+
+    def __init__(self, tracking_keep: float = TRACKING_KEEP,
+                 on_fsd: Callable[[frozenset[str]], object] | None = None) -> None:
+        self.tracking = TrackingTable(tracking_keep)
         self._fsd: set[str] = set()
+        #: bumped by each new FSD: remembered answers made before it are void
+        self.fsd_version = 0
+        self._on_fsd = on_fsd  # told the (lower-case) FSD names whenever one is added
         self._logins: Counter[str] = Counter()
-        self._sessions: dict[int, Session] = {}
+        self._sessions: dict[int, Connected] = {}
         self._finished_requests = 0  # requests of connections already closed
 
     # FSD: once a primary sets it, ups.status is served with "FSD" in front
     # until upsd restarts (netmisc.c sets ups->fsd, nothing clears it).
     def set_fsd(self, ups: str) -> None:
-        self._fsd.add(ups.lower())
+        name = ups.lower()
+        if name in self._fsd:
+            return
+        self._fsd.add(name)
+        self.fsd_version += 1
+        if self._on_fsd is not None:
+            self._on_fsd(frozenset(self._fsd))
 
     def fsd(self, ups: str) -> bool:
         return ups.lower() in self._fsd
@@ -99,14 +119,14 @@ class ServerState:
     def numlogins(self, ups: str) -> int:
         return self._logins[ups.lower()]
 
-    def login(self, session: Session, ups: str) -> None:
+    def login(self, session: Connected, ups: str) -> None:
         session.login_ups = ups
         self._logins[ups.lower()] += 1
 
-    def connect(self, session: Session) -> None:
+    def connect(self, session: Connected) -> None:
         self._sessions[session.id] = session
 
-    def disconnect(self, session: Session) -> None:
+    def disconnect(self, session: Connected) -> None:
         if self._sessions.pop(session.id, None) is not None:
             self._finished_requests += session.requests
         if session.login_ups is not None:
@@ -115,7 +135,7 @@ class ServerState:
             if self._logins[key] <= 0:
                 del self._logins[key]
 
-    def logged_in(self, ups: str) -> Iterator[Session]:
+    def logged_in(self, ups: str) -> Iterator[Connected]:
         """Sessions logged into *ups*, newest connection first (upsd's client list)."""
         lower = ups.lower()
         for session in reversed(list(self._sessions.values())):

@@ -13,22 +13,23 @@ for a TLS handshake before any further byte is read.
 State shared by all connections of one server (FSD flags, login counts,
 logged-in clients, TRACKING results) lives in :class:`ServerState`; the
 devices come from a :class:`Devices` view (the actors' Registry). The
-settings, context and output types live in ``_server_types``, the command
-table in ``_server_commands``; both are re-exported here.
+settings, context and output types live in :mod:`protocol.upsd.types`, the
+command table in :mod:`protocol.upsd.commands`; both are re-exported here.
+Imports point one way: session -> commands -> handlers -> types.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from nutrio.protocol.common.errors import NutError, ProtocolError
-from nutrio.protocol.common.parseconf import ARG_LIMIT, WORDLEN_LIMIT, Tokenizer
+from nutrio.protocol.common.parseconf import Tokenizer
 from nutrio.protocol.common.state import UpsSnapshot
+from nutrio.protocol.upsd.answers import cacheable
 
 # ``X as X``: re-exported, so importers (and nutrio/protocol_doc.py) keep
 # taking these from protocol.upsd.session.
-from nutrio.protocol.upsd.commands import _BEFORE_TLS as _BEFORE_TLS
+from nutrio.protocol.upsd.commands import BEFORE_TLS as BEFORE_TLS
 from nutrio.protocol.upsd.commands import COMMANDS as COMMANDS
 from nutrio.protocol.upsd.commands import Command as Command
 from nutrio.protocol.upsd.commands import Handler as Handler
@@ -42,10 +43,11 @@ from nutrio.protocol.upsd.types import (
     Output,
     ServerContext,
     ServerSettings,
+    SessionView,
     TlsSettings,
 )
 from nutrio.protocol.upsd.types import Submit as Submit
-from nutrio.protocol.upsd.users import Denial, check_action, check_instcmd
+from nutrio.protocol.upsd.users import Denial, UserAccount, check_action, check_instcmd
 
 __all__ = [
     "ServerSettings",
@@ -58,19 +60,29 @@ __all__ = [
     "AuthFailure",
     "DeviceView",
     "Devices",
+    "SessionView",
     "COMMANDS",
+    "BEFORE_TLS",
 ]
 
 _NEWLINE = 10
-#: A line the tokenizer would split on blanks alone: ASCII 0x20..0x7f and
-#: blanks, without quote, backslash, '#' or '='. Such a line takes the fast
-#: path (bytes.split) instead of the byte-at-a-time machine; same words.
-_PLAIN = re.compile(rb'[^"\\#=\x00-\x08\x0a\x0e-\x1f\x80-\xff]*')
 _WITH_SUB = frozenset({"GET", "LIST", "SET"})
 
 
 class Session:
-    """One client connection's protocol state. Plain object: nothing awaits."""
+    """One client connection's protocol state. Plain object: nothing awaits.
+
+    Slotted, and what most connections never need (the byte-at-a-time
+    tokenizer, the event and request lists, the verified-credentials memo)
+    is made on first use: an idle connection costs a few hundred bytes.
+    """
+
+    __slots__ = (
+        "ctx", "addr", "id", "username", "password", "login_ups", "tracking", "tls",
+        "last_heard", "now", "requests", "errors", "closed", "closing", "record_requests",
+        "_tok", "_line_bytes", "_skipping", "_action", "_max_line", "_tls_required",
+        "_events", "_requests", "_lines", "_verified", "_verified_with",
+    )
 
     def __init__(self, ctx: ServerContext, peer_addr: str, *, now: float, session_id: int | None = None) -> None:
         self.ctx = ctx
@@ -87,18 +99,20 @@ class Session:
         self.errors = 0
         self.closed = False
         self.closing = False
-        self._tok = Tokenizer()
+        self._tok: Tokenizer | None = None  # made for the first line that needs it
         self._line_bytes = 0
         self._skipping = False
         self._action = Action.NONE
         tls = ctx.settings.tls
         self._max_line = ctx.settings.max_line
         self._tls_required = tls is not None and tls.require
-        self._events: list[AuthFailure] = []
-        self._requests: list[str] = []
+        self._events: list[AuthFailure] | None = None
+        self._requests: list[str] | None = None
         #: The listener turns this off when debug logging is off: no per-request work.
         self.record_requests = True
-        self._verified: dict[tuple[str, str], Denial | None] = {}
+        self._lines = ctx.lines
+        self._verified: dict[tuple[str, str], Denial | None] | None = None
+        self._verified_with: Mapping[str, UserAccount] | None = None
         ctx.state.connect(self)
 
     # -- I/O side --------------------------------------------------------------
@@ -106,6 +120,10 @@ class Session:
     def receive_data(self, data: bytes, now: float) -> Output:
         """Feed one read's worth of bytes; get back every reply it caused."""
         self.now = now
+        if self._line_bytes == 0 and not self._skipping and not self.record_requests:
+            known = self._known_answer(data, now)
+            if known is not None:
+                return Output(known)
         replies: list[bytes] = []
         limit = self._max_line
         i, end = 0, len(data)
@@ -113,11 +131,17 @@ class Session:
             # No byte of this line fed to the tokenizer yet (it counts them all):
             # a plain line can skip it.
             if self._line_bytes == 0 and not self._skipping:
-                words, after = _plain_line(data, i, limit)
+                words, after = self._lines.next_line(data, i, limit)
                 if after:
+                    whole = i == 0 and after == end  # the read is this one line
                     i = after
                     self.last_heard = now
-                    replies.append(self._dispatch(words))
+                    reply = self._dispatch(words)
+                    replies.append(reply)
+                    if whole and reply[:4] != b"ERR " and cacheable(words):
+                        ctx = self.ctx
+                        ctx.answers.remember(data, words[2], ctx.devices, ctx.state.fsd_version,
+                                             reply)
                     if self._action is not Action.NONE and self._take_action():
                         return Output(b"".join(replies), Action.STARTTLS, data[i:])
                     continue
@@ -130,11 +154,14 @@ class Session:
             if limit and self._line_bytes > limit:
                 replies.append(NutError.TOO_LONG.line)
                 self.errors += 1
-                self._tok = Tokenizer()
+                self._tok = None
                 self._line_bytes = 0
                 self._skipping = byte != _NEWLINE
                 continue
-            parsed = self._tok.feed_byte(byte)
+            tok = self._tok
+            if tok is None:
+                tok = self._tok = Tokenizer()
+            parsed = tok.feed_byte(byte)
             if parsed is None:
                 continue
             self._line_bytes = 0
@@ -147,6 +174,20 @@ class Session:
                 return Output(b"".join(replies), Action.STARTTLS, data[i:])
         return Output(b"".join(replies), Action.CLOSE if self.closing else Action.NONE)
 
+    def _known_answer(self, data: bytes, now: float) -> bytes | None:
+        """The remembered reply when *data* is a poll answered before from what is
+        still current (protocol/upsd/answers.py); counted as the request it is."""
+        if self._tls_required and not self.tls:
+            return None
+        ctx = self.ctx
+        reply = ctx.answers.lookup(data, ctx.devices, ctx.state.fsd_version, now,
+                                   ctx.settings.maxage)
+        if reply is not None:
+            self.requests += 1
+            self.last_heard = now
+            self.closing = False  # as _dispatch: a line after LOGOUT keeps the client
+        return reply
+
     def _take_action(self) -> bool:
         """Consume the action a handler asked for; True for STARTTLS (stop reading)."""
         action, self._action = self._action, Action.NONE
@@ -157,13 +198,13 @@ class Session:
 
     def take_requests(self) -> list[str]:
         """Command names handled since the last call (for debug logging)."""
-        requests, self._requests = self._requests, []
+        requests, self._requests = self._requests or [], None
         return requests
 
     def take_events(self) -> Sequence[AuthFailure]:
         if not self._events:
             return ()  # the usual case: nothing allocated per read
-        events, self._events = self._events, []
+        events, self._events = self._events, None
         return events
 
     def tls_started(self) -> None:
@@ -186,6 +227,8 @@ class Session:
             # For debug logs: the command and, for GET/LIST/SET, its sub-command;
             # never further words (PASSWORD's argument is a secret).
             head = words[:2] if words and words[0].upper() in _WITH_SUB else words[:1]
+            if self._requests is None:
+                self._requests = []
             self._requests.append(" ".join(head).upper())
         try:
             return self._run(words)
@@ -205,7 +248,7 @@ class Session:
                 raise ProtocolError(NutError.USERNAME_REQUIRED)
             if self.password is None:
                 raise ProtocolError(NutError.PASSWORD_REQUIRED)
-        if self._tls_required and not self.tls and name not in _BEFORE_TLS:
+        if self._tls_required and not self.tls and name not in BEFORE_TLS:
             raise ProtocolError(NutError.ACCESS_DENIED, "TLS required")
         return command.handler(self, words[1:])
 
@@ -232,54 +275,33 @@ class Session:
 
     def require_action(self, action: str, target: str = "", *, label: str | None = None) -> None:
         """ERR ACCESS-DENIED unless this client's credentials allow *action* now."""
-        self._check(("action", action), lambda: check_action(
-            self.ctx.accounts, self.username, self.password, action), label or action, target)
+        self._check(("action", action), lambda accounts: check_action(
+            accounts, self.username, self.password, action), label or action, target)
 
     def require_instcmd(self, command: str, target: str = "") -> None:
-        self._check(("instcmd", command.lower()), lambda: check_instcmd(
-            self.ctx.accounts, self.username, self.password, command), "INSTCMD", target)
+        self._check(("instcmd", command.lower()), lambda accounts: check_instcmd(
+            accounts, self.username, self.password, command), "INSTCMD", target)
 
-    def _check(self, key: tuple[str, str], run: Callable[[], Denial | None],
+    def _check(self, key: tuple[str, str],
+               run: Callable[[Mapping[str, UserAccount]], Denial | None],
                label: str, target: str) -> None:
         # Credentials cannot change within a session (ALREADY-SET-*), so one
-        # scrypt verification per right is enough.
-        if key in self._verified:
-            denial = self._verified[key]
+        # scrypt verification per right is enough, until a reload publishes
+        # other accounts: the current ones are read at each check.
+        accounts = self.ctx.accounts.value
+        verified = self._verified
+        if verified is None or accounts is not self._verified_with:
+            verified = self._verified = {}
+            self._verified_with = accounts
+        if key in verified:
+            denial = verified[key]
+        elif not self.ctx.may_verify(self.addr):
+            denial = Denial.THROTTLED  # not remembered: a later check may run
         else:
-            denial = run()
-            self._verified[key] = denial
+            denial = run(accounts)
+            verified[key] = denial
         if denial is not None:
+            if self._events is None:
+                self._events = []
             self._events.append(AuthFailure(label, self.username, denial, target))
             raise ProtocolError(NutError.ACCESS_DENIED, denial.value)
-
-
-def _plain_line(data: bytes, start: int, limit: int) -> tuple[tuple[str, ...], int]:
-    """Words of the line at *start* and the index after its newline, when the
-    line is plain (see _PLAIN) and within *limit*; else ((), 0)."""
-    nl = data.find(b"\n", start)
-    if nl < 0 or (limit and nl + 1 - start > limit):
-        return (), 0
-    raw = data[start:nl]
-    words = _WORDS_SEEN.get(raw)
-    if words is None:
-        if _PLAIN.fullmatch(raw) is None:
-            return (), 0
-        words = _split_plain(raw)
-        if len(_WORDS_SEEN) >= _WORDS_SEEN_MAX:
-            _WORDS_SEEN.clear()
-        _WORDS_SEEN[raw] = words
-    return words, nl + 1
-
-
-def _split_plain(raw: bytes) -> tuple[str, ...]:
-    # parseconf keeps ARG_LIMIT words of at most WORDLEN_LIMIT characters
-    words = raw.decode("ascii").split()[:ARG_LIMIT]
-    if len(raw) > WORDLEN_LIMIT:
-        words = [w[:WORDLEN_LIMIT] for w in words]
-    return tuple(words)
-
-
-#: Clients repeat the same few lines (upsmon, upsc): their words are kept.
-#: A pure function of the line, so a hit answers exactly like a miss.
-_WORDS_SEEN: dict[bytes, tuple[str, ...]] = {}
-_WORDS_SEEN_MAX = 1024

@@ -25,9 +25,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 __all__ = [
     "UserAccount",
+    "Accounts",
+    "FixedAccounts",
     "Denial",
     "hash_password",
     "verify_password",
@@ -111,6 +114,21 @@ class UserAccount:
         return "all" in self._cmds or command.lower() in self._cmds
 
 
+class Accounts(Protocol):
+    """Where the current accounts are read, at each check: a reload publishes a new
+    mapping and the next check sees it (supervisor.cell.LatestCell fits)."""
+
+    @property
+    def value(self) -> Mapping[str, UserAccount]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedAccounts:
+    """Accounts that never change (docs examples, benches, tests); fits :class:`Accounts`."""
+
+    value: Mapping[str, UserAccount]
+
+
 class Denial(str, Enum):
     """Why a check failed: for logs and the brute-force penalty, never the wire."""
 
@@ -118,6 +136,8 @@ class Denial(str, Enum):
     UNKNOWN_USER = "unknown-user"
     BAD_PASSWORD = "bad-password"
     NOT_PERMITTED = "not-permitted"
+    #: not checked: the address has too many replies held back after wrong guesses
+    THROTTLED = "throttled"
 
     @property
     def is_guess(self) -> bool:

@@ -84,27 +84,42 @@ async def test_other_addresses_and_honest_clients_are_not_slowed(nursery, autoju
         assert await timed(helper, "INSTCMD edge load.off") == ("ERR ACCESS-DENIED\n", 0.0)
 
 
-async def test_parallel_guesses_from_one_address_are_not_faster_than_serial_ones(nursery, autojump_clock):
+async def test_parallel_guesses_past_the_address_budget_are_refused_untried(nursery, autojump_clock):
     """One password per connection (ALREADY-SET-PASSWORD): an attacker guesses by
-    opening many connections at once; their delayed replies come one after another."""
-    port = await serve(nursery)
+    opening many connections at once. Each wrong guess holds back its own reply (at
+    most the cap); while an address has auth_penalty_budget replies held back, its
+    further checks are refused without being tried, so even the right password
+    tells it nothing: at most `budget` guesses checked per cap seconds."""
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    port = await start_listener(nursery, registry, ServerSettings(
+        auth_penalty=0.25, auth_penalty_cap=4.0, auth_penalty_budget=4, idle_timeout=3600))
     start = trio.current_time()
     finished: list[float] = []
 
-    async def guess(i: int) -> None:
+    async def guess(password: str, expect: str) -> None:
         client = await connect_from(port, "127.0.0.1")
-        await client.send(f"USERNAME admin\nPASSWORD guess{i}\n".encode())
+        await client.send(f"USERNAME admin\nPASSWORD {password}\n".encode())
         await client.readline()
         await client.readline()
-        assert await client.ask("FSD edge") == "ERR ACCESS-DENIED\n"
+        assert await client.ask("FSD edge") == expect
         finished.append(trio.current_time() - start)
 
     async with trio.open_nursery() as inner:
-        for i in range(20):
-            inner.start_soon(guess, i)
-    # 0.25 + 0.5 + 1 + 2 + 16 * 4 s: at most one guess answered per step
-    assert max(finished) >= 67.75
-    # meanwhile another address is served at its own first step
+        for i in range(4):
+            inner.start_soon(guess, f"guess{i}", "ERR ACCESS-DENIED\n")
+        await trio.sleep(0.1)  # the four are held back now: the budget is full
+        for i in range(15):
+            inner.start_soon(guess, f"more{i}", "ERR ACCESS-DENIED\n")
+        inner.start_soon(guess, "secret", "ERR ACCESS-DENIED\n")  # right, but not tried
+    assert sorted(finished)[:16] == [0.1] * 16  # refused untried: at once
+    assert max(finished) <= 4.0  # and no reply waits longer than the cap
+    # once the holds are over, the right password works again, at once
+    honest = await connect_from(port, "127.0.0.1")
+    await honest.ask("USERNAME admin")
+    await honest.ask("PASSWORD secret")
+    assert await timed(honest, "FSD edge") == ("OK FSD-SET\n", 0.0)
+    # meanwhile another address was never limited
     stranger = await connect_from(port, "127.0.0.2")
     await stranger.ask("USERNAME admin")
     await stranger.ask("PASSWORD guess")

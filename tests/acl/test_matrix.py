@@ -11,7 +11,6 @@ every read-only one.
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 import trio
@@ -23,9 +22,10 @@ from nutrio.protocol.upsd.users import UserAccount, hash_password
 from tests.listener.conftest import fetch_ups_data, start_device, start_listener
 from tests.listener.test_transcript import EDGE, _mask, _read_reply
 from tests.nutriorun import nutrio_run
-from tests.realnut import real_nut, requires_real_nut
+from tests.procs import wait_until
+from tests.realnut import numlogins, real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 #: name -> (password, actions, instcmds, upsmon role); None password: section without one.
 USERS: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...], str | None]] = {
@@ -123,7 +123,8 @@ def run_matrix(port: int, kinds: dict[str, list[str]] = KINDS) -> dict[str, list
         finally:
             sock.close()
         record[kind] = lines
-        time.sleep(0.1)  # the server sees the close before the next kind counts logins
+        # the server sees the close before the next kind counts logins
+        assert wait_until(lambda: numlogins(port, "edge") == 0, 5)
     return record
 
 

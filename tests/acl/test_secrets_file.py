@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +10,7 @@ from structlog.testing import capture_logs
 
 from nutrio import conf
 from nutrio.app import warn_if_secrets_readable
-from tests.nutriorun import EDGE_DEV
-from tests.paths import ROOT
-from tests.realnut import free_port, wait_port
+from tests.nutriorun import EDGE_DEV, start_nutrio, wait_ready
 
 WITH_USERS = '[server]\nlisten = ["127.0.0.1:{port}"]\n\n[users.admin]\npassword = "secret"\nactions = ["SET"]\n'
 NO_SECRETS = '[server]\nlisten = ["127.0.0.1:{port}"]\n'
@@ -54,22 +47,17 @@ def test_file_without_passwords_and_built_in_default_are_not_warned_about(tmp_pa
     assert logs == []
 
 
+@pytest.mark.e2e
 def test_nutrio_run_warns_at_startup(tmp_path):
-    port = free_port()
     shutil.copyfile(EDGE_DEV, tmp_path / "edge.dev")
     path = tmp_path / "nutrio.toml"
     device = '\n[devices.edge]\ndriver = "dummy-ups"\nport = "edge.dev"\n'
-    path.write_text(WITH_USERS.format(port=port) + device)
+    path.write_text(WITH_USERS.format(port=3493) + device)  # served on any free port instead
     path.chmod(0o644)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nutrio", "run", "--config", str(path), "--log-format", "json"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True)
+    proc = start_nutrio(path)
     try:
-        wait_port(port, timeout=20)
+        wait_ready(proc)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
-    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
-    warned = [e for e in events if e.get("event") == "config.secrets_readable"]
+        proc.stop(20)
+    warned = proc.events("config.secrets_readable")
     assert len(warned) == 1 and warned[0]["file"] == str(path)

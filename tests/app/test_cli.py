@@ -107,7 +107,7 @@ def test_run_refuses_a_config_with_nothing_to_run(tmp_path: Path) -> None:
     assert out.returncode == 1 and "allow_no_device" in out.stderr
 
 
-UNKNOWN_DRIVER = '[devices.ups]\ndriver = "bcmxcp"\nport = "auto"\n'
+UNKNOWN_DRIVER = '[devices.ups]\ndriver = "al175"\nport = "auto"\n'
 SHORT_OF_POWER = """[devices.ups]
 driver = "dummy-ups"
 port = "ups.dev"
@@ -126,7 +126,7 @@ role = "primary"
 
 @pytest.mark.parametrize("sub", ["check-config", "run"])
 @pytest.mark.parametrize(("text", "spot", "words"), [
-    (UNKNOWN_DRIVER, ":2: devices.ups.driver:", "nutrio has no driver 'bcmxcp'"),
+    (UNKNOWN_DRIVER, ":2: devices.ups.driver:", "nutrio has no driver 'al175'"),
     (SHORT_OF_POWER, ":6: monitor.minsupplies:", "add up to 1, fewer than minsupplies = 2"),
 ])
 def test_a_config_that_cannot_run_stops_at_the_spot(tmp_path: Path, sub: str, text: str,

@@ -251,6 +251,7 @@ def _upsc(target: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["upsc", target, "ups.status"], capture_output=True, text=True, timeout=20, check=False)
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("upsc") is None, reason="NUT's upsc is not installed")
 def test_drivers_stop_and_start_a_running_service_seen_by_real_upsc(service: tuple[Path, int]) -> None:
     config, port = service

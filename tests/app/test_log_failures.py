@@ -18,7 +18,9 @@ import pytest
 import structlog
 
 from nutrio.logs import LossyPrinter, configure_logging, write_errors
+from tests.nutriorun import wait_ready
 from tests.paths import ROOT
+from tests.procs import start
 from tests.realnut import free_port, wait_port
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +36,9 @@ def _config(tmp_path: Path, port: int) -> Path:
         '[devices.ups]\ndriver = "dummy-ups"\nport = "ups.dev"\n\n'
         '[users.admin]\npassword = "secret"\nactions = ["SET"]\n')
     return config
+
+
+NUTRIO_RUN = (sys.executable, "-m", "nutrio", "run")
 
 
 def _start(config: Path, stderr: object, prefix: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
@@ -77,22 +82,22 @@ def test_stderr_on_dev_full_neither_stops_the_start_nor_upsd(tmp_path: Path) -> 
 
 
 def test_a_log_file_past_its_size_limit_leaves_upsd_serving(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "nutrio.log"
     limit = 40_000
-    with log.open("wb") as out:
-        proc = _start(_config(tmp_path, port), out, prefix=("prlimit", f"--fsize={limit}"))
+    config = _config(tmp_path, 3493)  # the config's port is replaced: --listen 127.0.0.1:0
+    proc = start(["prlimit", f"--fsize={limit}", *NUTRIO_RUN, "--config", str(config),
+                  "--listen", "127.0.0.1:0", "--log-format", "json"],
+                 logdir=tmp_path, name="nutrio", env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        wait_port(port, timeout=20)
+        [port] = wait_ready(proc)
         wrong = b"USERNAME admin\nPASSWORD wrong\nLOGIN ups\nLOGOUT\n"
         for _ in range(300):  # each failed login is a warning line: the file fills up
             _ask(port, wrong)
-        assert log.stat().st_size > limit - 2_000, "the log never reached its limit"
+        assert proc.err.stat().st_size > limit - 2_000, "the log never reached its limit"
         assert _ask(port, b"GET VAR ups ups.status\n") == b'VAR ups ups.status "OL"\n'
     finally:
-        code = _stop(proc)
+        code = proc.stop(35)  # STOP_DEADLINE (30 s) and a margin
     assert code == 0
-    assert log.stat().st_size <= limit
+    assert proc.err.stat().st_size <= limit
 
 
 def test_the_printer_counts_lost_lines_and_reports_them_once_writing_works() -> None:

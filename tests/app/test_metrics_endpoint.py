@@ -6,10 +6,13 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.nutriorun import EDGE_DEV, nutrio_run
 from tests.realnut import free_port
+
+pytestmark = pytest.mark.e2e
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

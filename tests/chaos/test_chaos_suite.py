@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import trio
 import trio.testing
 from structlog.testing import capture_logs
@@ -40,6 +41,7 @@ CI_SEED = 7
 CI_DURATION = 22.0
 
 
+@pytest.mark.e2e
 def test_chaos_run_under_load_keeps_every_invariant(tmp_path: Path) -> None:
     report = run_chaos(tmp_path, seed=CI_SEED, duration=CI_DURATION)
     print(report.summary())  # shown with -s, and in the failure output
@@ -56,6 +58,7 @@ def test_chaos_run_under_load_keeps_every_invariant(tmp_path: Path) -> None:
     assert len(report.shutdowns) == 1, report.summary()
 
 
+@pytest.mark.e2e
 def test_a_crash_loop_in_upsd_gives_up_past_the_intensities_and_nutrio_exits(
         tmp_path: Path) -> None:
     port = free_port()

@@ -17,6 +17,8 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from bench.chaos import (
     SLACK,
     UPSES,
@@ -30,6 +32,8 @@ from bench.chaos import (
     wait_port,
     write_config,
 )
+
+pytestmark = pytest.mark.e2e
 
 RUN = 4.0  # seconds of each incarnation
 INTERVAL = 1.0  # the stats log's interval

@@ -17,7 +17,7 @@ from tests.clients._compare import run_ours, run_ours_subprocess, run_real
 from tests.paths import DATA
 from tests.realnut import RealNut, free_port, real_nut, requires_real_nut
 
-pytestmark = [requires_real_nut, pytest.mark.realnut]
+pytestmark = [requires_real_nut, pytest.mark.realnut, pytest.mark.e2e]
 
 DEVICES = {
     "eaton": DATA / "ddl" / "Eaton__Eaton__5PX_2000__usbhid-ups__2.7.4__01.dev",

@@ -29,7 +29,7 @@ from tests.clients._compare import mask_versions, shell_status
 from tests.paths import DATA, ROOT
 from tests.realnut import RealNut, free_port, real_nut, requires_real_nut
 
-pytestmark = [requires_real_nut, pytest.mark.realnut]
+pytestmark = [requires_real_nut, pytest.mark.realnut, pytest.mark.e2e]
 
 OURS = [sys.executable, "-m", "nutrio"]
 

@@ -159,6 +159,7 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[byt
     return subprocess.run(argv, capture_output=True, env=env, cwd=ROOT, timeout=30)
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_a_bad_timeout_value_is_one_warning_line_and_changes_nothing_else(nut: RealNut) -> None:
     env = {**nut.env, "NUT_DEFAULT_CONNECT_TIMEOUT": "soon"}
@@ -179,6 +180,7 @@ def debug_lines(stderr: bytes) -> list[str]:
     return [STAMP.sub("", r) for r in records]
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_nut_debug_level_prints_the_clients_debug_lines(nut: RealNut) -> None:
     target = f"eaton@127.0.0.1:{nut.port}"
@@ -200,6 +202,7 @@ def test_nut_debug_level_prints_the_clients_debug_lines(nut: RealNut) -> None:
     ]
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_debug_lines_put_errors_in_their_place(nut: RealNut) -> None:
     """fatalx's line is stamped too, and clean_exit (the disconnect) comes after it."""

@@ -20,7 +20,7 @@ import pytest
 from tests.paths import DATA
 from tests.realnut import RealNut, real_nut, requires_real_nut
 
-pytestmark = [requires_real_nut, pytest.mark.realnut]
+pytestmark = [requires_real_nut, pytest.mark.realnut, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -77,6 +77,7 @@ def text_lines(nut: RealNut, *args: str) -> list[str]:
     return out.stdout.decode().splitlines()
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_all_variables_as_one_object(nut: RealNut) -> None:
     host = f"eaton@127.0.0.1:{nut.port}"
@@ -87,6 +88,7 @@ def test_all_variables_as_one_object(nut: RealNut) -> None:
     assert ours == Outcome(0, expected.encode(), run_real("upsc", [host], env=nut.env).stderr)
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_one_variable_upses_and_clients(nut: RealNut) -> None:
     h = f"127.0.0.1:{nut.port}"
@@ -112,6 +114,7 @@ def raw_list_var(port: int, ups: str) -> list[tuple[str, str]]:
     return [(r.name, r.value) for r in replies if isinstance(r, Var)]
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_odd_values_are_escaped_and_parse_back(nut: RealNut) -> None:
     """The edge-case device serves quotes, backslashes and a name with a newline in it."""
@@ -136,6 +139,7 @@ ERROR_CASES = [
 ]
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @pytest.mark.parametrize(("args", "stdout"), ERROR_CASES, ids=lambda c: " ".join(c) if isinstance(c, list) else "")
 def test_errors_are_json_on_stdout_and_upscs_line_on_stderr(nut: RealNut, args: list[str], stdout: str) -> None:
@@ -183,6 +187,7 @@ def test_a_short_line_ends_the_document_as_nut_does(args: list[str], stdout: str
     assert ours.status == 1 and ours.stderr.endswith(f"Error: {message}\n".encode())
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @pytest.mark.parametrize("ups", ["eaton", "edge"])
 def test_json_extension_and_j_print_the_same_bytes_for_a_whole_ups(nut: RealNut, ups: str) -> None:

@@ -43,6 +43,7 @@ def test_plain_upsc_arguments_are_not_taken() -> None:
     assert maybe_extended(["-l", "localhost"]) is None
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_json_prints_one_object_equal_to_upscs_variables(nut: RealNut) -> None:
     out = subprocess.run([*EXTRA, "--json", f"ups1@127.0.0.1:{nut.port}"], check=False, capture_output=True, text=True,
@@ -52,6 +53,7 @@ def test_json_prints_one_object_equal_to_upscs_variables(nut: RealNut) -> None:
     assert list(json.loads(out.stdout)) == list(upsc_vars(nut))  # upsd's order
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_json_single_variable_and_unknown_ups(nut: RealNut) -> None:
     one = subprocess.run([*EXTRA, "--json", f"ups1@127.0.0.1:{nut.port}", "ups.load"], check=False, capture_output=True,
@@ -99,6 +101,7 @@ def watch_on_a_terminal(nut: RealNut, seconds: float, size: tuple[int, int] | No
     return screen
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_watch_redraws_in_place_on_a_terminal(nut: RealNut) -> None:
     text = watch_on_a_terminal(nut, 3.0).decode()
@@ -160,6 +163,7 @@ def test_a_pipe_gets_plain_blocks_with_every_variable() -> None:
     assert render_block("u", 1.0, 0.0, {}, "Data stale").split("\n")[1] == "Error: Data stale"
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_watch_in_a_small_terminal_never_scrolls(nut: RealNut) -> None:
     frames = watch_on_a_terminal(nut, 2.5, size=(10, 50)).decode().split("\x1b[H")[1:]
@@ -170,6 +174,7 @@ def test_watch_in_a_small_terminal_never_scrolls(nut: RealNut) -> None:
     assert all(len(r.replace("\x1b[K", "").replace("\x1b[J", "")) <= 50 for r in rows[2:])
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_watch_into_a_pipe_prints_plain_blocks_and_stops_when_the_reader_goes(nut: RealNut) -> None:
     cmd = " ".join([*EXTRA, "--watch", "-n", "0.3", f"ups1@127.0.0.1:{nut.port}"])

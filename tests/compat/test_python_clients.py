@@ -10,6 +10,8 @@ import pytest
 
 from tests.nutriorun import EDGE_DEV, Nutrio, nutrio_run
 
+pytestmark = pytest.mark.e2e
+
 PyNUT = pytest.importorskip("PyNUTClient.PyNUT", reason="pip install pynutclient")
 nut2 = pytest.importorskip("nut2", reason="pip install nut2")
 aionut = pytest.importorskip("aionut", reason="pip install aionut")

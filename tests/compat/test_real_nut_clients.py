@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.nutriorun import SHARED, Nutrio, nutrio_run
+from tests.procs import running, wait_until
 from tests.realnut import RealNut, real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 DUMP = SHARED / "data/ddl/APC__APC__Smart-UPS_1000__usbhid-ups__2.4.1__01.dev"
 VERSION = re.compile(r"^(driver\.version(?:\.internal)?: ).*$", re.M)
@@ -83,21 +83,17 @@ def test_upscmd_with_login_matches(ours: Nutrio, theirs: RealNut) -> None:
 def test_upsrw_set_matches_and_takes_effect(ours: Nutrio, theirs: RealNut) -> None:
     out = _same(["upsrw", "-s", "ups.delay.shutdown=30", "-u", "admin", "-p", "secret", "ups1@{H}"], ours, theirs)
     assert out.strip() == "OK"  # 2.8.0 prints SUCCESS only with -w (tracking)
-    time.sleep(2.5)  # dummy-ups applies a SET on its next update
+    # dummy-ups applies a SET on its next update (every 2 s)
+    assert wait_until(lambda: all(_run("upsc", f"ups1@127.0.0.1:{port}", "ups.delay.shutdown")
+                                  .stdout.strip() == "30" for port in (ours.port, theirs.port)), 10)
     assert _same(["upsc", "ups1@{H}", "ups.delay.shutdown"], ours, theirs).splitlines()[0] == "30"
 
 
-def test_upslog_logs_our_ups(ours: Nutrio) -> None:
-    proc = subprocess.Popen(
-        ["upslog", "-s", f"ups1@127.0.0.1:{ours.port}", "-l", "-", "-i", "1",
-         "-f", "%VAR ups.status% %VAR battery.charge%"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        time.sleep(2.5)
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=10)
+def test_upslog_logs_our_ups(ours: Nutrio, tmp_path: Path) -> None:
+    with running(["upslog", "-s", f"ups1@127.0.0.1:{ours.port}", "-l", "-", "-i", "1",
+                  "-f", "%VAR ups.status% %VAR battery.charge%"], logdir=tmp_path) as proc:
+        proc.wait_for_line(lambda line: line[:2] in ("OL", "OB"), stream="stdout")
+    out = proc.stdout()
     lines = [line for line in out.splitlines() if line.strip() and not line.startswith("Network UPS Tools")]
     assert lines, out
     status, charge = lines[-1].rsplit(" ", 1)

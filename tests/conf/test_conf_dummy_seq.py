@@ -6,6 +6,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from nutrio.conf import DEFAULT_PATH
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
@@ -62,6 +64,7 @@ def test_on_battery_there_is_no_input_and_charge_falls() -> None:
     assert int(low["battery.charge"]) < int(low["battery.charge.low"])
 
 
+@pytest.mark.e2e
 @requires_real_nut
 def test_real_dummy_ups_serves_the_embedded_sequence() -> None:
     with real_nut({"dummy": SEQ}) as nut:

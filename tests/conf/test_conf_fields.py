@@ -27,7 +27,8 @@ DERIVED = {
 #: Fields whose TOML key is spelled differently (arrays of tables are singular).
 TOML_NAME = {("SchedulerConfig", "rules"): "at", ("LogConfig", "entries"): "entry",
              ("ChaosConfig", "faults"): "fault",
-             ("NotifyConfig", "channels"): "webhook", ("MonitorTls", "hosts"): "host"}  # fmt: skip
+             ("NotifyConfig", "channels"): "webhook", ("MonitorTls", "hosts"): "host",
+             ("NotifyConfig", "thresholds"): "threshold"}  # fmt: skip
 
 
 def raw_tables() -> dict[str, list[dict[str, Any]]]:

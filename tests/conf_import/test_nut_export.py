@@ -8,9 +8,7 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -24,7 +22,9 @@ from nutrio.conf import Config
 from nutrio.conf.nut.exporter import export_config, nut_word, write_files
 from nutrio.conf.nut.importer import NUT_FILES, import_dir
 from nutrio.protocol.common.parseconf import split_line
-from tests.realnut import DUMMY_UPS, UPSD, free_port, requires_real_nut, wait_port
+from nutrio.protocol.notify.events import NUTRIO_TYPES
+from tests.procs import AddressInUse, Proc, on_free_port, start, wait_until
+from tests.realnut import DUMMY_UPS, UPSD, numlogins, requires_real_nut
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(conf.__file__).parent / "examples" / "nutrio.toml"
@@ -51,8 +51,9 @@ def comparable(cfg: Config) -> Config:
         for name, dev in cfg.devices.items()
     }
     users = {name: user for name, user in cfg.users.items() if user.password is not None}
-    server = dataclasses.replace(
-        cfg.server, idle_timeout=60.0, max_line=conf.ServerConfig().max_line
+    server = dataclasses.replace(  # nutrio-only server settings are reported, not kept
+        cfg.server, idle_timeout=60.0, max_line=conf.ServerConfig().max_line,
+        announce=conf.ServerConfig().announce,
     )
     if server.tls:
         tls = server.tls
@@ -63,7 +64,15 @@ def comparable(cfg: Config) -> Config:
     if monitor and monitor.tls:  # upsmon reads the key from CERTFILE (reported)
         tls = dataclasses.replace(monitor.tls, keyfile=monitor.tls.certfile)
         monitor = dataclasses.replace(monitor, tls=tls)
-    notify = dataclasses.replace(cfg.notify, channels=conf.NotifyConfig().channels)
+    nut_only = {t.value for t in NUTRIO_TYPES}  # nutrio's own types, thresholds: reported
+    notify = dataclasses.replace(
+        cfg.notify, channels=conf.NotifyConfig().channels, thresholds=(),
+        driverfail_restarts=conf.NotifyConfig().driverfail_restarts,
+        driverfail_window=conf.NotifyConfig().driverfail_window,
+        flags=MappingProxyType({k: v for k, v in cfg.notify.flags.items() if k not in nut_only}),
+        messages=MappingProxyType({k: v for k, v in cfg.notify.messages.items()
+                                   if k not in nut_only}),
+    )  # fmt: skip
     rules = tuple(
         dataclasses.replace(r, seconds=None if r.seconds is None else int(r.seconds + 0.5))
         for r in cfg.scheduler.rules
@@ -96,6 +105,9 @@ def test_export_writes_the_six_files_nut_reads_without_parse_errors() -> None:
     assert report["devices.myups.maxage"].status == "unsupported"
     assert report["server.tls.require"].status == "unsupported"
     assert report["notify.webhook/email"].status == "unsupported"
+    assert report["notify.ntfy/telegram"].status == "unsupported"
+    assert report["notify.threshold"].status == "unsupported"
+    assert report["notify.flags.DRIVERFAIL"].status == "unsupported"
     assert {"web", "log", "chaos"} <= set(report)
     upsmon = result.files["upsmon.conf"].splitlines()
     assert 'MONITOR "bigups@[2001:db8::5]:3493" 0 observer abcd secondary' in upsmon
@@ -203,87 +215,87 @@ seconds = 30
 """
 
 
-@contextlib.contextmanager
-def real_nut_from(etc: Path, state: Path, names: list[str]) -> Iterator[dict[str, str]]:
-    """Real dummy-ups drivers, upsd and upsmon, all reading the exported ``etc``."""
-    env = {
-        **os.environ,
-        "NUT_CONFPATH": str(etc),
-        "NUT_STATEPATH": str(state),
-        "NUT_ALTPIDPATH": str(state),
-    }
-    logs = {name: (state.parent / f"{name}.log") for name in ("upsd", "upsmon")}
-    procs: list[subprocess.Popen[bytes]] = []
+@dataclasses.dataclass
+class Exported:
+    """Real NUT running on files exported from a nutrio.toml."""
 
-    def start(cmd: list[str], log: Path | None = None) -> None:
-        out = log.open("wb") if log else subprocess.DEVNULL
-        procs.append(
-            subprocess.Popen(
-                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        )
+    port: int
+    env: dict[str, str]
+    upsd: Proc
+    upsmon: Proc
+
+
+@contextlib.contextmanager
+def real_nut_exported(tmp_path: Path, mon_password: str, extra: str = "",
+                      names: tuple[str, ...] = ("ups1", "ups2")) -> Iterator[Exported]:
+    """nutrio.toml on a port, exported; real dummy-ups drivers and upsd on the files
+    (all again on another port if upsd lost its port to someone else), then upsmon."""
+    procs: list[Proc] = []
+
+    def launch(port: int) -> tuple[int, dict[str, str], Proc]:
+        etc, state = export_to_real_nut(tmp_path, port, mon_password, extra)
+        env = {**os.environ, "NUT_CONFPATH": str(etc), "NUT_STATEPATH": str(state),
+               "NUT_ALTPIDPATH": str(state)}
+        for name in names:
+            procs.append(start([DUMMY_UPS, "-a", name, "-u", "root", "-F"], logdir=tmp_path,
+                               env=env, group=True))
+        if not wait_until(lambda: all((state / f"dummy-ups-{n}").exists() for n in names), 10):
+            raise AssertionError("dummy-ups sockets never appeared")
+        upsd = start([UPSD, "-u", "root", "-F"], logdir=tmp_path, env=env, group=True,
+                     stderr=subprocess.STDOUT)
+        procs.append(upsd)
+        if upsd.wait_for_line("listening on 127.0.0.1", stream="stdout").startswith("not "):
+            _stop(procs)
+            raise AddressInUse(port)
+        return port, env, upsd
 
     try:
-        for name in names:
-            start([str(DUMMY_UPS), "-a", name, "-u", "root", "-F"])
-        deadline = time.monotonic() + 10
-        while not all((state / f"dummy-ups-{n}").exists() for n in names):
-            assert time.monotonic() < deadline, "dummy-ups sockets never appeared"
-            time.sleep(0.05)
-        start([str(UPSD), "-u", "root", "-F"], logs["upsd"])
+        port, env, upsd = on_free_port(launch)
         # upsmon 2.8.0 always writes /run/nut/upsmon.pid: give it a private /run/nut
         private = f"mkdir -p /run/nut && mount -t tmpfs x /run/nut && exec {UPSMON} -D -F -u root"
-        start(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c", private], logs["upsmon"]
-        )
-        yield env
+        upsmon = start(["unshare", "--mount", "--propagation", "private", "sh", "-c", private],
+                       logdir=tmp_path, name="upsmon", env=env, group=True,
+                       stderr=subprocess.STDOUT)
+        procs.append(upsmon)
+        yield Exported(port, env, upsd, upsmon)
     finally:
-        for proc in reversed(procs):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        _stop(procs)
 
 
-def numlogins(port: int, ups: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
-        return int(sock.makefile().readline().split()[-1])
-
-
-def wait_logins(port: int, ups: str, want: int, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while (got := numlogins(port, ups)) != want and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return got
+def _stop(procs: list[Proc]) -> None:
+    for proc in reversed(procs):
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.stop(grace=5)
+    procs.clear()
 
 
 def upsc_when_ready(ups: str, var: str, env: dict[str, str], timeout: float = 10.0) -> str:
     """upsc's answer once upsd has the driver's first dump (before it: data stale)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = subprocess.run(
+    def ask() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             ["upsc", ups, var], env=env, capture_output=True, text=True, timeout=20, check=False
         )
-        if got.returncode == 0 or time.monotonic() > deadline:
-            return got.stdout.strip() or got.stderr.strip()
-        time.sleep(0.2)
+
+    def answered() -> subprocess.CompletedProcess[str] | None:
+        got = ask()
+        return got if got.returncode == 0 else None
+
+    got = wait_until(answered, timeout) or ask()
+    return got.stdout.strip() or got.stderr.strip()
 
 
-def export_to_real_nut(
-    tmp_path: Path, mon_password: str, extra: str = ""
-) -> tuple[int, Path, Path]:
-    port = free_port()
+def export_to_real_nut(tmp_path: Path, port: int, mon_password: str, extra: str = ""
+                       ) -> tuple[Path, Path]:
+    """nutrio.toml on *port*, exported to NUT's files: (etc, state)."""
     toml = tmp_path / "nutrio.toml"
     toml.write_text(nut_toml(port, tmp_path, mon_password, extra))
     etc, state = tmp_path / "etc", tmp_path / "state"
+    shutil.rmtree(etc, ignore_errors=True)
+    shutil.rmtree(state, ignore_errors=True)
     state.mkdir(mode=0o700)
     write_files(export_config(conf.load(toml)), etc)
-    return port, etc, state
+    return etc, state
 
 
 needs_unshare = pytest.mark.skipif(
@@ -295,13 +307,13 @@ needs_unshare = pytest.mark.skipif(
 )
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @needs_unshare
 def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
-    port, etc, state = export_to_real_nut(tmp_path, "monpass")
-    with real_nut_from(etc, state, ["ups1", "ups2"]) as env:
-        wait_port(port)
-        assert wait_logins(port, "ups1", 1, timeout=15) == 1  # upsmon logged in
+    with real_nut_exported(tmp_path, "monpass") as nut:
+        port, env = nut.port, nut.env
+        assert wait_until(lambda: numlogins(port, "ups1") == 1, 15)  # upsmon logged in
         listing = subprocess.run(
             ["upsc", "-L", f"127.0.0.1:{port}"],
             env=env,
@@ -313,8 +325,7 @@ def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
         assert listing.stdout.splitlines() == ['ups1: Rack "A" # first = best', "ups2: spare"]
         for ups, charge in (("ups1", "91"), ("ups2", "40")):
             assert upsc_when_ready(f"{ups}@127.0.0.1:{port}", "battery.charge", env) == charge
-    upsd_log = (tmp_path / "upsd.log").read_text()
-    upsmon_log = (tmp_path / "upsmon.log").read_text()
+    upsd_log, upsmon_log = nut.upsd.stdout(), nut.upsmon.stdout()
     for text in (upsd_log, upsmon_log):
         for complaint in ("Unrecognized", "Parse error", "invalid"):
             assert complaint not in text
@@ -322,20 +333,16 @@ def test_real_upsd_and_upsmon_accept_the_exported_files(tmp_path: Path) -> None:
     assert "failed" not in upsmon_log
 
 
+@pytest.mark.e2e
 @requires_real_nut
 @needs_unshare
 def test_report_is_right_about_what_upsmon_2_8_0_cannot_take(tmp_path: Path) -> None:
-    port, etc, state = export_to_real_nut(tmp_path, "mon pass", "offduration = 60")
-    report = export_config(conf.load(tmp_path / "nutrio.toml")).report
-    notes = {e.directive: e.note for e in report if e.status == "approximated"}
-    assert "unquoted" in notes[f"monitor.ups ups1@127.0.0.1:{port}"]
-    assert "newer than NUT 2.8.0" in notes["monitor.offduration"]
-    with real_nut_from(etc, state, ["ups1", "ups2"]):
-        wait_port(port)
-        log = tmp_path / "upsmon.log"
-        deadline = time.monotonic() + 15
-        while "Set password on" not in log.read_text():
-            assert time.monotonic() < deadline, "upsmon never tried to log in"
-            time.sleep(0.2)
+    with real_nut_exported(tmp_path, "mon pass", "offduration = 60") as nut:
+        port = nut.port
+        report = export_config(conf.load(tmp_path / "nutrio.toml")).report
+        notes = {e.directive: e.note for e in report if e.status == "approximated"}
+        assert "unquoted" in notes[f"monitor.ups ups1@127.0.0.1:{port}"]
+        assert "newer than NUT 2.8.0" in notes["monitor.offduration"]
+        nut.upsmon.wait_for_line("Set password on", 15, stream="stdout")  # it tried to log in
         assert numlogins(port, "ups1") == 0
-    assert "invalid directive OFFDURATION 60" in log.read_text()
+    assert "invalid directive OFFDURATION 60" in nut.upsmon.stdout()

@@ -40,23 +40,27 @@ def generated() -> dict[str, str]:
 # -- the files -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["configuration.md", "protocol.md", "cli.md"])
+@pytest.mark.parametrize("name", ["configuration.md", "protocol.md", "cli.md", "hardware.md"])
 def test_generated_file_is_current(name: str) -> None:
     path = docs.DOCS / name
     assert path.exists(), f"docs/{name} is missing: {RERUN}"
     assert path.read_text(encoding="utf-8") == generated()[name], f"docs/{name} is stale: {RERUN}"
 
 
-def test_check_mode_names_the_stale_file_and_writes_nothing(tmp_path: Path) -> None:
+def test_check_mode_names_the_stale_file_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
     for name, text in generated().items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    assert _docs_main("--check", "--dir", str(tmp_path)).returncode == 0
+    assert _docs_main("--check", "--dir", str(tmp_path)).returncode == 0  # the program itself
+    # then its main() here, on the same rendering (each one runs every `nutrio X --help`)
+    monkeypatch.setattr(docs, "render_all", generated)
     (tmp_path / "protocol.md").write_text("old\n")
-    done = _docs_main("--check", "--dir", str(tmp_path))
-    assert done.returncode == 1
-    assert "protocol.md is stale: run python -m nutrio.docs" in done.stderr
-    assert "cli.md" not in done.stderr and (tmp_path / "protocol.md").read_text() == "old\n"
-    assert _docs_main("--dir", str(tmp_path)).returncode == 0
+    assert docs.main(["--check", "--dir", str(tmp_path)]) == 1
+    stderr = capsys.readouterr().err
+    assert "protocol.md is stale: run python -m nutrio.docs" in stderr
+    assert "cli.md" not in stderr and (tmp_path / "protocol.md").read_text() == "old\n"
+    assert docs.main(["--dir", str(tmp_path)]) == 0
     assert (tmp_path / "protocol.md").read_text() == generated()["protocol.md"]
 
 
@@ -121,9 +125,10 @@ def test_err_codes_are_read_through_the_calls_a_handler_makes() -> None:
 EVERY_KEY: dict[str, Any] = {
     "server": {
         "listen": ["127.0.0.1:3493", "[::1]:3493"], "maxage": 20, "maxconn": 10,
-        "idle_timeout": 30, "send_timeout": 5, "auth_penalty": 0.5, "auth_penalty_cap": 2,
-        "max_line": 1000, "trackingdelay": 60, "allow_no_device": True,
-        "allow_not_all_listeners": True, "statepath": "state",
+        "upsmon_slots": 2, "idle_timeout": 30, "send_timeout": 5, "auth_penalty": 0.5,
+        "auth_penalty_cap": 2, "auth_penalty_budget": 16,
+        "max_line": 1000, "trackingdelay": 60, "transport": "stream", "allow_no_device": True,
+        "allow_not_all_listeners": True, "statepath": "state", "announce": True,
         "tls": {"certfile": "c.pem", "keyfile": "k.pem", "require": True,
                 "client_ca": "ca.pem", "min_version": "TLSv1.3"},
     },
@@ -147,7 +152,16 @@ EVERY_KEY: dict[str, Any] = {
     },
     "notify": {
         "notifycmd": "/bin/true", "messages": {"ONBATT": "on battery"},
-        "flags": {"ONBATT": "EXEC"},
+        "flags": {"ONBATT": "EXEC"}, "driverfail_restarts": 3, "driverfail_window": 60,
+        "ntfy": {"server": "http://127.0.0.1:1", "topic": "t", "token": "tk",
+                 "events": ["ONBATT"], "scheduled": ["t"], "timeout": 5, "retries": 1,
+                 "backoff": 2, "backoff_max": 10, "queue": 8},
+        "telegram": {"token": "1:abc", "chat_id": 42, "api_url": "http://127.0.0.1:1",
+                     "events": ["ONBATT"], "scheduled": ["t"], "timeout": 5, "retries": 1,
+                     "backoff": 2, "backoff_max": 10, "queue": 8},
+        "threshold": [{"name": "load", "ups": "myups", "variable": "ups.load", "above": 80,
+                       "seconds": 5, "message": "high", "cleared_message": "fine"},
+                      {"name": "runtime", "variable": "battery.runtime", "below": 600}],
         "webhook": {"url": "http://127.0.0.1/hook", "headers": {"X-Key": "v"},
                     "events": ["ONBATT"], "scheduled": ["t"], "timeout": 5, "retries": 1,
                     "backoff": 2, "backoff_max": 10, "queue": 8},
@@ -183,6 +197,8 @@ REQUIRED_ONLY: dict[str, Any] = {
                          "role": "primary"}],
                 "tls": {"host": [{"name": "localhost"}]}},
     "notify": {"messages": {}, "flags": {},
+               "ntfy": {"topic": "t"}, "telegram": {"token": "1:abc", "chat_id": "@c"},
+               "threshold": [{"name": "load", "variable": "ups.load", "above": 80}],
                "webhook": {"url": "http://127.0.0.1/hook"},
                "email": {"host": "smtp.example.org", "from": "a@example.org",
                          "to": "b@example.org"}},
@@ -208,6 +224,9 @@ LOADED: dict[str, Callable[[Config], list[Any]]] = {
     "notify.flags": lambda c: [],
     "notify.webhook": lambda c: [c.notify.channels.webhook],
     "notify.email": lambda c: [c.notify.channels.email],
+    "notify.ntfy": lambda c: [c.notify.channels.ntfy],
+    "notify.telegram": lambda c: [c.notify.channels.telegram],
+    "notify.threshold": lambda c: list(c.notify.thresholds),
     "scheduler": lambda c: [c.scheduler],
     "scheduler.at": lambda c: list(c.scheduler.rules),
     "web": lambda c: [c.web],

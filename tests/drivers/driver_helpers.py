@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import pytest
 import trio
 
-from nutrio.actors.drivers import run_driver
+from nutrio.actors.drivers import DriverError, DriverFactory, run_driver
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import CommandRequest, UpsSnapshot, VarInfo
 
@@ -87,3 +88,25 @@ def type_reply(info: VarInfo) -> str:
         words.append("RANGE")
     words.append(f"STRING:{info.string_len}" if info.string_len is not None else "NUMBER")
     return " ".join(words)
+
+
+async def restart_after_silence(dev: Device, factory: DriverFactory,
+                                silence: Callable[[], None],
+                                answer: Callable[[], None]) -> Mapping[str, str]:
+    """What the supervisor sees of a device that goes quiet: the actor ends with a
+    DriverError once stale past ``restart_after`` (``silence`` runs once it started);
+    then, after ``answer``, a fresh actor (the restart; the tree adds back-off) opens
+    it again. Returns the variables that fresh actor read."""
+    handle = DeviceHandle(dev.name)
+    with pytest.RaisesGroup(pytest.RaisesExc(DriverError, match="stale for")):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(lambda task_status: run_driver(
+                dev, handle, factory=factory, task_status=task_status))
+            silence()
+    answer()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(lambda task_status: run_driver(
+            dev, handle, factory=factory, task_status=task_status))
+        read = handle.snapshot.data.vars
+        nursery.cancel_scope.cancel()
+    return read

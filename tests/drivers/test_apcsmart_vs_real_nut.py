@@ -20,6 +20,7 @@ from nutrio.protocol.common.state import CommandRequest
 pytestmark = [
     pytest.mark.realnut,
     pytest.mark.skipif(not have_driver("apcsmart"), reason="real NUT apcsmart absent"),
+    pytest.mark.e2e,
 ]
 
 NOT_COMPARED = {

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+import structlog
 import trio
 from driver_helpers import Device, device, start
 from sim.megatec_sim import megatec_sim
@@ -211,7 +212,9 @@ async def test_silent_megatec_ups_is_restarted_and_recovers(nursery) -> None:
     async with megatec_sim() as (ups, tty):
         dev = Device(
             name="qx", port=tty, config_dir=Path("/tmp"), driver="nutdrv_qx", pollinterval=0.03,
-            maxage=1.0, options=MappingProxyType({"pollfreq": "0", "restart_after": "0.5"}),
+            maxage=1.0,
+            # one protocol: a silent UPS then fails each start in 0.3 s, not after probing all
+            options=MappingProxyType({"pollfreq": "0", "restart_after": "0.5", "protocol": "megatec"}),
         )
         handle = DeviceHandle("qx")
 
@@ -237,3 +240,33 @@ async def test_silent_megatec_ups_is_restarted_and_recovers(nursery) -> None:
             await wait_for(handle, lambda s: s.data.vars.get("ups.status", "").startswith("OB"), timeout=5)
             assert snap.data.vars["device.mfr"] == "SimuPower"
             await sup.stop()
+
+
+async def test_back_off_starts_over_after_the_driver_ran_cleanly_for_a_period(
+    autojump_clock, tmp_path: Path
+) -> None:
+    """Issue 13: a driver that crash-looped up to the 30 s cap, then ran cleanly for longer
+    than the drivers supervisor's period (60 s), is restarted after 0.1 s when it fails
+    again, not 30 s (checked the same way with a real `nutrio run`: docs/reliability.md)."""
+    tree = app_tree(tmp_path, ("ups1",), restart="2")  # no file yet: open() fails
+    specs = driver_specs(tree)
+    handle = tree.registry.get("ups1")
+    assert handle is not None
+    with structlog.testing.capture_logs() as logs:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(tree.drivers.run, specs)
+            await trio.sleep(200)  # 0.1, 0.2, ... doubling up to the 30 s cap
+
+            def delays() -> list[float]:
+                return [e["delay"] for e in logs if e["event"] == "actor.restarting"]
+
+            assert delays()[-1] == 30.0
+            (tmp_path / "ups1.dev").write_text(OL)
+            await wait_for(handle, serving, timeout=40)
+            await trio.sleep(61)  # clean for longer than the period
+            before = len(delays())
+            (tmp_path / "ups1.dev").unlink()
+            await wait_for(handle, lambda s: not s.connected, timeout=30)
+            await trio.sleep(1)
+            assert delays()[before:][:3] == [0.1, 0.2, 0.4]
+            await tree.drivers.stop()

@@ -126,6 +126,21 @@ async def test_data_goes_stale_while_the_file_is_gone_and_recovers(nursery, auto
     assert events.count("driver.stale") == 1 and events.count("driver.recovered") == 1
 
 
+async def test_stale_and_stopped_drivers_keep_the_time_of_their_last_read(
+        autojump_clock, tmp_path: Path) -> None:
+    path = tmp_path / "ups.dev"
+    async with trio.open_nursery() as nursery:
+        handle = await start(nursery, device(tmp_path, "ups.dev", "ups.status: OL\n"))
+        read_at = (await polls(handle)).taken_at
+        os.unlink(path)
+        stale = await polls(handle, 3)  # failed reads are published, but are no reads
+        assert stale.stale and stale.taken_at == read_at
+        nursery.cancel_scope.cancel()
+    gone = handle.snapshot
+    assert not gone.connected and gone.taken_at == read_at
+    assert trio.current_time() - gone.taken_at >= 6  # its age keeps growing
+
+
 async def test_loop_mode_goes_stale_when_the_file_is_gone(nursery, autojump_clock, tmp_path: Path) -> None:
     handle = await start(nursery, device(tmp_path, "ups.seq", "ups.status: OL\n"))
     os.unlink(tmp_path / "ups.seq")
@@ -185,3 +200,43 @@ async def test_runs_from_a_conf_device_config(nursery, autojump_clock, tmp_path:
     handle = DeviceHandle(dev.name)
     await nursery.start(lambda task_status: run_driver(dev, handle, task_status=task_status))
     assert handle.snapshot.data.vars["ups.status"] == "OB"
+
+
+async def test_a_file_that_no_longer_parses_is_one_warning_per_change(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    bad = 'ups.status: OL\nups.mfr: "broken # comment"\nTIMER 1\nups.status: OB\nTIMER 1\n'
+    with capture_logs() as logs:
+        handle = await start(nursery, device(tmp_path, "ups.seq", bad))
+        await trio.sleep(10)  # five passes over the sequence
+        warned = [e for e in logs if e["event"] == "driver.file_parse_errors"]
+        assert len(warned) == 1 and warned[0]["errors"] == 1
+        assert warned[0]["first"].startswith("line 2:")
+        assert handle.snapshot.data.vars["ups.status"] in ("OL", "OB")  # the rest still served
+        (tmp_path / "ups.seq").write_text(bad.replace("OB", "OB LB") + 'x: "# again"\n')
+        await trio.sleep(10)
+    warned = [e for e in logs if e["event"] == "driver.file_parse_errors"]
+    assert [e["errors"] for e in warned] == [1, 2]
+
+
+async def test_demo_commands_succeed_and_show_their_effect(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n",
+                 options={"commands": "beeper.toggle test.battery.start"})
+    handle = await start(nursery, dev)
+    data = handle.snapshot.data
+    assert set(data.commands) == {"load.off", "beeper.toggle", "test.battery.start"}
+    assert data.vars["ups.beeper.status"] == "enabled"
+    assert data.vars["ups.test.result"] == "No test initiated"
+    assert await ask(handle, "INSTCMD", "beeper.toggle") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.beeper.status"] == "disabled"
+    assert await ask(handle, "INSTCMD", "beeper.toggle") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.beeper.status"] == "enabled"
+    assert await ask(handle, "INSTCMD", "test.battery.start") == ResultCode.SUCCESS
+    assert (await polls(handle)).data.vars["ups.test.result"] == "Done and passed"
+    assert await ask(handle, "INSTCMD", "load.off") == ResultCode.UNKNOWN  # as NUT's dummy-ups
+
+
+async def test_an_unknown_demo_command_is_a_configuration_error(tmp_path: Path) -> None:
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n", options={"commands": "load.on"})
+    with pytest.raises(DriverConfigError, match="commands: unknown load.on"):
+        await run_driver(dev, DeviceHandle("ups1"))

@@ -8,6 +8,7 @@ compared with what nutrio's driver actor publishes for the same bytes.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from driver_helpers import device, start, type_reply
 
 from nutrio.protocol.common.parseconf import split_line
 from tests.paths import DATA
+from tests.procs import wait_until
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 FILES = [
     *sorted((DATA / "ddl").glob("*.dev")),
@@ -49,10 +51,21 @@ class _Conn:
         self.file = self.sock.makefile("rb")
 
     def ask(self, requests: list[str], lists: bool) -> list[list[tuple[str, ...]]]:
-        """Send all requests at once, then read each reply (a LIST up to its END)."""
-        self.sock.sendall("".join(r + "\n" for r in requests).encode())
+        """Send all requests at once while reading each reply (a LIST up to its END).
+
+        The sending runs in a thread: a long batch outgrows the socket buffers
+        while its replies wait to be read."""
+        sender = threading.Thread(
+            target=self.sock.sendall, args=("".join(r + "\n" for r in requests).encode(),))
+        sender.start()
+        try:
+            return self._replies(len(requests), lists)
+        finally:
+            sender.join()
+
+    def _replies(self, count: int, lists: bool) -> list[list[tuple[str, ...]]]:
         replies = []
-        for _ in requests:
+        for _ in range(count):
             lines = []
             while True:
                 words = split_line(self.file.readline())
@@ -86,7 +99,7 @@ def _stable_lists(conn: _Conn, ups: list[str]) -> dict[str, list[list[tuple[str,
 @pytest.fixture(scope="module")
 def real_served() -> Iterator[dict[Path, Served]]:
     names = {f"d{i}": path for i, path in enumerate(FILES)}
-    with real_nut(names, settle=0.5) as nut:
+    with real_nut(names) as nut:
         conn = _Conn(nut.port)
         lists = _stable_lists(conn, list(names))
         served: dict[Path, Served] = {}
@@ -97,10 +110,10 @@ def real_served() -> Iterator[dict[Path, Served]]:
                 rw={w[2] for w in rw if w[0] == "RW"},
                 types={}, commands=[w[2] for w in cmd if w[0] == "CMD"],
             )
-        for ups, path in names.items():
-            got = served[path]
-            replies = conn.ask([f"GET TYPE {ups} {n}" for n in got.names], lists=False)
-            got.types = {r[0][2]: " ".join(r[0][3:]) for r in replies}
+        asked = [(ups, n) for ups, path in names.items() for n in served[path].names]
+        replies = conn.ask([f"GET TYPE {ups} {n}" for ups, n in asked], lists=False)
+        for (ups, _), reply in zip(asked, replies, strict=True):
+            served[names[ups]].types[reply[0][2]] = " ".join(reply[0][3:])
         yield served
 
 
@@ -153,7 +166,7 @@ REQUESTS = [
 
 
 def _real_after_requests(path: Path) -> tuple[list[str], dict[str, str]]:
-    with real_nut({"d0": path}, settle=0.5) as nut:
+    with real_nut({"d0": path}) as nut:
         conn = _Conn(nut.port)
         _stable_lists(conn, ["d0"])
         login = ["USERNAME admin", "PASSWORD secret", "SET TRACKING ON"]
@@ -163,13 +176,14 @@ def _real_after_requests(path: Path) -> tuple[list[str], dict[str, str]]:
         ]
         replies = conn.ask(login + asks, lists=False)[len(login):]
         ids = [r[0][2] for r in replies]  # OK TRACKING <id>
-        deadline = time.monotonic() + 15
-        while True:  # the real driver answers on its next loop turn
-            tracked = conn.ask([f"GET TRACKING {i}" for i in ids], lists=False)
-            codes = [" ".join(r[0]) for r in tracked]
-            if "PENDING" not in codes or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        codes: list[str] = []
+
+        def answered() -> bool:  # the real driver answers on its next loop turn
+            codes[:] = [" ".join(r[0]) for r in conn.ask([f"GET TRACKING {i}" for i in ids],
+                                                         lists=False)]
+            return "PENDING" not in codes
+
+        wait_until(answered, 15, every=0.05)
         var = conn.ask(["LIST VAR d0"], lists=True)[0]
         return codes, {w[2]: w[3] for w in var if w[0] == "VAR"}
 

@@ -40,7 +40,12 @@ from tests.drivers.hid.recordings import load, santak, synthetic_ups
 from tests.drivers.hid.replay import ReplayBackend
 from tests.paths import ROOT
 
-realnut = pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT 2.8 drivers absent")
+_real_drivers = pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT 2.8 drivers absent")
+
+
+def realnut(test: Callable[..., Any]) -> Callable[..., Any]:
+    """Beside the real NUT driver (run with -k): needs it, and runs a NUT program (e2e)."""
+    return pytest.mark.e2e(pytest.mark.realnut(_real_drivers(test)))  # type: ignore[no-any-return]
 
 
 def device(driver: str, port: str, options: Mapping[str, str] | None = None,
@@ -52,10 +57,8 @@ def device(driver: str, port: str, options: Mapping[str, str] | None = None,
 async def real_kill(driver: str, tty: str, options: Mapping[str, str]) -> tuple[int, str]:
     """The real ``driver -a sim -k`` on ``tty``: (exit code, stderr). "true" writes a bare flag.
 
-    nutdrv_qx gets ``protocol = megatec``, the only one nutrio speaks (without
-    it the real driver probes other Q* protocols first)."""
-    if driver == "nutdrv_qx":
-        options = {"protocol": "megatec", **options}
+    Without ``protocol =`` both nutdrv_qx probe NUT's protocols in order first; the
+    simulators record that conversation too."""
     with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
         lines = "".join(f"    {k}\n" if v == "true" else f"    {k} = {v}\n" for k, v in options.items())
         Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n{lines}")
@@ -143,7 +146,7 @@ async def test_a_ups_refusing_every_command_fails_like_the_real_driver(driver: s
 @realnut
 async def test_a_silent_ups_is_not_claimed_like_the_real_nutdrv_qx() -> None:
     (code, stderr), ours, real_sim, our_sim = await side_by_side(
-        "nutdrv_qx", {}, megatec_sim, qx, mode="silent")
+        "nutdrv_qx", {"protocol": "megatec"}, megatec_sim, qx, mode="silent")
     assert code == 1 and "not supported" in stderr
     assert isinstance(ours, DriverIOError)
     assert our_sim.received == real_sim.received == [b"Q1\r"] * 3  # no command sent blind
@@ -153,7 +156,7 @@ async def test_a_silent_ups_is_not_claimed_like_the_real_nutdrv_qx() -> None:
 
 
 def apc(d: Any) -> ApcSmart:
-    return ApcSmart(d, timing=ApcTiming(short=0.5, default=1.0))
+    return ApcSmart(d, timing=ApcTiming(short=0.5, default=1.0, repeat_pause=0.3))
 
 
 @realnut
@@ -298,6 +301,7 @@ APC = "1.3.6.1.4.1.318.1.1.1."
 IETF = "1.3.6.1.2.1.33.1."
 
 
+@pytest.mark.e2e
 async def test_snmp_apc_sets_shutdown_return(agent: Any) -> None:
     restore = put_back(agent, "apc-ups", [APC + "6.1.1.0"])
     try:
@@ -320,14 +324,19 @@ async def _recorded(nursery: trio.Nursery, agent: Any, device: Device) -> list[t
     return [s[1:] for s in proxy.sets]
 
 
-async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(nursery, agent: Any) -> None:
+@pytest.mark.e2e
+async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(
+        nursery: trio.Nursery, agent: Any) -> None:
     # the MGE MIB has no shutdown command. ups.delay.shutdown is a STRING row: the real
     # snmp-ups -k writes the text "90" at start-up and again before the commands
-    sets = await _recorded(nursery, agent, snmp(agent.address, "mge-ups", offdelay="90", mibs="mge"))
+    device = snmp(agent.address, "mge-ups", offdelay="90", mibs="mge")
+    sets = await _recorded(nursery, agent, device)
     assert sets == [(IETF + "8.2.0", 4, b"90")] * 2
 
 
-async def test_snmp_ietf_has_no_shutdown_command_in_2_8_0(nursery, agent: Any) -> None:
+@pytest.mark.e2e
+async def test_snmp_ietf_has_no_shutdown_command_in_2_8_0(nursery: trio.Nursery,
+                                                         agent: Any) -> None:
     """NUT 2.8.0's RFC 1628 table has load.off and load.on but none of shutdown.return,
     shutdown.reboot, load.off.delay: the real snmp-ups -k sends nothing and says
     "Shutdown failed!"."""
@@ -441,6 +450,7 @@ async def test_an_unknown_ups_or_none_to_shut_down(tmp_path: Path) -> None:
     assert b"every UPS has sdorder -1" in done.stderr
 
 
+@pytest.mark.e2e
 def test_shutdown_refuses_while_nutrio_run_holds_the_devices(tmp_path: Path) -> None:
     from nutrio.actors.control import control_socket_path
     from tests.nutriorun import nutrio_run

@@ -76,8 +76,12 @@ async def test_driver_serves_what_the_ups_reports(nursery, sim) -> None:
     }
     assert handle.snapshot.data.info["ups.delay.start"] == VarInfo(rw=True, ranges=((0, 599940),))
     assert handle.snapshot.data.info["ups.delay.shutdown"] == VarInfo(rw=True, ranges=((12, 600),))
-    # the same start-up conversation as the real nutdrv_qx: claim, then one walk
-    assert ups.received[:5] == [b"Q1\r", b"I\r", b"Q1\r", b"F\r", b"I\r"]
+    # the same start-up conversation as the real nutdrv_qx: each protocol before megatec
+    # probed three times (this UPS echoes what it does not know), the claim, then one walk
+    probes = [b"QGS\r"] * 3 + [b"M\r"] * 6 + [b"QS\r"] * 3 + [b"D\r"] * 3
+    probes += [b"Q1\r", b"ID\r"] * 3 + [b"Q1\r", b"QPI\r"] * 3
+    walk = [b"Q1\r", b"I\r", b"Q1\r", b"F\r", b"I\r"]
+    assert ups.received[: len(probes) + 5] == probes + walk
 
 
 async def test_power_failure_low_battery_and_return_show_in_status(nursery, sim) -> None:
@@ -203,7 +207,9 @@ async def test_silent_ups_goes_stale_after_nut_retries_and_recovers(nursery, sim
     handle = await start(nursery, qx_device(tty))
     ups.mode = "silent"
     seen_before_stale = []
-    with trio.fail_after(5):
+    # a full update (pollfreq 0) asks Q1 again for each of its 8 items, as nutdrv_qx
+    # does when a reply does not come: 8 reply timeouts per failed poll, 5 polls
+    with trio.fail_after(5 * 8 * REPLY_TIMEOUT + 3):
         version = handle.state.version
         while not handle.snapshot.stale:
             version, snap = await handle.state.wait_newer(version)
@@ -245,7 +251,8 @@ async def test_a_port_that_does_not_exist_fails_the_start() -> None:
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"protocol": "voltronic"}, "only protocol 'megatec'"), ({"offdelay": "3"}, "offdelay")],
+    [({"protocol": "nonesuch"}, "unknown nutdrv_qx protocol 'nonesuch'"),
+     ({"offdelay": "3"}, "offdelay"), ({"cablepower": "sideways"}, "cablepower")],
 )
 async def test_unusable_options_are_refused(sim, options, message) -> None:
     _, tty = sim

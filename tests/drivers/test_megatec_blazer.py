@@ -128,6 +128,7 @@ async def test_blazer_without_ups_or_with_bad_delays_does_not_start(sim) -> None
         await run_driver(blazer_device(tty), DeviceHandle("bz"), factory=fast)
 
 
+@pytest.mark.e2e
 @pytest.mark.realnut
 @pytest.mark.skipif(not have_driver("blazer_ser"), reason="real NUT blazer_ser absent")
 async def test_blazer_serves_what_real_blazer_ser_serves(nursery) -> None:

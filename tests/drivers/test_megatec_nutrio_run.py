@@ -11,22 +11,20 @@ DRIVER-NOT-CONNECTED while the supervisor restarts the driver, then data.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 import trio
 from sim.megatec_sim import MegatecSim, megatec_sim
 
-from tests.paths import ROOT
-from tests.realnut import free_port, requires_real_nut, wait_port
+from tests.nutriorun import start_nutrio, wait_ready
+from tests.procs import wait_until
+from tests.realnut import requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 
 class SimThread:
@@ -63,24 +61,13 @@ class SimThread:
 @contextlib.contextmanager
 def nutrio_run(tmp: Path, devices: str) -> Iterator[int]:
     """`nutrio run` serving ``devices`` (TOML tables) on a free port; yields the port."""
-    port = free_port()
     config = tmp / "nutrio.toml"
-    config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n{devices}')
-    with open(tmp / "nutrio.log", "w") as log:  # a file: a full pipe would stall nutrio
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=log,
-        )
-        try:
-            wait_port(port, timeout=30)
-            yield port
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    config.write_text(devices)
+    proc = start_nutrio(config)
+    try:
+        yield wait_ready(proc)[0]
+    finally:
+        proc.stop(20)
 
 
 def upsc(port: int, var: str = "ups.status") -> str:
@@ -97,13 +84,15 @@ def upsc(port: int, var: str = "ups.status") -> str:
 
 
 def until(port: int, check: Callable[[str], bool], timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    seen = upsc(port)
-    while not check(seen):
-        assert time.monotonic() < deadline, f"upsc still says {seen!r}"
-        time.sleep(0.2)
-        seen = upsc(port)
-    return seen
+    """What upsc prints once it passes *check* (asked every 0.1 s)."""
+    seen = [upsc(port)]
+
+    def passes() -> bool:
+        seen.append(upsc(port))
+        return check(seen[-1])
+
+    assert check(seen[0]) or wait_until(passes, timeout, every=0.1), f"upsc still says {seen[-1]!r}"
+    return seen[-1]
 
 
 def test_megatec_ups_going_on_battery_then_low_reaches_real_upsc(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from nutrio.protocol.common.state import CommandRequest
 pytestmark = [
     pytest.mark.realnut,
     pytest.mark.skipif(not have_driver("nutdrv_qx"), reason="real NUT nutdrv_qx absent"),
+    pytest.mark.e2e,
 ]
 
 #: What only the real binary serves (its build and its USB half), and what differs on

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 import trio
 from driver_helpers import device, start
 
@@ -17,7 +18,7 @@ from tests.nutriorun import nutrio_run
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 DUMP = DATA / "ddl" / "APC__APC__Smart-UPS_1000__snmp-ups__2.7.4__01.dev"
 
@@ -69,9 +70,7 @@ async def test_without_credentials_real_upsd_refuses_the_forwarded_set(nursery, 
 async def test_repeater_goes_stale_when_real_upsd_stops(nursery, tmp_path: Path) -> None:
     with real_nut({"ups": DUMP}) as nut:
         handle = await start(nursery, device(tmp_path, f"ups@127.0.0.1:{nut.port}", pollinterval=0.2))
-        for proc in nut.procs:
-            proc.terminate()
-            proc.wait()
+        nut.stop()
     with trio.fail_after(10):
         while not handle.snapshot.stale:
             await handle.state.wait_newer(handle.state.version)

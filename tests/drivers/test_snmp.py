@@ -27,6 +27,8 @@ pytest.importorskip("snmpsim", reason="the SNMP agent simulator: pip install snm
 sys.path.insert(0, str(Path(__file__).resolve().parent / "snmp"))
 from snmpsim_agent import V3_USERS, Agent, snmp_agent
 
+pytestmark = pytest.mark.e2e
+
 APC_DUMP = DATA / "ddl" / "APC__APC__Smart-UPS_1000__snmp-ups__2.7.4__01.dev"
 IETF = "1.3.6.1.2.1.33.1."
 APC = "1.3.6.1.4.1.318.1.1."

@@ -295,3 +295,37 @@ async def test_explore_mode_serves_what_nut_explore_served_and_logs_every_path(
     assert len(paths) == 71
     runtime = next(e for e in paths if e["path"] == "UPS.PowerSummary.RunTimeToEmpty")
     assert runtime["value"] == 3618.0 and runtime["report_id"] == "0x0f"
+
+
+async def test_default_and_override_options_as_nut_sets_them(
+    nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    """default.* and override.* are set before the first walk (NUT's storeval): a row whose
+    variable exists then is dropped, so the value stays; an override stays whatever comes."""
+    backend = ReplayBackend(load("apc_bk650m2"))
+    handle = await start(nursery, usb_device(**{
+        "default.battery.charge.low": "25", "override.ups.mfr": "Nutrio Shop",
+        "override.battery.charge": "42"}), backend)
+    data = handle.snapshot.data.vars
+    assert (data["battery.charge.low"], data["ups.mfr"], data["battery.charge"]) == (
+        "25", "Nutrio Shop", "42")
+    backend.set_report(bytes.fromhex("0c 50"))  # 80 %: the override still wins
+    snap = await wait_for(handle, lambda s: s.data.vars["ups.status"] == "OL DISCHRG")
+    await handle.state.wait_newer(handle.state.version)
+    assert handle.snapshot.data.vars["battery.charge"] == "42"
+    assert snap.data.vars["ups.mfr"] == "Nutrio Shop"
+
+
+async def test_the_subdriver_option_takes_a_subdriver_without_asking(
+    nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    backend = ReplayBackend(load("apc_bk650m2"))
+    handle = await start(nursery, usb_device(subdriver="cyberpower", vendorid="051d",
+                                             productid="0002"), backend)
+    data = handle.snapshot.data.vars
+    assert data["driver.version.data"] == "CyberPower HID 0.6"
+    assert data["ups.mfr"] == "American Power Conversion"
+    with pytest.raises(DriverConfigError, match="none matched"):
+        UsbHid(usb_device(subdriver="nosuch", vendorid="051d", productid="0002"))
+    with pytest.raises(DriverConfigError, match="'vendorid' and 'productid' are mandatory"):
+        UsbHid(usb_device(subdriver="apc"))

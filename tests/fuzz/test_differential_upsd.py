@@ -9,10 +9,11 @@ over one fresh connection to each server; every reply must be the same
 bytes once version strings and TRACKING ids are masked.
 
 The real upsd serves edge-cases.dev through real dummy-ups (one pair for
-the whole module); ours serves a copy of what that upsd reports, through
-the listener running in a thread, with the same users (tests/acl) and our
-one deliberate difference on this path switched off (``max_line=0``: no
-ERR TOO-LONG for long lines, NUT's word and argument limits instead). A
+the whole module, once per transport of ours: stream and epoll); ours serves
+a copy of what that upsd reports, through the listener running in a thread,
+with the same users (tests/acl) and our one deliberate difference on this
+path switched off (``max_line=0``: no ERR TOO-LONG for long lines, NUT's
+word and argument limits instead). A
 second test interleaves two clients (from 127.0.0.1 and 127.0.0.2, so
 LIST CLIENT tells them apart).
 
@@ -60,11 +61,11 @@ from nutrio.protocol.common.state import UpsData
 from nutrio.protocol.upsd.session import ServerSettings
 from tests.acl.test_matrix import KINDS, USERS, accounts, users_file
 from tests.fuzz._wire import LINE
-from tests.listener.conftest import fetch_ups_data, start_device, start_listener
+from tests.listener.conftest import TRANSPORTS, fetch_ups_data, start_device, start_listener
 from tests.listener.test_transcript import EDGE, _mask
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 T = TypeVar("T")
 
@@ -95,7 +96,7 @@ class Servers:
 
 
 @contextlib.contextmanager
-def nutrio_in_thread(data: UpsData) -> Iterator[int]:
+def nutrio_in_thread(data: UpsData, transport: str) -> Iterator[int]:
     """Our listener serving 'edge' with *data*, in a Trio loop of its own thread."""
     started: queue.Queue[object] = queue.Queue()
 
@@ -104,7 +105,7 @@ def nutrio_in_thread(data: UpsData) -> Iterator[int]:
         async with trio.open_nursery() as nursery:
             await start_device(nursery, registry, "edge", data)
             port = await start_listener(nursery, registry, OURS, accounts=accounts(),
-                                        descriptions=None)
+                                        descriptions=None, transport=transport)
             started.put((port, trio.lowlevel.current_trio_token(), nursery.cancel_scope))
 
     def run() -> None:
@@ -126,15 +127,16 @@ def nutrio_in_thread(data: UpsData) -> Iterator[int]:
         thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def servers() -> Iterator[Servers]:
+@pytest.fixture(scope="module", params=TRANSPORTS)
+def servers(request: pytest.FixtureRequest) -> Iterator[Servers]:
+    """The real upsd and ours, on each of our transports in turn."""
     saved = structlog.get_config()
     # one connect/disconnect pair per example: keep the listener's info lines out
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     try:
         with real_nut({"edge": EDGE}, users=users_file()) as nut:
             data = fetch_ups_data(nut.port, "edge")
-            with nutrio_in_thread(data) as port:
+            with nutrio_in_thread(data, request.param) as port:
                 yield Servers(real=nut.port, ours=port, data=data)
     finally:
         structlog.configure(**saved)

@@ -26,7 +26,13 @@ from nutrio.actors.registry import Registry
 from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
 from tests.fuzz._settings import live
 from tests.fuzz._wire import PAYLOAD, bad_reply_lines
-from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
+from tests.listener.conftest import (  # noqa: F401 - transport: a fixture, both transports
+    TrioClient,
+    small_data,
+    start_device,
+    start_listener,
+    transport,
+)
 
 LOAD = 'VAR edge ups.load "23"\n'
 LEAVE = st.sampled_from(["half-close", "close", "reset"])
@@ -83,26 +89,27 @@ def _tls_files() -> TlsSettings:
 TLS = _tls_files()
 
 
-async def start_server(nursery: trio.Nursery, tls: bool = False) -> int:
+async def start_server(nursery: trio.Nursery, transport: str, tls: bool = False) -> int:
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
     settings = ServerSettings(idle_timeout=30, send_timeout=2, tls=TLS if tls else None)
-    return await start_listener(nursery, registry, settings)
+    return await start_listener(nursery, registry, settings, transport=transport)
 
 
 @pytest.fixture
-async def server(nursery):
-    return await start_server(nursery)
+async def server(nursery, transport):
+    return await start_server(nursery, transport)
 
 
 @live
 @given(payloads=st.lists(st.tuples(PAYLOAD, LEAVE), min_size=1, max_size=3), tls=st.booleans(),
        starttls=st.booleans())
-async def test_hostile_clients_never_crash_the_server_nor_disturb_others(payloads, tls, starttls):
+async def test_hostile_clients_never_crash_the_server_nor_disturb_others(payloads, tls, starttls,
+                                                                         transport):
     # hypothesis runs each example in its own Trio run: the server is started per example
     with structlog.testing.capture_logs() as logs, trio.fail_after(30):
         async with trio.open_nursery() as nursery:
-            server = await start_server(nursery, tls)
+            server = await start_server(nursery, transport, tls)
             if starttls:  # junk where a TLS ClientHello should be
                 payloads = [(b"STARTTLS\n" + p, leave) for p, leave in payloads]
             await hostile_round(server, payloads)
@@ -143,12 +150,13 @@ async def test_many_hostile_clients_at_once(server):
     assert [e for e in logs if e["event"] in ("client.crashed", "actor.crashed")] == []
 
 
-async def test_abrupt_leavers_release_their_logins_and_connection_slots(nursery):
+async def test_abrupt_leavers_release_their_logins_and_connection_slots(nursery, transport):
     """Logged-in clients that reset, half-close or just vanish give back their
     login (NUMLOGINS) and their maxconn slot."""
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(maxconn=4, idle_timeout=30))
+    port = await start_listener(nursery, registry, ServerSettings(maxconn=4, idle_timeout=30),
+                                transport=transport)
     login = b"USERNAME monuser\nPASSWORD pass\nLOGIN edge\nGET NUMLOGINS edge\n"
     with structlog.testing.capture_logs() as logs, trio.fail_after(30):
         for i in range(30):

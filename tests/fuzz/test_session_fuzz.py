@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from nutrio.protocol.common.state import CommandRequest, UpsSnapshot
 from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
 from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
+from nutrio.protocol.upsd.users import FixedAccounts
 from tests.acl.test_matrix import accounts
 from tests.fuzz._settings import fuzz
 from tests.fuzz._wire import LINE, PAYLOAD, bad_reply_lines
@@ -22,12 +23,12 @@ def make_context(**settings: object) -> ServerContext:
     edge = StaticDevice("edge", "test", UpsSnapshot(ups="edge", seq=1, taken_at=0.0, data=small_data()))
     requests: list[CommandRequest] = []
 
-    def submit(device: object, request: CommandRequest) -> bool:
+    def submit(request: CommandRequest) -> bool:
         requests.append(request)
         return True
 
     return ServerContext(settings=ServerSettings(**settings), devices=StaticDevices(edge),
-                         accounts=accounts(), submit=submit, descriptions=CMDVARTAB)
+                         accounts=FixedAccounts(accounts()), submit=submit, descriptions=CMDVARTAB)
 
 
 CTX = make_context()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import select
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,11 +14,12 @@ import trio
 
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upsd.listener import run_listener
+from nutrio.actors.upsd.state import UpsdState
 from nutrio.protocol.common.parseconf import split_line
 from nutrio.protocol.common.state import CommandResult, UpsData, UpsSnapshot, VarInfo, freeze_vars
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 
 CMDVARTAB = Descriptions.parse(
     b'VARDESC ups.status "UPS status"\nVARDESC ups.load "Load on UPS (percent of full)"\n'
@@ -84,23 +87,43 @@ async def start_device(nursery: trio.Nursery, registry: Registry, name: str, dat
     return driver
 
 
+#: The listener's transports on this platform: every listener test runs on each.
+TRANSPORTS = ("stream", "epoll") if hasattr(select, "epoll") else ("stream",)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each transport in turn (a module elsewhere imports this fixture to get both)."""
+    return str(request.param)
+
+
 async def start_listener(nursery: trio.Nursery, registry: Registry,
                          settings: ServerSettings | None = None, host: str = "127.0.0.1",
                          accounts: Mapping[str, UserAccount] = ACCOUNTS,
-                         descriptions: Descriptions | None = CMDVARTAB) -> int:
-    """Start run_listener; descriptions=None loads the installed cmdvartab."""
+                         descriptions: Descriptions | None = CMDVARTAB, *,
+                         transport: str | None = None, state: UpsdState | None = None) -> int:
+    """Start run_listener; descriptions=None loads the installed cmdvartab.
+
+    *transport* overrides the settings' one; *state*: the upsd this listener is
+    part of (None: a upsd of its own).
+    """
+    settings = settings or ServerSettings()
+    if transport is not None:
+        settings = dataclasses.replace(settings, transport=transport)
     port: int = await nursery.start(
-        lambda task_status: run_listener((host, 0), registry, settings or ServerSettings(), accounts,
-                                         descriptions=descriptions, task_status=task_status))
+        lambda task_status: run_listener((host, 0), registry, settings, FixedAccounts(accounts),
+                                         state=state, descriptions=descriptions,
+                                         task_status=task_status))
     return port
 
 
 @pytest.fixture
-async def edge_server(nursery):
-    """Our listener serving UPS 'edge' (small_data) on 127.0.0.1; yields the port."""
+async def edge_server(nursery, transport):
+    """Our listener serving UPS 'edge' (small_data) on 127.0.0.1, on each transport;
+    yields the port."""
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    return await start_listener(nursery, registry)
+    return await start_listener(nursery, registry, transport=transport)
 
 
 # -- a blocking client for talking to the real upsd -----------------------------------

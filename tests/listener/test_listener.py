@@ -10,9 +10,9 @@ import trio
 import trio.testing
 
 from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.upsd.listener import _note_failures, _Shared
+from nutrio.actors.upsd.state import FailedLogins, UpsdState
 from nutrio.protocol.common.state import UpsSnapshot
-from nutrio.protocol.upsd.session import AuthFailure, ServerSettings, ServerState
+from nutrio.protocol.upsd.session import AuthFailure, ServerSettings
 from nutrio.protocol.upsd.users import Denial
 from tests.listener.conftest import TrioClient, small_data, start_device, start_listener
 
@@ -64,12 +64,14 @@ async def test_malformed_lines_get_err_and_the_connection_lives(edge_server):
 
 
 @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
-async def test_ipv6_listener_shares_server_state_with_ipv4(nursery):
+async def test_ipv6_listener_shares_server_state_with_ipv4(nursery, transport):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port4 = await start_listener(nursery, registry)
+    upsd = UpsdState()  # one upsd, two listen addresses
+    port4 = await start_listener(nursery, registry, transport=transport, state=upsd)
     try:
-        port6 = await start_listener(nursery, registry, host="::1")
+        port6 = await start_listener(nursery, registry, host="::1", transport=transport,
+                                     state=upsd)
     except OSError:
         pytest.skip("::1 not available")
     with trio.fail_after(5):
@@ -99,28 +101,35 @@ async def test_closing_a_logged_in_client_releases_its_login(edge_server):
         await second.aclose()
 
 
-async def test_maxconn_leaves_extra_clients_waiting_like_upsd(nursery):
+async def test_past_maxconn_a_new_client_is_refused_at_once(nursery, transport):
+    # Issue 13: upsd (and nutrio before) left it waiting in the kernel's backlog,
+    # unanswered: upsmon saw a hang, not a refusal.
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(maxconn=2))
+    port = await start_listener(nursery, registry, ServerSettings(maxconn=2, upsmon_slots=0),
+                                transport=transport)
     with trio.fail_after(5):
         a, b = await TrioClient.connect(port), await TrioClient.connect(port)
         assert await a.ask("VER") == VER and await b.ask("VER") == VER
-        c = await TrioClient.connect(port)  # the kernel's backlog takes it; nobody reads it
+        started = trio.current_time()
+        c = await TrioClient.connect(port)
         await c.send(b"VER\n")
-        with trio.move_on_after(0.3) as waited:
-            await c.readline()
-        assert waited.cancelled_caught
+        assert await c.readline() == b"ERR MAX-CONNECTIONS\n"
+        assert await c.at_eof()
+        assert trio.current_time() - started < 0.1
         await a.aclose()
-        assert await c.readline() == VER.encode()  # served once a slot is free
-        await b.aclose()
-        await c.aclose()
+        await trio.sleep(0.05)  # the server sees a leave
+        d = await TrioClient.connect(port)
+        assert await d.ask("VER") == VER  # a freed place is served
+        for client in (b, c, d):
+            await client.aclose()
 
 
-async def test_overlong_line_gets_too_long_and_connection_lives(nursery):
+async def test_overlong_line_gets_too_long_and_connection_lives(nursery, transport):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(max_line=100))
+    port = await start_listener(nursery, registry, ServerSettings(max_line=100),
+                                transport=transport)
     with trio.fail_after(5):
         client = await TrioClient.connect(port)
         await client.send(b"GET VAR edge " + b"x" * 5000 + b"\n")
@@ -129,10 +138,11 @@ async def test_overlong_line_gets_too_long_and_connection_lives(nursery):
         await client.aclose()
 
 
-async def test_idle_client_is_dropped_after_idle_timeout(nursery, autojump_clock):
+async def test_idle_client_is_dropped_after_idle_timeout(nursery, transport, autojump_clock):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(idle_timeout=60))
+    port = await start_listener(nursery, registry, ServerSettings(idle_timeout=60),
+                                transport=transport)
     client = await TrioClient.connect(port)
     with structlog.testing.capture_logs() as logs:
         with trio.fail_after(120):
@@ -143,10 +153,11 @@ async def test_idle_client_is_dropped_after_idle_timeout(nursery, autojump_clock
     assert trio.current_time() >= 60
 
 
-async def test_slow_reader_does_not_stall_other_clients(nursery):
+async def test_slow_reader_does_not_stall_other_clients(nursery, transport):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    port = await start_listener(nursery, registry, ServerSettings(send_timeout=1.0))
+    port = await start_listener(nursery, registry, ServerSettings(send_timeout=1.0),
+                                transport=transport)
     slow = trio.socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     await slow.connect(("127.0.0.1", port))
@@ -204,25 +215,25 @@ async def test_failed_logins_are_logged_with_peer_and_slowed_down(edge_server):
 
 
 async def test_penalty_grows_per_address_and_is_capped():
-    shared = _Shared(ServerState(), trio.Semaphore(1))
+    book = FailedLogins()
     settings = ServerSettings(auth_penalty=0.5, auth_penalty_cap=3.0)
     guess = [AuthFailure("SET", "admin", Denial.BAD_PASSWORD)]
     with structlog.testing.capture_logs():
-        delays = [_note_failures(guess, "10.0.0.9", shared, settings) for _ in range(5)]
-        other = _note_failures(guess, "10.0.0.10", shared, settings)
-        rights = _note_failures([AuthFailure("SET", "helper", Denial.NOT_PERMITTED)], "10.0.0.11",
-                                shared, settings)
+        delays = [book.note(guess, "10.0.0.9", settings) for _ in range(5)]
+        other = book.note(guess, "10.0.0.10", settings)
+        rights = book.note([AuthFailure("SET", "helper", Denial.NOT_PERMITTED)], "10.0.0.11",
+                           settings)
     assert delays == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert (other, rights) == (0.5, 0.0)
 
 
-async def test_a_bug_hit_by_one_client_drops_only_that_client(nursery):
+async def test_a_bug_hit_by_one_client_drops_only_that_client(nursery, transport):
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
     broken = registry.add(DeviceHandle(name="broken"))
     broken.publish(UpsSnapshot(ups="broken", seq=1, taken_at=trio.current_time(),
                                data=None))  # type: ignore[arg-type]  # a driver bug
-    port = await start_listener(nursery, registry)
+    port = await start_listener(nursery, registry, transport=transport)
     with structlog.testing.capture_logs() as logs, trio.fail_after(5):
         victim = await TrioClient.connect(port)
         await victim.send(b"GET VAR broken ups.status\n")
@@ -231,3 +242,60 @@ async def test_a_bug_hit_by_one_client_drops_only_that_client(nursery):
         assert await other.ask("GET VAR edge ups.load") == 'VAR edge ups.load "23"\n'
         await other.aclose()
     assert any(e["event"] == "client.crashed" for e in logs)
+
+
+async def test_a_16_kb_username_is_logged_as_a_short_prefix_with_its_length(edge_server):
+    huge = "u" * 16384
+    with structlog.testing.capture_logs() as logs:
+        with trio.fail_after(10):
+            client = await TrioClient.connect(edge_server)
+            await client.ask(f"USERNAME {huge}")
+            await client.ask("PASSWORD guess")
+            assert await client.ask("LOGIN edge") == "ERR ACCESS-DENIED\n"
+            assert await client.ask("LOGOUT") == "OK Goodbye\n"
+            assert await client.at_eof()
+            while not any(e["event"] == "client.disconnected" for e in logs):
+                await trio.sleep(0.01)
+    failed = next(e for e in logs if e["event"] == "auth.failed")
+    summary = next(e for e in logs if e["event"] == "client.disconnected")
+    for user in (failed["user"], summary["user"]):
+        assert user.startswith("u" * 64 + "...(") and user.endswith(" chars)")
+        assert len(user) < 90
+    assert sum(len(str(v)) for e in logs for v in e.values()) < 2000
+
+
+async def test_a_held_back_reply_still_obeys_idle_timeout(nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(idle_timeout=2.0, auth_penalty=30.0, auth_penalty_cap=30.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    client = await TrioClient.connect(port)
+    await client.send(b"USERNAME admin\nPASSWORD guess\n")
+    assert [await client.readline() for _ in range(2)] == [b"OK\n", b"OK\n"]
+    with structlog.testing.capture_logs() as logs, trio.fail_after(10):
+        start = trio.current_time()
+        await client.send(b"FSD edge\n")
+        assert await client.at_eof()  # dropped unanswered at the idle deadline, not after 30 s
+        assert trio.current_time() - start == pytest.approx(2.0, abs=0.1)
+        while not any(e["event"] == "client.disconnected" for e in logs):
+            await trio.sleep(0.01)
+    assert [e["reason"] for e in logs if e["event"] == "client.disconnected"] == ["idle"]
+
+
+async def test_held_back_connections_leave_the_table_for_their_address_budget(
+        nursery, transport, autojump_clock):
+    registry = Registry()
+    await start_device(nursery, registry, "edge", small_data())
+    settings = ServerSettings(maxconn=2, upsmon_slots=0, auth_penalty=4.0, auth_penalty_cap=4.0)
+    port = await start_listener(nursery, registry, settings, transport=transport)
+    guessers = [await TrioClient.connect(port) for _ in range(2)]
+    for guesser in guessers:  # the table is full: both held back for 4 s
+        await guesser.send(b"USERNAME admin\nPASSWORD guess\nFSD edge\n")
+    await trio.sleep(1)
+    with trio.fail_after(1):
+        newcomer = await TrioClient.connect(port)  # served: held ones are out of the table
+        assert await newcomer.ask("VER") == VER
+    for guesser in guessers:
+        assert [await guesser.readline() for _ in range(3)][-1] == b"ERR ACCESS-DENIED\n"
+        await guesser.aclose()
+    await newcomer.aclose()

@@ -35,9 +35,9 @@ async def starttls(port: int, context: ssl.SSLContext) -> TrioClient:
     return TrioClient(tls)
 
 
-async def test_starttls_then_protocol_runs_encrypted(nursery, ca, tls_files):
+async def test_starttls_then_protocol_runs_encrypted(nursery, ca, tls_files, transport):
     certfile, keyfile, _ = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile), transport)
     context = ssl.create_default_context()
     ca.configure_trust(context)
     with trio.fail_after(5):
@@ -48,9 +48,9 @@ async def test_starttls_then_protocol_runs_encrypted(nursery, ca, tls_files):
         assert await client.ask("LOGOUT") == "OK Goodbye\n"
 
 
-async def test_tls_older_than_1_2_is_refused(nursery, ca, tls_files):
+async def test_tls_older_than_1_2_is_refused(nursery, ca, tls_files, transport):
     certfile, keyfile, _ = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile), transport)
     context = ssl.create_default_context()
     ca.configure_trust(context)
     context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
@@ -60,9 +60,10 @@ async def test_tls_older_than_1_2_is_refused(nursery, ca, tls_files):
             await starttls(port, context)
 
 
-async def test_required_client_certificate(nursery, ca, tls_files):
+async def test_required_client_certificate(nursery, ca, tls_files, transport):
     certfile, keyfile, cafile = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, client_ca=cafile))
+    port = await serve_tls(
+        nursery, TlsSettings(certfile=certfile, keyfile=keyfile, client_ca=cafile), transport)
     anonymous = ssl.create_default_context()
     ca.configure_trust(anonymous)
     with trio.fail_after(5):
@@ -77,9 +78,10 @@ async def test_required_client_certificate(nursery, ca, tls_files):
         assert await client.ask("VER") == VER.decode()
 
 
-async def test_required_tls_refuses_credentials_in_clear(nursery, tls_files):
+async def test_required_tls_refuses_credentials_in_clear(nursery, tls_files, transport):
     certfile, keyfile, _ = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, require=True))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile, require=True),
+                           transport)
     with trio.fail_after(5):
         client = await TrioClient.connect(port)
         assert await client.ask("USERNAME admin") == "ERR ACCESS-DENIED\n"
@@ -87,7 +89,7 @@ async def test_required_tls_refuses_credentials_in_clear(nursery, tls_files):
 
 
 def test_settings_reject_tls_below_1_2(tls_files):
-    from nutrio.actors.upsd.listener import make_tls_context
+    from nutrio.actors.upsd.tls import make_tls_context
 
     certfile, keyfile, _ = tls_files
     with pytest.raises(ValueError):
@@ -97,9 +99,9 @@ def test_settings_reject_tls_below_1_2(tls_files):
 
 
 @pytest.mark.skipif(shutil.which("upsc") is None, reason="real upsc absent")
-async def test_real_upsc_reads_through_a_tls_enabled_listener(nursery, tls_files):
+async def test_real_upsc_reads_through_a_tls_enabled_listener(nursery, tls_files, transport):
     certfile, keyfile, _ = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile), transport)
     with structlog.testing.capture_logs() as logs, trio.fail_after(20):
         done = await trio.run_process(["upsc", f"edge@127.0.0.1:{port}", "ups.status"],
                                       capture_stdout=True, capture_stderr=True, check=False)
@@ -136,9 +138,10 @@ class _Pipelined(trio.abc.Stream):
         await self.inner.aclose()
 
 
-async def test_client_hello_sent_with_starttls_in_one_packet_is_not_lost(nursery, ca, tls_files):
+async def test_client_hello_sent_with_starttls_in_one_packet_is_not_lost(nursery, ca, tls_files,
+                                                                        transport):
     certfile, keyfile, _ = tls_files
-    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile))
+    port = await serve_tls(nursery, TlsSettings(certfile=certfile, keyfile=keyfile), transport)
     context = ssl.create_default_context()
     ca.configure_trust(context)
     with trio.fail_after(5):

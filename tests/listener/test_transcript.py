@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import trio
 
 from nutrio.actors.registry import Registry
@@ -21,7 +22,7 @@ from tests.listener.conftest import fetch_ups_data, start_device, start_listener
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 EDGE = DATA / "edge/edge-cases.dev"
 if not EDGE.exists():
@@ -143,12 +144,12 @@ def _their_side(nut_port: int) -> tuple[object, list[str]]:
     return data, run_transcript(nut_port)
 
 
-async def test_transcript_matches_real_upsd(nursery):
+async def test_transcript_matches_real_upsd(nursery, transport):
     with real_nut({"edge": EDGE}) as nut:
         data, theirs = await trio.to_thread.run_sync(_their_side, nut.port)
     registry = Registry()
     await start_device(nursery, registry, "edge", data)  # type: ignore[arg-type]
-    port = await start_listener(nursery, registry, descriptions=None)
+    port = await start_listener(nursery, registry, descriptions=None, transport=transport)
     ours = await trio.to_thread.run_sync(run_transcript, port)
     assert len(ours) == len(theirs) >= 140
     for mine, real in zip(ours, theirs):
@@ -185,13 +186,13 @@ def run_clients(port: int) -> list[tuple[str, str, int]]:
     return results
 
 
-async def test_real_nut_clients_see_the_same_as_with_real_upsd(nursery):
+async def test_real_nut_clients_see_the_same_as_with_real_upsd(nursery, transport):
     with real_nut({"edge": EDGE}) as nut:
         data = await trio.to_thread.run_sync(fetch_ups_data, nut.port, "edge")
         theirs = await trio.to_thread.run_sync(run_clients, nut.port)
     registry = Registry()
     await start_device(nursery, registry, "edge", data)
-    port = await start_listener(nursery, registry, descriptions=None)
+    port = await start_listener(nursery, registry, descriptions=None, transport=transport)
     ours = await trio.to_thread.run_sync(run_clients, port)
     for args, mine, real in zip(CLIENT_RUNS, ours, theirs):
         assert mine == real, args

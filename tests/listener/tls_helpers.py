@@ -24,8 +24,9 @@ def write_tls_files(ca: trustme.CA, directory: Path, *hostnames: str) -> tuple[s
     return str(certfile), str(keyfile), str(cafile)
 
 
-async def serve_tls(nursery: trio.Nursery, tls: TlsSettings) -> int:
+async def serve_tls(nursery: trio.Nursery, tls: TlsSettings, transport: str | None = None) -> int:
     """A listener with these TLS settings serving one UPS, "edge"; its port."""
     registry = Registry()
     await start_device(nursery, registry, "edge", small_data())
-    return await start_listener(nursery, registry, ServerSettings(tls=tls, send_timeout=3))
+    return await start_listener(nursery, registry, ServerSettings(tls=tls, send_timeout=3),
+                                transport=transport)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import resource
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from tests.paths import DATA, ROOT
-from tests.realnut import free_port, wait_port
+from tests.nutriorun import start_nutrio, wait_ready
+from tests.paths import DATA
+from tests.procs import Proc
+from tests.realnut import wait_served
 
 #: A real device dump with a long LIST VAR and a command (load.off).
 BIG_DEV = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__snmp-ups__2.8.0__01.dev"
@@ -62,13 +59,16 @@ def rss_kib(pid: int) -> int:
 class Served:
     """A running `nutrio run`: its port, process and JSON log file."""
 
-    proc: subprocess.Popen[bytes]
+    proc: Proc
     port: int
-    log_path: Path
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    @property
+    def log_path(self) -> Path:
+        return self.proc.err
 
     def events(self, *names: str) -> list[dict[str, Any]]:
         """The JSON log so far, one dict per line; only events named *names* if given.
@@ -96,45 +96,23 @@ def nutrio_served(tmp: Path, dev: Path = BIG_DEV, *, ups: str = "ups", server: s
                   fds: int = 0, users: str = USERS) -> Iterator[Served]:
     """`nutrio run` serving *dev* as *ups* with dummy-ups; *server* adds [server] keys;
     *fds* lifts the subprocess's soft fd limit. Stopped with SIGTERM."""
-    port = free_port()
     if dev.resolve() != (tmp / dev.name).resolve():
         shutil.copyfile(dev, tmp / dev.name)
     config = tmp / "nutrio.toml"
     config.write_text(
-        f'[server]\nlisten = ["127.0.0.1:{port}"]\n{server}\n\n'
+        f'[server]\n{server}\n\n'
         f'[devices.{ups}]\ndriver = "dummy-ups"\nport = "{dev.name}"\ndesc = "load test"\n\n{users}'
     )
-    log_path = tmp / "nutrio.log.json"
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file,
-        )
+    proc = start_nutrio(config, cwd=tmp)
     try:
         if fds:  # before it listens: its imports alone take far longer than this
             raise_nofile(fds, proc.pid)
-        wait_port(port, timeout=20)
-        wait_served(port, ups)
-        yield Served(proc, port, log_path)
+        port = wait_ready(proc)[0]
+        if not wait_served(port, ups, timeout=20):
+            raise TimeoutError(f"{ups} never served on port {port}")
+        yield Served(proc, port)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def wait_served(port: int, ups: str, timeout: float = 20.0) -> None:
-    """Until the driver has published: GET VAR ups.status answers a value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), LineClient(port) as client:
-            if client.ask(f"GET VAR {ups} ups.status").startswith("VAR "):
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{ups} never served on port {port}")
+        proc.stop(20)
 
 
 class LineClient:

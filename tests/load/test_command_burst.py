@@ -7,8 +7,12 @@ all 40 (its socket to the driver holds the burst).
 
 from __future__ import annotations
 
+import pytest
+
 from tests.load.loadkit import ADMIN, BIG_DEV, LineClient, nutrio_served
 from tests.realnut import real_nut, requires_real_nut
+
+pytestmark = pytest.mark.load
 
 ADMINS = 40
 

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.load.loadkit import LineClient, nutrio_served, raise_nofile, rss_kib
+from tests.procs import wait_until
+
+pytestmark = pytest.mark.load
 
 #: NUTRIO_LOAD_CLIENTS=9000 tries more (the hard fd limit bounds it: each side holds one fd a client).
 CLIENTS = int(os.environ.get("NUTRIO_LOAD_CLIENTS", "5000"))
@@ -104,7 +107,8 @@ def test_five_thousand_clients_are_all_served_and_a_newcomer_still_quickly(tmp_p
         # Generous bounds: the point is "still served", on a shared 2-core box.
         assert newcomer < 3.0
         assert per_conn < 64  # one Trio task + a Session each: a few KiB expected
-        time.sleep(0.5)
+        # the log is written as the server goes: wait for its last connection lines
+        wait_until(lambda: len(served.events("client.connected")) >= CLIENTS + 2, 5)
         events = served.events()
     assert sum(e.get("event") == "client.connected" for e in events) >= CLIENTS + 2
     assert not [e for e in events if e.get("event") in ("actor.crashed", "client.crashed",

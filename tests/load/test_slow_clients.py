@@ -13,7 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.load.loadkit import LineClient, nutrio_served
+
+pytestmark = pytest.mark.load
 
 IDLE = 2.0
 SEND_TIMEOUT = 10.0

@@ -10,8 +10,12 @@ import json
 import os
 import time
 
+import pytest
+
 from bench.soak import memory_ok, soak
 from tests.load.loadkit import nutrio_served
+
+pytestmark = pytest.mark.load
 
 SECONDS = float(os.environ.get("NUTRIO_SOAK_SECONDS", "60"))
 

@@ -9,17 +9,19 @@ host did and when, across processes.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tests.paths import ROOT
-from tests.realnut import free_port, wait_port
+from tests.nutriorun import start_nutrio
+from tests.nutriorun import wait_ready as nutrio_ready
+from tests.procs import AddressInUse, Proc, pick_port, wait_until
+
+__all__ = [
+    "USERS", "Call", "Host", "devices_section", "monitor_section", "new_host", "recorder",
+    "follow", "running", "server_section", "start", "stop", "wait_ready", "wait_until",
+]
 
 USERS = """
 [users.monuser]
@@ -30,15 +32,6 @@ upsmon = "primary"
 password = "sec"
 upsmon = "secondary"
 """
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, every: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(every)
-    return bool(predicate())
 
 
 def recorder(path: Path, record: Path, what: str) -> Path:
@@ -66,14 +59,18 @@ class Call:
 
 @dataclass
 class Host:
-    """One `nutrio run` process and the file its scripts write to."""
+    """One `nutrio run` process and the file its scripts write to.
+
+    ``port`` was free when the host was made; if another process takes it before
+    nutrio binds it, :func:`wait_ready` moves the host (its config) to another one."""
 
     name: str
     dir: Path
     record: Path
     port: int
     address: str = "127.0.0.1"
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Proc | None = None
+    moved_from: list[int] = field(default_factory=list)  # ports it could not bind
 
     def calls(self, what: str | None = None) -> list[Call]:
         if not self.record.exists():
@@ -104,14 +101,16 @@ class Host:
         return next(c.at for c in self.calls("notify") if c.type == notify_type)
 
     def log_tail(self, chars: int = 4000) -> str:
-        path = self.dir / "nutrio.log"
-        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+        return self.proc.stderr()[-chars:] if self.proc is not None else ""
+
+    def events(self, *names: str) -> list[dict[str, Any]]:
+        """Its JSON log lines so far; only events named *names* if given."""
+        return self.proc.events(*names) if self.proc is not None else []
 
     def kill(self) -> None:
         """SIGKILL: the host (and its upsd) vanish without a goodbye."""
         assert self.proc is not None
         self.proc.kill()
-        self.proc.wait()
 
 
 def monitor_section(systems: list[tuple[str, str]], *, record_dir: Path, record: Path,
@@ -150,7 +149,8 @@ def devices_section(tmp: Path, seqs: dict[str, str]) -> str:
 def new_host(base: Path, name: str, address: str = "127.0.0.1") -> Host:
     home = base / name
     home.mkdir()
-    return Host(name=name, dir=home, record=home / "calls", port=free_port(), address=address)
+    return Host(name=name, dir=home, record=home / "calls", port=pick_port(address),
+                address=address)
 
 
 def server_section(host: Host) -> str:
@@ -161,47 +161,47 @@ def start(host: Host, config: str) -> Host:
     """Write nutrio.toml and start `nutrio run` on it (no wait: see :func:`wait_ready`)."""
     path = host.dir / "nutrio.toml"
     path.write_text(config)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with (host.dir / "nutrio.log").open("wb") as log:
-        host.proc = subprocess.Popen(
-            [sys.executable, "-m", "nutrio", "run", "--config", str(path), "--log-format", "json"],
-            env=env, cwd=host.dir, stdout=subprocess.DEVNULL, stderr=log)
+    host.proc = start_nutrio(path, listen=None, cwd=host.dir)
     return host
 
 
-def wait_ready(host: Host, timeout: float = 20) -> None:
-    """Until the host's listener accepts connections (its tree is up)."""
+def wait_ready(host: Host, timeout: float = 20, attempts: int = 5) -> None:
+    """Until the host's tree is up (its ``nutrio.ready`` line). If its port was taken
+    in the meantime, the host moves to another port: its config (where the port
+    appears as ``:PORT``, its own listen address and systems) is rewritten and
+    nutrio started again."""
     assert host.proc is not None
-    try:
-        _wait_address(host.address, host.port, timeout)
-    except TimeoutError:
-        raise AssertionError(f"{host.name} never came up:\n{host.log_tail()}") from None
-
-
-def _wait_address(address: str, port: int, timeout: float) -> None:
-    import socket
-
-    if address == "127.0.0.1":
-        wait_port(port, timeout)
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((address, port), 0.2):
+    for _ in range(attempts):
+        try:
+            nutrio_ready(host.proc, timeout)
             return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {address}:{port}")
+        except AddressInUse:
+            host.moved_from.append(host.port)
+            host.port = pick_port(host.address)
+            _restart_moved(host, host)
+    raise AssertionError(f"{host.name} found no free port in {attempts} attempts")
+
+
+def follow(server: Host, *hosts: Host) -> None:
+    """Restart each of *hosts* that monitors *server* on a port it had to leave
+    (see :func:`wait_ready`) with its config pointing at the new one."""
+    for host in hosts:
+        _restart_moved(host, server)
+
+
+def _restart_moved(host: Host, server: Host) -> None:
+    path = host.dir / "nutrio.toml"
+    config = path.read_text()
+    for old in server.moved_from:
+        config = config.replace(f"{server.address}:{old}", f"{server.address}:{server.port}")
+    if config != path.read_text():
+        stop(host)
+        start(host, config)
 
 
 def stop(host: Host) -> None:
-    proc = host.proc
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    if host.proc is not None:
+        host.proc.stop(10)
 
 
 @contextlib.contextmanager
@@ -212,3 +212,4 @@ def running(*hosts: Host) -> Iterator[tuple[Host, ...]]:
     finally:
         for host in hosts:
             stop(host)
+

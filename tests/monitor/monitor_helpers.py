@@ -22,7 +22,7 @@ from nutrio.actors.upsmon.coordinator import monitor_children
 from nutrio.protocol.notify.events import Notification, NotifyType
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings
-from nutrio.protocol.upsd.users import UserAccount
+from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),
@@ -44,6 +44,7 @@ class Device:
     pollinterval: float | None = 1.0
     maxage: float | None = None
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    maxstartdelay: float = 45.0
 
 
 async def start_driver(nursery: trio.Nursery, registry: Registry, tmp: Path, name: str,
@@ -62,7 +63,8 @@ async def start_upsd(nursery: trio.Nursery, registry: Registry) -> tuple[int, tr
 
     async def serve(task_status: trio.TaskStatus[int]) -> None:
         with scope:
-            await run_listener(("127.0.0.1", 0), registry, ServerSettings(), ACCOUNTS,
+            await run_listener(("127.0.0.1", 0), registry, ServerSettings(),
+                               FixedAccounts(ACCOUNTS),
                                descriptions=Descriptions(), task_status=task_status)
 
     port: int = await nursery.start(serve)

@@ -10,14 +10,15 @@ shared, only orders and counts are tight.
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
+import pytest
 from e2e_helpers import (
     USERS,
     Host,
     devices_section,
+    follow,
     monitor_section,
     new_host,
     recorder,
@@ -27,6 +28,10 @@ from e2e_helpers import (
     wait_ready,
     wait_until,
 )
+
+from tests.realnut import numlogins
+
+pytestmark = pytest.mark.e2e
 
 #: seconds a host may take to start, on two busy cores
 START = 20
@@ -45,13 +50,6 @@ def standalone(tmp: Path, seqs: dict[str, str], **monitor: object) -> Host:
               + monitor_section(systems, record_dir=host.dir, record=host.record,
                                 **monitor))  # type: ignore[arg-type]
     return start(host, config)
-
-
-def numlogins(port: int, ups: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), 2) as sock:
-        sock.sendall(f"GET NUMLOGINS {ups}\n".encode())
-        reply = sock.makefile().readline().split()
-    return int(reply[-1]) if reply[:1] == ["NUMLOGINS"] else -1
 
 
 def test_standalone_power_failure_notifies_and_shuts_down_exactly_once(tmp_path: Path):
@@ -116,7 +114,9 @@ def test_fsd_takes_both_secondaries_down_before_the_primary(tmp_path: Path):
         for sec in secondaries:  # no devices of their own: only [monitor]
             start(sec, server_section(sec) + monitor_section(
                 [(system, "secondary")], record_dir=sec.dir, record=sec.record))
-        for host in (primary, *secondaries):
+        wait_ready(primary, START)
+        follow(primary, *secondaries)
+        for host in secondaries:
             wait_ready(host, START)
         assert wait_until(lambda: numlogins(primary.port, "ups") == 3, 10), \
             [h.log_tail(1500) for h in secondaries]
@@ -146,6 +146,7 @@ def test_lost_contact_with_a_ups_on_battery_shuts_down_after_deadtime(tmp_path: 
             [(system, "secondary")], record_dir=watcher.dir, record=watcher.record,
             deadtime=deadtime, hostsync=hostsync))
         wait_ready(server, START)
+        follow(server, watcher)
         wait_ready(watcher, START)
         assert wait_until(lambda: "ONBATT" in watcher.types(), 15), watcher.log_tail()
         time.sleep(1)

@@ -14,6 +14,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 import trio
 from monitor_helpers import monitor_config, start_driver, start_host, start_upsd, watch
 
@@ -22,6 +23,8 @@ from nutrio.actors.nutclient import NutClient
 from nutrio.actors.registry import Registry
 from nutrio.protocol.notify.events import NotifyType as N
 from tests.realnut import real_nut, requires_real_nut
+
+pytestmark = pytest.mark.e2e
 
 UPSMON = Path("/lib/nut/upsmon")
 FAILS = "ups.status: OL\nTIMER 3\nups.status: OB LB DISCHRG\nTIMER 100000\n"

@@ -38,6 +38,7 @@ from nutrio.actors.upsmon.monitor import (
 from nutrio.conf.model import MonitorTls, MonitorTlsHost
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerSettings, TlsSettings
+from nutrio.protocol.upsd.users import FixedAccounts
 from tests.listener.tls_helpers import write_tls_files
 from tests.realnut import real_nut, requires_real_nut
 
@@ -64,7 +65,8 @@ async def serve(nursery: trio.Nursery, tmp_path: Path, tls: TlsSettings | None) 
     await start_driver(nursery, registry, tmp_path, "ups", SEQ)
 
     async def listener(task_status: trio.TaskStatus[int]) -> None:
-        await run_listener(("127.0.0.1", 0), registry, ServerSettings(tls=tls), ACCOUNTS,
+        await run_listener(("127.0.0.1", 0), registry, ServerSettings(tls=tls),
+                           FixedAccounts(ACCOUNTS),
                            descriptions=Descriptions(), task_status=task_status)
 
     port: int = await nursery.start(listener)
@@ -310,6 +312,7 @@ def nss_database(cert: trustme.LeafCert, directory: Path, password: str) -> None
 @requires_real_nut
 @pytest.mark.skipif(not NSS_TOOLS, reason="Debian's upsd 2.8 does TLS with NSS; its database "
                     "needs certutil and pk12util (apt-get install libnss3-tools)")
+@pytest.mark.e2e
 async def test_real_upsd_over_verified_tls(tmp_path: Path, ca):
     nssdir = tmp_path / "nss"
     nss_database(ca.issue_cert("127.0.0.1", "localhost"), nssdir, "dbpass")

@@ -11,13 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nutrio.protocol.upsmon.shutdown_pipe import SDMAGIC
+from tests.procs import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = Path(__file__).with_name("privsep_main.py")
@@ -34,16 +34,13 @@ def uids(pid: int) -> list[int]:
 
 
 def gone(pid: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def exited() -> bool:
         try:
-            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+            return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
         except FileNotFoundError:
             return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
+
+    return wait_until(exited, timeout)
 
 
 class Main:

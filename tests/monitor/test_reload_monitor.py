@@ -8,10 +8,10 @@ with MINSUPPLIES out of reach is refused and leaves the monitors running.
 
 from __future__ import annotations
 
-import json
 import signal
 from pathlib import Path
 
+import pytest
 from e2e_helpers import (
     USERS,
     Host,
@@ -24,6 +24,8 @@ from e2e_helpers import (
     wait_ready,
     wait_until,
 )
+
+pytestmark = pytest.mark.e2e
 
 SEQS = {
     "steady": "ups.status: OL\nTIMER 100000\n",
@@ -45,18 +47,8 @@ def _reload(host: Host, config: str) -> None:
     host.proc.send_signal(signal.SIGHUP)
 
 
-def _events(host: Host) -> list[dict]:
-    out = []
-    for line in (host.dir / "nutrio.log").read_text(errors="replace").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            pass
-    return out
-
-
 def _event(host: Host, name: str) -> dict | None:
-    return next((e for e in _events(host) if e.get("event") == name), None)
+    return next(iter(host.events(name)), None)
 
 
 def test_sighup_adds_a_monitor_and_switches_notifycmd(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import trio
 from monitor_helpers import monitor_config, start_driver, start_upsd, watch
+from structlog.testing import capture_logs
 
 from nutrio import conf
 from nutrio.actors.registry import Registry
@@ -32,6 +33,19 @@ async def test_local_shutdown_writes_the_flag_and_runs_the_command_once(tmp_path
     await runner.request_shutdown()
     assert record.read_text() == "called\n"
     assert (tmp_path / "killpower").read_text() == SDMAGIC
+
+
+async def test_a_failing_shutdown_command_is_logged_as_failed_only(tmp_path: Path):
+    runner = LocalShutdown("echo nutrio: (unquoted", tmp_path / "killpower")  # sh: syntax error
+    with capture_logs() as logs:
+        await runner.request_shutdown()
+    events = [e["event"] for e in logs if e["event"].startswith("shutdown.command")]
+    assert events == ["shutdown.command_failed"]
+    ok = LocalShutdown("true", tmp_path / "killpower2")
+    with capture_logs() as logs:
+        await ok.request_shutdown()
+    assert [e["event"] for e in logs if e["event"].startswith("shutdown.command")] == [
+        "shutdown.command_ran"]
 
 
 async def test_pipe_shutdown_sends_one_byte_once_and_sees_the_helper_go():

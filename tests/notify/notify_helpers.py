@@ -23,13 +23,15 @@ from nutrio.protocol.notify.events import Notification, NotifyType
 NO_RULES = SchedulerConfig()
 NO_CHANNELS = ChannelsConfig()
 
-# Writes one JSON line per call: its arguments, NOTIFYTYPE, UPSNAME and stdin.
+# Writes one JSON line per call: its arguments, NOTIFYTYPE, UPSNAME and stdin, and
+# nutrio's NUTRIO_TEST / NUTRIO_EVENT when they are set.
 RECORDER = r"""#!/usr/bin/env python3
 import json, os, sys
 stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+ours = {{k: os.environ[k] for k in ("NUTRIO_TEST", "NUTRIO_EVENT") if k in os.environ}}
 with open({out!r}, "a") as f:
     f.write(json.dumps({{"argv": sys.argv[1:], "NOTIFYTYPE": os.environ.get("NOTIFYTYPE"),
-                        "UPSNAME": os.environ.get("UPSNAME"), "stdin": stdin}}) + "\n")
+                        "UPSNAME": os.environ.get("UPSNAME"), "stdin": stdin, **ours}}) + "\n")
 sys.exit({status})
 """
 
@@ -154,10 +156,3 @@ async def _read_request(stream: trio.SocketStream) -> tuple[str, bytes]:
     while len(rest) < length:
         rest += await stream.receive_some(65536)
     return head.decode(), rest
-
-
-def free_port() -> int:
-    """A port nobody listens on (just released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

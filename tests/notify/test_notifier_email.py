@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import errno
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,11 +17,13 @@ import trio
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from notify_helpers import calls, event, free_port, notifier, recorder
+from notify_helpers import calls, event, notifier, recorder
 from structlog.testing import capture_logs
 
+from nutrio.actors.upsmon.notifier import NotifierHandle
 from nutrio.conf.model import NotifyConfig
 from nutrio.protocol.notify.channels import ChannelsConfig, EmailConfig
+from tests.procs import AddressInUse, on_free_port, refusing_port
 
 QUIET = NotifyConfig(flags=MappingProxyType({}))
 
@@ -53,17 +56,27 @@ def smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    box = Mailbox(port=free_port(), ca_file=ca_file)
-    controller = Controller(
-        box,
-        hostname="127.0.0.1",
-        port=box.port,
-        tls_context=context,
-        require_starttls=True,
-        authenticator=box.check_login,
-        auth_require_tls=True,
-    )
-    controller.start()
+
+    def launch(port: int) -> tuple[Mailbox, Controller]:
+        box = Mailbox(port=port, ca_file=ca_file)
+        controller = Controller(
+            box,
+            hostname="127.0.0.1",
+            port=box.port,
+            tls_context=context,
+            require_starttls=True,
+            authenticator=box.check_login,
+            auth_require_tls=True,
+        )
+        try:
+            controller.start()
+        except OSError as exc:  # the port went to someone else first: another one
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise AddressInUse(port) from exc
+        return box, controller
+
+    box, controller = on_free_port(launch)
     try:
         yield box
     finally:
@@ -120,13 +133,24 @@ async def test_an_untrusted_server_certificate_is_refused(
 async def test_mail_server_down_does_not_hold_up_notifycmd(tmp_path: Path) -> None:
     script, record = recorder(tmp_path, "notifycmd")
     cfg = NotifyConfig(notifycmd=str(script), flags=MappingProxyType({"FSD": frozenset({"EXEC"})}))
-    mail = EmailConfig(
-        host="127.0.0.1", port=free_port(), sender="a@b", to=("c@d",),
-        retries=2, backoff=0.01, timeout=2.0,
-    )  # fmt: skip
-    channels = ChannelsConfig(email=mail)
-    with trio.fail_after(20):
-        async with notifier(cfg, channels=channels) as (inbox, handle):
+    with refusing_port() as port, trio.fail_after(20):
+        mail = EmailConfig(
+            host="127.0.0.1", port=port, sender="a@b", to=("c@d",),
+            retries=2, backoff=0.01, timeout=2.0,
+        )  # fmt: skip
+        async with notifier(cfg, channels=ChannelsConfig(email=mail)) as (inbox, handle):
             await inbox.send(event("FSD"))
     assert [c["NOTIFYTYPE"] for c in calls(record)] == ["FSD"]
     assert handle.statistics().channel("email").failed == 1
+
+
+async def test_a_test_notification_reports_the_mail_it_sent(smtp_server: Mailbox) -> None:
+    handle = NotifierHandle()
+    channels = mail_to(smtp_server, events=frozenset({"FSD"}))  # a TEST goes anyway
+    with trio.fail_after(20):
+        async with notifier(QUIET, channels=channels, handle=handle):
+            receipt = await handle.send_test(event("TEST", "rack@localhost"), wait=15)
+    assert receipt.ok and receipt.lines()[-1] == "email: sent"
+    [envelope] = smtp_server.messages
+    mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert mail["Subject"] == "UPS rack@localhost: test notification from nutrio"

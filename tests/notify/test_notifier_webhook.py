@@ -7,11 +7,12 @@ from types import MappingProxyType
 from typing import Any
 
 import trio
-from notify_helpers import HttpServer, calls, event, free_port, notifier, recorder
+from notify_helpers import HttpServer, calls, event, notifier, recorder
 from structlog.testing import capture_logs
 
 from nutrio.conf.model import NotifyConfig, SchedulerConfig, SchedulerRule
 from nutrio.protocol.notify.channels import ChannelsConfig, WebhookConfig
+from tests.procs import refusing_port
 
 QUIET = NotifyConfig(flags=MappingProxyType({}))
 
@@ -91,8 +92,8 @@ async def test_webhook_that_never_answers_times_out(nursery: trio.Nursery) -> No
 
 
 async def test_webhook_server_down_fails_without_hanging() -> None:
-    url = f"http://127.0.0.1:{free_port()}/hook"
-    with trio.fail_after(10):
+    with refusing_port() as port, trio.fail_after(10):
+        url = f"http://127.0.0.1:{port}/hook"
         async with notifier(QUIET, channels=hook(url, retries=2)) as (inbox, handle):
             await inbox.send(event("ONBATT"))
     assert handle.statistics().channel("webhook").failed == 1

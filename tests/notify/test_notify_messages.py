@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nutrio.conf._client import NOTIFY_TYPES
+from nutrio.conf._client import ALL_NOTIFY_TYPES, NOTIFY_TYPES
 from nutrio.protocol.notify.events import (
     DEFAULT_MESSAGES,
     NUT_2_8_0_TYPES,
+    NUTRIO_TYPES,
     Alert,
     Notification,
     NotifyType,
@@ -71,8 +72,15 @@ def test_protocol_notify_is_pure() -> None:
 
 
 def test_every_type_the_config_accepts_has_a_stock_text() -> None:
-    assert {t.value for t in NotifyType} == NOTIFY_TYPES
+    assert {t.value for t in NotifyType} == ALL_NOTIFY_TYPES
     assert set(DEFAULT_MESSAGES) == set(NotifyType)
+
+
+def test_nutrios_own_types_are_apart_from_nuts() -> None:
+    assert {t.value for t in NUTRIO_TYPES} == {"TEST", "DRIVERFAIL", "DRIVEROK", "THRESHOLD",
+                                               "NOTTHRESHOLD"}
+    assert NOTIFY_TYPES.isdisjoint(t.value for t in NUTRIO_TYPES)
+    assert ALL_NOTIFY_TYPES == NOTIFY_TYPES | {t.value for t in NUTRIO_TYPES}
 
 
 @pytest.mark.parametrize("kind", sorted(NUT_TEXTS))

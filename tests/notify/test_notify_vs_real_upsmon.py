@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,6 +11,7 @@ import pytest
 from notify_helpers import calls, event, notifier, recorder
 
 from nutrio.conf.model import NotifyConfig
+from tests.procs import running, wait_until
 from tests.realnut import real_nut, requires_real_nut
 
 UPSMON = Path("/lib/nut/upsmon")
@@ -24,6 +23,7 @@ pytestmark = [
     requires_real_nut,
     pytest.mark.realnut,
     pytest.mark.skipif(not UPSMON.exists(), reason="needs the real NUT upsmon"),
+    pytest.mark.e2e,
 ]
 
 
@@ -41,17 +41,8 @@ def run_real_upsmon(tmp_path: Path, notifycmd: Path, record: Path) -> tuple[str,
             f'NOTIFYMSG ONBATT "{OVERRIDE}"\n'
         )
         os.chmod(conf, 0o640)
-        upsmon = subprocess.Popen(
-            [str(UPSMON), "-F", "-p"], env=nut.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 20
-            while not calls(record) and time.monotonic() < deadline:
-                time.sleep(0.1)
-        finally:
-            upsmon.terminate()
-            upsmon.wait(timeout=10)
+        with running([UPSMON, "-F", "-p"], logdir=tmp_path, env=nut.env):
+            wait_until(lambda: calls(record), 20)
     return system, calls(record)
 
 

@@ -36,6 +36,8 @@ import nutrio
 from tests.paths import ROOT
 from tests.realnut import free_port, requires_real_nut, wait_port
 
+pytestmark = pytest.mark.packaging
+
 #: every package the wheel installs: nutrio, and the layers under it
 PACKAGES = ("nutrio", "nutrio.supervisor", "nutrio.actors", "nutrio.protocol", "nutrio.conf")
 #: files that must ship as package data (nutrio/data/* is checked separately: it may be empty)

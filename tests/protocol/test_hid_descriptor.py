@@ -14,6 +14,8 @@ from nutrio.protocol.devices.hid import (
     MGE,
     STANDARD,
     FieldKind,
+    HidSession,
+    SessionOptions,
     get_value,
     parse_descriptor,
     path_to_string,
@@ -21,7 +23,13 @@ from nutrio.protocol.devices.hid import (
     to_physical,
 )
 from tests.drivers.hid import builder as hb
-from tests.drivers.hid.recordings import descriptor, load, nut_explore_lines
+from tests.drivers.hid.recordings import (
+    RecordedIO,
+    descriptor,
+    load,
+    nut_explore_lines,
+    synthetic_ups,
+)
 
 BK650_DUMP = "APC__APC__Back-UPS_BK650M2-CH__usbhid-ups__2.8.0__01.dev"
 
@@ -107,7 +115,7 @@ def test_cps_voltage_fix_applies_only_to_the_broken_pattern() -> None:
     desc = parse_descriptor(descriptor("cps_ec850lcd.hex"))
     info = DeviceInfo(vendor_id=0x0764, product_id=0x0501)
     # EC850LCD's output voltage range (0..300) is not the transfer point's: left alone
-    assert CPS.fix_descriptor(desc, info, False) is desc
+    assert CPS.fix_descriptor(desc, info) is desc
     b = hb.DescriptorBuilder().usage_page(hb.POWER_DEVICE)
     with b.collection(0x04, hb.APPLICATION):
         with b.collection(0x1A):
@@ -116,10 +124,14 @@ def test_cps_voltage_fix_applies_only_to_the_broken_pattern() -> None:
         with b.collection(0x1C):
             b.report(0x12, size=16).logical(170, 270).usage(0x30).feature()
     broken = parse_descriptor(b.build())
-    fixed = CPS.fix_descriptor(broken, info, False)
+    fixed = CPS.fix_descriptor(broken, info)
     ranges = [(f.report_id, f.logical_min, f.logical_max) for f in fixed.fields]
-    assert ranges == [(0x0F, 0, 511), (0x10, 170, 270), (0x12, 0, 511)]
-    assert CPS.fix_descriptor(broken, info, True) is broken  # disable_fix_report_desc
+    # NUT 2.8.0 logs that it fixes the input voltage (0x0F) too, but only sets the output's
+    assert ranges == [(0x0F, 170, 270), (0x10, 170, 270), (0x12, 0, 511)]
+    session = HidSession(broken, CPS, info, RecordedIO(synthetic_ups()),
+                         SessionOptions(disable_fix_report_desc=True))
+    assert session.descriptor is broken  # disable_fix_report_desc (NUT 2.8.1)
+    assert HidSession(broken, CPS, info, RecordedIO(synthetic_ups())).descriptor == fixed
 
 
 def test_usages_run_out_and_padding_still_takes_bits() -> None:
@@ -168,7 +180,10 @@ def test_string_paths_round_trip() -> None:
     path = string_to_path("UPS.Flow.[4].ff860042", MGE.usages)
     assert path == (0x00840004, 0x0084001E, 0x00FF0004, 0xFF860042)
     assert path_to_string(path or (), MGE.usages) == "UPS.Flow.[4].ff860042"
-    assert string_to_path("UPS.NoSuchThing") is None
+    # NUT leaves out a part it cannot read ("couldn't parse"): the path gets shorter
+    assert string_to_path("UPS.NoSuchThing") == (0x00840004,)
+    assert string_to_path("UPS.Flow.0xffff0097") == (0x00840004, 0x0084001E)
+    assert string_to_path("NoSuchThing.0xNothing") is None
 
 
 @settings(max_examples=300)

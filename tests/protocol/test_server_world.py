@@ -9,7 +9,7 @@ from nutrio.protocol.common.state import CommandRequest, UpsData, UpsSnapshot, V
 from nutrio.protocol.upsd.replies import Descriptions
 from nutrio.protocol.upsd.session import ServerContext, ServerSettings, Session
 from nutrio.protocol.upsd.static_devices import StaticDevice, StaticDevices
-from nutrio.protocol.upsd.users import UserAccount, hash_password
+from nutrio.protocol.upsd.users import FixedAccounts, UserAccount, hash_password
 
 NOW = 1000.0
 
@@ -75,7 +75,7 @@ def make_world(settings: ServerSettings | None = None, *, descriptions: Descript
     sent: list[CommandRequest] = []
     world: World
 
-    def submit(device: object, request: CommandRequest) -> bool:
+    def submit(request: CommandRequest) -> bool:
         if world.accept:
             sent.append(request)
         return world.accept
@@ -83,7 +83,7 @@ def make_world(settings: ServerSettings | None = None, *, descriptions: Descript
     ctx = ServerContext(
         settings=settings or ServerSettings(),
         devices=devices,
-        accounts=ACCOUNTS,
+        accounts=FixedAccounts(ACCOUNTS),
         submit=submit,
         descriptions=descriptions or Descriptions(
             {"ups.status": "UPS status"}, {"load.off": "Turn off the load immediately"}

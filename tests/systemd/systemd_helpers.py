@@ -14,8 +14,6 @@ import os
 import shutil
 import socket
 import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,9 +21,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.nutriorun import nutrio_env, start_nutrio
 from tests.paths import ROOT
+from tests.procs import DEADLINE, Proc
 
-TIMEOUT = 20.0  # generous: a cold interpreter on a busy 2-core machine
+TIMEOUT = DEADLINE
 #: what the test's environment must not pass on to the nutrio under test
 SYSTEMD_ENV = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM",
                "NUTRIO_JOURNAL_SOCKET")
@@ -67,7 +67,7 @@ class DatagramSink:
                 self._changed.notify_all()
 
     def wait_for(self, done: Callable[[list[Datagram]], bool],
-                 proc: subprocess.Popen[str] | None = None,
+                 proc: Proc | None = None,
                  timeout: float = TIMEOUT) -> list[Datagram]:
         """Wait until ``done(received)``; fail early if *proc* died."""
         deadline = time.monotonic() + timeout
@@ -173,36 +173,29 @@ desc = "systemd test UPS"
 
 
 def service_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SYSTEMD_ENV}
-    return {**env, "PYTHONPATH": str(ROOT), **extra}
+    return {k: v for k, v in nutrio_env(**extra).items() if k not in SYSTEMD_ENV or k in extra}
 
 
 @contextlib.contextmanager
 def nutrio_service(tmp: Path, *args: str, env: dict[str, str],
-                   stderr: int | None = None) -> Iterator[subprocess.Popen[str]]:
+                   stderr: int | None = None) -> Iterator[Proc]:
     """`nutrio run` on a free port (127.0.0.1:0) with one dummy UPS; killed if still running."""
     shutil.copyfile(ROOT / "conf/default/dummy.seq", tmp / "dummy.seq")
     config = tmp / "nutrio.toml"
     config.write_text(CONFIG)
     config.chmod(0o600)
-    log = open(tmp / "stderr.log", "w")  # a file: a full pipe would stall nutrio
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nutrio", "run", "--config", str(config),
-         "--listen", "127.0.0.1:0", *args],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=log if stderr is None else stderr, text=True,
-    )
+    extra = {} if stderr is None else {"stderr": stderr}
+    proc = start_nutrio(config, *args, env=env, log_format=None, **extra)
     try:
         yield proc
     finally:
-        if proc.poll() is None:
+        if proc.alive():
             proc.kill()
-            proc.wait(timeout=TIMEOUT)
-        log.close()
 
 
 def stderr_of(tmp: Path) -> str:
-    return (tmp / "stderr.log").read_text()
+    """What the nutrio_service in *tmp* wrote to stderr."""
+    return (tmp / "nutrio.err").read_text()
 
 
 def ask(port: int, line: str) -> str:

@@ -117,6 +117,7 @@ def test_journal_stream_matching_the_stream_selects_the_journal(tmp_path: Path) 
         assert not stream_is_journal(io.StringIO(), {"JOURNAL_STREAM": "1:2"})
 
 
+@pytest.mark.e2e
 def test_nutrio_run_log_format_journal(tmp_path: Path) -> None:
     with datagram_sink() as sink, nutrio_service(
         tmp_path, "--log-format", "journal", env=service_env(NUTRIO_JOURNAL_SOCKET=sink.address)
@@ -133,6 +134,7 @@ def test_nutrio_run_log_format_journal(tmp_path: Path) -> None:
     assert stderr_of(tmp_path) == ""  # everything went to the journal
 
 
+@pytest.mark.e2e
 def test_nutrio_run_detects_the_journal_from_journal_stream(tmp_path: Path) -> None:
     """No --log-format: JOURNAL_STREAM naming our stderr means journald reads it."""
     read_end, write_end = os.pipe()  # nutrio's stderr, as systemd's stream would be

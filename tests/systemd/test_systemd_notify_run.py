@@ -12,6 +12,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from systemd_helpers import (
     TIMEOUT,
     ask,
@@ -22,6 +23,8 @@ from systemd_helpers import (
     service_env,
     stderr_of,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def _port(status: str) -> int:
@@ -110,10 +113,7 @@ def test_sigterm_reports_stopping_and_exits_zero(tmp_path: Path) -> None:
 def test_without_notify_socket_nothing_changes(tmp_path: Path) -> None:
     """Run by hand (no NOTIFY_SOCKET): no notify errors, a clean stop as before."""
     with nutrio_service(tmp_path, "--log-format", "json", env=service_env()) as proc:
-        deadline = time.monotonic() + TIMEOUT
-        while "nutrio.ready" not in stderr_of(tmp_path):
-            assert time.monotonic() < deadline and proc.poll() is None, stderr_of(tmp_path)
-            time.sleep(0.05)
+        proc.wait_for_event("nutrio.ready", TIMEOUT)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=TIMEOUT)
     assert code == 0

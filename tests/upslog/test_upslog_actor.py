@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import trio
 import trio.testing
 from structlog.testing import capture_logs
@@ -17,6 +18,7 @@ from nutrio import conf
 from nutrio.actors.registry import DeviceHandle, Registry
 from nutrio.actors.upslog import LogReopen, run_upslog
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
+from nutrio.supervisor.cell import LatestCell
 from tests.paths import DATA
 from tests.realnut import real_nut, requires_real_nut
 
@@ -146,6 +148,7 @@ async def test_jsonl_log_lines_carry_every_variable(tmp_path: Path, autojump_clo
     assert len(records) == 2 and all(r["vars"] == VARS and r["state"] == "ok" for r in records)
 
 
+@pytest.mark.e2e
 @requires_real_nut
 async def test_remote_ups_lines_match_real_upslogs(tmp_path: Path) -> None:
     dump = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__apcsmart__2.6.3__01.dev"
@@ -157,3 +160,30 @@ async def test_remote_ups_lines_match_real_upslogs(tmp_path: Path) -> None:
     lines = log.read_text().splitlines()
     assert len(lines) >= 2
     assert {line.split(" ", 2)[2] for line in lines} == {"NA 224.9 069.6 [OL] 027.4 50.00"}
+
+
+async def test_a_local_ups_in_fsd_is_logged_as_upsd_serves_it(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock) -> None:
+    registry = Registry()
+    handle = device(registry)
+    fsd: LatestCell[frozenset[str]] = LatestCell(frozenset())
+    log = tmp_path / "ups.log"
+    entry = conf.LogEntry(ups="ups1", interval=10.0, format="[%VAR ups.status%] %VAR ups.load%",
+                          file=log)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(_publishing, handle)
+        await nursery.start(lambda task_status: run_upslog(entry, registry, fsd=fsd,
+                                                           task_status=task_status))
+        await trio.sleep(5)
+        fsd.publish(frozenset({"ups1"}))  # a primary's FSD, as upsd's state publishes it
+        await trio.sleep(10)
+        nursery.cancel_scope.cancel()
+    assert log.read_text().splitlines() == ["[OL] 42", "[FSD OL] 42"]
+
+
+async def _publishing(handle: DeviceHandle, *, task_status: trio.TaskStatus[None]) -> None:
+    """keep_publishing, started once the first snapshot is out."""
+    data = UpsData(vars=freeze_vars(VARS))
+    handle.publish(UpsSnapshot(ups=handle.name, seq=1, taken_at=trio.current_time(), data=data))
+    task_status.started()
+    await keep_publishing(handle)

@@ -20,9 +20,10 @@ import pytest
 
 from tests.nutriorun import nutrio_run
 from tests.paths import DATA, ROOT
-from tests.realnut import real_nut, requires_real_nut
+from tests.procs import wait_until
+from tests.realnut import real_nut, requires_real_nut, wait_served
 
-pytestmark = requires_real_nut
+pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 DUMP = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__apcsmart__2.6.3__01.dev"
 REAL = ["upslog"]
@@ -56,6 +57,10 @@ def run_for(seconds: float, procs: list[subprocess.Popen[str]]) -> list[tuple[in
     return [stop(p) for p in procs]
 
 
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
 def payloads(out: str) -> list[str]:
     """The log lines without their timestamp (banner and "logging status" dropped)."""
     lines = out.splitlines()
@@ -68,7 +73,7 @@ def payloads(out: str) -> list[str]:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("upslog")
     with real_nut({"ups1": DUMP}) as nut, nutrio_run(tmp, {"ups1": DUMP}) as ours:
-        time.sleep(1.0)  # let dummy-ups publish its first poll
+        assert wait_served(ours.port, "ups1"), ours.proc.describe()
         yield f"ups1@127.0.0.1:{nut.port}", f"ups1@{ours.host}", nut.env
 
 
@@ -156,11 +161,11 @@ def test_background_file_log_follows_rename_and_writes_pid(servers: tuple[str, s
     out = subprocess.run([*OURS, "-s", real_ups, "-l", str(log), "-i", "1", "-p", str(pidfile)],
                          check=False, capture_output=True, text=True, timeout=20, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert (out.returncode, out.stdout) == (0, "")  # the banner dies with stdio's buffer, as in C
-    time.sleep(1.5)
+    assert wait_until(lambda: pidfile.exists() and _lines(log), 10)
     pid = int(pidfile.read_text())
     try:
         os.rename(log, tmp_path / "ups.log.1")
-        time.sleep(2.2)
+        assert wait_until(lambda: _lines(log), 10)  # the next line goes to a new ups.log
     finally:
         os.kill(pid, signal.SIGTERM)
     old, new = (tmp_path / "ups.log.1").read_text().splitlines(), log.read_text().splitlines()

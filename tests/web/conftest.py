@@ -20,6 +20,7 @@ from nutrio.conf.model import DeviceConfig, WebConfig
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, freeze_vars
 from nutrio.protocol.upsd.session import ServerSettings
 from nutrio.protocol.upsd.users import UserAccount, hash_password
+from nutrio.supervisor.cell import LatestCell
 
 ACCOUNTS: Mapping[str, UserAccount] = {
     "admin": UserAccount(name="admin", password="secret", actions=frozenset({"SET", "FSD"}),
@@ -63,6 +64,11 @@ class WebStack:
     wallclock: WallClock
     upsd_port: int
     tmp: Path
+    #: what the web reads as each driver's last error (the tree's ErrorBook)
+    errors: dict[str, str]
+    #: cancel it to stop the driver (its handle then says: not connected)
+    driver: trio.CancelScope
+    accounts: LatestCell[Mapping[str, UserAccount]]  # as the tree's: a reload publishes here
 
     def client(self, **kw: object) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=10, **kw)  # type: ignore[arg-type]
@@ -84,23 +90,32 @@ async def _watchdog(seconds: float) -> None:
 
 
 async def start_stack(nursery: trio.Nursery, tmp: Path, *, template_dir: Path | None = None,
-                      dev: str = DEV) -> WebStack:
+                      dev: str = DEV, maxage: float = 15.0) -> WebStack:
     nursery.start_soon(_watchdog, 30.0)
     (tmp / "test.dev").write_text(dev)
     registry = Registry()
     handle = registry.add(DeviceHandle("test", desc="Rack A"))
     device = DeviceConfig(name="test", driver="dummy-ups", port="test.dev", config_dir=tmp,
                           pollinterval=0.2)
-    await nursery.start(run_driver, device, handle)
+    driver_scope = trio.CancelScope()
+
+    async def driver(task_status: trio.TaskStatus[None]) -> None:
+        with driver_scope:
+            await run_driver(device, handle, task_status=task_status)
+
+    await nursery.start(driver)
+    accounts: LatestCell[Mapping[str, UserAccount]] = LatestCell(ACCOUNTS)
     upsd_port = await nursery.start(run_listener, ("127.0.0.1", 0), registry, ServerSettings(),
-                                    ACCOUNTS)
+                                    accounts)
     wallclock = WallClock()
     history = History(wallclock=wallclock)  # not run: tests add the points they need
     config = WebConfig(listen=("127.0.0.1", 0), template_dir=template_dir)
+    errors: dict[str, str] = {}
     port = await nursery.start(lambda task_status: run_web(
-        config, registry, ACCOUNTS, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
-        task_status=task_status))
-    return WebStack(f"http://127.0.0.1:{port}", registry, history, wallclock, upsd_port, tmp)
+        config, registry, accounts, upsd=lambda: ("127.0.0.1", upsd_port), history=history,
+        maxage=maxage, last_error=errors.get, task_status=task_status))
+    return WebStack(f"http://127.0.0.1:{port}", registry, history, wallclock, upsd_port, tmp,
+                    errors, driver_scope, accounts)
 
 
 @pytest.fixture

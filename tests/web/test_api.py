@@ -10,6 +10,7 @@ import trio
 from nutrio.actors.registry import Registry
 from nutrio.actors.web import run_web
 from nutrio.conf.model import WebConfig
+from nutrio.protocol.upsd.users import FixedAccounts
 from tests.web.conftest import ACCOUNTS, WebStack
 from tests.web.test_pages import CSRF, login
 
@@ -52,6 +53,20 @@ async def test_actions_need_credentials(stack: WebStack) -> None:
                                   auth=("admin", "nope"))
     assert anonymous.status_code == 401 and "Basic" in anonymous.headers["www-authenticate"]
     assert wrong.status_code == 401
+
+
+async def test_a_reload_that_removes_a_user_refuses_it_from_the_next_request(
+        stack: WebStack) -> None:
+    async with stack.client() as client:
+        before = await client.post("/api/v1/ups/test/command", json={"command": "load.off"},
+                                   auth=ADMIN)
+        stack.accounts.publish({k: v for k, v in ACCOUNTS.items() if k != "admin"})
+        after = await client.post("/api/v1/ups/test/command", json={"command": "load.off"},
+                                  auth=ADMIN)
+        stack.accounts.publish(ACCOUNTS)
+        again = await client.post("/api/v1/ups/test/command", json={"command": "load.off"},
+                                  auth=ADMIN)
+    assert (before.status_code, after.status_code, again.status_code) == (200, 401, 200)
 
 
 async def test_command_with_basic_auth_reports_the_drivers_verdict(stack: WebStack) -> None:
@@ -118,7 +133,7 @@ async def test_metrics_come_from_the_renderer_handed_in(nursery: trio.Nursery) -
 
     config = WebConfig(listen=("127.0.0.1", 0))
     port = await nursery.start(lambda task_status: run_web(
-        config, Registry(), ACCOUNTS, upsd=lambda: None,
+        config, Registry(), FixedAccounts(ACCOUNTS), upsd=lambda: None,
         metrics=lambda: "# TYPE nutrio_up gauge\nnutrio_up 1\n", task_status=task_status))
     async with httpx.AsyncClient() as client:
         scrape = await client.get(f"http://127.0.0.1:{port}/metrics")

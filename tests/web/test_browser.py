@@ -7,25 +7,23 @@ The server is the real `nutrio run` with a config that has a [web] table.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.nutriorun import nutrio_env, start_nutrio, wait_ready
 from tests.paths import ROOT
-from tests.realnut import free_port, wait_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed"),
+    pytest.mark.browser,
+]
 
 ARTIFACTS = ROOT / "test-artifacts" / "web"
-SERVER = [sys.executable, "-m", "nutrio", "run", "--log-format", "json", "--config"]
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -59,33 +57,31 @@ CUSTOM_OVERVIEW = """\
 
 
 @contextlib.contextmanager
-def served(tmp: Path, *, template_dir: Path | None = None) -> Iterator[str]:
-    """A server for one UPS "demo" playing SEQ; yields the web base URL."""
-    upsd_port, web_port = free_port(), free_port()
-    (tmp / "demo.seq").write_text(SEQ)
+def served(tmp: Path, *, template_dir: Path | None = None, device: str = "",
+           users: str = "", port: str = "demo.seq") -> Iterator[str]:
+    """A server for one UPS "demo" playing SEQ; yields the web base URL.
+
+    *device* adds lines to ``[devices.demo]``, *users* adds ``[users.*]`` tables;
+    *port* ``demo.dev`` serves SEQ's first state and reads the file at each poll.
+    The server's JSON log is ``tmp/nutrio.err``. upsd and the web pages bind any
+    free port (``--listen``/``--web-listen 127.0.0.1:0``), named in the log.
+    """
+    (tmp / port).write_text(SEQ if port.endswith(".seq") else SEQ.split("TIMER")[0])
     templates = f'template_dir = "{template_dir}"\n' if template_dir else ""
     config = tmp / "nutrio.toml"
     config.write_text(
-        f'[server]\nlisten = ["127.0.0.1:{upsd_port}"]\n\n'
-        '[devices.demo]\ndriver = "dummy-ups"\nport = "demo.seq"\ndesc = "Server room"\n'
-        'pollinterval = 1\n\n'
+        f'[devices.demo]\ndriver = "dummy-ups"\nport = "{port}"\ndesc = "Server room"\n'
+        f'pollinterval = 1\n{device}\n'
         '[users.admin]\npassword = "secret"\nactions = ["SET"]\ninstcmds = ["all"]\n\n'
-        f'[web]\nlisten = "127.0.0.1:{web_port}"\n{templates}'
+        f'{users}[web]\n{templates}'
     )
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([*SERVER, str(config)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = start_nutrio(config, "--web-listen", "127.0.0.1:0", cwd=ROOT,
+                        env=nutrio_env(PYTHONUNBUFFERED="1"))
     try:
-        wait_port(web_port, timeout=20)
-        yield f"http://127.0.0.1:{web_port}"
+        wait_ready(proc)
+        yield f"http://127.0.0.1:{proc.wait_for_event('web.started')['port']}"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        proc.stop(15)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +133,7 @@ def test_overview_follows_the_ups_and_admin_runs_commands(browser: object, tmp_p
         # dummy-ups 2.8.0 knows no instant command: the driver answers "unknown"
         page.select_option('#command-form select[name="command"]', "load.off")
         page.click('#command-form button[type="submit"]')
+        page.click("#confirm")  # load.off cuts the power: it asks first
         expect(page.locator("#result")).to_contain_text("load.off")
         expect(page.locator('#result [data-field="result"]')).to_have_text("ERR UNKNOWN")
         shot(page, "5-admin-command.png")

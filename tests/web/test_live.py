@@ -68,7 +68,7 @@ async def test_a_driver_going_away_is_sent_too(autojump_clock: object) -> None:
     stream = state_events(registry, ("ups1",))
     await anext(stream)
     await anext(stream)
-    handle.mark_disconnected(1.0)
+    handle.mark_disconnected()
     gone = payload(await anext(stream))
     assert (gone["connected"], gone["status_class"]) == (False, "unknown")
     await stream.aclose()

@@ -97,9 +97,12 @@ async def test_admin_sets_a_variable_and_shows_the_tracking_result(stack: WebSta
         await login(client)
         page = await client.get("/admin/test")
         token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-        done = await client.post("/admin/test/variable",
-                                 data={"csrf": token, "name": "ups.id", "value": "rack-b"})
-        run = await client.post("/admin/test/command", data={"csrf": token, "command": "load.off"})
+        posted = await client.post("/admin/test/variable",
+                                   data={"csrf": token, "name": "ups.id", "value": "rack-b"})
+        done = await client.get(posted.headers["location"])  # POST-redirect-GET
+        run = await client.post("/admin/test/command", data={
+            "csrf": token, "command": "load.off", "confirm": "yes"}, follow_redirects=True)
+    assert posted.status_code == 303
     assert done.status_code == 200
     assert 'data-field="result">SUCCESS<' in done.text
     handle = stack.registry.get("test")

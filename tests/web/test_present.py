@@ -9,12 +9,14 @@ import pytest
 from nutrio.actors.web.present import (
     api_payload,
     gauges_of,
+    live_payload,
     status_level,
     status_words,
     validate_value,
     view_of,
     writable_vars,
 )
+from nutrio.actors.web.status import age_text, describe_status
 from nutrio.protocol.common.state import UpsData, UpsSnapshot, VarInfo, freeze_vars
 
 
@@ -127,3 +129,47 @@ def test_api_detail_lists_vars_commands_and_writable_limits() -> None:
     assert out["commands"] == ["load.off", "test.battery.start"]
     assert out["writable"]["input.sensitivity"]["enums"] == ["L", "M", "H"]
     assert out["writable"]["ups.delay.shutdown"]["ranges"] == [[0, 600]]
+
+
+def test_data_older_than_maxage_is_stale_grey_and_says_how_old() -> None:
+    old = snap({"ups.status": "OL", "battery.charge": "90"})  # taken_at 1.0
+    view = view_of(old, now=43.0, maxage=15.0, last_error="DriverIOError: gone")
+    assert view.stale and not view.fresh and view.connected
+    assert (view.status_class, view.status_text) == ("unknown", "Data stale")
+    assert view.age == 42.0 and view.seen_text == "last seen 42 s ago"
+    assert {g.level for g in view.gauges} == {"unknown"}  # the bars turn grey
+    fresh = view_of(old, now=10.0, maxage=15.0)
+    assert fresh.fresh and {g.level for g in fresh.gauges} == {"ok"}
+
+
+def test_a_driver_that_never_read_its_device_has_no_age() -> None:
+    empty = UpsSnapshot(ups="u", seq=1, taken_at=0.0, data=UpsData(vars=freeze_vars({})),
+                        connected=False)
+    view = view_of(empty, now=500.0)
+    assert view.age is None and view.seen_text == "no data yet"
+
+
+def test_the_api_and_live_events_carry_staleness_age_and_last_error() -> None:
+    down = view_of(snap({"ups.status": "OL"}, connected=False), now=61.04,
+                   last_error="DriverIOError: cannot stat demo.seq")
+    api = api_payload(down, detail=False)
+    live = live_payload(down)
+    for out in (api, live):
+        assert (out["connected"], out["stale"], out["age_seconds"]) == (False, True, 60.0)
+        assert out["last_error"] == "DriverIOError: cannot stat demo.seq"
+    assert live["fresh"] is False
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (None, "no data yet"), (0.4, "last seen 0 s ago"), (119, "last seen 119 s ago"),
+    (120, "last seen 2 min ago"), (7260, "last seen 2 h 1 min ago"), (200000, "last seen 2 d ago"),
+])
+def test_ages_read_as_words(seconds: float | None, text: str) -> None:
+    assert age_text(seconds) == text
+
+
+def test_one_function_words_and_colours_every_status() -> None:
+    shown = describe_status("OB LB", connected=True, stale=False)
+    assert (shown.text, shown.level) == ("On battery, Low battery", "bad")
+    assert describe_status("OB LB", connected=False, stale=False).level == "unknown"
+    assert describe_status("", connected=True, stale=False).text == "No status"

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
-from nutrio.actors.web.svg import Line, charts_for, line_chart
+import pytest
+
+from nutrio.actors.web.svg import (
+    NARROW,
+    WIDE,
+    Line,
+    chart_window,
+    charts_for,
+    line_chart,
+    span_text,
+)
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -58,3 +69,59 @@ def test_charts_for_draws_only_what_the_history_holds_within_the_window() -> Non
     ys = [float(p.split(",")[1]) for p in
           next(parse(charts["runtime"]).iter(f"{NS}polyline")).get("points", "").split()]
     assert len(ys) == 2  # the point older than the window is left out
+
+
+def polyline_xs(svg: str) -> list[float]:
+    line = next(parse(svg).iter(f"{NS}polyline"))
+    return [float(p.split(",")[0]) for p in line.get("points", "").split()]
+
+
+def plot_box(svg: str) -> tuple[float, float]:
+    area = next(r for r in parse(svg).iter(f"{NS}rect") if r.get("class") == "chart-area")
+    left = float(area.get("x", 0))
+    return left, left + float(area.get("width", 0))
+
+
+def test_a_fresh_start_spreads_its_minutes_of_data_across_the_width() -> None:
+    now = 50_000.0
+    history = [(now - 250 + 10 * i, {"ups.load": 20.0 + i}) for i in range(25)]  # 4 min
+    assert chart_window(history, now=now, hours=3) == (now - 250, now - 10)
+    for frame in (WIDE, NARROW):
+        (_, svg), = charts_for(history, now=now, hours=3, frame=frame)
+        xs, (left, right) = polyline_xs(svg), plot_box(svg)
+        assert xs[0] == pytest.approx(left) and xs[-1] == pytest.approx(right)
+        assert re.search(r">\d\d:\d\d:\d\d<", svg)  # a span of minutes labels its seconds
+
+
+def test_after_three_hours_the_window_slides_and_a_pause_stays_visible() -> None:
+    now = 50_000.0
+    full = [(now - 4 * 3600 + 60 * i, {"ups.load": 30.0}) for i in range(240)]
+    start, end = chart_window(full, now=now, hours=3)
+    assert end - start == 3 * 3600 and end == full[-1][0]
+    paused = [(t, v) for t, v in full if t < now - 1800]  # nothing for the last half hour
+    assert chart_window(paused, now=now, hours=3) == (now - 3 * 3600, now)
+
+
+def test_one_point_gets_a_few_seconds_not_a_zero_width_chart() -> None:
+    start, end = chart_window([(100.0, {"ups.load": 1.0})], now=101.0, hours=3)
+    assert (start, end) == (90.0, 100.0)
+    two = [(100.0, {"ups.load": 1.0}), (110.0, {"ups.load": 2.0})]
+    assert chart_window(two, now=111.0, hours=3) == (100.0, 110.0)  # already the whole width
+
+
+def test_the_narrow_chart_is_drawn_at_phone_width_with_fewer_time_labels() -> None:
+    line = [Line("load", ((0, 10), (3600, 20)))]
+    for frame, labels in ((WIDE, 5), (NARROW, 3)):
+        root = parse(line_chart("Load", "%", line, start=0, end=3600, frame=frame))
+        assert root.get("viewBox") == f"0 0 {frame.width} {frame.height}"
+        assert frame.css in (root.get("class") or "")
+        times = [t for t in root.iter(f"{NS}text")
+                 if t.get("class") == "axis" and t.get("y") == str(frame.height - 9)]
+        assert len(times) == labels
+    assert NARROW.width <= 360  # about as wide as a phone shows it: text keeps its size
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(45, "45 s"), (600, "10 min"), (10800, "3 h"),
+                                               (5400, "1.5 h")])
+def test_spans_read_as_words(seconds: float, text: str) -> None:
+    assert span_text(seconds) == text

@@ -37,6 +37,7 @@ __all__ = [
     "SetStatus",
     "Pause",
     "Item",
+    "parse_file",
     "parse_items",
     "DeviceVars",
     "apply_item",
@@ -103,11 +104,20 @@ def status_join(words: Iterable[str]) -> str:
 
 def parse_items(data: bytes | Iterable[bytes]) -> tuple[Item, ...]:
     """The items of a whole ``.dev``/``.seq`` file (bytes, or chunks of it)."""
+    return parse_file(data)[0]
+
+
+def parse_file(data: bytes | Iterable[bytes]) -> tuple[tuple[Item, ...], tuple[str, ...]]:
+    """The items of a whole file, and its parse errors ("line N: what"), which are skipped."""
     items: list[Item] = []
+    errors: list[str] = []
     buffer = ""  # the C buffer is uninitialised at each read; observed empty
     for line in iter_lines(data):
-        if line.error or not line.words:
+        if line.error:
+            errors.append(f"line {line.lineno}: {line.error}")
             continue  # dummy-ups logs parse errors and goes on
+        if not line.words:
+            continue
         first, values = line.words[0], line.words[1:]
         if first.startswith("TIMER"):
             items.append(Pause(c_atoi(values[0]) if values else 0))
@@ -123,7 +133,7 @@ def parse_items(data: bytes | Iterable[bytes]) -> tuple[Item, ...]:
             buffer = _join_value(values)
         if name:  # an empty name cannot reach upsd
             items.append(SetVar(name, buffer))
-    return tuple(items)
+    return tuple(items), tuple(errors)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

@@ -14,7 +14,16 @@ from types import MappingProxyType
 
 from nutrio.protocol.common.state import VarInfo
 
-__all__ = ["KNOWN_VARS", "INITIAL_VARS", "UNKNOWN_VAR_INFO", "known_info", "COMMANDS"]
+__all__ = [
+    "COMMANDS",
+    "DEMO_COMMANDS",
+    "DEMO_INITIAL",
+    "INITIAL_VARS",
+    "KNOWN_VARS",
+    "UNKNOWN_VAR_INFO",
+    "demo_command_effect",
+    "known_info",
+]
 
 #: Flags dummy-ups gives a name missing from its table (ST_FLAG_STRING | ST_FLAG_RW, aux 32).
 UNKNOWN_VAR_INFO = VarInfo(rw=True, string_len=32)
@@ -78,3 +87,36 @@ COMMANDS: tuple[str, ...] = ("load.off",)
 def known_info(name: str) -> VarInfo:
     """The flags dummy-ups sets for *name* after writing it."""
     return KNOWN_VARS.get(name.lower(), UNKNOWN_VAR_INFO)
+
+
+#: nutrio's own option ``commands`` (not NUT's: off unless set) lets a simulated UPS
+#: take these instant commands, so a demo can show a command that succeeds. Each sets
+#: what a real UPS would report afterwards; the NUT 2.8.0 dummy-ups has none of them.
+DEMO_COMMANDS: Mapping[str, tuple[tuple[str, str | None], ...]] = MappingProxyType({
+    "beeper.enable": (("ups.beeper.status", "enabled"),),
+    "beeper.disable": (("ups.beeper.status", "disabled"),),
+    "beeper.mute": (("ups.beeper.status", "muted"),),
+    "beeper.toggle": (("ups.beeper.status", None),),  # None: enabled <-> disabled
+    "test.battery.start": (("ups.test.result", "Done and passed"),),
+    "test.battery.start.quick": (("ups.test.result", "Done and passed"),),
+    "test.battery.stop": (("ups.test.result", "Aborted"),),
+})
+
+
+#: what the demo commands' variables say before the first command
+DEMO_INITIAL: Mapping[str, str] = MappingProxyType({
+    "ups.beeper.status": "enabled",
+    "ups.test.result": "No test initiated",
+})
+
+
+def demo_command_effect(name: str, current: str | None) -> tuple[str, str]:
+    """The variable a demo command sets and its new value (*current*: that variable now).
+
+    Raises:
+        KeyError: *name* is not a demo command.
+    """
+    (var, value), = DEMO_COMMANDS[name]
+    if value is None:
+        value = "disabled" if current == "enabled" else "enabled"
+    return var, value

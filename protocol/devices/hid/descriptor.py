@@ -100,6 +100,14 @@ class ReportDescriptor:
                 return field
         return None
 
+    def find_in_report(self, report_id: int, usage: int) -> HidField | None:
+        """The first field of report ``report_id`` whose path ends in ``usage``, of any
+        kind (FindObject_with_ID_Node, used by the descriptor fixes)."""
+        for field in self.fields:
+            if field.report_id == report_id and field.path[-1:] == (usage,):
+                return field
+        return None
+
     def report_ids(self) -> tuple[int, ...]:
         return tuple(sorted({f.report_id for f in self.fields}))
 

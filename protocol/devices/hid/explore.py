@@ -1,30 +1,35 @@
-"""The explore subdriver (NUT's explore-hid.c): takes any device, maps nothing.
+"""The explore subdriver (NUT 2.8.0 explore-hid.c): takes any device when asked to, maps
+nothing.
 
-It exists to look at unknown units: the driver logs every HID path with its
-value and serves only what the USB descriptors say (ups.mfr, ups.model,
-ups.serial); with no status bits read, the status shows OB, as in NUT.
+It exists to look at unknown units: with ``explore`` set (and ``vendorid``, which NUT
+demands then) it claims whatever device it is asked about, first of all subdrivers.
+The driver logs every HID path with its value and serves only what the USB
+descriptors say (ups.mfr, ups.model, ups.serial); with no status bits read, the
+status shows OB, as in NUT.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from nutrio.protocol.devices.hid.subdriver import DeviceInfo, ItemString, Subdriver
+from nutrio.protocol.devices.hid.subdriver import (
+    Claim,
+    ClaimContext,
+    DeviceInfo,
+    Subdriver,
+)
 from nutrio.protocol.devices.hid.usages import STANDARD
 
 __all__ = ["EXPLORE"]
 
 
-def _describe(info: DeviceInfo, item_string: ItemString) -> Mapping[str, str | None]:
-    return {"ups.mfr": info.vendor, "ups.model": info.product, "ups.serial": info.serial}
+def _explore_rule(sub: Subdriver, info: DeviceInfo, ctx: ClaimContext) -> Claim | None:
+    return Claim() if ctx.explore else None
 
 
 EXPLORE = Subdriver(
     name="EXPLORE HID 0.2",
-    devices=MappingProxyType({}),
+    short="explore",
+    ids=(),
     usages=STANDARD,
     table=(),
-    describe=_describe,
-    claims_all=True,
+    rule=_explore_rule,
 )

@@ -16,6 +16,13 @@ from enum import IntFlag
 from typing import Protocol
 
 __all__ = [
+    "ABSENT",
+    "CMD",
+    "ENUM",
+    "NONE",
+    "Q",
+    "SEMI",
+    "STATIC",
     "AWAITINGPOWER",
     "BATTVOLTHI",
     "BATTVOLTLO",
@@ -57,11 +64,17 @@ __all__ = [
     "VRANGE",
     "YES_NO",
     "Conversion",
+    "Fun",
+    "Nuf",
     "Hid2Nut",
     "HuFlag",
     "Lookup",
+    "atol",
+    "bit",
+    "c_format",
     "enum_lookup",
     "func_lookup",
+    "truthy",
 ]
 
 #: usbhid-ups 2.8.0 defaults (usbhid-ups -h)
@@ -83,17 +96,37 @@ class HuFlag(IntFlag):
     ENUM = 128  # a writable variable whose lookup lists its values
 
 
-class Conversion(Protocol):
-    """What value conversions may consult: string descriptors and current variables."""
+#: short names for the tables (NUT's HU_FLAG_* / HU_TYPE_CMD)
+NONE, STATIC, SEMI, ABSENT = HuFlag.NONE, HuFlag.STATIC, HuFlag.SEMI_STATIC, HuFlag.ABSENT
+Q, CMD, ENUM = HuFlag.QUICK_POLL, HuFlag.CMD, HuFlag.ENUM
 
-    def string(self, index: int) -> str: ...
-    def get(self, name: str) -> str | None: ...
+
+class Conversion(Protocol):
+    """What value conversions may consult (NUT's lookup functions reach for globals)."""
+
+    def string(self, index: int, size: int = 20) -> str:
+        """HIDGetIndexString into a ``size``-byte buffer ("" when absent)."""
+
+    def get(self, name: str) -> str | None:
+        """dstate_getinfo."""
+
+    def delete(self, name: str) -> None:
+        """dstate_delinfo."""
+
+    def report(self, report_id: int) -> bytes:
+        """The buffered bytes of a report, its id first (reportbuf->data[id])."""
+
     @property
-    def scratch(self) -> dict[str, object]: ...
+    def status(self) -> frozenset[str]:
+        """The remembered status bits (ups_status_get)."""
+
+    @property
+    def scratch(self) -> dict[str, object]:
+        """Per-device state of the subdriver's conversions (NUT's static variables)."""
 
 
 Fun = Callable[[float, Conversion], "str | None"]
-Nuf = Callable[[str, Conversion], float]
+Nuf = Callable[["str | None", Conversion], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +145,9 @@ class Lookup:
                 return nut
         return None
 
-    def to_hid(self, text: str, conv: Conversion) -> float:
-        """The HID value for ``text``; -1 when unknown (hu_find_valinfo)."""
+    def to_hid(self, text: str | None, conv: Conversion) -> float:
+        """The HID value for ``text``; -1 when unknown (hu_find_valinfo). ``text`` is None
+        for a command without a default value: only a function may make one up."""
         if self.nuf is not None:
             return self.nuf(text, conv)
         for hid, nut in self.pairs:
@@ -123,6 +157,43 @@ class Lookup:
 
     def values(self) -> tuple[str, ...]:
         return tuple(nut for _, nut in self.pairs)
+
+
+def atol(text: str | None) -> int:
+    """C atol/strtol(.., 10): the leading integer of ``text``, 0 if none."""
+    body = (text or "").lstrip(" \t\n\r\f\v")
+    digits = ""
+    for i, ch in enumerate(body):
+        if ch.isdigit() or (i == 0 and ch in "+-"):
+            digits += ch
+        else:
+            break
+    try:
+        return int(digits)
+    except ValueError:
+        return 0
+
+
+def c_format(fmt: str, value: float) -> str:
+    """printf(fmt, value) for the formats tables use ("%.0f", "%05.1f"); a format without
+    a conversion is printed as is (an ABSENT row's default read back after a reconnect)."""
+    if "%" not in fmt:
+        return fmt
+    try:
+        return fmt % value
+    except (TypeError, ValueError):
+        return fmt
+
+
+def truthy(word: str) -> Lookup:
+    """``value ? word : !word`` (the C functions some vendors use instead of a table:
+    unlike a table, any non-zero value sets the bit)."""
+    return func_lookup(lambda value, conv: word if value else f"!{word}")
+
+
+def bit(mask: int, word: str) -> Lookup:
+    """``(long)value & mask ? word : !word`` (Belkin and PowerCOM status words)."""
+    return func_lookup(lambda value, conv: word if int(value) & mask else f"!{word}")
 
 
 def enum_lookup(*pairs: tuple[int, str]) -> Lookup:
@@ -203,7 +274,9 @@ def _date_fun(value: float, conv: Conversion) -> str | None:
     return f"{1980 + (v >> 9):04d}/{(v >> 5) & 0x0F:02d}/{v & 0x1F:02d}"
 
 
-def _date_nuf(text: str, conv: Conversion) -> float:
+def _date_nuf(text: str | None, conv: Conversion) -> float:
+    if text is None:
+        return 0
     try:
         year, month, day = (int(p) for p in text.split("/"))
     except ValueError:
@@ -218,7 +291,7 @@ def _hex_fun(value: float, conv: Conversion) -> str | None:
 
 
 def _string_fun(value: float, conv: Conversion) -> str | None:
-    return conv.string(int(value))
+    return conv.string(int(value))  # a 20-byte buffer: 19 characters at most
 
 
 def _divide_by_10(value: float, conv: Conversion) -> str | None:

@@ -1,215 +1,196 @@
-"""Eaton / MGE UPS SYSTEMS units over USB (the main rows of NUT's mge-hid.c).
+"""Eaton / MGE UPS SYSTEMS units (and Dell, HP, IBM, AEG ones made by them) over USB
+(NUT 2.8.0 mge-hid.c, "MGE HID 1.46").
 
-Quirk kept: Advanced Battery Monitoring. When the charger reports ABM
-enabled, CHRG/DISCHRG come from the charger mode (charging, floating,
-discharging, resting, off) rather than the PresentStatus bits, and the mode
-is served as battery.charger.status.
+The table is in _mge_table.py and its conversions in _mge_lookups.py. Here: the
+model names, which also give each unit its family (some values are served only
+for some families), and the claim: Phoenixtec's 06da:ffff is MGE's only when
+its strings name AEG (else it is the liebert subdriver's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from nutrio.protocol.devices.hid.hid2nut import (
-    BEEPER,
-    BOOST,
-    COMMFAULT,
-    DEFAULT_OFFDELAY,
-    DEFAULT_ONDELAY,
-    FANFAIL,
-    KELVIN_CELSIUS,
-    LOWBATT,
-    NOBATTERY,
-    OFF,
-    ONLINE,
-    OVERHEAT,
-    OVERLOAD,
-    REPLACEBATT,
-    SHUTDOWNIMM,
-    STRING_ID,
-    TEST_READ,
-    TRIM,
-    Conversion,
-    Hid2Nut,
-    HuFlag,
-    Lookup,
-    func_lookup,
+from nutrio.protocol.devices.hid._mge_lookups import (
+    EATON_5P,
+    MGE_3S,
+    MGE_DEFAULT,
+    MGE_DEFAULT_OFFLINE,
+    MGE_EVOLUTION_650,
+    MGE_EVOLUTION_850,
+    MGE_EVOLUTION_1150,
+    MGE_EVOLUTION_1550,
+    MGE_EVOLUTION_2000,
+    MGE_EVOLUTION_S_1250,
+    MGE_EVOLUTION_S_1750,
+    MGE_EVOLUTION_S_2500,
+    MGE_EVOLUTION_S_3000,
+    MGE_PEGASUS,
+    MGE_PULSAR_M_2200,
+    MGE_PULSAR_M_3000,
+    MGE_PULSAR_M_3000_XL,
 )
-from nutrio.protocol.devices.hid.subdriver import DeviceInfo, ItemString, Subdriver
+from nutrio.protocol.devices.hid._mge_table import MGE_TABLE, MGE_USAGES
+from nutrio.protocol.devices.hid.subdriver import (
+    Claim,
+    ClaimContext,
+    DescribeIO,
+    DeviceInfo,
+    Subdriver,
+    Support,
+    UsbId,
+    supported,
+    vendor_format,
+)
 from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, UsageTable
 
-__all__ = ["MGE"]
+__all__ = ["MGE", "MODELS"]
 
-_NAMES = """
-    01:STS 02:Environment 03:Statistic 04:StatisticSystem 05:USB 10:Phase 11:PhaseID
-    12:Chopper 13:ChopperID 14:Inverter 15:InverterID 16:Rectifier 17:RectifierID
-    18:LCMSystem 19:LCMSystemID 1a:LCMAlarm 1b:LCMAlarmID 1c:HistorySystem 1d:HistorySystemID
-    1e:Event 1f:EventID 20:CircuitBreaker 21:TransferForbidden 22:OverallAlarm 23:Dephasing
-    24:BypassBreaker 25:PowerModule 26:PowerRate 27:PowerSource 28:CurrentPowerSource
-    29:RedundancyLevel 2a:RedundancyLost 2b:NotificationStatus 2c:ProtectionLost
-    2d:ConfigurationFailure 2e:CompatibilityFailure 40:SwitchType 41:ConverterType
-    42:FrequencyConverterMode 43:AutomaticRestart 44:ForcedReboot 45:TestPeriod 46:EnergySaving
-    47:StartOnBattery 48:Schedule 49:DeepDischargeProtection 4a:ShortCircuit
-    4b:ExtendedVoltageMode 4c:SensitivityMode 4d:RemainingCapacityLimitSetting
-    4e:ExtendedFrequencyMode 4f:FrequencyConverterModeSetting 50:LowVoltageBoostTransfer
-    51:HighVoltageBoostTransfer 52:LowVoltageBuckTransfer 53:HighVoltageBuckTransfer
-    54:OverloadTransferEnable 55:OutOfToleranceTransferEnable 56:ForcedTransferEnable
-    57:LowVoltageBypassTransfer 58:HighVoltageBypassTransfer 59:FrequencyRangeBypassTransfer
-    5a:LowVoltageEcoTransfer 5b:HighVoltageEcoTransfer 5c:FrequencyRangeEcoTransfer
-    5d:ShutdownTimer 5e:StartupTimer 5f:RestartLevel 60:PhaseOutOfRange 61:CurrentLimitation
-    62:ThermalOverload 63:SynchroSource 64:FuseFault 65:ExternalProtectedTransfert
-    66:ExternalForcedTransfert 67:Compensation 68:EmergencyStop 69:PowerFactor 6a:PeakFactor
-    6b:ChargerType 74:VoltageTooHigh 75:VoltageTooLow 77:FanFailure 78:WiringFault 79:Floating
-    7a:OverCurrent 7e:OverThreshold 86:Efficiency 87:ABMEnable 90:Count 91:Timer 92:Interval
-    93:TimerExpired 94:Mode 95:Country 96:State 97:Time 98:Code 99:DataValid e0:COPIBridge
-    e1:Gateway e5:System e9:Status f0:iModel f1:iVersion f2:iTechnicalLevel f3:iPartNumber
-    f4:iReferenceNumber f5:iGang
-"""
-_USAGES: Mapping[str, int] = MappingProxyType({
-    name: 0xFFFF0000 | int(code, 16) for code, name in (p.split(":") for p in _NAMES.split())
-})
+MGE_VENDOR, DELL_VENDOR, POWERWARE_VENDOR = 0x0463, 0x047C, 0x0592
+HP_VENDOR, AEG_VENDOR, PHOENIXTEC_VENDOR, IBM_VENDOR = 0x03F0, 0x2B2D, 0x06DA, 0x04B3
 
-
-def _abm_enabled(value: float, conv: Conversion) -> str | None:
-    conv.scratch["abm"] = int(value) == 1
-    return None  # stored, not served
-
-
-def _abm_status(value: float, conv: Conversion) -> str | None:
-    if conv.scratch.get("abm") is False:
-        return None
-    return {1: "charging", 2: "discharging", 3: "floating", 4: "resting", 6: "off"}.get(int(value))
-
-
-def _abm_chrg_dischrg(value: float, conv: Conversion) -> str | None:
-    if conv.scratch.get("abm") is False:
-        return None
-    return {1: "chrg", 3: "chrg", 2: "dischrg"}.get(int(value))
-
-
-def _legacy(word: str) -> Lookup:
-    """Charging/Discharging bits count only while ABM is off (NUT: ABM_DISABLED)."""
-
-    def fun(value: float, conv: Conversion) -> str | None:
-        if conv.scratch.get("abm") is False and int(value) == 1:
-            return word
-        return f"!{word}"
-
-    return func_lookup(fun)
-
-
-def _converter_online(value: float, conv: Conversion) -> str | None:
-    """Input [1] used means online, unless the unit is off."""
-    bits = conv.scratch.get("bits")
-    if isinstance(bits, set) and "off" in bits:
-        return None
-    return "!online" if int(value) == 0 else "online"
-
-
-Q, SEMI, ABSENT, CMD, STATIC = (
-    HuFlag.QUICK_POLL, HuFlag.SEMI_STATIC, HuFlag.ABSENT, HuFlag.CMD, HuFlag.STATIC,
-)
-PS, BAT, CONV = "UPS.PowerSummary", "UPS.BatterySystem", "UPS.PowerConverter"
-
-_TABLE: tuple[Hid2Nut, ...] = (
-    Hid2Nut("battery.charge", f"{PS}.RemainingCapacity", "%.0f"),
-    Hid2Nut("battery.charge.low", f"{PS}.RemainingCapacityLimitSetting", "%.0f", SEMI,
-            rw=True, string_len=5),
-    Hid2Nut("battery.charge.low", f"{PS}.RemainingCapacityLimit", "%.0f", STATIC),
-    Hid2Nut("battery.runtime", f"{PS}.RunTimeToEmpty", "%.0f"),
-    Hid2Nut("battery.runtime.low", f"{PS}.RemainingTimeLimit", "%.0f", rw=True, string_len=10),
-    Hid2Nut("battery.temperature", f"{BAT}.Battery.Temperature", "%s", lookup=KELVIN_CELSIUS),
-    Hid2Nut("battery.type", f"{PS}.iDeviceChemistry", "%s", STATIC, STRING_ID),
-    Hid2Nut("battery.voltage", f"{BAT}.Voltage", "%.1f"),
-    Hid2Nut("battery.voltage.nominal", f"{BAT}.ConfigVoltage", "%.0f", STATIC),
-    Hid2Nut("battery.charger.status", f"{BAT}.Charger.ABMEnable", "%.0f", Q,
-            func_lookup(_abm_enabled)),
-    Hid2Nut("battery.charger.status", f"{BAT}.Charger.Mode", "%.0f", Q, func_lookup(_abm_status)),
-    Hid2Nut("ups.firmware", f"{PS}.iVersion", "%s", STATIC, STRING_ID),
-    Hid2Nut("ups.load", f"{PS}.PercentLoad", "%.0f"),
-    Hid2Nut("ups.delay.start", f"{PS}.DelayBeforeStartup", DEFAULT_ONDELAY, ABSENT,
-            rw=True, string_len=10),
-    Hid2Nut("ups.delay.shutdown", f"{PS}.DelayBeforeShutdown", DEFAULT_OFFDELAY, ABSENT,
-            rw=True, string_len=10),
-    Hid2Nut("ups.timer.start", f"{PS}.DelayBeforeStartup", "%.0f", Q),
-    Hid2Nut("ups.timer.shutdown", f"{PS}.DelayBeforeShutdown", "%.0f", Q),
-    Hid2Nut("ups.timer.reboot", f"{PS}.DelayBeforeReboot", "%.0f", Q),
-    Hid2Nut("ups.test.result", f"{BAT}.Battery.Test", "%s", lookup=TEST_READ),
-    Hid2Nut("ups.beeper.status", f"{BAT}.Battery.AudibleAlarmControl", "%s", SEMI, BEEPER),
-    Hid2Nut("ups.beeper.status", f"{PS}.AudibleAlarmControl", "%s", SEMI, BEEPER),
-    Hid2Nut("ups.beeper.status", "UPS.AudibleAlarmControl", "%s", SEMI, BEEPER),
-    Hid2Nut("ups.temperature", f"{PS}.Temperature", "%s", lookup=KELVIN_CELSIUS),
-    Hid2Nut("ups.power", f"{CONV}.Output.ApparentPower", "%.0f"),
-    Hid2Nut("ups.power.nominal", "UPS.Flow.[4].ConfigApparentPower", "%.0f", STATIC),
-    Hid2Nut("ups.realpower", f"{CONV}.Output.ActivePower", "%.0f"),
-    Hid2Nut("ups.realpower.nominal", "UPS.Flow.[4].ConfigActivePower", "%.0f", STATIC),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.ACPresent", None, Q, ONLINE),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.Discharging", None, Q, _legacy("dischrg")),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.Charging", None, Q, _legacy("chrg")),
-    Hid2Nut("BOOL", f"{BAT}.Charger.Mode", "%.0f", Q, func_lookup(_abm_chrg_dischrg)),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.BelowRemainingCapacityLimit", None, Q, LOWBATT),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.Overload", None, HuFlag.NONE, OVERLOAD),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.NeedReplacement", None, HuFlag.NONE, REPLACEBATT),
-    Hid2Nut("BOOL", f"{CONV}.Input.[1].PresentStatus.Buck", None, HuFlag.NONE, TRIM),
-    Hid2Nut("BOOL", f"{CONV}.Input.[1].PresentStatus.Boost", None, HuFlag.NONE, BOOST),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.Good", None, HuFlag.NONE, OFF),
-    Hid2Nut("BOOL", f"{CONV}.Input.[1].PresentStatus.Used", None, HuFlag.NONE,
-            func_lookup(_converter_online)),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.FanFailure", None, HuFlag.NONE, FANFAIL),
-    Hid2Nut("BOOL", f"{BAT}.Battery.PresentStatus.Present", None, HuFlag.NONE, NOBATTERY),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.InternalFailure", None, HuFlag.NONE, COMMFAULT),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.OverTemperature", None, HuFlag.NONE, OVERHEAT),
-    Hid2Nut("BOOL", f"{PS}.PresentStatus.ShutdownImminent", None, HuFlag.NONE, SHUTDOWNIMM),
-    Hid2Nut("input.voltage", f"{CONV}.Input.[1].Voltage", "%.1f"),
-    Hid2Nut("input.voltage.nominal", "UPS.Flow.[1].ConfigVoltage", "%.0f", STATIC),
-    Hid2Nut("input.current", f"{CONV}.Input.[1].Current", "%.2f"),
-    Hid2Nut("input.frequency", f"{CONV}.Input.[1].Frequency", "%.1f"),
-    Hid2Nut("input.frequency.nominal", "UPS.Flow.[1].ConfigFrequency", "%.0f", STATIC),
-    Hid2Nut("input.transfer.low", f"{CONV}.Output.LowVoltageTransfer", "%.0f", SEMI,
-            rw=True, string_len=5),
-    Hid2Nut("input.transfer.high", f"{CONV}.Output.HighVoltageTransfer", "%.0f", SEMI,
-            rw=True, string_len=5),
-    Hid2Nut("output.voltage", f"{CONV}.Output.Voltage", "%.1f"),
-    Hid2Nut("output.voltage.nominal", "UPS.Flow.[4].ConfigVoltage", "%.0f", SEMI),
-    Hid2Nut("output.current", f"{CONV}.Output.Current", "%.2f"),
-    Hid2Nut("output.frequency", f"{CONV}.Output.Frequency", "%.1f"),
-    Hid2Nut("output.frequency.nominal", "UPS.Flow.[4].ConfigFrequency", "%.0f", STATIC),
-    Hid2Nut("test.battery.start.quick", f"{BAT}.Battery.Test", "1", CMD),
-    Hid2Nut("test.battery.start.deep", f"{BAT}.Battery.Test", "2", CMD),
-    Hid2Nut("test.battery.stop", f"{BAT}.Battery.Test", "3", CMD),
-    Hid2Nut("load.off.delay", f"{PS}.DelayBeforeShutdown", DEFAULT_OFFDELAY, CMD),
-    Hid2Nut("load.on.delay", f"{PS}.DelayBeforeStartup", DEFAULT_ONDELAY, CMD),
-    Hid2Nut("shutdown.stop", f"{PS}.DelayBeforeShutdown", "-1", CMD),
-    Hid2Nut("shutdown.reboot", f"{PS}.DelayBeforeReboot", "10", CMD),
-    Hid2Nut("beeper.on", f"{PS}.AudibleAlarmControl", "2", CMD),
-    Hid2Nut("beeper.off", f"{PS}.AudibleAlarmControl", "3", CMD),
-    Hid2Nut("beeper.enable", f"{PS}.AudibleAlarmControl", "2", CMD),
-    Hid2Nut("beeper.disable", f"{PS}.AudibleAlarmControl", "1", CMD),
-    Hid2Nut("beeper.mute", f"{PS}.AudibleAlarmControl", "3", CMD),
+#: (iProduct, iModel, family, name NUT serves, or None for "iProduct iModel")
+MODELS: tuple[tuple[str, str, int, str | None], ...] = (
+    ("ELLIPSE", "300", MGE_DEFAULT_OFFLINE, "ellipse 300"),
+    ("ELLIPSE", "500", MGE_DEFAULT_OFFLINE, "ellipse 500"),
+    ("ELLIPSE", "650", MGE_DEFAULT_OFFLINE, "ellipse 650"),
+    ("ELLIPSE", "800", MGE_DEFAULT_OFFLINE, "ellipse 800"),
+    ("ELLIPSE", "1200", MGE_DEFAULT_OFFLINE, "ellipse 1200"),
+    ("ellipse", "PR500", MGE_DEFAULT_OFFLINE, "ellipse premium 500"),
+    ("ellipse", "PR650", MGE_DEFAULT_OFFLINE, "ellipse premium 650"),
+    ("ellipse", "PR800", MGE_DEFAULT_OFFLINE, "ellipse premium 800"),
+    ("ellipse", "PR1200", MGE_DEFAULT_OFFLINE, "ellipse premium 1200"),
+    ("ELLIPSE", "600", MGE_DEFAULT_OFFLINE, "Ellipse 600"),
+    ("ELLIPSE", "750", MGE_DEFAULT_OFFLINE, "Ellipse 750"),
+    ("ELLIPSE", "1000", MGE_DEFAULT_OFFLINE, "Ellipse 1000"),
+    ("ELLIPSE", "1500", MGE_DEFAULT_OFFLINE, "Ellipse 1500"),
+    ("Ellipse MAX", "600", MGE_DEFAULT_OFFLINE, None),
+    ("Ellipse MAX", "850", MGE_DEFAULT_OFFLINE, None),
+    ("Ellipse MAX", "1100", MGE_DEFAULT_OFFLINE, None),
+    ("Ellipse MAX", "1500", MGE_DEFAULT_OFFLINE, None),
+    ("PROTECTIONCENTER", "420", MGE_DEFAULT_OFFLINE, "Protection Center 420"),
+    ("PROTECTIONCENTER", "500", MGE_DEFAULT_OFFLINE, "Protection Center 500"),
+    ("PROTECTIONCENTER", "675", MGE_DEFAULT_OFFLINE, "Protection Center 675"),
+    ("Protection Station", "500", MGE_PEGASUS, None),
+    ("Protection Station", "650", MGE_PEGASUS, None),
+    ("Protection Station", "800", MGE_PEGASUS, None),
+    ("Ellipse ECO", "650", MGE_PEGASUS, None),
+    ("Ellipse ECO", "800", MGE_PEGASUS, None),
+    ("Ellipse ECO", "1200", MGE_PEGASUS, None),
+    ("Ellipse ECO", "1600", MGE_PEGASUS, None),
+    ("3S", "450", MGE_DEFAULT_OFFLINE, None),
+    ("3S", "550", MGE_DEFAULT_OFFLINE, None),
+    ("3S", "700", MGE_3S, None),
+    ("3S", "750", MGE_3S, None),
+    ("Evolution", "500", MGE_DEFAULT, "Pulsar Evolution 500"),
+    ("Evolution", "800", MGE_DEFAULT, "Pulsar Evolution 800"),
+    ("Evolution", "1100", MGE_DEFAULT, "Pulsar Evolution 1100"),
+    ("Evolution", "1500", MGE_DEFAULT, "Pulsar Evolution 1500"),
+    ("Evolution", "2200", MGE_DEFAULT, "Pulsar Evolution 2200"),
+    ("Evolution", "3000", MGE_DEFAULT, "Pulsar Evolution 3000"),
+    ("Evolution", "3000XL", MGE_DEFAULT, "Pulsar Evolution 3000 XL"),
+    ("Evolution", "650", MGE_EVOLUTION_650, None),
+    ("Evolution", "850", MGE_EVOLUTION_850, None),
+    ("Evolution", "1150", MGE_EVOLUTION_1150, None),
+    ("Evolution", "S 1250", MGE_EVOLUTION_S_1250, None),
+    ("Evolution", "1550", MGE_EVOLUTION_1550, None),
+    ("Evolution", "S 1750", MGE_EVOLUTION_S_1750, None),
+    ("Evolution", "2000", MGE_EVOLUTION_2000, None),
+    ("Evolution", "S 2500", MGE_EVOLUTION_S_2500, None),
+    ("Evolution", "S 3000", MGE_EVOLUTION_S_3000, None),
+    ("Eaton 5P", "650", EATON_5P, "5P 650"),
+    ("Eaton 5P", "850", EATON_5P, "5P 850"),
+    ("Eaton 5P", "1150", EATON_5P, "5P 1150"),
+    ("Eaton 5P", "1550", EATON_5P, "5P 1550"),
+    ("PULSAR M", "2200", MGE_PULSAR_M_2200, None),
+    ("PULSAR M", "3000", MGE_PULSAR_M_3000, None),
+    ("PULSAR M", "3000 XL", MGE_PULSAR_M_3000_XL, None),
+    ("EX", "2200", MGE_PULSAR_M_2200, None),
+    ("EX", "3000", MGE_PULSAR_M_3000, None),
+    ("EX", "3000 XL", MGE_PULSAR_M_3000, None),
+    ("PULSAR", "MX4000", MGE_DEFAULT, "Pulsar MX 4000 RT"),
+    ("PULSAR", "MX5000", MGE_DEFAULT, "Pulsar MX 5000 RT"),
+    ("NOVA AVR", "500", MGE_DEFAULT, "Nova 500 AVR"),
+    ("NOVA AVR", "600", MGE_DEFAULT, "Nova 600 AVR"),
+    ("NOVA AVR", "625", MGE_DEFAULT, "Nova 625 AVR"),
+    ("NOVA AVR", "1100", MGE_DEFAULT, "Nova 1100 AVR"),
+    ("NOVA AVR", "1250", MGE_DEFAULT, "Nova 1250 AVR"),
+    ("EXtreme", "700C", MGE_DEFAULT, "Pulsar EXtreme 700C"),
+    ("EXtreme", "1000C", MGE_DEFAULT, "Pulsar EXtreme 1000C"),
+    ("EXtreme", "1500C", MGE_DEFAULT, "Pulsar EXtreme 1500C"),
+    ("EXtreme", "1500CCLA", MGE_DEFAULT, "Pulsar EXtreme 1500C CLA"),
+    ("EXtreme", "2200C", MGE_DEFAULT, "Pulsar EXtreme 2200C"),
+    ("EXtreme", "3200C", MGE_DEFAULT, "Pulsar EXtreme 3200C"),
+    ("EX", "700RT", MGE_DEFAULT, "Pulsar EX 700 RT"),
+    ("EX", "1000RT", MGE_DEFAULT, "Pulsar EX 1000 RT"),
+    ("EX", "1500RT", MGE_DEFAULT, "Pulsar EX 1500 RT"),
+    ("EX", "2200RT", MGE_DEFAULT, "Pulsar EX 2200 RT"),
+    ("EX", "3200RT", MGE_DEFAULT, "Pulsar EX 3200 RT"),
+    ("EX", "5RT31", MGE_DEFAULT, "EX 5 RT 3:1"),
+    ("EX", "7RT31", MGE_DEFAULT, "EX 7 RT 3:1"),
+    ("EX", "11RT31", MGE_DEFAULT, "EX 11 RT 3:1"),
+    ("EX", "5RT", MGE_DEFAULT, "EX 5 RT"),
+    ("EX", "7RT", MGE_DEFAULT, "EX 7 RT"),
+    ("EX", "11RT", MGE_DEFAULT, "EX 11 RT"),
+    ("GALAXY", "3000_10", MGE_DEFAULT, "Galaxy 3000 10 kVA"),
+    ("GALAXY", "3000_15", MGE_DEFAULT, "Galaxy 3000 15 kVA"),
+    ("GALAXY", "3000_20", MGE_DEFAULT, "Galaxy 3000 20 kVA"),
+    ("GALAXY", "3000_30", MGE_DEFAULT, "Galaxy 3000 30 kVA"),
 )
 
 
-def _describe(info: DeviceInfo, item_string: ItemString) -> Mapping[str, str | None]:
-    """mge_format_*: the product string, plus the iModel string when the unit has one."""
-    product = info.product or "unknown"
-    model = item_string(f"{PS}.iModel")
-    name = f"{product} {model}" if model else product
-    return {"ups.mfr": info.vendor or "Eaton", "ups.model": name, "ups.serial": info.serial}
+def _model(info: DeviceInfo, io: DescribeIO) -> str | None:
+    """mge_format_model: iProduct and iModel (or the nominal power), through the names
+    above; looking a model up sets its family."""
+    if info.vendor_id == DELL_VENDOR:
+        return info.product
+    product = (info.product or "unknown")[:511]
+    model = io.item_string("UPS.PowerSummary.iModel")
+    if not model:
+        power = io.item_value("UPS.Flow.[4].ConfigApparentPower")
+        if power is not None:
+            model = f"{int(power)}"
+    if not model:
+        return info.product
+    for name_product, name_model, family, name in MODELS:
+        if (name_product, name_model) == (product, model):
+            io.scratch["mge_type"] = family
+            return name if name is not None else f"{product} {model}"[:511]
+    return f"{product} {model}"[:511]
+
+
+def _names_aeg(info: DeviceInfo) -> bool:
+    return "AEG" in (info.vendor or "") or "AEG" in (info.product or "")
+
+
+def _claim(sub: Subdriver, info: DeviceInfo, ctx: ClaimContext) -> Claim | None:
+    answer, _ = supported(sub.ids, info)
+    if info.vendor_id == PHOENIXTEC_VENDOR and answer != Support.NOT:
+        return Claim() if _names_aeg(info) else None
+    if answer == Support.SUPPORTED:
+        return Claim()
+    if answer == Support.POSSIBLY and ctx.productid_given:
+        return Claim()
+    return None
 
 
 MGE = Subdriver(
     name="MGE HID 1.46",
-    devices=MappingProxyType({
-        0x0463: frozenset({0x0001, 0xFFFF}),  # MGE / Eaton
-        0x047C: frozenset({0xFFFF}),  # Dell
-        0x0592: frozenset({0x0004}),  # Powerware 9140
-        0x03F0: frozenset({0x1FE5, 0x1FE6, 0x1FE7, 0x1FE8}),  # HP
-        0x2B2D: frozenset({0xFFFF}),  # AEG
-        0x06DA: frozenset({0xFFFF}),  # Phoenixtec (AEG PROTECT NAS)
-        0x04B3: frozenset({0x0001}),  # IBM
-    }),
-    usages=UsageTable(_USAGES, POWER_DEVICE, BATTERY_SYSTEM),
-    table=_TABLE,
-    describe=_describe,
+    short="mge",
+    ids=(
+        UsbId(MGE_VENDOR, 0x0001),
+        UsbId(MGE_VENDOR, 0xFFFF),
+        UsbId(DELL_VENDOR, 0xFFFF),
+        UsbId(POWERWARE_VENDOR, 0x0004),  # Powerware 9140
+        UsbId(HP_VENDOR, 0x1FE5),
+        UsbId(HP_VENDOR, 0x1FE6),
+        UsbId(HP_VENDOR, 0x1FE7),
+        UsbId(HP_VENDOR, 0x1FE8),
+        UsbId(AEG_VENDOR, 0xFFFF),
+        UsbId(PHOENIXTEC_VENDOR, 0xFFFF),  # AEG PROTECT NAS
+        UsbId(IBM_VENDOR, 0x0001),
+    ),
+    usages=UsageTable(MGE_USAGES, POWER_DEVICE, BATTERY_SYSTEM),
+    table=MGE_TABLE,
+    rule=_claim,
+    format_mfr=vendor_format("Eaton"),
+    format_model=_model,
 )

@@ -6,6 +6,12 @@ same id too. A report younger than the caller's ``age`` is not read again; a
 short answer overwrites only the bytes it carries. Writing a field sets its
 bits in the current buffer and sends the whole report, then expires every
 buffer (the device may have changed other values).
+
+NUT's quirks kept: the buffer of report 0 (a device without report ids) holds
+the answer from its first byte on, and a write sends the buffer whole, byte 0
+included; ``interrupt_only`` never reads (values come from interrupt reports
+alone); ``max_report`` asks for 8 bytes, the size of the pointer libhid.c
+meant to be the buffer's (the maxreport flag and the APC Back-UPS CS tweak).
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from nutrio.protocol.devices.hid.descriptor import ATTR_CONSTANT, HidField, Repo
 from nutrio.protocol.devices.hid.values import get_value, set_value, to_logical, to_physical
 
 __all__ = ["ReportBuffer", "ReportIO", "ReportUnavailable"]
+
+#: sizeof(unsigned char *) on the 64-bit hosts NUT runs on
+_POINTER_SIZE = 8
 
 
 class ReportUnavailable(Exception):
@@ -33,17 +42,18 @@ class ReportIO(Protocol):
 class ReportBuffer:
     """The latest bytes of each report, when they were read, and the strings seen."""
 
-    def __init__(self, descriptor: ReportDescriptor, io: ReportIO) -> None:
+    def __init__(self, descriptor: ReportDescriptor, io: ReportIO, *,
+                 interrupt_only: bool = False, max_report: bool = False) -> None:
         self.descriptor = descriptor
         self.io = io
+        self.interrupt_only = interrupt_only
+        self.max_report = max_report
         self._buffers: dict[int, bytearray] = {}
         self._stamps: dict[int, float] = {}
         self._strings: dict[int, str] = {}
 
     def forget(self) -> None:
-        """A new connection: nothing buffered is valid any more."""
-        self._buffers.clear()
-        self._stamps.clear()
+        """A new connection: its strings are read again (NUT keeps the report buffers)."""
         self._strings.clear()
 
     def _buffer(self, report_id: int) -> bytearray:
@@ -57,11 +67,11 @@ class ReportBuffer:
     def _refresh(self, report_id: int, age: float, now: float) -> bool:
         """refresh_report_buffer: re-read unless younger than ``age``; False if unavailable."""
         stamp = self._stamps.get(report_id)
-        if stamp is not None and stamp + age > now:
+        if self.interrupt_only or (stamp is not None and stamp + age > now):
             return True
         buf = self._buffer(report_id)
         try:
-            data = self.io.get_report(report_id, len(buf))
+            data = self.io.get_report(report_id, _POINTER_SIZE if self.max_report else len(buf))
         except ReportUnavailable:
             return False
         if not data:
@@ -97,13 +107,18 @@ class ReportBuffer:
         self._stamps.clear()  # the data may have changed: read everything again
         return True
 
-    def string(self, index: int) -> str:
-        """A string descriptor ("" when absent), cached for the connection."""
-        if index <= 0:
+    def data(self, report_id: int) -> bytes:
+        """The buffered bytes of a report, id first (zeros until read)."""
+        return bytes(self._buffer(report_id))
+
+    def string(self, index: int, size: int = 256) -> str:
+        """A string descriptor ("" when absent) cut to a ``size``-byte C buffer, as
+        libusb_get_string_descriptor_ascii fills it; cached for the connection."""
+        if index <= 0 or index > 255:
             return ""
         if index not in self._strings:
             try:
                 self._strings[index] = self.io.string(index)
             except ReportUnavailable:
                 return ""
-        return self._strings[index]
+        return self._strings[index][: max(size - 1, 0)].rstrip("\n")

@@ -1,27 +1,32 @@
 """One HID UPS, as usbhid-ups walks it: pure logic over injected report I/O.
 
-How it works (usbhid-ups.c, NUT 2.8.0): ``start`` resolves each table row
-to a Feature field of the descriptor (first row of a variable whose path
-exists and reads wins, ``ABSENT`` rows serve defaults) and reads everything
-once. ``update`` files the interrupt reports it is given, maps their Input
-fields, then walks the table: every ``pollfreq`` seconds (or right after a
-SET or command) a full walk with alarms, in between a quick walk of the
-status rows. Reports are buffered and re-read only when older than the
-poll interval. Status bits persist between polls; words are rebuilt each
-time. The caller supplies :class:`ReportIO` (blocking USB control transfers
-in the driver, a dict in tests); a :class:`ReportUnavailable` from it skips
-the rows of that report, anything else propagates.
+How it works (usbhid-ups.c, NUT 2.8.0): ``start`` formats the identity
+(format_mfr/model/serial), then walks the table in INIT mode: each row's HID
+path is resolved to a field of the descriptor once (Feature fields, Input with
+``interruptonly``), ``ABSENT`` rows serve their default, a row whose variable
+is already served is dropped, and every other row is read. ``update`` files
+the interrupt reports it is given and maps their Input fields, then walks:
+every ``pollfreq`` seconds (or right after a SET or a command) a full walk
+with alarms, in between a quick walk of the QUICK_POLL rows. Status bits
+persist between polls; words are rebuilt each time. After a reconnect
+``restart`` walks in INIT mode again over the rows already resolved, reading
+all of them, as NUT does (an ABSENT row's value goes back to its default).
+The caller supplies :class:`ReportIO` (blocking USB control transfers in the
+driver, a dict in tests); a :class:`ReportUnavailable` from it skips the rows
+of that report, anything else propagates. Commands and SET VAR are in
+``protocol/devices/hid/control.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from nutrio.protocol.common.state import ResultCode, VarInfo
+from nutrio.protocol.common.state import VarInfo
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.hid.descriptor import FieldKind, HidField, ReportDescriptor
-from nutrio.protocol.devices.hid.hid2nut import Hid2Nut, HuFlag
+from nutrio.protocol.devices.hid.hid2nut import Hid2Nut, HuFlag, atol, c_format
 from nutrio.protocol.devices.hid.reports import ReportBuffer, ReportIO, ReportUnavailable
 from nutrio.protocol.devices.hid.status import (
     StatusBits,
@@ -29,10 +34,15 @@ from nutrio.protocol.devices.hid.status import (
     status_words,
     transfer_reason,
 )
-from nutrio.protocol.devices.hid.subdriver import DeviceInfo, Subdriver
+from nutrio.protocol.devices.hid.subdriver import DeviceInfo, Settings, Subdriver
 from nutrio.protocol.devices.hid.usages import string_to_path
 
-__all__ = ["HidSession", "ReportIO", "ReportUnavailable", "SessionOptions"]
+__all__ = ["HidSession", "ReportIO", "ReportUnavailable", "SessionOptions", "atol"]
+
+#: libhid.h MAX_TS: how long format functions trust a buffered report
+MAX_TS = 2.0
+#: the firmware bug NUT steps around: Tripp Lite SU3000LCD2UHV's report 0x54
+_SKIPPED_REPORTS = {(0x09AE, 0x1330): 0x54}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,43 +52,53 @@ class SessionOptions:
     pollinterval: float = 2.0
     pollfreq: float | None = None  # None: the subdriver's default
     onlinedischarge: bool = False
+    onlinedischarge_calibration: bool = False
     lowbatt: str | None = None
     ondelay: str | None = None
     offdelay: str | None = None
     interrupt_only: bool = False
     disable_fix_report_desc: bool = False
-
-
-def _atol(text: str | None) -> int:
-    """C atol: the leading integer of ``text``, 0 if none."""
-    digits = ""
-    for i, ch in enumerate((text or "").strip()):
-        if ch.isdigit() or (i == 0 and ch in "+-"):
-            digits += ch
-        else:
-            break
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
+    max_report: bool = False
 
 
 class _Conv:
     """What value conversions may consult (hid2nut.Conversion)."""
 
-    def __init__(self, session: HidSession, state: DeviceVars | None) -> None:
+    def __init__(self, session: HidSession, state: DeviceVars) -> None:
         self._session = session
         self._state = state
 
-    def string(self, index: int) -> str:
-        return self._session.string(index)
+    def string(self, index: int, size: int = 20) -> str:
+        return self._session.reports.string(index, size)
 
     def get(self, name: str) -> str | None:
-        return None if self._state is None else self._state.get(name)
+        return self._state.get(name)
+
+    def delete(self, name: str) -> None:
+        self._state.delete(name)
+
+    def set(self, name: str, value: str) -> None:
+        self._state.set(name, value)
+
+    def report(self, report_id: int) -> bytes:
+        return self._session.reports.data(report_id)
+
+    @property
+    def status(self) -> frozenset[str]:
+        return frozenset(self._session.status.bits)
 
     @property
     def scratch(self) -> dict[str, object]:
         return self._session.scratch
+
+    # DescribeIO, for the format functions
+    def item_string(self, path: str, size: int = 512) -> str:
+        value = self.item_value(path)
+        return "" if value is None else self._session.reports.string(int(value), size)
+
+    def item_value(self, path: str) -> float | None:
+        field = self._session.field_at(path)
+        return None if field is None else self._session.read(field, MAX_TS, self._session.now)
 
 
 class HidSession:
@@ -87,28 +107,35 @@ class HidSession:
     def __init__(
         self, descriptor: ReportDescriptor, subdriver: Subdriver, info: DeviceInfo,
         io: ReportIO, options: SessionOptions | None = None,
+        settings: Settings = MappingProxyType({}),
     ) -> None:
-        self.options = options or SessionOptions()
+        self.options = opts = options or SessionOptions()
         self.subdriver = subdriver
         self.info = info
-        self.descriptor = subdriver.fix_descriptor(
-            descriptor, info, self.options.disable_fix_report_desc
+        self.interrupt_only = opts.interrupt_only or bool(settings.get("interrupt_only"))
+        if not opts.disable_fix_report_desc:
+            descriptor = subdriver.fix_descriptor(descriptor, info)
+        self.descriptor = descriptor
+        self.reports = ReportBuffer(
+            descriptor, io, interrupt_only=self.interrupt_only,
+            max_report=opts.max_report or bool(settings.get("max_report")),
         )
-        self.reports = ReportBuffer(self.descriptor, io)
-        self.scratch: dict[str, object] = dict(subdriver.quirks(info))
+        self.scratch: dict[str, object] = dict(settings)
         self.status = StatusBits()
-        self.scratch["bits"] = self.status.bits  # conversions may look at the status (MGE)
         self._fields: list[HidField | None] = [None] * len(subdriver.table)
         self._alarms: list[str] = []
         self._alarm_active = False
         self._last_full = 0.0
+        self.now = 0.0
         self.data_changed = False
+        #: waits inside composite commands (the driver passes time.sleep; tests need not)
+        self.pause: Callable[[float], None] = lambda seconds: None
 
     @property
     def pollfreq(self) -> float:
-        return self.options.pollfreq if self.options.pollfreq is not None else self.subdriver.pollfreq
-
-    # -- reports (buffered; see protocol.devices.hid.reports) -------------------------
+        if self.options.pollfreq is not None:
+            return self.options.pollfreq
+        return self.subdriver.pollfreq
 
     @property
     def io(self) -> ReportIO:
@@ -124,42 +151,48 @@ class HidSession:
     def write(self, field: HidField, value: float) -> bool:
         return self.reports.write(field, value)
 
-    def string(self, index: int) -> str:
-        return self.reports.string(index)
-
-    def item_string(self, path: str, now: float = 0.0) -> str | None:
-        """The string whose index sits at ``path`` (HIDGetItemString)."""
-        field = self.field_at(path)
-        if field is None:
-            return None
-        value = self.read(field, float("inf"), now)
-        return None if value is None else self.string(int(value))
-
-    def field_at(self, path: str, kind: FieldKind = FieldKind.FEATURE) -> HidField | None:
+    def field_at(self, path: str) -> HidField | None:
+        """HIDGetItemData: the field a row's path names (Input ones with interruptonly)."""
         nodes = string_to_path(path, self.subdriver.usages)
-        return None if nodes is None else self.descriptor.find(nodes, kind)
+        if nodes is None:
+            return None
+        kind = FieldKind.INPUT if self.interrupt_only else FieldKind.FEATURE
+        return self.descriptor.find(nodes, kind)
 
-    # -- the walk ------------------------------------------------------------
+    def conv(self, state: DeviceVars) -> _Conv:
+        return _Conv(self, state)
+
+    # -- start-up --------------------------------------------------------------
 
     def start(self, state: DeviceVars, now: float) -> None:
-        """upsdrv_initups + initinfo: identity, the INIT walk, options, composite commands."""
-        for name, value in self.subdriver.describe(self.info, lambda p: self.item_string(p, now)).items():
+        """The callback's formats, then upsdrv_initups (the INIT walk, options, composite
+        commands) and upsdrv_initinfo."""
+        self.now = now
+        self._describe(state)
+        self._walk(state, _Mode.INIT, now)
+        self._apply_options(state)
+        state.set("driver.version.data", self.subdriver.name)
+        state.set("driver.parameter.pollfreq", f"{int(self.pollfreq)}")
+        self._last_full = now
+
+    def _describe(self, state: DeviceVars) -> None:
+        conv, sub, info = self.conv(state), self.subdriver, self.info
+        mfr = sub.format_mfr(info, conv)
+        model = sub.format_model(info, conv)
+        serial = sub.format_serial(info, conv)
+        for name, value in (("ups.mfr", mfr), ("ups.model", model), ("ups.serial", serial)):
             if value is None:
                 state.delete(name)
             else:
                 state.set(name, value)
-        state.set("ups.vendorid", f"{self.info.vendor_id:04x}")
-        state.set("ups.productid", f"{self.info.product_id:04x}")
-        self._walk_init(state, now)
-        self._apply_options(state)
-        state.set("driver.version.data", self.subdriver.name)
-        state.set("driver.parameter.pollfreq", f"{self.pollfreq:g}")
-        self._last_full = now
+        state.set("ups.vendorid", f"{info.vendor_id:04x}")
+        state.set("ups.productid", f"{info.product_id:04x}")
 
     def restart(self, state: DeviceVars, now: float) -> None:
-        """After a reconnect: same rows, fresh buffers, then a full read of every active row."""
+        """After a reconnect: an INIT walk over the rows resolved at start."""
+        self.now = now
         self.reports.forget()
-        self._walk(state, HuFlag.NONE, now, init_again=True)
+        self._walk(state, _Mode.INIT, now)
 
     def _apply_options(self, state: DeviceVars) -> None:
         opts = self.options
@@ -167,7 +200,7 @@ class HidSession:
                             ("ups.delay.start", opts.ondelay),
                             ("ups.delay.shutdown", opts.offdelay)):
             if value is not None and state.get(name) is not None:
-                state.set(name, str(_atol(value)))
+                state.set(name, str(atol(value)))
         has_off = self.row_for("load.off.delay") is not None
         has_on = self.row_for("load.on.delay") is not None
         if has_off:
@@ -178,76 +211,69 @@ class HidSession:
             state.add_command("shutdown.return")
             state.add_command("shutdown.stayoff")
 
-    def _walk_init(self, state: DeviceVars, now: float) -> None:
-        """HU_WALKMODE_INIT. NUT keeps a row when its variable is not served yet; a local
-        ``served`` set stands for that, so that a new session after a reconnect to a
-        changed descriptor resolves its rows afresh."""
-        conv = _Conv(self, state)
-        served: set[str] = set()
-        for index, row in enumerate(self.subdriver.table):
-            field = self.field_at(row.path)
-            if field is None:
-                continue
-            if row.flags & HuFlag.ABSENT:
-                self._fields[index] = field
-                if state.get(row.var) is None and row.fmt is not None:
-                    state.set(row.var, row.fmt)
-                    state.set_info(row.var, VarInfo(rw=row.rw, string_len=row.string_len))
-                continue
-            if not row.var.startswith("ups.alarm") and row.var in served:
-                continue  # an earlier row already serves this variable
-            self._fields[index] = field
-            if self._read_row(state, row, field, now, conv, init=True):
-                served.add(row.var)
+    # -- the walk ------------------------------------------------------------
 
-    def _walk(self, state: DeviceVars, mode: HuFlag, now: float, *, init_again: bool = False) -> None:
-        """QUICK_POLL: status rows only; NONE: the full walk (hid_ups_walk)."""
-        conv = _Conv(self, state)
+    def _walk(self, state: DeviceVars, mode: int, now: float) -> None:
+        """hid_ups_walk."""
+        conv = self.conv(state)
+        skipped = _SKIPPED_REPORTS.get((self.info.vendor_id, self.info.product_id))
         for index, row in enumerate(self.subdriver.table):
-            field = self._fields[index]
-            if field is None:
+            field = self._select(state, index, row, mode)
+            if field is None or field.report_id == skipped:
                 continue
-            if mode == HuFlag.QUICK_POLL and not row.flags & HuFlag.QUICK_POLL:
+            value = self.read(field, self.options.pollinterval, now)
+            if value is None:
                 continue
-            if mode == HuFlag.NONE:
-                if row.flags & (HuFlag.ABSENT | HuFlag.CMD) or (
-                    row.flags & HuFlag.STATIC and not init_again
-                ):
-                    continue
-                if row.flags & HuFlag.SEMI_STATIC and not (self.data_changed or init_again):
-                    continue
-            self._read_row(state, row, field, now, conv, init=False)
+            if row.is_command:
+                state.add_command(row.var)
+                continue
+            if self.set_value(state, row, value, conv) == 1 and mode == _Mode.INIT:
+                self._declare(state, row, conv)
 
-    def _read_row(
-        self, state: DeviceVars, row: Hid2Nut, field: HidField, now: float, conv: _Conv, *, init: bool
-    ) -> bool:
-        """Read one row; True when it set its variable."""
-        value = self.read(field, self.options.pollinterval, now)
-        if value is None:
-            return False
-        if row.is_command:
-            state.add_command(row.var)
-            return False
-        if self._set_value(state, row, value, conv) != 1:
-            return False
-        if not init:
-            return True
+    def _select(self, state: DeviceVars, index: int, row: Hid2Nut, mode: int) -> HidField | None:
+        """The field to read for ``row`` in this walk mode, or None to skip it."""
+        field = self._fields[index]
+        if mode == _Mode.QUICK:
+            return field if row.flags & HuFlag.QUICK_POLL else None
+        if mode == _Mode.FULL:
+            if row.flags & (HuFlag.ABSENT | HuFlag.CMD | HuFlag.STATIC):
+                return None
+            if row.flags & HuFlag.SEMI_STATIC and not self.data_changed:
+                return None
+            return field
+        if field is not None:
+            return field  # reconnecting: the mapping is already good
+        field = self._fields[index] = self.field_at(row.path)
+        if field is None:
+            return None
+        if row.flags & HuFlag.ABSENT:
+            if state.get(row.var) is None and row.fmt is not None:
+                state.set(row.var, row.fmt)
+                state.set_info(row.var, VarInfo(rw=row.rw, string_len=row.string_len))
+            return None
+        if row.var.startswith("ups.alarm") or state.get(row.var) is None:
+            return field
+        self._fields[index] = None  # an earlier row serves this variable
+        return None
+
+    def _declare(self, state: DeviceVars, row: Hid2Nut, conv: _Conv) -> None:
+        """The INIT walk's flags, string length and enumerated values of a served row."""
         enums: tuple[str, ...] = ()
         if row.flags & HuFlag.ENUM and row.rw and row.lookup is not None:
-            enums = tuple(nut for hid, nut in row.lookup.pairs if row.lookup.to_nut(hid, conv) is not None)
+            enums = tuple(nut for hid, nut in row.lookup.pairs
+                          if row.lookup.to_nut(hid, conv) is not None)
         if row.rw or row.string_len is not None or enums:
             state.set_info(row.var, VarInfo(rw=row.rw, string_len=row.string_len, enums=enums))
-        return True
 
-    def _set_value(self, state: DeviceVars, row: Hid2Nut, value: float, conv: _Conv) -> int:
+    def set_value(self, state: DeviceVars, row: Hid2Nut, value: float, conv: _Conv) -> int:
         """ups_infoval_set: -1 lookup failed, 0 a status/alarm bit, 1 a variable set."""
         if row.lookup is None:
-            state.set(row.var, (row.fmt or "%.0f") % value)
+            state.set(row.var, c_format(row.fmt or "", value))
             return 1
         text = row.lookup.to_nut(value, conv)
         if text is None:
             return -1
-        if row.var == "BOOL":
+        if row.var.startswith("BOOL"):
             self.status.apply(text)
             return 0
         if row.var.startswith("ups.alarm"):
@@ -258,34 +284,35 @@ class HidSession:
 
     def update(self, state: DeviceVars, now: float, events: Iterable[bytes] = ()) -> None:
         """upsdrv_updateinfo after the interrupt read: events, then a full or quick walk."""
-        conv = _Conv(self, state)
+        self.now = now
+        conv = self.conv(state)
         for data in events:
             for field in self.reports.file(data, now):
                 self._event(state, field, now, conv)
         if now > self._last_full + self.pollfreq or self.data_changed:
             self._alarms = []
-            self._walk(state, HuFlag.NONE, now)
+            self._walk(state, _Mode.FULL, now)
             self._last_full = now
             self.data_changed = False
             self._alarms.extend(alarm_texts(self.status.bits))
             self._commit_alarms(state)
         else:
-            self._walk(state, HuFlag.QUICK_POLL, now)
+            self._walk(state, _Mode.QUICK, now)
         self._commit_status(state)
 
     def _event(self, state: DeviceVars, field: HidField, now: float, conv: _Conv) -> None:
         value = self.read(field, self.options.pollinterval, now)
         if value is None:
             return
-        kind = FieldKind.INPUT if self.options.interrupt_only else FieldKind.FEATURE
+        kind = FieldKind.INPUT if self.interrupt_only else FieldKind.FEATURE
         target = self.descriptor.find(field.path, kind)
-        if target is None and not self.options.interrupt_only:
+        if target is None and not self.interrupt_only:
             target = self.descriptor.find(field.path, FieldKind.INPUT)
         if target is None:
             return
         for index, row in enumerate(self.subdriver.table):
             if self._fields[index] is target and not row.flags & HuFlag.ABSENT:
-                self._set_value(state, row, value, conv)
+                self.set_value(state, row, value, conv)
                 return
 
     def _commit_alarms(self, state: DeviceVars) -> None:
@@ -302,10 +329,11 @@ class HidSession:
             state.delete("input.transfer.reason")
         else:
             state.set("input.transfer.reason", reason)
-        words = status_words(self.status.bits, onlinedischarge=self.options.onlinedischarge)
-        state.set("ups.status", " ".join(("ALARM", *words) if self._alarm_active else words))
-
-    # -- commands and settings -------------------------------------------------
+        words = " ".join(status_words(
+            self.status.bits, onlinedischarge=self.options.onlinedischarge,
+            calibration=self.options.onlinedischarge_calibration,
+        ))
+        state.set("ups.status", f"ALARM {words}" if self._alarm_active else words)
 
     def row_for(self, name: str) -> tuple[Hid2Nut, HidField] | None:
         """find_nut_info: the first row for ``name`` that the device has."""
@@ -315,49 +343,17 @@ class HidSession:
                 return row, field
         return None
 
-    def instcmd(self, state: DeviceVars, name: str, value: str | None = None) -> str:
-        """An instant command (usbhid-ups instcmd); returns a :class:`ResultCode`."""
-        lname = name.lower()
-        if lname in ("beeper.off", "beeper.on"):  # renamed commands NUT still accepts
-            return self.instcmd(state, "beeper.disable" if lname == "beeper.off" else "beeper.enable")
-        found = self.row_for(name)
-        if found is None:
-            return self._composite(state, lname)
-        row, field = found
-        if not row.is_command:
-            return ResultCode.INVALID_ARGUMENT
-        text = value if value is not None else row.fmt
-        number = row.lookup.to_hid(text or "", _Conv(self, state)) if row.lookup else _atol(text)
-        if self.write(field, number):
-            self.data_changed = True
-            return ResultCode.SUCCESS
-        return ResultCode.FAILED
+    def served(self) -> frozenset[str]:
+        """The variables this session's table serves (for a driver that starts afresh on
+        a changed descriptor: they are no longer the device's)."""
+        return frozenset(row.var for index, row in enumerate(self.subdriver.table)
+                         if self._fields[index] is not None and not row.is_command
+                         and row.var != "BOOL" and not row.var.startswith("ups.alarm"))
 
-    def _composite(self, state: DeviceVars, name: str) -> str:
-        """Commands made of others when the table has no row for them."""
-        if name in ("load.on", "load.off"):
-            return self.instcmd(state, f"{name}.delay", "0")
-        if name in ("shutdown.return", "shutdown.stayoff"):
-            if state.get("ups.start.auto") is not None:
-                self.setvar(state, "ups.start.auto", "yes" if name == "shutdown.return" else "no")
-            start = state.get("ups.delay.start") if name == "shutdown.return" else "-1"
-            code = self.instcmd(state, "load.on.delay", start)
-            if code != ResultCode.SUCCESS:
-                return code
-            return self.instcmd(state, "load.off.delay", state.get("ups.delay.shutdown"))
-        return ResultCode.INVALID_ARGUMENT
+    def rows(self) -> Mapping[int, HidField]:
+        """Resolved rows by index (for tools that list what the table found)."""
+        return MappingProxyType({i: f for i, f in enumerate(self._fields) if f is not None})
 
-    def setvar(self, state: DeviceVars, name: str, value: str) -> str:
-        """SET VAR (usbhid-ups setvar); returns a :class:`ResultCode`."""
-        found = self.row_for(name)
-        if found is None or not found[0].rw:
-            return ResultCode.UNKNOWN
-        row, field = found
-        if row.flags & HuFlag.ABSENT:
-            state.set(row.var, value)  # kept by the driver, sent with the next shutdown
-            return ResultCode.SUCCESS
-        number = row.lookup.to_hid(value, _Conv(self, state)) if row.lookup else _atol(value)
-        if self.write(field, number):
-            self.data_changed = True
-            return ResultCode.SUCCESS
-        return ResultCode.UNKNOWN
+
+class _Mode:
+    INIT, QUICK, FULL = 0, 1, 2

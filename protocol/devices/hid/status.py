@@ -56,37 +56,41 @@ class StatusBits:
         return True
 
 
-def status_words(bits: set[str] | frozenset[str], *, onlinedischarge: bool = False) -> tuple[str, ...]:
+def status_words(bits: set[str] | frozenset[str], *, onlinedischarge: bool = False,
+                 calibration: bool = False) -> tuple[str, ...]:
     """The ups.status words for ``bits`` (ups_status_set).
 
-    OL with DISCHRG is kept as OL (NUT logs a warning) unless the
-    ``onlinedischarge`` flag says such a unit is really on battery.
+    OL with DISCHRG stays OL (NUT 2.8.0 logs a warning) unless the
+    ``onlinedischarge`` flag says such a unit is really on battery. The 2.8.1 flag
+    ``onlinedischarge_calibration`` (``calibration``) reads it as CAL instead; with
+    it, CAL comes first, as 2.8.1 puts it.
     """
     words: list[str] = []
-    if "online" not in bits or ("dischrg" in bits and onlinedischarge):
+    if calibration and "cal" in bits:
+        words.append("CAL")
+    if "online" not in bits:
         words.append("OB")
+    elif "dischrg" in bits:
+        if calibration:
+            words.append("CAL")
+        if onlinedischarge:
+            words.append("OB")
+        if not (calibration or onlinedischarge):
+            words.append("OL")
     else:
         words.append("OL")
-    if "dischrg" in bits and "depleted" not in bits:
-        words.append("DISCHRG")
-    if "chrg" in bits and "fullycharged" not in bits:
-        words.append("CHRG")
-    if bits & {"lowbatt", "timelimitexp", "shutdownimm"}:
-        words.append("LB")
-    if "overload" in bits:
-        words.append("OVER")
-    if "replacebatt" in bits:
-        words.append("RB")
-    if "trim" in bits:
-        words.append("TRIM")
-    if "boost" in bits:
-        words.append("BOOST")
-    if bits & {"bypassauto", "bypassman"}:
-        words.append("BYPASS")
-    if "off" in bits:
-        words.append("OFF")
-    if "cal" in bits:
-        words.append("CAL")
+    words += [word for word, present in (
+        ("DISCHRG", "dischrg" in bits and "depleted" not in bits),
+        ("CHRG", "chrg" in bits and "fullycharged" not in bits),
+        ("LB", bool(bits & {"lowbatt", "timelimitexp", "shutdownimm"})),
+        ("OVER", "overload" in bits),
+        ("RB", "replacebatt" in bits),
+        ("TRIM", "trim" in bits),
+        ("BOOST", "boost" in bits),
+        ("BYPASS", bool(bits & {"bypassauto", "bypassman"})),
+        ("OFF", "off" in bits),
+        ("CAL", "cal" in bits and not calibration),
+    ) if present]
     return tuple(words)
 
 

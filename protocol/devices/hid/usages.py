@@ -13,7 +13,10 @@ from types import MappingProxyType
 
 from nutrio.protocol.devices.hid.descriptor import INDEX_NODE
 
-__all__ = ["BATTERY_SYSTEM", "POWER_DEVICE", "STANDARD", "UsageTable", "path_to_string", "string_to_path"]
+__all__ = [
+    "BATTERY_SYSTEM", "POWER_DEVICE", "STANDARD", "UsageTable", "page", "path_to_string",
+    "string_to_path",
+]
 
 
 def _page(page: int, names: str) -> dict[str, int]:
@@ -68,6 +71,15 @@ BATTERY_SYSTEM: Mapping[str, int] = MappingProxyType(_page(0x85, """
 """))
 
 
+def page(pairs: str) -> Mapping[str, int]:
+    """A vendor table from whitespace separated ``hex:Name`` pairs with full 32-bit usages."""
+    out: dict[str, int] = {}
+    for pair in pairs.split():
+        code, name = pair.split(":")
+        out[name] = int(code, 16)
+    return MappingProxyType(out)
+
+
 class UsageTable:
     """Name <-> usage lookups over several tables, first table first (NUT's utab)."""
 
@@ -105,16 +117,32 @@ def path_to_string(path: Iterable[int], table: UsageTable = STANDARD) -> str:
 
 
 def string_to_path(text: str, table: UsageTable = STANDARD) -> tuple[int, ...] | None:
-    """The numeric path of a dotted HID path; None when a part cannot be read."""
+    """The numeric path of a dotted HID path (libhid.c string_to_path); None when empty.
+
+    As NUT does, a part that is neither a usage name, nor hex digits, nor an index
+    ``[n]`` is left out (NUT logs "couldn't parse"), so "UPS.Flow.0xffff0097" is read
+    as "UPS.Flow" and finds the first field under that collection.
+    """
     nodes: list[int] = []
-    for token in text.split("."):
+    for token in (t for t in text.split(".") if t):
         code = table.code(token)
         if code is not None:
             nodes.append(code)
-        elif len(token) > 2 and token[0] == "[" and token[-1] == "]" and token[1:-1].isdigit():
-            nodes.append(INDEX_NODE + int(token[1:-1]))
-        elif token and all(c in "0123456789abcdefABCDEF" for c in token):
-            nodes.append(int(token, 16))
-        else:
-            return None  # NUT logs "couldn't parse" and drops the part; such a path never matches
-    return tuple(nodes)
+        elif all(c in _HEX for c in token):
+            if int(token, 16) <= 0xFFFFFFFF:
+                nodes.append(int(token, 16))
+        elif all(c in "[]0123456789" for c in token):
+            nodes.append(INDEX_NODE + _atoi(token[1:]))
+    return tuple(nodes) or None
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _atoi(text: str) -> int:
+    digits = ""
+    for ch in text:
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else 0

@@ -10,10 +10,11 @@ from nutrio.protocol.devices.snmp.engine import Dstate, Engine, Get, Options, Se
 from nutrio.protocol.devices.snmp.mibs import MAPPINGS, SUPPORTED, Supported, by_name
 from nutrio.protocol.devices.snmp.model import Alarm, Flag, Lookup, Mapping, Row
 from nutrio.protocol.devices.snmp.setoid import FAILED, HANDLED, INVALID, UNKNOWN
-from nutrio.protocol.devices.snmp.start import SYSOID, Refused
+from nutrio.protocol.devices.snmp.start import SYSOID, Refused, model_oid, same_oid
 
 __all__ = [
     "MAPPINGS", "SUPPORTED", "Supported", "by_name", "Alarm", "Flag", "Lookup", "Mapping", "Row",
     "Dstate", "Engine", "Get", "Options", "Set", "Steps", "Walk", "SYSOID", "Refused",
+    "model_oid", "same_oid",
     "HANDLED", "UNKNOWN", "INVALID", "FAILED",
 ]

@@ -19,7 +19,8 @@ from nutrio.protocol.devices.snmp.rows import INIT, UPDATE, set_info
 from nutrio.protocol.devices.snmp.values import c_format, device_count
 from nutrio.protocol.devices.snmp.walk import base_index, guess_count, process_template, walk
 
-__all__ = ["SYSOID", "Refused", "load_mapping", "init_ups", "init_info", "update_info", "walk_due"]
+__all__ = ["SYSOID", "Refused", "model_oid", "same_oid", "load_mapping", "init_ups", "init_info",
+           "update_info", "walk_due"]
 
 SYSOID = ".1.3.6.1.2.1.1.2.0"
 #: daisy-chained units nutrio walks at most (ePDU chains are a handful)
@@ -32,6 +33,12 @@ class Refused(Exception):
     """The driver would exit at start-up (NUT's fatalx): why, in NUT's words."""
 
 
+def same_oid(a: str, b: str) -> bool:
+    """Two OIDs compared whole, arc by arc (a leading dot or not)."""
+    left = _arcs(a)
+    return left is not None and left == _arcs(b)
+
+
 def _arcs(oid: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(p) for p in oid.strip(".").split("."))
@@ -39,7 +46,9 @@ def _arcs(oid: str) -> tuple[int, ...] | None:
         return None
 
 
-def _model_oid(mapping: Mapping, first: str, second: str) -> str | None:
+def model_oid(mapping: Mapping, first: str = "device.model",
+              second: str = "ups.model") -> str | None:
+    """Where a mapping reads its model (the first name it has a row for)."""
     for wanted in (first, second):
         row = next((r for r in mapping.rows if r.name.lower() == wanted), None)
         if row is not None:
@@ -50,7 +59,7 @@ def _model_oid(mapping: Mapping, first: str, second: str) -> str | None:
 
 def _match_model(eng: Engine, mapping: Mapping) -> Steps[bool]:
     """match_model_OID: does the agent answer this mapping's device.model/ups.model?"""
-    oid = _model_oid(mapping, "device.model", "ups.model")
+    oid = model_oid(mapping, "device.model", "ups.model")
     if oid is None:
         return False
     return (yield from reads.get_str(eng, oid, None, reads.LARGEBUF)) is not None
@@ -101,7 +110,7 @@ def init_ups(eng: Engine) -> Steps[str]:
     """upsdrv_initups after the mapping is chosen; returns the model it detected."""
     eng.semistatic_countdown = eng.options.semistaticfreq
     assert eng.mapping is not None
-    oid = _model_oid(eng.mapping, "ups.model", "device.model")
+    oid = model_oid(eng.mapping, "ups.model", "device.model")
     model = yield from reads.get_str(eng, oid, None, reads.SU_INFOSIZE) if oid else _none()
     if model is None:
         raise Refused(f"{eng.options.mibs} MIB wasn't found")

@@ -56,3 +56,18 @@ async def serving(sim: SimT) -> AsyncIterator[tuple[SimT, str]]:
             nursery.cancel_scope.cancel()
     finally:
         await pty.aclose()
+
+
+@asynccontextmanager
+async def serving_all(sims: list[SimT]) -> AsyncIterator[list[tuple[SimT, str]]]:
+    """:func:`serving` for many simulators at once, in one nursery."""
+    ptys = [open_pty() for _ in sims]
+    try:
+        async with trio.open_nursery() as nursery:
+            for sim, pty in zip(sims, ptys, strict=True):
+                nursery.start_soon(sim.serve, pty)
+            yield [(sim, pty.path) for sim, pty in zip(sims, ptys, strict=True)]
+            nursery.cancel_scope.cancel()
+    finally:
+        for pty in ptys:
+            await pty.aclose()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import trio
 
-SBIN = Path("/lib/nut")
+from tests.procs import Proc, start, wait_until
+from tests.realnut import SBIN, start_upsd, wait_served
 
 
 def have_driver(name: str) -> bool:
@@ -32,6 +33,13 @@ class RealDriver:
     port: int
     env: dict[str, str]
     procs: list[trio.Process] = field(default_factory=list)
+    logdir: Path | None = None
+
+    def log(self) -> str:
+        """What the real driver printed (-DD), for a failing test's message."""
+        if self.logdir is None:
+            return ""
+        return (self.logdir / f"driver-{self.name}.log").read_text(errors="replace")
 
     async def upsc(self) -> dict[str, str]:
         """All variables as upsc prints them."""
@@ -90,50 +98,133 @@ async def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-d
             await trio.sleep(0.05)
 
 
-@asynccontextmanager
-async def real_serial_driver(
-    driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
-) -> AsyncIterator[RealDriver]:
-    """The real ``driver`` on ``tty`` behind a real upsd; stops both on exit."""
-    tmp = Path(tempfile.mkdtemp(prefix="realserial-"))
+@dataclass(frozen=True)
+class PrivateNut:
+    """A private NUT configuration for one driver behind upsd (see :func:`private_nut`)."""
+
+    tmp: Path
+    state: Path
+    port: int
+    env: dict[str, str]
+
+
+def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None, *,
+                name: str, prefix: str) -> PrivateNut:
+    """nut.conf, ups.conf (``port`` and the options), upsd.conf on a free port, upsd.users
+    (admin/secret) and a state directory, in a new temporary directory."""
+    return private_nut_sections(driver, {name: (port, options or {})}, prefix=prefix)
+
+
+#: a ups.conf section: its port and options (None: a flag)
+Section = tuple[str, Mapping[str, "str | None"]]
+
+
+def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix: str) -> PrivateNut:
+    """:func:`private_nut` with one ups.conf section per name."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     conf, state = tmp / "etc", tmp / "state"
     conf.mkdir()
     state.mkdir()
     os.chmod(state, 0o777)
-    port = _free_port()
-    extra = "".join(f"    {k} = {v}\n" for k, v in (options or {}).items())
+    upsd_port = _free_port()
+    ups_conf = ""
+    for name, (port, options) in sections.items():
+        # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
+        extra = "".join(f"    {k}\n" if v is None or v == "" else f"    {k} = {v}\n"
+                        for k, v in options.items())
+        ups_conf += f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
-    _write(conf / "ups.conf", f"[{name}]\n    driver = {driver}\n    port = {tty}\n{extra}")
-    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {port}\n")
+    _write(conf / "ups.conf", ups_conf)
+    _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
     _write(conf / "upsd.users", "[admin]\n    password = secret\n    instcmds = ALL\n    actions = SET\n")
     env = {**os.environ, "NUT_CONFPATH": str(conf), "NUT_STATEPATH": str(state)}
-    real = RealDriver(name, port, env)
-    log = os.open(tmp / "driver.log", os.O_WRONLY | os.O_CREAT, 0o644)
+    return PrivateNut(tmp, state, upsd_port, env)
+
+
+async def stop_processes(procs: list[trio.Process]) -> None:
+    """SIGTERM, last started first; SIGKILL whatever still runs after 5 seconds."""
+    for proc in reversed(procs):
+        with suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    with trio.move_on_after(5, shield=True) as scope:
+        for proc in procs:
+            await proc.wait()
+    if scope.cancelled_caught:
+        for proc in procs:
+            with suppress(ProcessLookupError):
+                proc.kill()
+
+
+@asynccontextmanager
+async def real_serial_driver(
+    driver: str, tty: str, options: Mapping[str, str] | None = None, *, name: str = "sim"
+) -> AsyncIterator[RealDriver]:
+    """The real ``driver`` on ``tty`` behind a real upsd, once upsd serves its data;
+    stops both on exit. upsd starts again on another port if its bind lost a race.
+    The waits run in threads: the simulator answering the driver runs in this Trio run."""
+    nut = private_nut(driver, tty, options, name=name, prefix="realserial-")
+    tmp, state, env = nut.tmp, nut.state, nut.env
+    real = RealDriver(name, 0, env)
+    procs: list[Proc] = []
     try:
-        real.procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
-        await _wait(lambda: any(state.glob(f"{driver}-{name}")), 20)
-        real.procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / "upsd"), "-u", "root", "-F"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        await trio.sleep(1.5)
+        procs.append(start([SBIN / driver, "-a", name, "-u", "root", "-F", "-DD"], logdir=tmp,
+                           name="driver", env=env, stderr=subprocess.STDOUT))
+        if not await trio.to_thread.run_sync(
+                wait_until, lambda: any(state.glob(f"{driver}-{name}")), 20):
+            raise AssertionError(f"{driver} never made its socket: {procs[0].describe()}")
+        upsd, real.port = await trio.to_thread.run_sync(
+            lambda: start_upsd(tmp / "etc", env, "", logdir=tmp))
+        procs.append(upsd)
+        if not await trio.to_thread.run_sync(lambda: wait_served(real.port, name)):
+            raise AssertionError(f"upsd never served {name}: {procs[0].describe()}")
         yield real
     finally:
-        for proc in reversed(real.procs):
-            with suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-        with trio.move_on_after(5, shield=True) as scope:
-            for proc in real.procs:
-                await proc.wait()
-        if scope.cancelled_caught:
-            for proc in real.procs:
-                with suppress(ProcessLookupError):
-                    proc.kill()
-        os.close(log)
+        for proc in reversed(procs):
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            await trio.to_thread.run_sync(proc.stop, 5)
         if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@asynccontextmanager
+async def real_serial_drivers(
+    driver: str, sections: Mapping[str, Section], *, settle: float = 1.5
+) -> AsyncIterator[dict[str, RealDriver]]:
+    """One real ``driver`` process per ups.conf section (name -> (tty, options)), all behind
+    one real upsd; yields name -> RealDriver. A driver that exits at start-up (a device it
+    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit."""
+    nut = private_nut_sections(driver, sections, prefix="realserial-")
+    reals = {name: RealDriver(name, nut.port, nut.env, logdir=nut.tmp) for name in sections}
+    procs: list[trio.Process] = []
+    logs: list[int] = []
+    try:
+        for name in sections:
+            logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
+            procs.append(await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
+                env=nut.env, stdout=logs[-1], stderr=subprocess.STDOUT,
+            ))
+        started = list(zip(sections, procs, strict=True))
+        await _wait(lambda: all(
+            any(nut.state.glob(f"{driver}-{name}")) or proc.poll() is not None
+            for name, proc in started
+        ), 90)
+        procs.append(await trio.lowlevel.open_process(
+            [str(SBIN / "upsd"), "-u", "root", "-F"], env=nut.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        await trio.sleep(settle)
+        for real in reals.values():
+            real.procs = procs
+        yield reals
+    finally:
+        await stop_processes(procs)
+        for log in logs:
+            os.close(log)
+        if os.environ.get("NUTRIO_KEEP_REALSERIAL"):
+            print(f"kept {nut.tmp}")
+        else:
+            shutil.rmtree(nut.tmp, ignore_errors=True)

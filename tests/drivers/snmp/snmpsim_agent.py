@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ import trio
 from nutrio.actors.drivers.snmp.session import SnmpSession, SnmpSettings
 from nutrio.protocol.devices.snmp.ber import Tag, VarBind
 from tests.paths import DATA
+from tests.procs import Proc, start, wait_until
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = sorted(HERE.glob("*.snmprec"))
@@ -80,7 +78,7 @@ def _isolated(fn: Callable[..., Awaitable[object]], *args: object) -> object:
 class Agent:
     port: int
     root: Path
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Proc | None = None
 
     @property
     def address(self) -> str:
@@ -120,7 +118,6 @@ class Agent:
         cache = self.root / "cache"
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir()
-        log = (self.root / "snmpsim.log").open("wb")
         argv = [
             sys.executable, str(HERE / "run_snmpsim.py"),
             f"--data-dir={self.root / 'data'}", f"--cache-dir={cache}",
@@ -129,33 +126,29 @@ class Agent:
         for user, (akey, aproto, pkey, pproto) in V3_USERS.items():
             argv += [f"--v3-user={user}", f"--v3-auth-key={akey}", f"--v3-auth-proto={aproto}",
                      f"--v3-priv-key={pkey}", f"--v3-priv-proto={pproto}"]
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        self.proc = start(argv, logdir=self.root, name="snmpsim")
         self._wait_ready()
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+    def close(self) -> None:
+        """Stop the agent (each get/set opens and closes its own session)."""
+        self.stop()
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answers() -> bool:
             assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.root / "snmpsim.log").read_text()[-2000:])
+            if not self.proc.alive():
+                raise RuntimeError(self.proc.describe())
             with contextlib.suppress(Exception):
-                if self.get("ietf-ups", "1.3.6.1.2.1.1.2.0") is not None:
-                    return
-            time.sleep(0.2)
-        raise TimeoutError(f"snmpsim did not answer on {self.address}")
+                return self.get("ietf-ups", "1.3.6.1.2.1.1.2.0") is not None
+            return False
+
+        if not wait_until(answers, timeout, every=0.05):
+            raise TimeoutError(f"snmpsim did not answer on {self.address}")
 
 
 @contextlib.contextmanager
@@ -172,4 +165,4 @@ def snmp_agent(root: Path, port: int | None = None,
     try:
         yield agent
     finally:
-        agent.stop()
+        agent.close()

@@ -1,0 +1,1 @@
+"""bcmxcp and bcmxcp_usb: Powerware/Eaton UPSes speaking BCM/XCP (serial and USB)."""

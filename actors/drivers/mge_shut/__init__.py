@@ -1,0 +1,1 @@
+"""NUT's mge-shut: Eaton/MGE UPSes speaking SHUT (HID reports over a serial line)."""

@@ -1,0 +1,170 @@
+"""What hardware nutrio drives: `nutrio drivers supported` and docs/hardware.md.
+
+Built from the pure device tables (protocol/devices/...) and the catalog's names,
+so listing support never imports a driver's I/O stack. A driver or a variant is
+listed here only once a test compares it with the real NUT driver (or, where NUT
+2.8.0 has no binary for it, with a simulator built from NUT's source).
+
+``version_data`` is the name part of what the driver publishes in
+``driver.version.data`` (NUT's own strings, "APC HID", "Megatec", "apcc MIB");
+``version`` the number NUT puts after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Bus", "DriverSupport", "Variant", "supported", "to_json"]
+
+Bus = Literal["usb", "serial", "network", "i2c"]
+VariantKind = Literal["subdriver", "protocol", "usb-bridge", "mib"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variant:
+    """One usbhid-ups subdriver, nutdrv_qx protocol or USB bridge, or snmp-ups MIB table."""
+
+    name: str
+    kind: VariantKind
+    buses: tuple[Bus, ...]
+    version_data: str | None = None
+    version: str | None = None
+    usb_ids: tuple[str, ...] = ()  # "vvvv:pppp", lower-case hex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriverSupport:
+    """One driver by its NUT name, the old NUT names it answers to, and its variants."""
+
+    name: str
+    buses: tuple[Bus, ...]
+    also: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    #: the NUT release that brought a driver NUT 2.8.0 lacks: no 2.8.0 binary checks it,
+    #: its tests compare it with simulators built from that release's source
+    since: str | None = None
+
+
+def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
+    return tuple(f"{vendor:04x}:{product:04x}"
+                 for vendor in sorted(devices) for product in sorted(devices[vendor]))
+
+
+def _split_version(published: str) -> tuple[str, str | None]:
+    """"Megatec 0.06" -> ("Megatec", "0.06"); a string without a number stays whole."""
+    name, _, last = published.rpartition(" ")
+    if name and last[:1].isdigit():
+        return name, last
+    return published, None
+
+
+def _hid_variants() -> tuple[Variant, ...]:
+    """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
+    from nutrio.protocol.devices.hid import SUBDRIVERS
+
+    return tuple(Variant(name=sub.short, kind="subdriver", buses=("usb",),
+                         version_data=sub.version_data, version=sub.version,
+                         usb_ids=_usb_ids(sub.devices))
+                 for sub in SUBDRIVERS)
+
+
+def _mib_variants() -> tuple[Variant, ...]:
+    """snmp-ups' MIB-to-NUT mappings by name (apc_pdu has three sysObjectIDs, one line)."""
+    from nutrio.protocol.devices.snmp import SUPPORTED
+
+    by_name = {s.name: s for s in reversed(SUPPORTED)}  # the first of each name wins
+    return tuple(Variant(name=s.name, kind="mib", buses=("network",),
+                         version_data=_split_version(s.version_data)[0],
+                         version=_split_version(s.version_data)[1])
+                 for s in SUPPORTED if by_name[s.name] is s)
+
+
+def _qx_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.megatec.subdrivers import SUBDRIVERS
+
+    out = []
+    for sub in SUBDRIVERS:
+        if sub.protocol == "Masterguard":
+            continue  # NUT 2.8.0's claim never succeeds (tests/drivers/test_qx_other.py)
+        name, version = _split_version(sub.version)
+        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial",),
+                           version_data=name, version=version))
+    return tuple(out)
+
+
+def _xcp_usb_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.bcmxcp import USB_DEVICES, USB_REQUESTS
+
+    return tuple(Variant(name=style, kind="subdriver", buses=("usb",),
+                         usb_ids=tuple(sorted(f"{v:04x}:{p:04x}"
+                                              for (v, p), used in USB_DEVICES.items()
+                                              if used == style)))
+                 for style in USB_REQUESTS)
+
+
+def _shut_variants() -> tuple[Variant, ...]:
+    """mge-shut has the MGE subdriver alone, on a serial line."""
+    from nutrio.protocol.devices.hid import MGE
+
+    return (Variant(name=MGE.short, kind="subdriver", buses=("serial",),
+                    version_data=MGE.version_data, version=MGE.version),)
+
+
+def _none() -> tuple[Variant, ...]:
+    return ()
+
+
+#: (name, buses, old NUT names, variants), in the order `drivers supported` lists them
+_DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
+                ...] = (
+    ("usbhid-ups", ("usb",), ("newhidups", "hidups"), _hid_variants),
+    ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
+     _qx_variants),
+    ("blazer_ser", ("serial",), (), _none),
+    ("apcsmart", ("serial",), (), _none),
+    ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
+    ("snmp-ups", ("network",), (), _mib_variants),
+    ("bcmxcp", ("serial",), (), _none),
+    ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
+    ("dummy-ups", ("network",), (), _none),
+    ("apc_modbus", ("usb", "serial", "network"), (), _none),
+)
+#: drivers NUT 2.8.0 does not have, and the release that brought them
+_SINCE = {"apc_modbus": "2.8.1"}
+
+
+def supported() -> tuple[DriverSupport, ...]:
+    """Every driver nutrio has, with its variants."""
+    return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants(),
+                               since=_SINCE.get(name))
+                 for name, buses, also, variants in _DRIVERS)
+
+
+def to_json(drivers: tuple[DriverSupport, ...]) -> dict[str, Any]:
+    """The `--json` document: empty fields left out, key order as the interface shows it."""
+    return {"drivers": [_driver_json(d) for d in drivers]}
+
+
+def _driver_json(driver: DriverSupport) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": driver.name}
+    if driver.also:
+        out["also"] = list(driver.also)
+    out["buses"] = list(driver.buses)
+    if driver.since:
+        out["since"] = driver.since
+    out["variants"] = [_variant_json(v) for v in driver.variants]
+    return out
+
+
+def _variant_json(variant: Variant) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": variant.name, "kind": variant.kind}
+    if variant.version_data is not None:
+        out["version_data"] = variant.version_data
+    if variant.version is not None:
+        out["version"] = variant.version
+    out["buses"] = list(variant.buses)
+    if variant.usb_ids:
+        out["usb_ids"] = list(variant.usb_ids)
+    return out

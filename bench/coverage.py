@@ -1,0 +1,78 @@
+"""How much of the NUT Device Dump Library nutrio drives, by `nutrio drivers supported`.
+
+    python bench/coverage.py [--missing N]
+
+A dump counts when its driver is one nutrio has (by its NUT name, or an old NUT name
+the driver answers to) and, where the dump names a variant in `driver.version.data`
+("APC HID 0.95", "Megatec 0.07", "apcc MIB 1.2"), that variant is one nutrio lists for
+the driver (compared by name, without the version number). Prints the share, then
+the uncovered dumps grouped by (driver, variant), largest first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nutrio.actors.drivers.support import DriverSupport, supported  # noqa: E402
+
+INDEX = ROOT.parent / "shared/data/ddl-index.tsv"
+_VERSION = re.compile(r"\s+(v?\d[\w.\-]*)(\s+\(experimental\))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    file: str
+    driver: str
+    variant: str  # driver.version.data without its version number ("" if none)
+
+
+def variant_name(version_data: str) -> str:
+    """"APC HID 0.95" -> "APC HID"; "TrippLite HID 0.1 (experimental)" -> "TrippLite HID"."""
+    return _VERSION.sub("", version_data.strip())
+
+
+def read_dumps(index: Path = INDEX) -> list[Dump]:
+    with index.open(newline="") as f:
+        rows = csv.DictReader(f, delimiter="\t")
+        return [Dump(r["file"], r["driver"].lstrip("_"), variant_name(r["driver.version.data"]))
+                for r in rows]
+
+
+def covered(dump: Dump, drivers: tuple[DriverSupport, ...]) -> bool:
+    for driver in drivers:
+        if dump.driver != driver.name and dump.driver not in driver.also:
+            continue
+        if not dump.variant or not driver.variants:
+            return True
+        if any(v.version_data == dump.variant for v in driver.variants):
+            return True
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--missing", type=int, default=25, help="uncovered groups to list")
+    ns = parser.parse_args()
+    dumps = read_dumps()
+    drivers = supported()
+    missing = [d for d in dumps if not covered(d, drivers)]
+    share = 1 - len(missing) / len(dumps)
+    print(f"{len(dumps) - len(missing)} of {len(dumps)} dumps covered ({share:.1%})")
+    groups = Counter((d.driver, d.variant) for d in missing)
+    for (driver, variant), count in groups.most_common(ns.missing):
+        print(f"  {count:4d}  {driver}  {variant or '-'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

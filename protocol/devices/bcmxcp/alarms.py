@@ -1,0 +1,167 @@
+"""BCM/XCP alarms: which ones a UPS reports, and which are active now.
+
+The ID block carries an alarm *map*: one bit per alarm number (bit 0 of
+byte 0 is alarm 0), set when the UPS reports that alarm. The alarm block
+(request 0x35) then has one byte per reported alarm, in alarm-number order;
+non-zero means active. NUT 2.8.0's bcmxcp reads the map into a table that
+starts zeroed: alarm numbers beyond the map's length keep position 0, so
+they are "active" whenever the first reported alarm is (a quirk it shows on
+UPSes with a short map, kept here because upsd clients see it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ALARM_NAMES",
+    "ActiveAlarms",
+    "AlarmMap",
+    "BATTERY_LOW",
+    "BATTERY_NEEDS_SERVICE",
+    "BATTERY_TEST_FAILED",
+    "UPS_ON_BATTERY",
+    "alarm_text",
+]
+
+#: alarm number -> the name bcmxcp puts in ups.alarm (None: no alarm has that number)
+ALARM_NAMES: tuple[str | None, ...] = (
+    "INVERTER_AC_OVER_VOLTAGE", "INVERTER_AC_UNDER_VOLTAGE", "INVERTER_OVER_OR_UNDER_FREQ",
+    "BYPASS_AC_OVER_VOLTAGE", "BYPASS_AC_UNDER_VOLTAGE", "BYPASS_OVER_OR_UNDER_FREQ",
+    "INPUT_AC_OVER_VOLTAGE", "INPUT_AC_UNDER_VOLTAGE", "INPUT_UNDER_OR_OVER_FREQ",
+    "OUTPUT_OVER_VOLTAGE", "OUTPUT_UNDER_VOLTAGE", "OUTPUT_UNDER_OR_OVER_FREQ",
+    "REMOTE_EMERGENCY_PWR_OFF", "REMOTE_GO_TO_BYPASS", "BUILDING_ALARM_6", "BUILDING_ALARM_5",
+    "BUILDING_ALARM_4", "BUILDING_ALARM_3", "BUILDING_ALARM_2", "BUILDING_ALARM_1",
+    "STATIC_SWITCH_OVER_TEMP", "CHARGER_OVER_TEMP", "CHARGER_LOGIC_PWR_FAIL",
+    "CHARGER_OVER_VOLTAGE_OR_CURRENT", "INVERTER_OVER_TEMP", "OUTPUT_OVERLOAD",
+    "RECTIFIER_INPUT_OVER_CURRENT", "INVERTER_OUTPUT_OVER_CURRENT", "DC_LINK_OVER_VOLTAGE",
+    "DC_LINK_UNDER_VOLTAGE", "RECTIFIER_FAILED", "INVERTER_FAULT", "BATTERY_CONNECTOR_FAIL",
+    "BYPASS_BREAKER_FAIL", "CHARGER_FAIL", "RAMP_UP_FAILED", "STATIC_SWITCH_FAILED",
+    "ANALOG_AD_REF_FAIL", "BYPASS_UNCALIBRATED", "RECTIFIER_UNCALIBRATED", "OUTPUT_UNCALIBRATED",
+    "INVERTER_UNCALIBRATED", "DC_VOLT_UNCALIBRATED", "OUTPUT_CURRENT_UNCALIBRATED",
+    "RECTIFIER_CURRENT_UNCALIBRATED", "BATTERY_CURRENT_UNCALIBRATED", "INVERTER_ON_OFF_STAT_FAIL",
+    "BATTERY_CURRENT_LIMIT", "INVERTER_STARTUP_FAIL", "ANALOG_BOARD_AD_STAT_FAIL",
+    "OUTPUT_CURRENT_OVER_100", "BATTERY_GROUND_FAULT", "WAITING_FOR_CHARGER_SYNC", "NV_RAM_FAIL",
+    "ANALOG_BOARD_AD_TIMEOUT", "SHUTDOWN_IMMINENT", "BATTERY_LOW", "UTILITY_FAIL",
+    "OUTPUT_SHORT_CIRCUIT", "UTILITY_NOT_PRESENT", "FULL_TIME_CHARGING", "FAST_BYPASS_COMMAND",
+    "AD_ERROR", "INTERNAL_COM_FAIL", "RECTIFIER_SELFTEST_FAIL", "RECTIFIER_EEPROM_FAIL",
+    "RECTIFIER_EPROM_FAIL", "INPUT_LINE_VOLTAGE_LOSS", "BATTERY_DC_OVER_VOLTAGE",
+    "POWER_SUPPLY_OVER_TEMP", "POWER_SUPPLY_FAIL", "POWER_SUPPLY_5V_FAIL",
+    "POWER_SUPPLY_12V_FAIL", "HEATSINK_OVER_TEMP", "HEATSINK_TEMP_SENSOR_FAIL",
+    "RECTIFIER_CURRENT_OVER_125", "RECTIFIER_FAULT_INTERRUPT_FAIL",
+    "RECTIFIER_POWER_CAPACITOR_FAIL", "INVERTER_PROGRAM_STACK_ERROR",
+    "INVERTER_BOARD_SELFTEST_FAIL", "INVERTER_AD_SELFTEST_FAIL", "INVERTER_RAM_SELFTEST_FAIL",
+    "NV_MEMORY_CHECKSUM_FAIL", "PROGRAM_CHECKSUM_FAIL", "INVERTER_CPU_SELFTEST_FAIL",
+    "NETWORK_NOT_RESPONDING", "FRONT_PANEL_SELFTEST_FAIL", "NODE_EEPROM_VERIFICATION_ERROR",
+    "OUTPUT_AC_OVER_VOLT_TEST_FAIL", "OUTPUT_DC_OVER_VOLTAGE", "INPUT_PHASE_ROTATION_ERROR",
+    "INVERTER_RAMP_UP_TEST_FAILED", "INVERTER_OFF_COMMAND", "INVERTER_ON_COMMAND",
+    "TO_BYPASS_COMMAND", "FROM_BYPASS_COMMAND", "AUTO_MODE_COMMAND", "EMERGENCY_SHUTDOWN_COMMAND",
+    "SETUP_SWITCH_OPEN", "INVERTER_OVER_VOLT_INT", "INVERTER_UNDER_VOLT_INT",
+    "ABSOLUTE_DCOV_ACOV", "PHASE_A_CURRENT_LIMIT", "PHASE_B_CURRENT_LIMIT",
+    "PHASE_C_CURRENT_LIMIT", "BYPASS_NOT_AVAILABLE", "RECTIFIER_BREAKER_OPEN",
+    "BATTERY_CONTACTOR_OPEN", "INVERTER_CONTACTOR_OPEN", "BYPASS_BREAKER_OPEN",
+    "INV_BOARD_ACOV_INT_TEST_FAIL", "INVERTER_OVER_TEMP_TRIP", "INV_BOARD_ACUV_INT_TEST_FAIL",
+    "INVERTER_VOLTAGE_FEEDBACK_ERROR", "DC_UNDER_VOLTAGE_TIMEOUT", "AC_UNDER_VOLTAGE_TIMEOUT",
+    "DC_UNDER_VOLTAGE_WHILE_CHARGE", "INVERTER_VOLTAGE_BIAS_ERROR", "RECTIFIER_PHASE_ROTATION",
+    "BYPASS_PHASER_ROTATION", "SYSTEM_INTERFACE_BOARD_FAIL", "PARALLEL_BOARD_FAIL",
+    "LOST_LOAD_SHARING_PHASE_A", "LOST_LOAD_SHARING_PHASE_B", "LOST_LOAD_SHARING_PHASE_C",
+    "DC_OVER_VOLTAGE_TIMEOUT", "BATTERY_TOTALLY_DISCHARGED", "INVERTER_PHASE_BIAS_ERROR",
+    "INVERTER_VOLTAGE_BIAS_ERROR_2", "DC_LINK_BLEED_COMPLETE", "LARGE_CHARGER_INPUT_CURRENT",
+    "INV_VOLT_TOO_LOW_FOR_RAMP_LEVEL", "LOSS_OF_REDUNDANCY", "LOSS_OF_SYNC_BUS",
+    "RECTIFIER_BREAKER_SHUNT_TRIP", "LOSS_OF_CHARGER_SYNC", "INVERTER_LOW_LEVEL_TEST_TIMEOUT",
+    "OUTPUT_BREAKER_OPEN", "CONTROL_POWER_ON", "INVERTER_ON", "CHARGER_ON", "BYPASS_ON",
+    "BYPASS_POWER_LOSS", "ON_MANUAL_BYPASS", "BYPASS_MANUAL_TURN_OFF",
+    "INVERTER_BLEEDING_DC_LINK_VOLT", "CPU_ISR_ERROR", "SYSTEM_ISR_RESTART", "PARALLEL_DC",
+    "BATTERY_NEEDS_SERVICE", "BATTERY_CHARGING", "BATTERY_NOT_CHARGED", "DISABLED_BATTERY_TIME",
+    "SERIES_7000_ENABLE", "OTHER_UPS_ON", "PARALLEL_INVERTER", "UPS_IN_PARALLEL",
+    "OUTPUT_BREAKER_REALY_FAIL", "CONTROL_POWER_OFF", "LEVEL_2_OVERLOAD_PHASE_A",
+    "LEVEL_2_OVERLOAD_PHASE_B", "LEVEL_2_OVERLOAD_PHASE_C", "LEVEL_3_OVERLOAD_PHASE_A",
+    "LEVEL_3_OVERLOAD_PHASE_B", "LEVEL_3_OVERLOAD_PHASE_C", "LEVEL_4_OVERLOAD_PHASE_A",
+    "LEVEL_4_OVERLOAD_PHASE_B", "LEVEL_4_OVERLOAD_PHASE_C", "UPS_ON_BATTERY", "UPS_ON_BYPASS",
+    "LOAD_DUMPED", "LOAD_ON_INVERTER", "UPS_ON_COMMAND", "UPS_OFF_COMMAND",
+    "LOW_BATTERY_SHUTDOWN", "AUTO_ON_ENABLED", "SOFTWARE_INCOMPABILITY_DETECTED",
+    "INVERTER_TEMP_SENSOR_FAILED", "DC_START_OCCURED", "IN_PARALLEL_OPERATION",
+    "SYNCING_TO_BYPASS", "RAMPING_UPS_UP", "INVERTER_ON_DELAY", "CHARGER_ON_DELAY",
+    "WAITING_FOR_UTIL_INPUT", "CLOSE_BYPASS_BREAKER", "TEMPORARY_BYPASS_OPERATION",
+    "SYNCING_TO_OUTPUT", "BYPASS_FAILURE", "AUTO_OFF_COMMAND_EXECUTED",
+    "AUTO_ON_COMMAND_EXECUTED", "BATTERY_TEST_FAILED", "FUSE_FAIL", "FAN_FAIL",
+    "SITE_WIRING_FAULT", "BACKFEED_CONTACTOR_FAIL", "ON_BUCK", "ON_BOOST", "ON_DOUBLE_BOOST",
+    "BATTERIES_DISCONNECTED", "UPS_CABINET_OVER_TEMP", "TRANSFORMER_OVER_TEMP",
+    "AMBIENT_UNDER_TEMP", "AMBIENT_OVER_TEMP", "CABINET_DOOR_OPEN",
+    "CABINET_DOOR_OPEN_VOLT_PRESENT", "AUTO_SHUTDOWN_PENDING", "TAP_SWITCHING_REALY_PENDING",
+    "UNABLE_TO_CHARGE_BATTERIES", "STARTUP_FAILURE_CHECK_EPO", "AUTOMATIC_STARTUP_PENDING",
+    "MODEM_FAILED", "INCOMING_MODEM_CALL_STARTED", "OUTGOING_MODEM_CALL_STARTED",
+    "MODEM_CONNECTION_ESTABLISHED", "MODEM_CALL_COMPLETED_SUCCESS", "MODEM_CALL_COMPLETED_FAIL",
+    "INPUT_BREAKER_FAIL", "SYSINIT_IN_PROGRESS", "AUTOCALIBRATION_FAIL",
+    "SELECTIVE_TRIP_OF_MODULE", "INVERTER_OUTPUT_FAILURE", "ABNORMAL_OUTPUT_VOLT_AT_STARTUP",
+    "RECTIFIER_OVER_TEMP", "CONFIG_ERROR", "REDUNDANCY_LOSS_DUE_TO_OVERLOAD",
+    "ON_ALTERNATE_AC_SOURCE", "IN_HIGH_EFFICIENCY_MODE", "SYSTEM_NOTICE_ACTIVE",
+    "SYSTEM_ALARM_ACTIVE", "ALTERNATE_POWER_SOURCE_NOT_AVAILABLE", "CURRENT_BALANCE_FAILURE",
+    "CHECK_AIR_FILTER", "SUBSYSTEM_NOTICE_ACTIVE", "SUBSYSTEM_ALARM_ACTIVE", "CHARGER_ON_COMMAND",
+    "CHARGER_OFF_COMMAND", "UPS_NORMAL", "INVERTER_PHASE_ROTATION", "UPS_OFF",
+    "EXTERNAL_COMMUNICATION_FAILURE", None, None, None, None, None, None, None, None, None, None,
+    None, None, None, None, None, "BATTERY_TEST_INPROGRESS", "SYSTEM_TEST_INPROGRESS",
+    "BATTERY_TEST_ABORTED",
+)
+
+#: alarm numbers the status depends on
+BATTERY_LOW = 56
+BATTERY_NEEDS_SERVICE = 149
+UPS_ON_BATTERY = 168
+BATTERY_TEST_FAILED = 191
+#: bytes of the map the driver reads at most (264 alarm numbers)
+MAP_BYTES = 33
+#: NUT's alarm buffer is 256 bytes, and its snprintfcat stops two short: 254 characters
+ALARM_TEXT_MAX = 254
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveAlarms:
+    """One alarm block read: the active alarms' names in number order, and the flags."""
+
+    names: tuple[str, ...] = ()
+    on_battery: bool = False
+    low_battery: bool = False
+    replace_battery: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmMap:
+    """Alarm number -> its byte in the alarm block, for every named alarm the driver reads."""
+
+    positions: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def from_bits(cls, bits: bytes) -> AlarmMap:
+        """The ID block's alarm map: reported alarms get their byte, in order; alarm numbers
+        past the map keep byte 0 (NUT's zeroed table, see the module comment)."""
+        bits = bits[:MAP_BYTES]
+        positions = []
+        next_byte = 0
+        for number, name in enumerate(ALARM_NAMES):
+            byte = number // 8
+            if byte >= len(bits):
+                if name is not None:
+                    positions.append((number, 0))
+                continue
+            if bits[byte] & (1 << (number % 8)):
+                if name is not None:
+                    positions.append((number, next_byte))
+                next_byte += 1
+        return cls(tuple(positions))
+
+    def read(self, block: bytes) -> ActiveAlarms:
+        """The alarm block's answer: which alarms are active (a short block reads as 0)."""
+        active = [number for number, at in self.positions if at < len(block) and block[at] > 0]
+        return ActiveAlarms(
+            names=tuple(ALARM_NAMES[n] or "" for n in active),
+            on_battery=UPS_ON_BATTERY in active,
+            low_battery=BATTERY_LOW in active,
+            replace_battery=BATTERY_TEST_FAILED in active or BATTERY_NEEDS_SERVICE in active,
+        )
+
+
+def alarm_text(names: Sequence[str]) -> str:
+    """ups.alarm: the names joined by blanks, cut where NUT's alarm buffer ends."""
+    return " ".join(names)[:ALARM_TEXT_MAX]

@@ -1,0 +1,90 @@
+"""Salicru units over USB (NUT 2.8.0 salicru-hid.c, "Salicru HID 0.3")."""
+
+from __future__ import annotations
+
+from nutrio.protocol.devices.hid.hid2nut import (
+    BEEPER,
+    BOOST,
+    CHARGING,
+    CMD,
+    COMMFAULT,
+    DISCHARGING,
+    FULLYCHARGED,
+    LOWBATT,
+    NONE,
+    ONLINE,
+    OVERHEAT,
+    OVERLOAD,
+    Q,
+    SEMI,
+    STATIC,
+    STRING_ID,
+    TEST_READ,
+    TIMELIMITEXPIRED,
+    Hid2Nut,
+)
+from nutrio.protocol.devices.hid.subdriver import Subdriver, UsbId, vendor_format
+from nutrio.protocol.devices.hid.usages import BATTERY_SYSTEM, POWER_DEVICE, UsageTable
+
+__all__ = ["SALICRU"]
+
+_TABLE: tuple[Hid2Nut, ...] = (
+    Hid2Nut("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", NONE, STRING_ID),
+    Hid2Nut("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
+    Hid2Nut("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f"),
+    Hid2Nut("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", SEMI, rw=True, string_len=10),
+    Hid2Nut("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
+    Hid2Nut("battery.runtime.low", "UPS.PowerSummary.RemainingTimeLimit", "%.0f", SEMI, rw=True, string_len=10),
+    Hid2Nut("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f"),
+    Hid2Nut("battery.voltage", "UPS.PowerSummary.Voltage", "%.2f"),
+    Hid2Nut("ups.load", "UPS.Output.PercentLoad", "%.0f"),
+    Hid2Nut("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", "%s", NONE, BEEPER),
+    Hid2Nut("ups.test.result", "UPS.Output.Test", "%s", NONE, TEST_READ),
+    Hid2Nut("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, Q, ONLINE),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, Q, CHARGING),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, Q, DISCHARGING),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, Q, LOWBATT),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.FullyCharged", None, NONE, FULLYCHARGED),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, NONE, TIMELIMITEXPIRED),
+    Hid2Nut("BOOL", "UPS.Output.CommunicationLost", None, NONE, COMMFAULT),
+    Hid2Nut("BOOL", "UPS.Output.Boost", None, NONE, BOOST),
+    Hid2Nut("BOOL", "UPS.Output.Overload", None, NONE, OVERLOAD),
+    Hid2Nut("input.frequency", "UPS.Input.Frequency", "%.1f"),
+    Hid2Nut("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f"),
+    Hid2Nut("input.voltage", "UPS.Input.Voltage", "%.1f"),
+    Hid2Nut("input.transfer.high", "UPS.PowerConverter.Output.HighVoltageTransfer", "%.0f", STATIC),
+    Hid2Nut("input.transfer.low", "UPS.PowerConverter.Output.LowVoltageTransfer", "%.0f", STATIC),
+    Hid2Nut("output.frequency", "UPS.Output.Frequency", "%.1f"),
+    Hid2Nut("output.voltage", "UPS.Output.Voltage", "%.1f"),
+    Hid2Nut("output.voltage.nominal", "UPS.Output.ConfigVoltage", "%.0f"),
+    Hid2Nut("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
+    Hid2Nut("ups.test.result", "UPS.BatterySystem.Battery.Test", "%s", NONE, TEST_READ),
+    Hid2Nut("ups.realpower.nominal", "UPS.Flow.[4].ConfigActivePower", "%.0f"),
+    Hid2Nut("ups.realpower", "UPS.PowerConverter.Output.ActivePower", "%.0f"),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, NONE, OVERLOAD),
+    Hid2Nut("BOOL", "UPS.PowerSummary.PresentStatus.OverTemperature", None, NONE, OVERHEAT),
+    Hid2Nut("input.frequency", "UPS.PowerConverter.Input.[1].Frequency", "%.1f"),
+    Hid2Nut("input.voltage", "UPS.PowerConverter.Input.[1].Voltage", "%.1f"),
+    Hid2Nut("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f"),
+    Hid2Nut("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
+    Hid2Nut("output.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f"),
+    Hid2Nut("ups.test.result", "UPS.BatterySystem.Battery.Test", "%s", NONE, TEST_READ),
+    Hid2Nut("test.battery.start.quick", "UPS.BatterySystem.Battery.Test", "1", CMD),
+    Hid2Nut("test.battery.start.deep", "UPS.BatterySystem.Battery.Test", "2", CMD),
+    Hid2Nut("test.battery.stop", "UPS.BatterySystem.Battery.Test", "3", CMD),
+)
+
+SALICRU = Subdriver(
+    name="Salicru HID 0.3",
+    short="salicru",
+    ids=(
+        UsbId(0x2E66, 0x0201),
+        UsbId(0x2E66, 0x0202),
+        UsbId(0x2E66, 0x0203),
+        UsbId(0x2E66, 0x0300),
+    ),
+    usages=UsageTable(POWER_DEVICE, BATTERY_SYSTEM),
+    table=_TABLE,
+    format_mfr=vendor_format("Salicru"),
+)
