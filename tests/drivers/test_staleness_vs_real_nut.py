@@ -16,10 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.paths import DATA, ROOT
 from tests.realnut import free_port, real_nut, requires_real_nut, wait_port
 
-pytestmark = requires_real_nut
+pytestmark = [pytest.mark.e2e, requires_real_nut]
 
 DUMP = DATA / "ddl" / "APC__APC__Smart-UPS_1000__snmp-ups__2.7.4__01.dev"
 MAXAGE, POLLINTERVAL = 3, 7

@@ -29,6 +29,8 @@ from nutrio.actors.drivers.errors import DriverError
 from nutrio.actors.drivers.snmp.driver import SnmpUps
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
+pytestmark = pytest.mark.e2e  # snmpsim and fifty driver actors for half a minute
+
 pytest.importorskip("snmpsim", reason="the SNMP agent simulator: pip install snmpsim pysmi")
 
 WALK = next(p for p in WALKS if p.stem == "ietf")

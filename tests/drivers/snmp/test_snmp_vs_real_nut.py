@@ -29,6 +29,8 @@ from upsd_pair import SNMP_UPS, Conn, Served, nutrio_snmp, real_snmp, wait_settl
 from tests.realnut import have_real_nut
 
 pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.realnut,
     pytest.mark.skipif(not (have_real_nut() and SNMP_UPS.exists()),
                        reason="real NUT 2.8 with snmp-ups absent (apt-get install nut-snmp)"),
 ]
