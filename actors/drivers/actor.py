@@ -6,8 +6,14 @@ the driver read its device once (``open``, NUT's initinfo), copies ups.mfr,
 ups.model and ups.serial over device.* as the core does once after initinfo,
 then polls every ``pollinterval`` seconds. Each poll ends in the same place:
 a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
-changed) whose ``stale`` flag says whether that poll failed. SET VAR and
-INSTCMD requests are served concurrently, one at a time with the polls
+changed) whose ``stale`` flag says whether that poll failed. Between polls
+the actor vouches for its data every maxage / 3 seconds (the snapshot's
+``taken_at`` moves on, without a new version that would wake its watchers),
+as NUT's driver answers upsd's PING between polls: a live driver's data is
+as fresh as its poll schedule says, however long ``pollinterval`` is. A
+driver stuck in a poll vouches for nothing, so upsd still says DATA-STALE
+after maxage. An event driver (``wait_event``) is polled as soon as its
+device reports something. SET VAR and INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
 
 A device that stays unreadable for longer than ``restart_after`` seconds
@@ -30,6 +36,7 @@ import trio
 from nutrio.actors.drivers.base import (
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
+    KEEPALIVES_PER_MAXAGE,
     Chaos,
     DeviceLike,
     Driver,
@@ -51,6 +58,9 @@ __all__ = ["run_driver"]
 
 log = structlog.get_logger()
 
+#: a poll that starts this many seconds after its time is logged (driver.poll_late)
+LATE_AFTER = 1.0
+
 
 class _Publisher:
     """Turns the driver's state into snapshots; the only writer of ``stale``."""
@@ -66,9 +76,10 @@ class _Publisher:
         return self._state.freeze()  # the same object while nothing changed
 
     def publish(self, *, polled: bool = True) -> None:
-        # ``taken_at`` is when the device was last read: a command's result
-        # (not a read) keeps it, or a driver stuck in its poll loop would look
-        # fresh to upsd's MAXAGE test for as long as clients send SET VAR.
+        # ``taken_at`` is when the actor last read the device or vouched for
+        # its data between polls: a command's result keeps it, or a driver
+        # stuck in its poll loop would look fresh to upsd's MAXAGE test for as
+        # long as clients send SET VAR.
         taken_at = trio.current_time() if polled else self._handle.snapshot.taken_at
         snap = self._handle.snapshot.next(
             taken_at=taken_at, data=self.data, connected=True, stale=self.stale
@@ -96,6 +107,11 @@ class _Publisher:
             self.stale_since = None
             log.info("driver.recovered")
         self.publish(polled=error is None)  # a failed read is no read: taken_at stays
+
+    def vouch(self) -> None:
+        """Between polls: a live driver's fresh data is as fresh as its schedule says."""
+        if not self.stale:
+            self._handle.vouch(trio.current_time())
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -223,8 +239,10 @@ async def _poll_loop(
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        woken = await _wait_next(driver, next_at)
+        woken = await _wait_next(driver, next_at, publisher, timeout / KEEPALIVES_PER_MAXAGE)
         started = trio.current_time()
+        if started - next_at > LATE_AFTER:  # the last poll overran, or the loop is starved
+            log.warning("driver.poll_late", late=round(started - next_at, 3))
         result = PollResult()
         error: DriverError | None = None
         try:
@@ -258,16 +276,20 @@ async def _poll_loop(
             next_at = min(next_at, trio.current_time() + result.next_poll)
 
 
-async def _wait_next(driver: Driver, next_at: float) -> bool:
-    """Sleep until the next poll is due; a driver that can wait for its device's events
-    (``wait_event``, see base.EventDriver) is polled as soon as one comes. True if so."""
+async def _wait_next(driver: Driver, next_at: float, publisher: _Publisher,
+                     every: float) -> bool:
+    """Sleep until the next poll is due, vouching for fresh data every *every* seconds;
+    a driver that can wait for its device's events (``wait_event``, see
+    base.EventDriver) is polled as soon as one comes. True if so."""
     wait_event = getattr(driver, "wait_event", None)
-    if wait_event is None:
-        await trio.sleep_until(next_at)
-        return False
-    with trio.move_on_at(next_at):
-        await wait_event()
-        return True
+    while (now := trio.current_time()) < next_at:
+        with trio.move_on_at(min(next_at, now + every)):
+            if wait_event is None:
+                await trio.sleep_forever()
+            await wait_event()
+            return True
+        if trio.current_time() < next_at:
+            publisher.vouch()  # NUT: the driver answers upsd's PING between polls
     return False
 
 
