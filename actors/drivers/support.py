@@ -166,6 +166,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
+    ("upscode2", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -171,10 +171,11 @@ class Bench:
 
 @contextlib.asynccontextmanager
 async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, str]]], *,
-                    envs: Mapping[str, Mapping[str, str]] | None = None) -> AsyncIterator[int]:
+                    envs: Mapping[str, Mapping[str, str]] | None = None,
+                    debug: str = "-DD") -> AsyncIterator[int]:
     """One real ``driver`` process per section (name -> (port, options)), each with its
     extra environment (``envs``: a USB lab of its own), all started at once, then one
-    real upsd; yields its port."""
+    real upsd; yields its port. ``debug``: the drivers' debug flag."""
     names = list(sections)
     first, (port, options) = names[0], sections[names[0]]
     nut = private_nut(driver, port, {**POLL, **options}, name=first, prefix="realxcp-")
@@ -190,7 +191,7 @@ async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, 
             env = {**nut.env, **(envs or {}).get(name, {}), "USBLAB_CLIENT": f"{driver}-{name}"}
             logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
             procs.append(await trio.lowlevel.open_process(
-                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"], env=env,
+                [str(SBIN / driver), "-a", name, "-u", "root", "-F", debug], env=env,
                 stdout=logs[-1], stderr=subprocess.STDOUT))
         made = await trio.to_thread.run_sync(wait_until, lambda: all(
             any(nut.state.glob(f"{driver}-{n}")) for n in names), 60)
@@ -227,9 +228,10 @@ async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
 
 @contextlib.asynccontextmanager
 async def serial_bench(nursery: trio.Nursery, driver: str, units: dict[str, Unit],
-                       factory: Callable[[Any], Any]) -> AsyncIterator[Bench]:
+                       factory: Callable[[Any], Any], *, debug: str = "-DD") -> AsyncIterator[Bench]:
     """Each unit's two simulators (``serve(pty)``) on pseudo-terminals of their own,
-    nutrio's actors on the ``ours`` ones, the real ``driver`` on the ``real`` ones."""
+    nutrio's actors on the ``ours`` ones, the real ``driver`` on the ``real`` ones
+    (run with the ``debug`` flag)."""
     ptys: list[PtyPair] = []
     try:
         async with trio.open_nursery() as sims:
@@ -242,7 +244,7 @@ async def serial_bench(nursery: trio.Nursery, driver: str, units: dict[str, Unit
                 unit.port = ttys[unit.name, "ours"]
             our_port, handles = await nutrio_side(nursery, driver, list(units.values()), factory)
             sections = {u.name: (ttys[u.name, "real"], u.options) for u in units.values()}
-            async with real_side(driver, sections) as real_port:
+            async with real_side(driver, sections, debug=debug) as real_port:
                 await trio.sleep(1.5)  # the real drivers' first updates reach upsd
                 yield Bench(units, real_port, our_port, handles)
             sims.cancel_scope.cancel()
