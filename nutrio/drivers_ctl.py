@@ -77,6 +77,7 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "tripplitesu": "lowbatt",
     "upscode2": "manufacturer, baudrate, input_timeout, output_pace, full_update; "
     "flags: use_crlf, use_pre_lf",
+    "mge-utalk": "LowBatt, OnDelay, OffDelay; flags: oldmac",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

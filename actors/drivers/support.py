@@ -167,6 +167,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
     ("upscode2", ("serial",), (), _none),
+    ("mge-utalk", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
