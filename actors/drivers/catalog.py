@@ -42,6 +42,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     "upscode2": ("upscode2.driver", "UpsCode2"),
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
+    "belkin": ("belkin.driver", "Belkin"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -130,7 +131,7 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "tripplite", "tripplitesu", "upscode2", "mge-utalk"})  # fmt: skip
+                     "tripplite", "tripplitesu", "upscode2", "mge-utalk", "belkin"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -168,6 +168,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplitesu", ("serial",), (), _none),
     ("upscode2", ("serial",), (), _none),
     ("mge-utalk", ("serial",), (), _none),
+    ("belkin", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
