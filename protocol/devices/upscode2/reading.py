@@ -12,12 +12,12 @@ agree.
 from __future__ import annotations
 
 import math
-import re
 import struct
 from collections.abc import Iterable
 
 import structlog
 
+from nutrio.protocol.common.cnum import c_scan_float
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, status_join
 from nutrio.protocol.devices.upscode2.tables import (
     SIMPLE,
@@ -32,7 +32,6 @@ __all__ = ["UpsCodeReading", "f32", "scan_float"]
 
 log = structlog.get_logger()
 
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: battery current readings averaged for the charge estimate
 HISTORY = 60
 #: Fiskars UPS9000 models: three phases out, but NUT keeps the single-phase power factor
@@ -50,8 +49,8 @@ def f32(value: float) -> float:
 
 def scan_float(text: str) -> float | None:
     """``sscanf(text, "%f")``: the leading number as a C float, None when there is none."""
-    match = _FLOAT.match(text.lstrip(" \t\n\v\f\r"))
-    return f32(float(match.group(0))) if match else None
+    number = c_scan_float(text)
+    return None if number is None else f32(number)
 
 
 def _number(state: DeviceVars, name: str) -> float | None:

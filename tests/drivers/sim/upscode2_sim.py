@@ -103,7 +103,9 @@ class UpsCodeUps(StepSim):
                     a[request] = f"{int(parameter or 0):03d}"
                 return f"AC{request[2:]}\r\n{a[request]}\r\n"
             case "UPPM":
-                return "ACPM\r\nP01\r\nP03\r\n" if parameter == "0" else f"ACPM\r\n{parameter}=5\r\n"
+                if parameter == "0":
+                    return "ACPM\r\nP01\r\nP03\r\n"
+                return f"ACPM\r\n{parameter}=5\r\n"
             case "UPDS":
                 return self._pairs(UPDS)
             case "UPDV":
