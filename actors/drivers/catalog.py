@@ -38,6 +38,12 @@ _WHERE: dict[str, tuple[str, str]] = {
     "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
     "tripplite": ("tripplite.serialdriver", "Tripplite"),
     "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
+    "liebert-esp2": ("liebert_esp2.driver", "LiebertEsp2"),
+    "powercom": ("powercom.driver", "PowerCom"),
+    "powerpanel": ("powerpanel.driver", "PowerPanel"),
+    # NUT's retired names for powerpanel's units
+    "cpsups": ("powerpanel.driver", "RetiredCpsups"),
+    "cyberpower": ("powerpanel.driver", "RetiredCyberpower"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     "upscode2": ("upscode2.driver", "UpsCode2"),
@@ -131,7 +137,9 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "tripplite", "tripplitesu", "upscode2", "mge-utalk", "belkin"})  # fmt: skip
+                     "tripplite", "tripplitesu",
+                     "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
+                     "upscode2", "mge-utalk", "belkin"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:
