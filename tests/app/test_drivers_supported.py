@@ -91,7 +91,7 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 653, count  # + liebert-esp2, powercom, powerpanel (cpsups, cyberpower)
+    assert count >= 665, count  # + upscode2 (5), mge-utalk (4), belkin (3)
 
 
 #: subdriver names of older NUT releases -> the 2.8.0 subdriver that took their units over
