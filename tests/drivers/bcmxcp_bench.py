@@ -22,7 +22,8 @@ FAST = XcpTiming(authorize=0.2)
 
 @asynccontextmanager
 async def serial_bench(nursery: trio.Nursery, driver: str, units: dict[str, Unit],
-                       factory: Callable[[Any], Any]) -> AsyncIterator[Bench]:
-    """serial_bench.serial_bench for units by name."""
-    async with _bench_of_list(nursery, driver, list(units.values()), factory) as bench:
+                       factory: Callable[[Any], Any], *, debug: str = "-DD") -> AsyncIterator[Bench]:
+    """serial_bench.serial_bench for units by name (the real drivers run with ``debug``)."""
+    async with _bench_of_list(nursery, driver, list(units.values()), factory,
+                              debug=debug) as bench:
         yield bench
