@@ -1,6 +1,6 @@
 """Idle resident memory of nutrio against the real NUT doing the same job.
 
-    python bench/footprint.py [--idle 1000]
+    python bench/footprint.py [--idle 1000] [--python VENV/bin/python]
 
 The job is the embedded default: one dummy-ups UPS looping through a power
 failure, served by upsd and watched by upsmon. Prints the resident memory (summed
@@ -11,6 +11,10 @@ over the process tree) of
 - each server's growth per idle client connection (--idle connections held open).
 
 Targets (issue 13): at most 30 MB idle without the web, at most 2 KiB per idle connection.
+
+``--python`` runs nutrio with another interpreter, e.g. a venv where only
+``pip install .`` went (no test tools): structlog imports greenlet and twisted
+when they are installed, and the test dependencies bring both.
 """
 
 from __future__ import annotations
@@ -69,12 +73,12 @@ def nutrio_config(tmp: Path, *, web: bool) -> tuple[Path, int]:
     return config, port
 
 
-def measure_nutrio(web: bool, conns: int) -> tuple[int, float]:
+def measure_nutrio(web: bool, conns: int, python: str = sys.executable) -> tuple[int, float]:
     with tempfile.TemporaryDirectory(prefix="footprint-") as tmp:
         config, port = nutrio_config(Path(tmp), web=web)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-level", "warning"],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_raise_nofile,
+            [python, "-m", "nutrio", "run", "--config", str(config), "--log-level", "warning"],
+            env=_env_for(python), preexec_fn=_raise_nofile,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_port(port, 30)
@@ -85,6 +89,13 @@ def measure_nutrio(web: bool, conns: int) -> tuple[int, float]:
             proc.send_signal(signal.SIGTERM)
             proc.wait(40)
     return rss, per_conn
+
+
+def _env_for(python: str) -> dict[str, str]:
+    """The repository on the path for this checkout's interpreter; an installed nutrio else."""
+    if python == sys.executable:
+        return {**os.environ, "PYTHONPATH": str(ROOT)}
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def measure_real_nut(conns: int) -> tuple[int, float]:
@@ -119,9 +130,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--idle", type=int, default=1000, help="idle connections (0: skip)")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter that runs nutrio (default: this one, on the checkout)")
     ns = parser.parse_args()
-    rows = [("nutrio, default without [web]", *measure_nutrio(False, ns.idle)),
-            ("nutrio, default with [web]", *measure_nutrio(True, 0)),
+    rows = [("nutrio, default without [web]", *measure_nutrio(False, ns.idle, ns.python)),
+            ("nutrio, default with [web]", *measure_nutrio(True, 0, ns.python)),
             ("NUT 2.8.0 upsd + dummy-ups + upsmon", *measure_real_nut(ns.idle))]
     print(f"{'':40} {'idle RSS':>10} {'per idle conn':>14}")
     for name, rss, per_conn in rows:
