@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import structlog
+from nutrio.actors.drivers.nutserial import CommWatch
 
 __all__ = ["CommWatch", "XcpTiming", "XcpTransport"]
-
-log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +47,3 @@ class XcpTransport(Protocol):
     async def exchange(self, payload: bytes, *, write: bool = False) -> bytes:
         """Send a request and read its answer; ``write``: a command that changes something
         (NUT's write sequence: over USB, a pause before reading). b"": no answer."""
-
-
-class CommWatch:
-    """One warning when the UPS stops answering properly, one line when it is back.
-
-    NUT's ser_comm_fail and nutusb_comm_fail log every failure until a limit;
-    a UPS sending garbage every poll would fill the log, so nutrio logs the
-    first failure of a spell as a warning and the rest at debug level. The
-    spell ends with a whole poll read well (the driver calls :meth:`good`),
-    not with one good answer: replies left over from the garbage would start
-    a new spell at every other request.
-    """
-
-    def __init__(self) -> None:
-        self.failing = False
-
-    def failed(self, reason: str, **fields: object) -> None:
-        (log.debug if self.failing else log.warning)("driver.bad_reply", reason=reason, **fields)
-        self.failing = True
-
-    def good(self) -> None:
-        if self.failing:
-            log.info("driver.communication_restored")
-        self.failing = False
