@@ -5,7 +5,10 @@
 A dump counts when its driver is one nutrio has (by its NUT name, or an old NUT name
 the driver answers to) and, where the dump names a variant in `driver.version.data`
 ("APC HID 0.95", "Megatec 0.07", "apcc MIB 1.2"), that variant is one nutrio lists for
-the driver (compared by name, without the version number). Prints the share, then
+the driver (compared by name, without the version number), or a name that variant
+was published under before (NUT renamed "Belkin HID" to "Belkin/Liebert HID"), or
+the dump's USB id is in one of the driver's id tables (the driver picks its variant by
+that id: a 2.6 dump of a device a 2.8 subdriver claims). Prints the share, then
 the uncovered dumps grouped by (driver, variant), largest first.
 """
 
@@ -33,6 +36,7 @@ class Dump:
     file: str
     driver: str
     variant: str  # driver.version.data without its version number ("" if none)
+    usb_id: str = ""  # "vvvv:pppp" when the dump has both ids
 
 
 def variant_name(version_data: str) -> str:
@@ -43,8 +47,15 @@ def variant_name(version_data: str) -> str:
 def read_dumps(index: Path = INDEX) -> list[Dump]:
     with index.open(newline="") as f:
         rows = csv.DictReader(f, delimiter="\t")
-        return [Dump(r["file"], r["driver"].lstrip("_"), variant_name(r["driver.version.data"]))
+        return [Dump(r["file"], r["driver"].lstrip("_"), variant_name(r["driver.version.data"]),
+                     _usb_id(r["vendorid"], r["productid"]))
                 for r in rows]
+
+
+def _usb_id(vendor: str, product: str) -> str:
+    if re.fullmatch(r"[0-9a-fA-F]{4}", vendor) and re.fullmatch(r"[0-9a-fA-F]{4}", product):
+        return f"{vendor}:{product}".lower()
+    return ""
 
 
 def covered(dump: Dump, drivers: tuple[DriverSupport, ...]) -> bool:
@@ -53,7 +64,9 @@ def covered(dump: Dump, drivers: tuple[DriverSupport, ...]) -> bool:
             continue
         if not dump.variant or not driver.variants:
             return True
-        if any(v.version_data == dump.variant for v in driver.variants):
+        if any(dump.variant in (v.version_data, *v.formerly) for v in driver.variants):
+            return True
+        if dump.usb_id and any(dump.usb_id in v.usb_ids for v in driver.variants):
             return True
     return False
 

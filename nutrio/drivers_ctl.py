@@ -71,6 +71,10 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "snmp-ups": "mibs (auto|ietf|apcc|apc_pdu|mge|eaton_epdu), community, snmp_version "
     "(v1|v2c|v3), secLevel, secName, authPassword, privPassword, authProtocol, privProtocol, "
     "pollfreq, snmp_timeout, snmp_retries, ondelay, offdelay",
+    "tripplite_usb": "offdelay, battery_min, battery_max, vendorid, productid, vendor, "
+    "product, serial, bus, device, usb_set_altinterface",
+    "tripplite": "offdelay, startdelay, rebootdelay",
+    "tripplitesu": "lowbatt",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

@@ -18,6 +18,7 @@ import structlog
 
 from nutrio.actors.drivers.base import DeviceLike, Driver, DriverKind
 from nutrio.actors.drivers.errors import UnknownDriverError
+from nutrio.protocol.devices.megatec.usb_ids import wants_usb
 
 log = structlog.get_logger()
 
@@ -28,11 +29,15 @@ _WHERE: dict[str, tuple[str, str]] = {
     "dummy-ups": ("dummy_ups", "DummyUps"),
     "nutdrv_qx": ("megatec.driver", "NutdrvQx"),
     "blazer_ser": ("megatec.driver", "BlazerSer"),
+    "blazer_usb": ("megatec.blazer_usb", "BlazerUsb"),
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
     "bcmxcp_usb": ("bcmxcp.driver", "BcmXcpUsb"),
+    "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
+    "tripplite": ("tripplite.serialdriver", "Tripplite"),
+    "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
@@ -41,6 +46,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "powermust": ("megatec.renamed", "RetiredPowermust"),
     "fentonups": ("megatec.renamed", "RetiredFentonups"),
     "bestups": ("megatec.renamed", "RetiredBestups"),
+    "megatec_usb": ("megatec.renamed", "RetiredMegatecUsb"),
 }
 
 
@@ -121,7 +127,8 @@ def make_driver(device: DeviceLike) -> Driver:
 
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
-                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut"})  # fmt: skip
+                     "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
+                     "tripplite", "tripplitesu"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:
@@ -132,6 +139,8 @@ def device_file(device: DeviceLike) -> Path | None:
         if mode == "repeater" or (mode is None and "@" in device.port):
             return None
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
+    if device.driver == "nutdrv_qx" and wants_usb(device.port, device.options):
+        return None  # NUT's rule: nutdrv_qx on USB
     if device.driver in _SERIAL:
         return Path(device.port)
     if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":

@@ -84,14 +84,6 @@ class SerialPort:
             with contextlib.suppress(OSError, termios.error, trio.ClosedResourceError):
                 await stream.aclose()
 
-    def set_modem_lines(self, *, dtr: bool, rts: bool) -> None:
-        """Raise or drop DTR and RTS (a pseudo-terminal has none: ignored, as NUT ignores it)."""
-        stream = self._require()
-        for bit, on in ((termios.TIOCM_DTR, dtr), (termios.TIOCM_RTS, rts)):
-            request = termios.TIOCMBIS if on else termios.TIOCMBIC
-            with contextlib.suppress(OSError):
-                fcntl.ioctl(stream.fd, request, struct.pack("I", bit))
-
     def _require(self) -> AbstractSerialStream:
         if self._stream is None:
             raise DriverIOError(f"{self.path}: port is not open")

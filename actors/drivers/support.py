@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from nutrio.protocol.devices.megatec.usb_ids import UsbId
 
 __all__ = ["Bus", "DriverSupport", "Variant", "supported", "to_json"]
 
@@ -32,6 +35,8 @@ class Variant:
     version_data: str | None = None
     version: str | None = None
     usb_ids: tuple[str, ...] = ()  # "vvvv:pppp", lower-case hex
+    #: names NUT published this variant under before (its older driver.version.data)
+    formerly: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,13 +65,19 @@ def _split_version(published: str) -> tuple[str, str | None]:
     return published, None
 
 
+#: usbhid-ups subdrivers' older names: NUT 2.0 - 2.2 had one APC/CyberPower subdriver,
+#: and belkin-hid.c published "Belkin HID" before NUT 2.7.3 ("Belkin/Liebert HID" since)
+_HID_FORMERLY = {"apc": ("APC/CyberPower HID",), "cps": ("APC/CyberPower HID",),
+                 "belkin": ("Belkin HID",)}
+
+
 def _hid_variants() -> tuple[Variant, ...]:
     """usbhid-ups subdrivers by NUT's short names (its drivers/<name>-hid.c files)."""
     from nutrio.protocol.devices.hid import SUBDRIVERS
 
     return tuple(Variant(name=sub.short, kind="subdriver", buses=("usb",),
                          version_data=sub.version_data, version=sub.version,
-                         usb_ids=_usb_ids(sub.devices))
+                         usb_ids=_usb_ids(sub.devices), formerly=_HID_FORMERLY.get(sub.short, ()))
                  for sub in SUBDRIVERS)
 
 
@@ -80,15 +91,31 @@ def _mib_variants() -> tuple[Variant, ...]:
 
 def _qx_variants() -> tuple[Variant, ...]:
     from nutrio.protocol.devices.megatec.subdrivers import SUBDRIVERS
+    from nutrio.protocol.devices.megatec.usb_ids import QX_BRIDGES, QX_USB_IDS
 
     out = []
     for sub in SUBDRIVERS:
         if sub.protocol == "Masterguard":
             continue  # NUT 2.8.0's claim never succeeds (tests/drivers/test_qx_other.py)
         name, version = _split_version(sub.version)
-        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial",),
+        out.append(Variant(name=sub.protocol.lower(), kind="protocol", buses=("serial", "usb"),
                            version_data=name, version=version))
-    return tuple(out)
+    return tuple(out) + _bridges(QX_BRIDGES, QX_USB_IDS)
+
+
+def _bridges(names: tuple[str, ...], table: tuple[UsbId, ...]) -> tuple[Variant, ...]:
+    """USB-to-serial bridges (tests/usblab/test_qx_usb_*.py), with the ids of NUT's table
+    rows for each (snr's row is never reached: ``subdriver = snr`` selects it)."""
+    from nutrio.protocol.devices.megatec.usb_ids import bridge_usb_ids
+
+    return tuple(Variant(name=name, kind="usb-bridge", buses=("usb",),
+                         usb_ids=bridge_usb_ids(table, name)) for name in names)
+
+
+def _blazer_usb_variants() -> tuple[Variant, ...]:
+    from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, BLAZER_USB_IDS
+
+    return _bridges(BLAZER_BRIDGES, BLAZER_USB_IDS)
 
 
 def _xcp_usb_variants() -> tuple[Variant, ...]:
@@ -99,6 +126,16 @@ def _xcp_usb_variants() -> tuple[Variant, ...]:
                                               for (v, p), used in USB_DEVICES.items()
                                               if used == style)))
                  for style in USB_REQUESTS)
+
+
+def _tripplite_usb_variants() -> tuple[Variant, ...]:
+    """One row for the id NUT's table takes, then the protocols a test compares."""
+    from nutrio.protocol.devices.tripplite.usbframe import COMPARED_PROTOCOLS
+
+    ids = ("09ae:0001",)
+    return (Variant(name="tripplite", kind="subdriver", buses=("usb",), usb_ids=ids),
+            *(Variant(name=f"{p.value:04x}", kind="protocol", buses=("usb",))
+              for p in COMPARED_PROTOCOLS))
 
 
 def _shut_variants() -> tuple[Variant, ...]:
@@ -117,14 +154,18 @@ def _none() -> tuple[Variant, ...]:
 _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[Variant, ...]]],
                 ...] = (
     ("usbhid-ups", ("usb",), ("newhidups", "hidups"), _hid_variants),
-    ("nutdrv_qx", ("serial",), ("megatec", "mustek", "powermust", "fentonups", "bestups"),
-     _qx_variants),
+    ("nutdrv_qx", ("serial", "usb"),
+     ("megatec", "megatec_usb", "mustek", "powermust", "fentonups", "bestups"), _qx_variants),
     ("blazer_ser", ("serial",), (), _none),
+    ("blazer_usb", ("usb",), (), _blazer_usb_variants),
     ("apcsmart", ("serial",), (), _none),
     ("mge-shut", ("serial",), ("newmge-shut",), _shut_variants),
     ("snmp-ups", ("network",), (), _mib_variants),
     ("bcmxcp", ("serial",), (), _none),
     ("bcmxcp_usb", ("usb",), (), _xcp_usb_variants),
+    ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
+    ("tripplite", ("serial",), (), _none),
+    ("tripplitesu", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
@@ -164,4 +205,6 @@ def _variant_json(variant: Variant) -> dict[str, Any]:
     out["buses"] = list(variant.buses)
     if variant.usb_ids:
         out["usb_ids"] = list(variant.usb_ids)
+    if variant.formerly:
+        out["formerly"] = list(variant.formerly)
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 from nutrio.actors.drivers.errors import DriverConfigError
 
-__all__ = ["LIBUSB_ENV", "pyusb_backend", "release_device"]
+__all__ = ["LIBUSB_ENV", "backend_for", "pyusb_backend", "release_device"]
 
 LIBUSB_ENV = "NUTRIO_LIBUSB"
 
@@ -23,11 +23,13 @@ LIBUSB_ENV = "NUTRIO_LIBUSB"
 def pyusb_backend() -> Any | None:
     """The pyusb backend to hand to ``usb.core.find`` (None: pyusb's default)."""
     path = os.environ.get(LIBUSB_ENV)
-    return _backend_for(path) if path else None
+    return backend_for(path) if path else None
 
 
 @functools.cache
-def _backend_for(path: str) -> Any:
+def backend_for(path: str) -> Any:
+    """pyusb's libusb1 backend bound to the libusb-1.0 library at ``path`` (tests hand one
+    to a driver to reach a lab of their own; see docs/testing-usb.md)."""
     # pyusb's libusb1 module keeps its loaded library in module globals: one per process,
     # the first one wins. A private copy of the module binds this path whatever the
     # process loaded before (a test process may already hold the system libusb).

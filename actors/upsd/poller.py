@@ -49,6 +49,8 @@ log = structlog.get_logger()
 ROUND = 256
 #: While busy, the poller lets other tasks run at least this often (seconds).
 YIELD_EVERY = 0.002
+#: Deadlines of gone connections kept beyond twice the parked ones before a sweep.
+COMPACT_SLACK = 256
 
 
 @dataclass(eq=False, slots=True)
@@ -188,6 +190,24 @@ class Poller:
             late_login = conn.session.login_ups is None and now >= conn.login_by
             self._hand(conn, Handback(expired="no login" if late_login else "idle"))
 
+    def _compact(self) -> None:
+        """Drop the deadlines of connections no longer parked.
+
+        Deadlines are left in the heap when a connection goes (a heap cannot
+        remove from its middle); with many short connections they would hold
+        every closed session until its idle timeout. Those in a handler's hands
+        are re-armed when adopted again.
+        """
+        keep = []
+        for entry in self._deadlines:
+            conn = entry[2]
+            if self._parked.get(conn.sock.fileno()) is conn:
+                keep.append(entry)
+            else:
+                conn.armed = False
+        heapq.heapify(keep)
+        self._deadlines[:] = keep
+
     # -- the fast path -----------------------------------------------------------
 
     def _serve(self, conn: Conn, now: float) -> None:
@@ -237,6 +257,8 @@ class Poller:
 
     def _hand(self, conn: Conn, back: Handback) -> None:
         self._unpark(conn)
+        if len(self._deadlines) > 2 * len(self._parked) + COMPACT_SLACK:
+            self._compact()
         assert self._tasks is not None, "handbacks only come from run()"
         self._tasks.start_soon(self._handler.handback, conn, back)
 

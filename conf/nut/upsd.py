@@ -230,6 +230,10 @@ class ServerFiles(Reader):
         notes = {f"{prefix}driver": ("approximated", f"{prefix}driver",
                                      f"NUT's {old.name} driver is retired ({old.history}): "
                                      f"nutdrv_qx, protocol {old.protocol}")}  # fmt: skip
+        if old.usb and str(dev.fields["port"]).lower() != "auto":
+            notes[f"{prefix}port"] = ("approximated", f"{prefix}port",
+                                      f"{old.name} found its device on USB: port = auto")
+            dev.fields["port"] = "auto"
         for move in moves:
             target = ", ".join(prefix + key for key, _ in move.settings)
             notes[prefix + move.option] = (move.status, target, move.note)

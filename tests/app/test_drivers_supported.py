@@ -9,6 +9,7 @@ import sys
 from nutrio.actors.drivers import DRIVERS
 from nutrio.actors.drivers.support import supported
 from nutrio.protocol.devices.hid import SUBDRIVERS
+from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, QX_BRIDGES
 from nutrio.protocol.devices.snmp import MIBS
 from tests.paths import ROOT
 
@@ -34,7 +35,8 @@ def test_json_has_the_interface_shape() -> None:
                for v in d["variants"] if v["name"] == "apc")
     assert apc == {"name": "apc", "kind": "subdriver", "version_data": "APC HID",
                    "version": "0.98", "buses": ["usb"],
-                   "usb_ids": ["051d:0000", "051d:0002", "051d:0003"]}
+                   "usb_ids": ["051d:0000", "051d:0002", "051d:0003"],
+                   "formerly": ["APC/CyberPower HID"]}
 
 
 def test_drivers_newer_than_nut_2_8_0_say_so() -> None:
@@ -68,6 +70,20 @@ def test_variants_say_what_the_drivers_publish_and_claim() -> None:
     assert [f"{v.version_data} {v.version}" for v in mibs] == [m.version_data for m in MIBS.values()]
 
 
+def test_nutdrv_qx_lists_its_usb_bridges_with_the_ids_nut_gives_them() -> None:
+    by_name = {d.name: d for d in supported()}
+    qx, blazer = by_name["nutdrv_qx"], by_name["blazer_usb"]
+    assert qx.buses == ("serial", "usb") and "megatec_usb" in qx.also
+    bridges = {v.name: v for v in qx.variants if v.kind == "usb-bridge"}
+    assert tuple(bridges) == QX_BRIDGES
+    assert bridges["cypress"].usb_ids[:2] == ("05b8:0000", "0665:5161")
+    assert bridges["fabula"].usb_ids == bridges["hunnox"].usb_ids == ("0001:0000",)
+    assert bridges["snr"].usb_ids == ("0001:0000",)  # a row NUT never reaches: named only
+    assert all(v.buses == ("serial", "usb") for v in qx.variants if v.kind == "protocol")
+    assert [v.name for v in blazer.variants] == list(BLAZER_BRIDGES)
+    assert {v.name: v.usb_ids for v in blazer.variants}["krauler"] == ("0001:0000", "ffff:0000")
+
+
 def test_coverage_of_the_device_dump_library_only_grows() -> None:
     """bench/coverage.py's count: raise the floor as drivers land, never lower it."""
     from bench.coverage import covered, read_dumps
@@ -75,7 +91,7 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 391, count  # with usbhid-ups, mge-shut and apc_modbus (the shut branch)
+    assert count >= 619, count  # + tripplite_usb, tripplite, tripplitesu; older HID names and ids
 
 
 #: subdriver names of older NUT releases -> the 2.8.0 subdriver that took their units over

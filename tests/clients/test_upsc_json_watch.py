@@ -24,7 +24,9 @@ from tests.realnut import RealNut, real_nut, requires_real_nut
 
 DUMP = DATA / "ddl/APC__APC__Smart-UPS_5000_RM__apcsmart__2.6.3__01.dev"
 EXTRA = [sys.executable, "-m", "nutrio.clients.upsc_extra"]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# LINES and COLUMNS would override the pseudo-terminal's size (shutil reads them first)
+ENV = {**{k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")},
+       "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture(scope="module")

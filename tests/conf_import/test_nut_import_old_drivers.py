@@ -74,3 +74,30 @@ def test_the_old_drivers_options_move_to_nutdrv_qx_ones_and_the_rest_is_reported
     assert result.config.devices["fent"].options["offdelay"] == "30"
     assert result.config.devices["today"].options["ondelay"] == "3"
     assert report[17].status == report[27].status == "converted"
+
+
+def test_megatec_usb_becomes_nutdrv_qx_on_usb_with_its_bridge_renamed() -> None:
+    # the Dynamix UPS-1000VA dump's section, as NUT 2.4 wrote it, plus a blazer_usb one
+    conf = (b"[dyn]\n    driver = megatec_usb\n    port = /dev/usb/hiddev0\n"
+            b"    subdriver = krauler\n    vendorid = 0001\n    productid = 0000\n    ondelay = 2\n"
+            b"[agiler]\n    driver = megatec_usb\n    port = auto\n    subdriver = agiler\n"
+            b"[bz]\n    driver = blazer_usb\n    port = auto\n    subdriver = ippon\n"
+            b"    vendorid = 06da\n    productid = 0003\n")
+    result = import_files({"ups.conf": conf}, Path("/etc/nut"))
+    devices = result.config.devices
+    assert (devices["dyn"].driver, devices["dyn"].port) == ("nutdrv_qx", "auto")
+    assert devices["dyn"].options == {"subdriver": "krauler", "vendorid": "0001",
+                                      "productid": "0000", "ondelay": "120",
+                                      "protocol": "megatec"}
+    # without both ids nutdrv_qx takes no bridge: its table picks one
+    assert devices["agiler"].options == {"protocol": "megatec"}
+    assert (devices["bz"].driver, dict(devices["bz"].options)) == (
+        "blazer_usb", {"subdriver": "ippon", "vendorid": "06da", "productid": "0003"})
+    report = {(e.line, e.directive): e for e in result.report}
+    assert report[(2, "driver")].status == "approximated"
+    assert "megatec_usb driver is retired" in report[(2, "driver")].note
+    assert report[(3, "port")].status == "approximated" and "USB" in report[(3, "port")].note
+    assert report[(4, "subdriver")].status == "approximated"
+    assert "krauler" in report[(4, "subdriver")].note
+    assert report[(11, "subdriver")].status == "unsupported"
+    assert "vendorid and productid" in report[(11, "subdriver")].note

@@ -15,10 +15,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import trio
-from bcmxcp_bench import FAST, Bench, Unit, nutrio_side, real_side
+from bcmxcp_bench import FAST, Bench, Unit, serial_bench
 from sim.bcmxcp_models import PW5125, PW9355
 from sim.bcmxcp_sim import XcpUps
-from sim.pty import PtyPair, open_pty
 from sim.realdriver import have_driver
 
 from nutrio.actors.drivers.bcmxcp.driver import BcmXcp
@@ -38,26 +37,8 @@ OPTIONS = {"pw5125": {"baud_rate": "9600"}, "pw9355": {"shutdown_delay": "30"}}
 async def bench(nursery: trio.Nursery) -> AsyncIterator[Bench]:
     profiles = {"pw5125": PW5125, "pw9355": PW9355}
     units = {name: Unit(name, OPTIONS[name], XcpUps(p), XcpUps(p)) for name, p in profiles.items()}
-    ptys: list[PtyPair] = []
-    try:
-        async with trio.open_nursery() as sims:
-            ttys = {}
-            for unit in units.values():
-                for side in ("real", "ours"):
-                    ptys.append(open_pty())
-                    sims.start_soon(getattr(unit, side).serve, ptys[-1])
-                    ttys[unit.name, side] = ptys[-1].path
-                unit.port = ttys[unit.name, "ours"]
-            our_port, handles = await nutrio_side(nursery, "bcmxcp", list(units.values()),
-                                                  lambda d: BcmXcp(d, timing=FAST))
-            sections = {u.name: (ttys[u.name, "real"], u.options) for u in units.values()}
-            async with real_side("bcmxcp", sections) as real_port:
-                await trio.sleep(1.5)  # the real drivers' first updates reach upsd
-                yield Bench(units, real_port, our_port, handles)
-            sims.cancel_scope.cancel()
-    finally:
-        for pty in ptys:
-            await pty.aclose()
+    async with serial_bench(nursery, "bcmxcp", units, lambda d: BcmXcp(d, timing=FAST)) as b:
+        yield b
 
 
 def first_update(ups: XcpUps) -> list[bytes]:

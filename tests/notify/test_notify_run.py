@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from notify_helpers import calls, recorder
 from run_helpers import (
     BOT_TOKEN,
@@ -46,6 +48,7 @@ def ready(host: Host) -> Path:
     return config
 
 
+@pytest.mark.e2e
 def test_upsmon_test_reaches_every_channel_and_reports_each(tmp_path: Path) -> None:
     first, first_record = recorder(tmp_path, "notify-a")
     second, second_record = recorder(tmp_path, "notify-b")

@@ -10,10 +10,10 @@
   (Phoenixtec: 06da:ffff in the MGE table), so usbhid-ups calls it "possibly
   supported": the scan must probe and say which one answered.
 
-The Krauler chip carries Megatec commands as string descriptor reads (NUT 2.8.0
-drivers/nutdrv_qx.c krauler_command: Q1 is string index 3, F 0x0d, I 0x0c); the
-reply is the string, its first character replaced by the driver. Its identity
-(no manufacturer or product string) is the "Krauler UP-M500VA" row of NUT's table.
+The Krauler chip (tests/usblab/string_bridges.py) carries Megatec commands as
+string descriptor reads (NUT 2.8.0 drivers/nutdrv_qx.c krauler_command: Q1 is string
+index 3, F 0x0d, I 0x0c). Its identity here (no manufacturer or product string) is
+the "Krauler UP-M500VA" row of NUT's table.
 """
 
 from __future__ import annotations
@@ -21,43 +21,17 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tests.drivers.hid.recordings import descriptor, load
-from tests.usblab.bridges import CypressBridge, SerialSide
+from tests.usblab.bridges import CypressBridge
 from tests.usblab.hid import HidDevice
-from tests.usblab.models import UsbModel, string_descriptor
 from tests.usblab.server import UsbLab
+from tests.usblab.string_bridges import KraulerBridge
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drivers"))
 from sim.megatec_sim import MegatecSim  # noqa: E402
 
-__all__ = ["KraulerBridge", "SixDevices", "plug_six"]
-
-#: Krauler string index -> the Megatec command it stands for
-KRAULER_COMMANDS = {0x03: b"Q1\r", 0x0D: b"F\r", 0x0C: b"I\r"}
-
-
-class KraulerBridge(UsbModel):
-    """NUT's ``krauler`` bridge: each query is a GET_DESCRIPTOR(String) of its index."""
-
-    def __init__(self, ups: SerialSide, *, vendor_id: int = 0x0001, product_id: int = 0x0000,
-                 **identity: Any) -> None:
-        identity.setdefault("manufacturer_index", 0)
-        identity.setdefault("product_index", 0)
-        identity.setdefault("serial_index", 0)
-        super().__init__(vendor_id, product_id, **identity)
-        self.ups = ups
-        self.asked: list[int] = []
-
-    def string(self, index: int, langid: int) -> bytes:
-        command = KRAULER_COMMANDS.get(index)
-        if command is None:
-            return super().string(index, langid)
-        self.asked.append(index)
-        reply = self.ups.answer(command).decode("ascii")
-        return string_descriptor(reply)
-
+__all__ = ["SixDevices", "plug_six"]
 
 @dataclass
 class SixDevices:
@@ -78,7 +52,7 @@ def plug_six(lab: UsbLab) -> SixDevices:
     mge = HidDevice(0x0463, 0xFFFF, descriptor("santak_tgbox850.hex"),
                     strings={1: "EATON", 2: "TG-BOX 850", 3: "Q123A45678"})
     cypress_ups, krauler_ups, collide_ups = MegatecSim(), MegatecSim(), MegatecSim()
-    krauler = KraulerBridge(krauler_ups)
+    krauler = KraulerBridge(krauler_ups, strings={})
     lab.plug(apc, bus=1, ports=(1,))
     lab.plug(cps, bus=1, ports=(2,))
     lab.plug(mge, bus=1, ports=(3, 1))

@@ -4,7 +4,8 @@
  * simulated devices written in Python.
  *
  * How it works: the socket path comes from $USBLAB_SOCKET, read each time a connection is
- * made. libusb_get_device_list() opens a connection, asks for the device table and closes it;
+ * made (or from usblab_use(), for a test that loads one copy of the library per lab).
+ * libusb_get_device_list() opens a connection, asks for the device table and closes it;
  * libusb_open() opens a connection that belongs to the new handle until libusb_close(). Every
  * request is a fixed header (magic, version, op, six int32 arguments, payload length) and a
  * payload; every reply is (magic, status, value, payload length) and a payload. No threads:
@@ -238,12 +239,23 @@ static int lab_call(int fd, int op, const int32_t args[6], const void *out, uint
 	return 0;
 }
 
+/* Set by usblab_use(): a process that loads several copies of this library (each its own
+ * file, so each its own dlopen and its own statics) points each copy at its own server. */
+static char lab_socket[108], lab_client[64];
+
+/* not libusb: this copy talks to the server at `path` as `client`, whatever the environment */
+API void usblab_use(const char *path, const char *client)
+{
+	snprintf(lab_socket, sizeof(lab_socket), "%s", path ? path : "");
+	snprintf(lab_client, sizeof(lab_client), "%s", client ? client : "");
+}
+
 /* a new connection to the server that has said hello; -1 when there is none */
 static int lab_connect(void)
 {
 	static int warned_env, warned_version;
-	const char *path = getenv("USBLAB_SOCKET");
-	const char *client = getenv("USBLAB_CLIENT");
+	const char *path = lab_socket[0] ? lab_socket : getenv("USBLAB_SOCKET");
+	const char *client = lab_client[0] ? lab_client : getenv("USBLAB_CLIENT");
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct lab_reply reply;
 	int fd;

@@ -30,12 +30,20 @@ from pathlib import Path
 
 import trio
 
-from tests.drivers.sim.realdriver import RealDriver, private_nut, stop_processes
+from tests.drivers.sim.realdriver import (
+    RealDriver,
+    private_nut,
+    real_serial_drivers,
+    stop_processes,
+)
 from tests.paths import ROOT
 from tests.realnut import free_port
 from tests.usblab.server import UsbLab
 
-__all__ = ["SBIN", "UsbDriverRun", "have_nut_driver", "nutrio_usb", "real_usb_driver"]
+__all__ = [
+    "SBIN", "UsbDriverRun", "UsbSection", "have_nut_driver", "nutrio_usb", "real_usb_driver",
+    "real_usb_drivers",
+]
 
 SBIN = Path("/lib/nut")
 #: the user real_usb_driver's upsd knows too (private_nut's upsd.users)
@@ -131,6 +139,29 @@ async def real_usb_driver(lab: UsbLab, driver: str, options: Mapping[str, str] |
         yield run
     finally:
         await _finish(run, logfd, tmp)
+
+
+@dataclass(frozen=True)
+class UsbSection:
+    """One ups.conf section of :func:`real_usb_drivers`: its driver, options, and lab."""
+
+    driver: str
+    options: Mapping[str, str | None]
+    lab: UsbLab
+
+
+@asynccontextmanager
+async def real_usb_drivers(sections: Mapping[str, UsbSection]) -> AsyncIterator[dict[str, RealDriver]]:
+    """One real NUT driver per section, each on its own lab (``port = auto``), all behind
+    one real upsd; yields name -> RealDriver (``log()``: its -DD output). A driver that
+    exits at start-up is left out of upsd, as upsdrvctl would. Stops everything on exit."""
+    async with real_serial_drivers(
+        {name: s.driver for name, s in sections.items()},
+        {name: ("auto", s.options) for name, s in sections.items()}, settle=0,
+        envs={name: s.lab.env(client=s.driver) for name, s in sections.items()},
+    ) as reals:
+        await _wait_port(next(iter(reals.values())).port)
+        yield reals
 
 
 @asynccontextmanager

@@ -20,6 +20,7 @@ fixtures call it at teardown).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
 import socket
 import socketserver
@@ -93,6 +94,7 @@ class UsbLab:
         self.errors: list[str] = []
         self._calls: list[Call] = []
         self._connections: set[socket.socket] = set()
+        self._libraries: list[ctypes.CDLL] = []  # private copies, kept loaded
         self._started = time.monotonic()
         self._dir = Path(tempfile.mkdtemp(prefix="usblab-"))  # short: sun_path holds 107 bytes
         self.socket_path = self._dir / "usb.sock"
@@ -142,6 +144,22 @@ class UsbLab:
     def library(self) -> Path:
         """The lab's libusb-1.0.so.0 (built on first use)."""
         return build_library()
+
+    def private_library(self, client: str = "nutrio") -> Path:
+        """A copy of the lab's library that talks to this lab whatever the environment says.
+
+        For a test that runs several in-process drivers, each on a lab of its own: hand
+        ``nutrio.actors.drivers.usbbackend.backend_for(path)`` to the driver. Each copy is
+        its own file, so the dynamic loader keeps it apart from the other copies."""
+        folder = self._dir / "lib"
+        folder.mkdir(exist_ok=True)
+        path = folder / self.library.name
+        if not path.exists():
+            shutil.copy2(self.library, path)
+            lib = ctypes.CDLL(str(path))
+            lib.usblab_use(str(self.socket_path).encode(), client.encode())
+            self._libraries.append(lib)
+        return path
 
     def env(self, *, client: str | None = None) -> dict[str, str]:
         """Environment entries that point a real driver, or nutrio, at this lab."""

@@ -29,7 +29,7 @@ from tests.usblab.hidcases import CASES, Case, arduino_unit
 from tests.usblab.runners import nutrio_usb, real_usb_driver
 from tests.usblab.server import UsbLab
 
-pytestmark = requires_nut_driver("usbhid-ups")
+pytestmark = [pytest.mark.e2e, requires_nut_driver("usbhid-ups")]
 
 OPTIONS = {"pollinterval": "1", "pollfreq": "2"}
 #: what the units go through, one after the other

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 
+import pytest
 import trio
 
 from tests.usblab.compare import set_status, status
@@ -143,6 +144,7 @@ async def _latency(lab: UsbLab, run: UsbDriverRun, ups: SimUps, sim: object,
     return seen
 
 
+@pytest.mark.e2e
 @requires_nut_driver("usbhid-ups")
 async def test_interrupt_reports_reach_upsd_before_the_next_poll(usblab: UsbLab) -> None:
     """With NUT's default pollinterval (2 s): the real driver reads the pipe once per poll,

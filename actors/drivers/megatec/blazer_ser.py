@@ -1,4 +1,4 @@
-"""blazer_ser: NUT's older megatec driver, on a serial port."""
+"""blazer_ser: NUT's older megatec driver, on a serial port (blazer_usb.py: over USB)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from nutrio.actors.drivers.errors import (
     KillPowerFailed,
 )
 from nutrio.actors.drivers.megatec.link import (
-    BAUDRATE,
     MAXTRIES,
     SER_WAIT_SEC,
+    BlazerSerial,
     Link,
     command_tries,
     float_var,
@@ -22,7 +22,7 @@ from nutrio.actors.drivers.megatec.link import (
     put_overrides,
     require_megatec,
 )
-from nutrio.actors.drivers.serialport import SerialPort
+from nutrio.actors.drivers.megatec.transport import QxTransport
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import megatec as mt
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
@@ -50,6 +50,7 @@ class BlazerSer:
         *,
         reply_timeout: float = SER_WAIT_SEC,
         tolerated_failures: int = MAXTRIES + 1,
+        transport: QxTransport | None = None,
     ) -> None:
         require_megatec(device, self.name)
         self.ondelay = mt.c_strtol(device.options.get("ondelay", "3"))
@@ -60,8 +61,8 @@ class BlazerSer:
             raise DriverConfigError(f"{device.name}: shutdown delay '{offdelay}' out of range [12..600]")
         self.offdelay = mt.truncate_offdelay(offdelay)
         self.device = device
-        self.port = SerialPort(device.port, baudrate=BAUDRATE)
-        self.link = Link(self.port, reply_timeout)
+        self.transport = transport or self.default_transport(device, reply_timeout)
+        self.link = Link(self.transport)
         self.tolerated_failures = tolerated_failures
         self._opt = {k for k, v in device.options.items() if k in self.flags and v.lower() not in ("false", "no", "off", "0")}
         self._failures = 0
@@ -71,8 +72,15 @@ class BlazerSer:
         self._volt_low = -1.0
         self._volt_high = -1.0
 
+    @staticmethod
+    def default_transport(device: DeviceLike, reply_timeout: float) -> QxTransport:
+        """The serial line of ``port`` (blazer_usb: its USB bridge)."""
+        return BlazerSerial(device.port, reply_timeout)
+
     async def open(self, state: DeviceVars) -> None:
-        await self.port.open()
+        await self.transport.open()
+        for name, value in self.transport.variables().items():
+            state.set(name, value)
         put_defaults(state, self.device.options)
         if state.get("battery.voltage.high"):
             self._volt_high = float_var(state, "battery.voltage.high")
@@ -97,6 +105,7 @@ class BlazerSer:
             state.add_command(command)
         await self._status(state)  # main.c's first updateinfo
         put_overrides(state, self.device.options)
+        await self.poll(state)  # and the one its loop starts with
 
     async def poll(self, state: DeviceVars) -> PollResult:
         try:
@@ -129,13 +138,13 @@ class BlazerSer:
         return ResultCode.UNKNOWN  # blazer has no writable variables
 
     async def close(self) -> None:
-        await self.port.close()
+        await self.transport.close()
 
     async def killpower(self) -> Sent:
         """blazer_ser -k: no claim; cancel a pending shutdown (C), then shutdown.return
         with ondelay (minutes) and offdelay, each tried MAXTRIES times."""
         state = DeviceVars()
-        await self.port.open()
+        await self.transport.open()
         if not await command_tries(lambda: self.instcmd(state, "shutdown.stop", None)):
             log.info("driver.killpower_nothing_pending")  # NUT: "No shutdown pending"
         if not await command_tries(lambda: self.instcmd(state, "shutdown.return", None)):

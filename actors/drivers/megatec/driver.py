@@ -16,8 +16,8 @@ binary on simulated UPSes, tests/drivers/test_qx_*.py):
   sequence (cancel a pending shutdown, then shutdown.return or .stayoff).
 
 The protocol work is pure (generators that yield requests); this class only
-carries their bytes over a :class:`QxTransport`, so a USB bridge plugs in by
-handing another transport to the constructor.
+carries their bytes over a :class:`QxTransport`: a serial line, or a USB
+bridge (usb.py) when ``port = auto`` or a USB option asks for one, as NUT does.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ from nutrio.protocol.devices.megatec.qx_commands import MAXTRIES, instcmd, setva
 from nutrio.protocol.devices.megatec.qx_item import Exchange, QxConfigError, QxFatal, T
 from nutrio.protocol.devices.megatec.qx_session import Session
 from nutrio.protocol.devices.megatec.qx_walk import DEFAULT_POLLFREQ, init_info, update_info
+from nutrio.protocol.devices.megatec.usb_ids import wants_usb
 
-__all__ = ["DEFAULT_POLLFREQ", "MAXTRIES", "SER_WAIT_SEC", "BlazerSer", "NutdrvQx"]
+__all__ = ["DEFAULT_POLLFREQ", "MAXTRIES", "SER_WAIT_SEC", "BlazerSer", "NutdrvQx",
+           "default_transport"]
 
 log = structlog.get_logger()
 
@@ -69,6 +71,15 @@ def check_protocol(device: DeviceLike) -> None:
         )
 
 
+def default_transport(device: DeviceLike, reply_timeout: float = SER_WAIT_SEC) -> QxTransport:
+    """NUT's rule: USB when ``port = auto`` or any USB matching option is set, else serial."""
+    if wants_usb(device.port, device.options):
+        from nutrio.actors.drivers.megatec.usb import UsbTransport  # pyusb only for USB
+
+        return UsbTransport(device)
+    return SerialTransport(device.port, device.options, reply_timeout=reply_timeout)
+
+
 class NutdrvQx:
     """nutdrv_qx over a :class:`QxTransport` (a serial line unless told otherwise)."""
 
@@ -87,9 +98,7 @@ class NutdrvQx:
         check_protocol(device)
         self.device = device
         self.options: Mapping[str, str] = device.options
-        self.transport = transport or SerialTransport(
-            device.port, device.options, reply_timeout=reply_timeout
-        )
+        self.transport = transport or default_transport(device, reply_timeout)
         self.tolerated_failures = tolerated_failures
         self.session: Session | None = None
         self._failures = 0
@@ -119,6 +128,8 @@ class NutdrvQx:
     async def _start(self, state: DeviceVars) -> Session:
         """initups: open, find the protocol, apply its ups.conf flags."""
         await self.transport.open()
+        for name, value in self.transport.variables().items():
+            state.set(name, value)
         put_defaults(state, self.options)
         session = await self._run(subdrivers.match(state, self.options))
         if session is None:
@@ -144,7 +155,9 @@ class NutdrvQx:
             raise DriverConfigError(f"{self.device.name}: {exc}") from exc
         except QxFatal as exc:
             raise DriverIOError(f"{self.device.name}: {exc}") from exc
-        await self.poll(state)  # main.c runs one update right after initinfo
+        # main.c updates right after initinfo, and again as its loop starts: two updates
+        await self.poll(state)
+        await self.poll(state)
 
     async def poll(self, state: DeviceVars) -> PollResult:
         session = self._require()

@@ -1,4 +1,4 @@
-"""The serial link and helpers both megatec drivers (nutdrv_qx, blazer_ser) share."""
+"""blazer's link (serial or USB) and the helpers both megatec drivers (nutdrv_qx, blazer) share."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import structlog
 
 from nutrio.actors.drivers.base import DeviceLike
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, DriverTimeout
+from nutrio.actors.drivers.megatec.transport import QxTransport
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import megatec as mt
@@ -41,31 +42,53 @@ def put_overrides(state: DeviceVars, options: Mapping[str, str]) -> None:
             state.set(key.removeprefix("override."), value)
 
 
-class Link:
-    """Request/reply over the serial port, the way both NUT megatec drivers read it."""
+class BlazerSerial:
+    """blazer_ser's serial line: 2400 baud, a reply is a line ended by CR within SER_WAIT_SEC.
 
-    def __init__(self, port: SerialPort, reply_timeout: float) -> None:
-        self.port = port
+    A :class:`~nutrio.actors.drivers.megatec.transport.QxTransport`; an I/O error on the
+    port raises DriverIOError (the poll fails) rather than reading as no reply."""
+
+    def __init__(self, path: str, reply_timeout: float = SER_WAIT_SEC) -> None:
+        self.port = SerialPort(path, baudrate=BAUDRATE)
         self.reply_timeout = reply_timeout
 
-    async def exchange(self, request: bytes) -> bytes:
-        """Send one request, return its reply line (b"" when none came in time).
+    async def open(self) -> None:
+        await self.port.open()
 
-        The port works like NUT's canonical-mode tty: a line without its CR
-        by the timeout is no reply at all.
-        """
+    async def exchange(self, request: bytes) -> bytes | None:
+        """The reply line, or b"" when none came in time: the port works like NUT's
+        canonical-mode tty, so a line without its CR by the timeout is no reply at all."""
         await self.port.discard_input()
         await self.port.write(request)
         reply = await self.port.read_until(b"\r", self.reply_timeout)
         log.debug("driver.exchange", request=request, reply=reply)
         return reply if reply.endswith(b"\r") else b""
 
+    def variables(self) -> Mapping[str, str]:
+        return {}
+
+    async def close(self) -> None:
+        await self.port.close()
+
+
+class Link:
+    """Request/reply the way blazer reads it, over a serial line or a USB bridge."""
+
+    def __init__(self, transport: QxTransport) -> None:
+        self.transport = transport
+
+    async def exchange(self, request: bytes) -> bytes:
+        """The reply; a USB error (None) reads as no reply, as blazer's negative return does."""
+        return await self.transport.exchange(request) or b""
+
     async def query(self, query: bytes, *, min_len: int | None = None) -> str:
+        """The reply as text up to its first NUL (a C string): its length is checked first,
+        with whatever a USB bridge padded it with, as blazer_command's return is."""
         reply = await self.exchange(query)
         if not reply:
             raise DriverTimeout(f"no reply to {query!r}")
         try:
-            return mt.check_reply(query, reply, min_len=min_len)
+            return mt.check_reply(query, reply, min_len=min_len).split("\0", 1)[0]
         except mt.ReplyError as exc:
             raise DriverIOError(str(exc)) from exc
 

@@ -1,4 +1,5 @@
-"""Driver names NUT retired for nutdrv_qx protocols: megatec, mustek, powermust, fentonups, bestups.
+"""Driver names NUT retired for nutdrv_qx protocols: megatec, mustek, powermust, fentonups,
+bestups, and megatec_usb (nutdrv_qx over USB).
 
 The catalog maps each to a :class:`RenamedQx` subclass: nutdrv_qx with
 the protocol NUT moved those devices to, the old driver's options moved to
@@ -27,6 +28,7 @@ __all__ = [
     "RetiredBestups",
     "RetiredFentonups",
     "RetiredMegatec",
+    "RetiredMegatecUsb",
     "RetiredMustek",
     "RetiredPowermust",
 ]
@@ -41,6 +43,8 @@ class RenamedDevice:
     original: DeviceLike
     options: Mapping[str, str]
     driver: str = "nutdrv_qx"
+    #: "auto" for a USB driver's section, whatever its port said (NUT's USB drivers ignore it)
+    usb_port: str | None = None
 
     @property
     def name(self) -> str:
@@ -48,7 +52,7 @@ class RenamedDevice:
 
     @property
     def port(self) -> str:
-        return self.original.port
+        return self.usb_port or self.original.port
 
     @property
     def desc(self) -> str:
@@ -84,7 +88,8 @@ class RenamedQx(NutdrvQx):
             history=self.old.history,
             options={move.option: move.note for move in moves} or None,
         )
-        super().__init__(RenamedDevice(device, MappingProxyType(options)))
+        super().__init__(RenamedDevice(device, MappingProxyType(options),
+                                       usb_port="auto" if self.old.usb else None))
         self.original = device
 
     async def open(self, state: DeviceVars) -> None:
@@ -113,3 +118,7 @@ class RetiredFentonups(RenamedQx):
 
 class RetiredBestups(RenamedQx):
     old = OLD_DRIVERS["bestups"]
+
+
+class RetiredMegatecUsb(RenamedQx):
+    old = OLD_DRIVERS["megatec_usb"]

@@ -48,6 +48,9 @@ class QxTransport(Protocol):
 
     async def close(self) -> None: ...
 
+    def variables(self) -> Mapping[str, str]:
+        """What the transport serves once open (a USB bridge: ups.vendorid, ups.productid)."""
+
 
 class SerialTransport:
     """A serial line read the way nutdrv_qx sets its tty up: 2400 8N1, canonical mode.
@@ -88,6 +91,9 @@ class SerialTransport:
             return None
         log.debug("driver.exchange", request=request, reply=reply)
         return reply if reply.endswith((b"\r", b"\n")) else b""
+
+    def variables(self) -> Mapping[str, str]:
+        return {}
 
     async def close(self) -> None:
         if self.port.is_open:

@@ -4,10 +4,12 @@ NUT 2.2 folded mustek, powermust and fentonups into its megatec driver (all
 three spoke Q1/F/I); NUT 2.6 replaced megatec with blazer_ser, whose
 successor is nutdrv_qx's megatec protocol; NUT 2.7.3 superseded bestups
 with nutdrv_qx's bestups protocol (2.8.0 still ships the old bestups
-binary, marked obsolete). nutrio runs each of these names as nutdrv_qx with
-that protocol, and moves the old drivers' own options to nutdrv_qx's nearest
-equivalent (:func:`translate`); both ``nutrio conf import`` and the driver
-catalog use this table.
+binary, marked obsolete); megatec_usb (NUT 2.2 to 2.4, megatec over USB
+bridges) became blazer_usb, then nutdrv_qx over USB. nutrio runs each of
+these names as nutdrv_qx with that protocol (on USB for megatec_usb), and
+moves the old drivers' own options to nutdrv_qx's nearest equivalent
+(:func:`translate`); both ``nutrio conf import`` and the driver catalog use
+this table.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class OldDriver:
     options: Mapping[str, Callable[[str], tuple[tuple[str, str], ...]]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: a USB driver: nutdrv_qx must take the device on USB (``port = auto``)
+    usb: bool = False
 
     @property
     def replacement(self) -> str:
@@ -80,6 +84,18 @@ _BESTUPS_OPTIONS: Mapping[str, Callable[[str], tuple[tuple[str, str], ...]]] = M
     "lowbattvolt": _to("default.battery.voltage.low"),
     "id": lambda value: (),
 })
+#: megatec_usb's bridges ("subdrivers") by nutdrv_qx's names: agiler was the Cypress chip
+_MEGATEC_USB_BRIDGES = {"agiler": "cypress", "agiler-old": "cypress", "phoenix": "phoenix",
+                        "krauler": "krauler"}  # fmt: skip
+
+
+def _bridge(value: str) -> tuple[tuple[str, str], ...]:
+    bridge = _MEGATEC_USB_BRIDGES.get(value.lower())
+    return (("subdriver", bridge),) if bridge else ()
+
+
+_MEGATEC_USB_OPTIONS: Mapping[str, Callable[[str], tuple[tuple[str, str], ...]]] = MappingProxyType(
+    {**_MEGATEC_OPTIONS, "subdriver": _bridge})
 _FOLDED = "folded into megatec in NUT 2.2, which NUT 2.6 replaced with blazer_ser and nutdrv_qx"
 
 OLD_DRIVERS: Mapping[str, OldDriver] = MappingProxyType({
@@ -90,6 +106,9 @@ OLD_DRIVERS: Mapping[str, OldDriver] = MappingProxyType({
     "fentonups": OldDriver("fentonups", "megatec", _FOLDED),
     "bestups": OldDriver("bestups", "bestups",
                          "superseded by nutdrv_qx's bestups protocol in NUT 2.7.3", _BESTUPS_OPTIONS),
+    "megatec_usb": OldDriver("megatec_usb", "megatec",
+                             "replaced by blazer_usb in NUT 2.6, then by nutdrv_qx over USB",
+                             _MEGATEC_USB_OPTIONS, usb=True),
 })  # fmt: skip
 
 
@@ -109,6 +128,11 @@ def translate(
             out[key] = value
             continue
         settings = move(value)
+        if key.lower() == "subdriver" and settings and not {"vendorid", "productid"} <= {
+                k.lower() for k in options}:
+            note = "nutdrv_qx takes a bridge only with vendorid and productid: its table picks one"
+            moves.append(OptionMove(key, "unsupported", (), note))
+            continue
         if not settings:
             note = f"{old.name}'s option has no nutdrv_qx equivalent"
             moves.append(OptionMove(key, "unsupported", (), note))
@@ -116,6 +140,8 @@ def translate(
         out.update(settings)
         targets = ", ".join(name for name, _ in settings)
         note = f"{old.name}'s option, now {targets}"
+        if key.lower() == "subdriver":
+            note = f"{old.name}'s bridge {value!r} is nutdrv_qx's {settings[0][1]!r}"
         if key.lower() in ("ondelay", "offdelay"):
             note += f" ({old.name} counted minutes, nutdrv_qx seconds)"
         moves.append(OptionMove(key, "approximated", settings, note))

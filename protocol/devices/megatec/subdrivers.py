@@ -59,11 +59,12 @@ PROTOCOLS = tuple(sub.protocol.lower() for sub in SUBDRIVERS)
 LATER_PROTOCOLS = tuple(sub.protocol.lower() for sub in LATER)
 
 #: ups.conf flags nutdrv_qx knows (its own and every protocol's: NUT adds them all)
-FLAGS = frozenset({"stayoff"}).union(*(sub.flags for sub in (*SUBDRIVERS, *LATER)))
+FLAGS = frozenset({"stayoff", "noscanlangid"}).union(*(sub.flags for sub in (*SUBDRIVERS, *LATER)))
 #: ups.conf settings with a value nutdrv_qx knows
 VALUES = frozenset({
     "ondelay", "offdelay", "pollfreq", "protocol", "runtimecal", "chargetime", "idleload",
-    "cablepower",
+    "cablepower", "subdriver", "vendorid", "productid", "vendor", "product", "serial", "bus",
+    "device", "usb_set_altinterface", "langid_fix",
 }).union(*(sub.values for sub in (*SUBDRIVERS, *LATER)))  # fmt: skip
 
 

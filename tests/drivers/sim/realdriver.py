@@ -119,8 +119,10 @@ def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None
 Section = tuple[str, Mapping[str, "str | None"]]
 
 
-def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix: str) -> PrivateNut:
-    """:func:`private_nut` with one ups.conf section per name."""
+def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str, Section], *,
+                         prefix: str) -> PrivateNut:
+    """:func:`private_nut` with one ups.conf section per name (``driver``: one for all, or
+    name -> driver)."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     conf, state = tmp / "etc", tmp / "state"
     conf.mkdir()
@@ -132,7 +134,8 @@ def private_nut_sections(driver: str, sections: Mapping[str, Section], *, prefix
         # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
         extra = "".join(f"    {k}\n" if v is None or v == "" else f"    {k} = {v}\n"
                         for k, v in options.items())
-        ups_conf += f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}"
+        used = driver if isinstance(driver, str) else driver[name]
+        ups_conf += f"[{name}]\n    driver = {used}\n    port = {port}\n{extra}"
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", ups_conf)
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
@@ -191,25 +194,30 @@ async def real_serial_driver(
 
 @asynccontextmanager
 async def real_serial_drivers(
-    driver: str, sections: Mapping[str, Section], *, settle: float = 1.5
+    driver: str | Mapping[str, str], sections: Mapping[str, Section], *, settle: float = 1.5,
+    envs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> AsyncIterator[dict[str, RealDriver]]:
     """One real ``driver`` process per ups.conf section (name -> (tty, options)), all behind
     one real upsd; yields name -> RealDriver. A driver that exits at start-up (a device it
-    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit."""
+    does not support) is left out of upsd, as upsdrvctl would. Stops everything on exit.
+    ``driver`` may name each section's; ``envs`` adds to a section's driver environment
+    (a USB lab's, tests/usblab/runners.real_usb_drivers)."""
     nut = private_nut_sections(driver, sections, prefix="realserial-")
     reals = {name: RealDriver(name, nut.port, nut.env, logdir=nut.tmp) for name in sections}
+    drivers = {name: driver if isinstance(driver, str) else driver[name] for name in sections}
     procs: list[trio.Process] = []
     logs: list[int] = []
     try:
         for name in sections:
             logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
             procs.append(await trio.lowlevel.open_process(
-                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"],
-                env=nut.env, stdout=logs[-1], stderr=subprocess.STDOUT,
+                [str(SBIN / drivers[name]), "-a", name, "-u", "root", "-F", "-DD"],
+                env={**nut.env, **(envs or {}).get(name, {})}, stdout=logs[-1],
+                stderr=subprocess.STDOUT,
             ))
         started = list(zip(sections, procs, strict=True))
         await _wait(lambda: all(
-            any(nut.state.glob(f"{driver}-{name}")) or proc.poll() is not None
+            any(nut.state.glob(f"{drivers[name]}-{name}")) or proc.poll() is not None
             for name, proc in started
         ), 90)
         procs.append(await trio.lowlevel.open_process(
