@@ -40,6 +40,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
+    "riello_ser": ("riello.serdriver", "RielloSer"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -128,7 +129,7 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "tripplite", "tripplitesu"})  # fmt: skip
+                     "tripplite", "tripplitesu", "riello_ser"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -146,6 +146,12 @@ def _shut_variants() -> tuple[Variant, ...]:
                     version_data=MGE.version_data, version=MGE.version),)
 
 
+def _riello_variants() -> tuple[Variant, ...]:
+    """Riello's two serial protocols (riello_ser finds which one the unit speaks)."""
+    return tuple(Variant(name=name, kind="protocol", buses=("serial",))
+                 for name in ("gpser", "sentr"))
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -166,6 +172,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
+    ("riello_ser", ("serial",), (), _riello_variants),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
