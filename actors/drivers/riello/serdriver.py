@@ -4,49 +4,33 @@ How it works (checked against the real binary, tests/drivers/test_riello_vs_real
 the protocol is protocol/devices/riello/):
 
 * ``open``: at 9600 baud, a SENTR identification (192), then a GPSER one (GI); the same at
-  1200 baud; the first that answers picks the protocol. Then the identification again,
-  the nominal values (GN, or the SENTR block), the commands and the two delays.
-* ``poll``: GPSER reads the status (RS) and the extended values (RE, optional: a NAK keeps
-  the old ones); SENTR reads its block. A request waits about five seconds for its
-  packet. NUT reads its buffer whatever happened: a request that got no answer at all
-  counts as answered and re-reads the last packet, as NUT does; only a NAK or a bad
-  check is a failed update, and the eleventh failed update in a row makes the data stale.
-* Commands depend on the mains: on line, load.off/load.on (and their .delay forms, with
-  ups.delay.shutdown/reboot, which nothing sets: NUT has no setvar handler); on battery,
-  shutdown.return. shutdown.stop and the tests always.
+  1200 baud; the first that answers picks the protocol. Then the start, the updates and
+  the commands of actors/drivers/riello/core.py.
+* A request waits about five seconds for its packet. A request that got no answer at
+  all counts as answered (NUT then re-reads the last packet in its buffer): a silent
+  unit is never stale; only a NAK or a bad check fails a request.
+* killpower (``-k``): detection, then shutdown.stop and shutdown.return, three tries.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, Sent
 from nutrio.actors.drivers.errors import DriverIOError
-from nutrio.actors.drivers.nutserial import CommWatch
+from nutrio.actors.drivers.riello.core import DELAYS, MAX_TRIES, RielloCore
 from nutrio.actors.drivers.serialport import SerialPort
-from nutrio.protocol.common.cnum import c_atoi
-from nutrio.protocol.common.state import ResultCode, VarInfo
-from nutrio.protocol.devices.dummy.devfile import DeviceVars, status_join
-from nutrio.protocol.devices.riello import frames, gpser, sentr, values
+from nutrio.protocol.common.state import ResultCode
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.riello import frames
 from nutrio.protocol.devices.riello.frames import Packet, PacketFinder, Protocol
 
-__all__ = ["RielloSer", "RielloTiming"]
+__all__ = ["RielloSer", "RielloTiming", "SerialLink"]
 
 log = structlog.get_logger()
-
-#: shutdown tries (NUT's MAXTRIES)
-MAX_TRIES = 3
-#: failed updates before the data is stale (NUT's COUNTLOST)
-COUNTLOST = 10
-#: NUT's riello drivers poll every 2 s whatever ups.conf says (and say so in
-#: driver.parameter.pollinterval)
-POLL_INTERVAL = 2.0
-#: the two delays (NUT's defaults; no option changes them)
-DELAYS = {"ups.delay.shutdown": 5, "ups.delay.reboot": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +55,9 @@ class SerialLink:
     def buffer(self) -> bytearray:
         return self.finder.buffer
 
-    async def exchange(self, request: bytes, protocol: Protocol) -> Packet | None:
-        """Send ``request``; the packet that came, or None when the window closed first."""
+    async def exchange(self, request: bytes, protocol: Protocol, length: int = 0) -> Packet | None:
+        """Send ``request``; the packet that came, or None when the window closed first
+        (``length`` is for the USB link: the serial one keeps its whole buffer)."""
         self.finder.start()
         await self.port.write(request)
         deadline = trio.current_time() + self.timing.window
@@ -86,71 +71,22 @@ class SerialLink:
                 return None
 
 
-def _failed(packet: Packet | None) -> bool:
-    return packet is not None and not packet.ok
-
-
-class RielloSer:
+class RielloSer(RielloCore):
     """The riello_ser driver (see the module comment)."""
 
     name = "riello_ser"
     version_internal = "0.07"
-    flags: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, device: DeviceLike, timing: RielloTiming | None = None) -> None:
         self.port = SerialPort(device.port, baudrate=9600)
-        self.link = SerialLink(self.port, timing or RielloTiming())
-        self.protocol = Protocol.GPSER
-        self.data = gpser.RielloData()
-        self.phases = values.Phases(input_mono=True, output_mono=True)
-        self.request = frames.SENTR_ONLY192
-        self.lost = 0
-        self.watch = CommWatch()
-        self.next_poll_at = 0.0
-
-    # -- the Driver protocol -------------------------------------------------
+        self.serial = SerialLink(self.port, timing or RielloTiming())
+        super().__init__(self.serial)
 
     async def open(self, state: DeviceVars) -> None:
         await self.port.open()
         await self._detect()
         await self._initinfo(state)
         await self.poll(state)  # main.c updates once right after initinfo
-
-    async def poll(self, state: DeviceVars) -> PollResult:
-        await trio.sleep_until(self.next_poll_at)  # a shorter pollinterval waits
-        self.next_poll_at = trio.current_time() + POLL_INTERVAL
-        state.set("driver.parameter.pollinterval", f"{POLL_INTERVAL:g}")
-        extended = await self._read()
-        if extended is None:
-            stale = self.lost == COUNTLOST
-            self.lost = min(self.lost + 1, COUNTLOST)
-            self.watch.failed("status read failed")
-            if stale:
-                raise DriverIOError("Communication with UPS is lost: status read failed!")
-            return PollResult(POLL_INTERVAL)  # NUT keeps the old values, still fresh
-        self.lost = 0
-        self.watch.good()
-        for name, value in values.update_vars(self.data, self.phases, extended).items():
-            state.set(name, value)
-        state.set("ups.status", status_join(values.status_words(self.data)))
-        return PollResult(POLL_INTERVAL)
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        requests = self._command_requests(state, name.lower())
-        if requests is None:
-            log.info("driver.instcmd_unknown", command=name)
-            return ResultCode.CMD_NOT_SUPPORTED
-        if not requests:
-            return ResultCode.FAILED  # a delay out of range
-        protocol = Protocol.GPSER if name.lower() == "test.panel.start" else self.protocol
-        for request in requests:
-            if _failed(await self.link.exchange(request, protocol)):
-                return ResultCode.FAILED
-        return ResultCode.SUCCESS
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        log.info("driver.set_without_handler", var=name)  # NUT: "driver lacks a handler"
-        return ResultCode.UNKNOWN
 
     async def close(self) -> None:
         await self.port.close()
@@ -178,11 +114,11 @@ class RielloSer:
         """riello_comm_setup: SENTR then GPSER, at 9600 then 1200 baud."""
         for baud in (9600, 1200):
             self.port.set_baudrate(baud)
-            await self.link.exchange(bytes([frames.SENTR_ONLY192]), Protocol.SENTR)
-            if self.link.finder.count == frames.SENTR_SHORT:
+            await self.serial.exchange(bytes([frames.SENTR_ONLY192]), Protocol.SENTR)
+            if self.serial.finder.count == frames.SENTR_SHORT:
                 self.protocol = Protocol.SENTR
                 break
-            packet = await self.link.exchange(frames.gpser_request("GI"), Protocol.GPSER)
+            packet = await self.serial.exchange(frames.gpser_request("GI"), Protocol.GPSER)
             if packet is not None and packet.ok:
                 self.protocol = Protocol.GPSER
                 break
@@ -190,101 +126,3 @@ class RielloSer:
             raise DriverIOError(f"Can't connect to the UPS on port {self.port.path}!")
         log.info("driver.detected", protocol=self.protocol.value, baud=self.port.baudrate)
 
-    async def _initinfo(self, state: DeviceVars) -> None:
-        gpser_unit = self.protocol is Protocol.GPSER
-        first = frames.gpser_request("GI") if gpser_unit else bytes([frames.SENTR_ONLY192])
-        if _failed(await self.link.exchange(first, self.protocol)):
-            raise DriverIOError("Bad checksum or NACK")
-        if gpser_unit:
-            gpser.parse_gi(self.link.buffer, self.data)
-        else:
-            self._parse_sentr()
-        self.link.crc = gpser_unit and self.data.ident_bytes[4] != ord("0")
-        self.phases = values.Phases.of(self.data)
-        for name, value in {**self.phases.phase_vars(), **values.identity_vars(self.data)}.items():
-            state.set(name, value)
-        if await self._nominal():
-            for name, value in values.nominal_vars(self.data).items():
-                state.set(name, value)
-        for command in values.INSTANT_COMMANDS:
-            state.add_command(command)
-        for name, delay in DELAYS.items():
-            state.set(name, str(delay))
-            state.set_info(name, VarInfo(rw=True, string_len=3))
-        if gpser_unit:
-            state.add_command("test.panel.start")
-
-    async def _nominal(self) -> bool:
-        if self.protocol is Protocol.SENTR:
-            return await self._read_sentr()
-        packet = await self.link.exchange(frames.gpser_request("GN", crc=self.link.crc),
-                                          Protocol.GPSER)
-        if _failed(packet):
-            return False
-        gpser.parse_gn(self.link.buffer, self.data)
-        return True
-
-    # -- updates ----------------------------------------------------------------
-
-    def _parse_sentr(self) -> None:
-        sentr.parse_sentr(self.link.buffer, self.data)
-        self.request = sentr.next_request(self.link.buffer)
-
-    async def _read_sentr(self) -> bool:
-        packet = await self.link.exchange(frames.sentr_request(self.request), Protocol.SENTR)
-        if _failed(packet):
-            return False
-        self._parse_sentr()
-        return True
-
-    async def _read(self) -> bool | None:
-        """One update's reads: None when it failed, else whether the extended values count."""
-        if self.protocol is Protocol.SENTR:
-            return True if await self._read_sentr() else None
-        crc = self.link.crc
-        if _failed(await self.link.exchange(frames.gpser_request("RS", crc=crc), Protocol.GPSER)):
-            return None
-        gpser.parse_rs(self.link.buffer, self.data, self._numread())
-        packet = await self.link.exchange(frames.gpser_request("RE", crc=crc), Protocol.GPSER)
-        if packet is not None and packet.bad_check:
-            return False
-        if packet is None or not packet.nak:  # a NAK keeps the old values
-            gpser.parse_re(self.link.buffer, self.data)
-        return True
-
-    def _numread(self) -> int:
-        if self.phases.input_mono:
-            return gpser.LENGTH_RS_MM
-        return gpser.LENGTH_RS_TM if self.phases.output_mono else gpser.LENGTH_RS_TT
-
-    # -- commands -----------------------------------------------------------------
-
-    def _command_requests(self, state: DeviceVars, name: str) -> list[bytes] | None:
-        """The requests of command ``name``: None for a command NUT does not take now
-        (it depends on the mains), [] for a delay out of range."""
-        on_battery = values.on_battery(self.data)
-        delays = {"load.off.delay": "ups.delay.shutdown", "load.on.delay": "ups.delay.reboot",
-                  "shutdown.return": "ups.delay.shutdown"}
-        allowed = {"shutdown.stop", "test.panel.start", "test.battery.start"}
-        allowed |= {"shutdown.return"} if on_battery else {
-            "load.off", "load.on", "load.off.delay", "load.on.delay"}
-        if name not in allowed:
-            return None
-        delay = 0
-        if name in delays:
-            delay = c_atoi(state.get(delays[name]) or "0")
-            if not 0 <= delay <= 0xFFFF:
-                return []
-        base = name.removesuffix(".delay")
-        if self.protocol is Protocol.SENTR and name != "test.panel.start":
-            return _sentr_requests(base, delay)
-        return [gpser.command_request(base, delay, self.link.crc)]
-
-
-#: SENTR command codes (load.on sets the restart delay first, then restarts)
-_SENTR_CODES = {"load.off": (6,), "shutdown.return": (6,), "load.on": (2, 1),
-                "shutdown.stop": (5,), "test.battery.start": (4,)}
-
-
-def _sentr_requests(command: str, delay: int) -> list[bytes]:
-    return [frames.sentr_command(code, delay) for code in _SENTR_CODES[command]]

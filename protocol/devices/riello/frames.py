@@ -39,6 +39,8 @@ __all__ = [
     "sentr_command",
     "sentr_request",
     "sentr_sum",
+    "usb_packets",
+    "usb_payload",
 ]
 
 STX, ETX, NAK = 0x02, 0x03, 0x15
@@ -109,6 +111,24 @@ def sentr_command(code: int, delay: int = 0) -> bytes:
     """A SENTR command: 176, its code, the delay (little endian), their 8-bit sum."""
     body = bytes([SENTR_EXT176, code, delay & 0xFF, (delay >> 8) & 0xFF])
     return body + bytes([sum(body) & 0xFF])
+
+
+def usb_packets(request: bytes) -> list[bytes]:
+    """riello_usb's 8-byte bulk packets of ``request``: whole sevens behind 0x37 ('7'), then
+    the rest behind '0' + its length, padded with '0' characters."""
+    packets = [b"7" + request[at:at + 7] for at in range(0, len(request) - 6, 7)]
+    rest = len(request) % 7
+    if rest:
+        packets.append(bytes([0x30 + rest]) + request[-rest:].ljust(7, b"0"))
+    return packets
+
+
+def usb_payload(packet: bytes) -> bytes:
+    """The bytes a bulk packet from the unit carries: as many as its first byte's low
+    three bits say."""
+    if not packet:
+        return b""
+    return packet[1:1 + (packet[0] & 0x07)]
 
 
 @dataclass(frozen=True, slots=True)
