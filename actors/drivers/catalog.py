@@ -41,6 +41,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     "riello_ser": ("riello.serdriver", "RielloSer"),
+    "riello_usb": ("riello.usbdriver", "RielloUsb"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),

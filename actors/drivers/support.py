@@ -152,6 +152,11 @@ def _riello_variants() -> tuple[Variant, ...]:
                  for name in ("gpser", "sentr"))
 
 
+def _riello_usb_variants() -> tuple[Variant, ...]:
+    """riello_usb speaks GPSER through its Cypress bridge, the one id NUT's table has."""
+    return (Variant(name="gpser", kind="protocol", buses=("usb",), usb_ids=("04b4:5500",)),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -173,6 +178,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
     ("riello_ser", ("serial",), (), _riello_variants),
+    ("riello_usb", ("usb",), (), _riello_usb_variants),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -44,9 +44,11 @@ class GpserUnit:
     readings: tuple[int, ...]  # finp uinp fout uout pout fbyp ubyp ubat cap time temp
     status: tuple[int, ...] = (8, 0, 4, 0, 0)  # output on, charging
     extended: tuple[int, ...] | None = None  # iout x3, W x3, VA x3; None: NAK
+    pad: bytes = b" "  # what fills the serial and model (some units: NULs)
 
     def answers(self) -> dict[bytes, bytes]:
-        found = {b"GI": self.serial.ljust(16) + self.model.ljust(16) + self.version.ljust(12)
+        found = {b"GI": self.serial.ljust(16, self.pad) + self.model.ljust(16, self.pad)
+                 + self.version.ljust(12)
                  + self.ident.ljust(12, b"0"),
                  b"GN": _digits(*zip(self.nominal, (5, 5, 3, 3, 3, 3), strict=True)),
                  b"RS": bytes(0x30 + n for n in self.status)
@@ -84,6 +86,8 @@ class GpserUps:
     received: list[bytes] = field(default_factory=list)
     silent: bool = False
     nak_status: bool = False
+    #: requests the unit never answers (the iDialog's RE)
+    unanswered: frozenset[bytes] = frozenset()
 
     def __post_init__(self) -> None:
         self.base = self.unit
@@ -109,6 +113,8 @@ class GpserUps:
         if letters == b"RS" and self.nak_status:
             data = None
         crc = letters != b"GI" and self.unit.ident[4:5] == b"1"  # GI is always summed
+        if letters in self.unanswered:
+            return b""
         if data is None and letters in _READS:
             return gpser_reply(bytes([NAK]) + letters[1:], b"", crc=crc)
         return gpser_reply(letters, data or b"", crc=crc)
