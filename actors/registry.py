@@ -8,7 +8,7 @@ see DRIVER-NOT-CONNECTED in between instead of UNKNOWN-UPS.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import trio
 
@@ -55,6 +55,11 @@ class DeviceHandle:
 
     def publish(self, snapshot: UpsSnapshot) -> None:
         self.state.publish(snapshot)
+
+    def vouch(self, taken_at: float) -> None:
+        """The driver is alive and its data as fresh as its poll schedule says: the
+        snapshot's time moves on, nothing else changes, and no watcher is woken."""
+        self.state.restate(replace(self.state.value, taken_at=taken_at))
 
     def mark_disconnected(self) -> None:
         """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED.

@@ -156,6 +156,7 @@ def build_device(table: Table, name: str) -> DeviceConfig:
         maxage=table.number("maxage", None),
         sdorder=table.integer("sdorder", 0, minimum=-1),
         maxstartdelay=table.number("maxstartdelay", 45.0),
+        driver_generics=table.boolean("driver_generics", False),
         options=MappingProxyType(options),
         config_dir=table.doc.config_dir,
         line=table.line(),

@@ -119,6 +119,8 @@ class DeviceConfig:
     maxage: float | None = None
     sdorder: int = 0
     maxstartdelay: float = 45.0
+    #: NUT 2.8.1+'s driver generics (docs/drivers.md); off keeps NUT 2.8.0's listings
+    driver_generics: bool = False
     options: Mapping[str, str] = field(default_factory=_empty)
     config_dir: Path = field(default_factory=Path.cwd)
     line: int = 0

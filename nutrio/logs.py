@@ -11,6 +11,7 @@ from typing import IO, Any, Literal
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from nutrio.protocol.common.verbosity import debug_level
 from nutrio.systemd import JournalLoggerFactory, JournalRenderer
 
 __all__ = [
@@ -171,10 +172,26 @@ def configure_logging(
         raise ValueError(f"unknown log format {fmt!r}")
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(threshold),
+        wrapper_class=_filtering_logger(threshold),
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+
+
+def _filtering_logger(threshold: int) -> type[Any]:
+    """structlog's filtering logger at *threshold*, whose debug events still pass in an
+    actor that raised its own verbosity (protocol/common/verbosity.py: SET driver.debug)."""
+    base: type[Any] = structlog.make_filtering_bound_logger(threshold)
+    if threshold <= logging.DEBUG:
+        return base
+
+    class _DebugWhereAsked(base):  # type: ignore[misc, valid-type]
+        def debug(self, event: str, *args: Any, **kw: Any) -> Any:
+            if debug_level() <= 0:  # one context-variable read: cheap enough per call
+                return None
+            return self._proxy_to_logger("debug", event % args if args else event, **kw)
+
+    return _DebugWhereAsked
 
 
 def _default_format(out: IO[str]) -> LogFormat:

@@ -27,6 +27,7 @@ tree, so they outlive the restarts of the actors that use them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -175,6 +176,8 @@ class Tree:
         handle = self.registry.get(device.name)
         if handle is None:
             handle = self.registry.add(DeviceHandle(device.name, desc=device.desc))
+        if device.maxage is None:  # the driver vouches for its data within upsd's MAXAGE
+            device = dataclasses.replace(device, maxage=self.config.server.maxage)
         start = functools.partial(run_driver, device, handle, chaos=self.chaos)
         spec = ChildSpec(id=f"driver:{device.name}", start=start, restart=Restart.PERMANENT)
         return watch_errors(spec, self.errors)

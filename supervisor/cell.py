@@ -47,6 +47,11 @@ class LatestCell(Generic[T]):
         changed, self._changed = self._changed, trio.Event()
         changed.set()
 
+    def restate(self, value: T) -> None:
+        """Replace the value without a new version: the same level, said again (a
+        heartbeat's new timestamp). Readers that wait for news are not woken."""
+        self._value = value
+
     async def wait_newer(self, version: int) -> tuple[int, T]:
         """Wait until a value newer than *version* exists; return (version, value)."""
         while self._version <= version:

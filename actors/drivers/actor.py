@@ -6,8 +6,14 @@ the driver read its device once (``open``, NUT's initinfo), copies ups.mfr,
 ups.model and ups.serial over device.* as the core does once after initinfo,
 then polls every ``pollinterval`` seconds. Each poll ends in the same place:
 a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
-changed) whose ``stale`` flag says whether that poll failed. SET VAR and
-INSTCMD requests are served concurrently, one at a time with the polls
+changed) whose ``stale`` flag says whether that poll failed. Between polls
+the actor vouches for its data every maxage / 3 seconds (the snapshot's
+``taken_at`` moves on, without a new version that would wake its watchers),
+as NUT's driver answers upsd's PING between polls: a live driver's data is
+as fresh as its poll schedule says, however long ``pollinterval`` is. A
+driver stuck in a poll vouches for nothing, so upsd still says DATA-STALE
+after maxage. An event driver (``wait_event``) is polled as soon as its
+device reports something. SET VAR and INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
 
 A device that stays unreadable for longer than ``restart_after`` seconds
@@ -15,6 +21,11 @@ A device that stays unreadable for longer than ``restart_after`` seconds
 its supervisor restarts it with back-off, clients see DRIVER-NOT-CONNECTED
 meanwhile, and a fresh ``open`` is how a replugged device is found again.
 NUT's upsdrvctl leaves that to the admin; nutrio's tree does it itself.
+
+A device with ``driver_generics = true`` also gets NUT 2.8.1+'s generic
+variables and ``driver.*`` commands (actors/drivers/generics.py): the
+:class:`DriverCore` follows each step here, answers its requests first, and
+may end the actor after a reply (``driver.exit``, ``driver.killpower``).
 """
 
 from __future__ import annotations
@@ -23,9 +34,9 @@ import structlog
 import trio
 
 from nutrio.actors.drivers.base import (
-    CLOSE_TIMEOUT,
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
+    KEEPALIVES_PER_MAXAGE,
     Chaos,
     DeviceLike,
     Driver,
@@ -36,13 +47,19 @@ from nutrio.actors.drivers.base import (
 )
 from nutrio.actors.drivers.catalog import make_driver
 from nutrio.actors.drivers.errors import DriverCrashed, DriverError, DriverIOError, DriverTimeout
+from nutrio.actors.drivers.generics import DriverCore
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import CommandRequest, CommandResult, ResultCode, UpsData
+from nutrio.protocol.common.verbosity import verbosity_scope
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, copy_device_info
+from nutrio.protocol.devices.generics import DriverState
 
 __all__ = ["run_driver"]
 
 log = structlog.get_logger()
+
+#: a poll that starts this many seconds after its time is logged (driver.poll_late)
+LATE_AFTER = 1.0
 
 
 class _Publisher:
@@ -59,9 +76,10 @@ class _Publisher:
         return self._state.freeze()  # the same object while nothing changed
 
     def publish(self, *, polled: bool = True) -> None:
-        # ``taken_at`` is when the device was last read: a command's result
-        # (not a read) keeps it, or a driver stuck in its poll loop would look
-        # fresh to upsd's MAXAGE test for as long as clients send SET VAR.
+        # ``taken_at`` is when the actor last read the device or vouched for
+        # its data between polls: a command's result keeps it, or a driver
+        # stuck in its poll loop would look fresh to upsd's MAXAGE test for as
+        # long as clients send SET VAR.
         taken_at = trio.current_time() if polled else self._handle.snapshot.taken_at
         snap = self._handle.snapshot.next(
             taken_at=taken_at, data=self.data, connected=True, stale=self.stale
@@ -89,6 +107,11 @@ class _Publisher:
             self.stale_since = None
             log.info("driver.recovered")
         self.publish(polled=error is None)  # a failed read is no read: taken_at stays
+
+    def vouch(self) -> None:
+        """Between polls: a live driver's fresh data is as fresh as its schedule says."""
+        if not self.stale:
+            self._handle.vouch(trio.current_time())
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -139,37 +162,65 @@ async def _run(
     give_up_after = restart_after(device)  # a bad option fails before the device is touched
     driver = factory(device)
     state = DeviceVars()
-    put_core_vars(state, device, driver)
+    core = DriverCore(device, state, factory)
+    put_core_vars(state, device, driver, generics=core.enabled)
     try:
-        # as upsdrvctl waits for a driver's start: probing every protocol of a silent
-        # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
-        limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
-        with trio.move_on_after(limit) as opening:
-            await driver.open(state)
-        if opening.cancelled_caught:
-            raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
-                                "(maxstartdelay)")
-        copy_device_info(state)
-        publisher = _Publisher(handle, state)
-        publisher.publish()
-        task_status.started()
-        lock = trio.Lock()
-        try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(
-                    _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id
-                )
-                gone = await _poll_loop(
-                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after
-                )
-                nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
-        except ExceptionGroup as group:
-            raise DriverCrashed(device.name) from group
-        # outside the nursery, so the supervisor sees the DriverIOError itself
-        raise gone
+        with verbosity_scope(core.verbosity):  # SET driver.debug: this actor's tasks only
+            gone = await _serve(device, handle, chaos, actor_id, task_status, give_up_after,
+                                driver, state, core)
     finally:
-        with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
-            await driver.close()
+        await core.close(driver)
+    if gone is None:
+        log.info("driver.exited", reason=core.exit_reason)  # the supervisor starts it again
+        return
+    # outside the nursery, so the supervisor sees the DriverIOError itself
+    raise gone
+
+
+async def _serve(
+    device: DeviceLike,
+    handle: DeviceHandle,
+    chaos: Chaos | None,
+    actor_id: str,
+    task_status: trio.TaskStatus[None],
+    give_up_after: float | None,
+    driver: Driver,
+    state: DeviceVars,
+    core: DriverCore,
+) -> DriverIOError | None:
+    """Open the device, then poll and serve requests; why the device was given up, or None
+    when a request ended the actor."""
+    # as upsdrvctl waits for a driver's start: probing every protocol of a silent
+    # UPS takes nutdrv_qx ~36 s, longer than MAXAGE
+    limit = device.maxstartdelay or DEFAULT_POLL_TIMEOUT
+    core.enter(DriverState.INIT_DEVICE)
+    with trio.move_on_after(limit) as opening:
+        await driver.open(state)
+    if opening.cancelled_caught:
+        raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
+                            "(maxstartdelay)")
+    copy_device_info(state)
+    core.after_open()
+    publisher = _Publisher(handle, state)
+    core.enter(DriverState.QUIET)
+    publisher.publish()
+    core.publish = publisher.publish_if_changed
+    task_status.started()
+    lock = trio.Lock()
+    gone: DriverIOError | None = None
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(
+                _serve_commands, driver, state, handle, lock, publisher, chaos, actor_id, core
+            )
+            with core.exit_scope:
+                gone = await _poll_loop(
+                    driver, state, device, lock, publisher, chaos, actor_id, give_up_after, core
+                )
+            nursery.cancel_scope.cancel()  # stop serving commands: the actor ends
+    except ExceptionGroup as group:
+        raise DriverCrashed(device.name) from group
+    return gone
 
 
 async def _poll_loop(
@@ -181,14 +232,17 @@ async def _poll_loop(
     chaos: Chaos | None,
     actor_id: str,
     give_up_after: float | None = None,
+    core: DriverCore | None = None,
 ) -> DriverIOError:
     """Poll until the data has been stale longer than *give_up_after*; return why."""
     interval = device.pollinterval or DEFAULT_POLLINTERVAL
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        woken = await _wait_next(driver, next_at)
+        woken = await _wait_next(driver, next_at, publisher, timeout / KEEPALIVES_PER_MAXAGE)
         started = trio.current_time()
+        if started - next_at > LATE_AFTER:  # the last poll overran, or the loop is starved
+            log.warning("driver.poll_late", late=round(started - next_at, 3))
         result = PollResult()
         error: DriverError | None = None
         try:
@@ -196,11 +250,16 @@ async def _poll_loop(
                 await chaos.before_poll(actor_id)  # may freeze: then no snapshots at all
             with trio.fail_after(timeout):
                 async with lock:
+                    if core is not None:
+                        core.enter(DriverState.UPDATEINFO)  # seen by clients while it runs
                     result = await driver.poll(state)
         except trio.TooSlowError:
             error = DriverTimeout(f"poll took longer than {timeout:g} s")
         except DriverError as exc:
             error = exc
+        if core is not None:
+            core.enter_quietly(DriverState.QUIET)  # the snapshot below carries it
+        log.debug("driver.polled", took=trio.current_time() - started, failed=error is not None)
         publisher.after_poll(error)
         stale_for = publisher.stale_for()
         if give_up_after is not None and stale_for >= give_up_after:
@@ -217,16 +276,20 @@ async def _poll_loop(
             next_at = min(next_at, trio.current_time() + result.next_poll)
 
 
-async def _wait_next(driver: Driver, next_at: float) -> bool:
-    """Sleep until the next poll is due; a driver that can wait for its device's events
-    (``wait_event``, see base.EventDriver) is polled as soon as one comes. True if so."""
+async def _wait_next(driver: Driver, next_at: float, publisher: _Publisher,
+                     every: float) -> bool:
+    """Sleep until the next poll is due, vouching for fresh data every *every* seconds;
+    a driver that can wait for its device's events (``wait_event``, see
+    base.EventDriver) is polled as soon as one comes. True if so."""
     wait_event = getattr(driver, "wait_event", None)
-    if wait_event is None:
-        await trio.sleep_until(next_at)
-        return False
-    with trio.move_on_at(next_at):
-        await wait_event()
-        return True
+    while (now := trio.current_time()) < next_at:
+        with trio.move_on_at(min(next_at, now + every)):
+            if wait_event is None:
+                await trio.sleep_forever()
+            await wait_event()
+            return True
+        if trio.current_time() < next_at:
+            publisher.vouch()  # NUT: the driver answers upsd's PING between polls
     return False
 
 
@@ -238,6 +301,7 @@ async def _serve_commands(
     publisher: _Publisher,
     chaos: Chaos | None = None,
     actor_id: str = "",
+    core: DriverCore | None = None,
 ) -> None:
     async for request in handle.requests_out:
         # the inbox is this actor's message seam: chaos may delay, drop or crash here
@@ -245,25 +309,43 @@ async def _serve_commands(
             log.warning("driver.command_dropped", name=request.name, tracking=request.tracking)
             continue
         async with lock:
-            code = await _run_command(driver, state, request)
-        log.info(
-            "driver.command", kind=request.kind, name=request.name, code=code,
-            tracking=request.tracking,
-        )
-        publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
-        await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
+            code = await _run_command(driver, state, request, core)
+            if core is not None and core.is_exiting():
+                # replied under the lock: no poll touches the driver before the actor ends
+                await _reply(handle, publisher, request, code)
+                core.exit_scope.cancel()
+                return
+        await _reply(handle, publisher, request, code)
 
 
-async def _run_command(driver: Driver, state: DeviceVars, request: CommandRequest) -> str:
-    """One request; the checks upsd makes before forwarding are repeated here."""
+async def _reply(
+    handle: DeviceHandle, publisher: _Publisher, request: CommandRequest, code: str
+) -> None:
+    log.info(
+        "driver.command", kind=request.kind, name=request.name, code=code,
+        tracking=request.tracking,
+    )
+    publisher.publish_if_changed()  # NUT sends a SET's new value to upsd at once
+    await handle.results_in.send(CommandResult(tracking=request.tracking, code=code))
+
+
+async def _run_command(
+    driver: Driver, state: DeviceVars, request: CommandRequest, core: DriverCore | None = None
+) -> str:
+    """One request; the checks upsd makes before forwarding are repeated here, then the
+    driver core's handlers answer before the driver's own (as in NUT's dstate.c)."""
     try:
         if request.kind == "INSTCMD":
             if request.name.lower() not in {c.lower() for c in state.freeze().commands}:
                 return ResultCode.CMD_NOT_SUPPORTED
+            if core is not None and (code := await core.run_command(driver, request)):
+                return code
             return await driver.instcmd(state, request.name, request.value)
         if request.kind == "SET":
             if state.get(request.name) is None or not state.info(request.name).rw:
                 return ResultCode.VAR_NOT_SUPPORTED
+            if core is not None and (code := await core.run_command(driver, request)):
+                return code
             return await driver.set_var(state, request.name, request.value or "")
     except DriverError as exc:
         log.warning("driver.command_failed", name=request.name, error=str(exc))

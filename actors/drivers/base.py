@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_POLLINTERVAL",
     "DEFAULT_POLL_TIMEOUT",
     "RESTART_AFTER_MAXAGES",
+    "KEEPALIVES_PER_MAXAGE",
     "restart_after",
     "HID_SNMP_ORDER",
     "Sent",
@@ -38,6 +39,9 @@ DEFAULT_POLLINTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 15.0
 #: A driver gets this long to close when its actor stops.
 CLOSE_TIMEOUT = 5.0
+#: Between polls an actor vouches for its data this many times per maxage (upsd 2.8.0
+#: pings a quiet driver after a third of MAXAGE).
+KEEPALIVES_PER_MAXAGE = 3
 #: Stale for this many maxages (45 s by default) ends the actor to be restarted.
 RESTART_AFTER_MAXAGES = 3
 
@@ -176,8 +180,15 @@ def restart_after(device: DeviceLike) -> float | None:
     return value or None
 
 
-def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None:
-    """What NUT's driver core serves for every driver, before the driver reads."""
+def put_core_vars(
+    state: DeviceVars, device: DeviceLike, driver: Driver, *, generics: bool = False
+) -> None:
+    """What NUT's driver core serves for every driver, before the driver reads.
+
+    With *generics* (NUT 2.8.1+'s, actors/drivers/generics.py) the ``allow_killpower``
+    flag is the core's own: it sets driver.flag.allow_killpower to 1 instead of being
+    served as a parameter.
+    """
     state.set("device.type", "ups")  # a driver may replace it (pdu, ats)
     state.set("driver.name", driver.name)
     state.set("driver.version", NUTRIO_VERSION)
@@ -186,6 +197,8 @@ def put_core_vars(state: DeviceVars, device: DeviceLike, driver: Driver) -> None
     for key, value in device.options.items():
         if key.lower().startswith(("default.", "override.")):
             continue  # NUT stores these as the variables themselves, never as parameters
+        if generics and key == "allow_killpower":
+            continue
         if key in driver.flags:
             if value.lower() not in ("false", "no", "off", "0"):
                 state.set(f"driver.flag.{key}", "enabled")

@@ -38,6 +38,12 @@ _WHERE: dict[str, tuple[str, str]] = {
     "tripplite_usb": ("tripplite.usbdriver", "TrippliteUsb"),
     "tripplite": ("tripplite.serialdriver", "Tripplite"),
     "tripplitesu": ("tripplite.sudriver", "TrippliteSu"),
+    "liebert-esp2": ("liebert_esp2.driver", "LiebertEsp2"),
+    "powercom": ("powercom.driver", "PowerCom"),
+    "powerpanel": ("powerpanel.driver", "PowerPanel"),
+    # NUT's retired names for powerpanel's units
+    "cpsups": ("powerpanel.driver", "RetiredCpsups"),
+    "cyberpower": ("powerpanel.driver", "RetiredCyberpower"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     "riello_ser": ("riello.serdriver", "RielloSer"),
@@ -130,7 +136,8 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "tripplite", "tripplitesu", "riello_ser"})  # fmt: skip
+                     "tripplite", "tripplitesu", "riello_ser",
+                     "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

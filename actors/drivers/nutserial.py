@@ -6,10 +6,11 @@ their exact rules, so they are kept here as NUT has them:
 
 * :func:`get_buf_len` (``ser_get_buf_len``): exactly ``count`` bytes; every
   wait for more may last ``idle`` seconds; one silent wait fails the whole
-  read (NUT returns 0 then, not what it got).
+  read (NUT returns 0 then, not what it got: fewer bytes here, so the
+  driver can tell silence from a cut reply in its log).
 * :func:`get_line` (``ser_get_line`` with an empty ignore set): bytes up to
   ``end`` (not included), NUL bytes dropped, at most 511 kept; a silent
-  wait before ``end`` fails the read.
+  wait before ``end`` fails the read (the bytes come back, flagged).
 * :func:`send_paced` (``ser_send_buf_pace``): one byte at a time, ``pace``
   seconds after each.
 
@@ -31,31 +32,31 @@ log = structlog.get_logger()
 LINE_MAX = 511
 
 
-async def get_buf_len(port: SerialPort, count: int, idle: float) -> bytes | None:
-    """``count`` bytes, or None when the line fell silent for ``idle`` seconds first."""
+async def get_buf_len(port: SerialPort, count: int, idle: float) -> bytes:
+    """``count`` bytes; fewer (maybe none) when the line fell silent for ``idle`` seconds."""
     data = b""
     while len(data) < count:
         chunk = await port.read_exactly(count - len(data), idle)
         if not chunk:
-            return None
+            break
         data += chunk
     return data
 
 
-async def get_line(port: SerialPort, end: bytes, idle: float) -> bytes | None:
-    """The bytes before ``end`` (NULs dropped, at most :data:`LINE_MAX`), or None when the
-    line fell silent for ``idle`` seconds first."""
+async def get_line(port: SerialPort, end: bytes, idle: float) -> tuple[bytes, bool]:
+    """The bytes before ``end`` (NULs dropped, at most :data:`LINE_MAX`) and True; what came
+    and False when the line fell silent for ``idle`` seconds first."""
     data = b""
     while True:
         chunk = await port.read_until(end, idle, max_bytes=LINE_MAX + 1)
         if not chunk:
-            return None
+            return data, False
         done = chunk.endswith(end)
         data += (chunk[: -len(end)] if done else chunk).replace(b"\0", b"")
         if len(data) >= LINE_MAX:
-            return data[:LINE_MAX]
+            return data[:LINE_MAX], True
         if done:
-            return data
+            return data, True
 
 
 async def send_paced(port: SerialPort, data: bytes, pace: float) -> None:

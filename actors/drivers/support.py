@@ -82,11 +82,14 @@ def _hid_variants() -> tuple[Variant, ...]:
 
 
 def _mib_variants() -> tuple[Variant, ...]:
-    from nutrio.protocol.devices.snmp import MIBS
+    """snmp-ups' MIB-to-NUT mappings by name (apc_pdu has three sysObjectIDs, one line)."""
+    from nutrio.protocol.devices.snmp import SUPPORTED
 
-    return tuple(Variant(name=mib.name, kind="mib", buses=("network",),
-                         version_data=f"{mib.name} MIB", version=mib.version)
-                 for mib in MIBS.values())
+    by_name = {s.name: s for s in reversed(SUPPORTED)}  # the first of each name wins
+    return tuple(Variant(name=s.name, kind="mib", buses=("network",),
+                         version_data=_split_version(s.version_data)[0],
+                         version=_split_version(s.version_data)[1])
+                 for s in SUPPORTED if by_name[s.name] is s)
 
 
 def _qx_variants() -> tuple[Variant, ...]:
@@ -179,6 +182,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplitesu", ("serial",), (), _none),
     ("riello_ser", ("serial",), (), _riello_variants),
     ("riello_usb", ("usb",), (), _riello_usb_variants),
+    ("liebert-esp2", ("serial",), (), _none),
+    ("powercom", ("serial",), (), _none),
+    ("powerpanel", ("serial",), ("cpsups", "cyberpower"), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -80,6 +80,10 @@ def power_cut(command: str, vars: Mapping[str, str], value: str | None = None) -
         case "shutdown.reboot.graceful":
             return (f"After {delay}, turns off every device powered by {target} briefly "
                     "while the UPS restarts.")
+        case "driver.killpower":  # driver_generics = true (docs/drivers.md)
+            return (f"Runs the shutdown sequence of {target}'s driver: every device it powers "
+                    f"is turned off after {delay} (refused unless "
+                    "driver.flag.allow_killpower is 1).")
         case _ if rest.startswith("shutdown.") and rest != "shutdown.stop":
             return f"Shuts down {target} ({command}): the devices it powers may lose power."
         case _:

@@ -163,6 +163,9 @@ class _Writer:
             )
         if dev.maxage is not None:
             self.note(f"devices.{name}.maxage", "unsupported", "NUT has one MAXAGE for all UPSes")
+        if dev.driver_generics:
+            self.note(f"devices.{name}.driver_generics", "unsupported",
+                      "NUT 2.8.0 drivers have no generics (2.8.1+ drivers always serve them)")
 
     def upsd_conf(self, server: ServerConfig) -> None:
         self.file = "upsd.conf"

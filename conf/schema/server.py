@@ -93,6 +93,9 @@ SERVER_SECTIONS: tuple[Section, ...] = (
             "killpower order for `nutrio drivers shutdown`, lowest first (-1: never)"),
         key("maxstartdelay", NUMBER, "ups.conf maxstartdelay",
             "seconds the driver may take to start"),
+        key("driver_generics", BOOLEAN, "",
+            "serve NUT 2.8.1+'s driver.state, driver.debug, driver.flag.allow_killpower and "
+            "driver.* commands (off: exactly what NUT 2.8.0 serves)"),
         more="Any other key is a driver option, kept as the string ups.conf would hold "
         "(`flag = true` for a bare flag; nested tables become dotted names); "
         "see [drivers.md](drivers.md).",

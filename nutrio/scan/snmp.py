@@ -3,12 +3,13 @@
 Bounded on purpose: more than MAX_ADDRESSES addresses need ``force``. Each
 address is asked for sysObjectID.0 and sysDescr.0 with each set of
 credentials in turn (v1/v2c communities, or one SNMPv3 user); the first that
-answers wins. The MIB is chosen the way snmp-ups' ``mibs = auto`` does, through
-the public detection of protocol/devices/snmp: the sysObjectID first
-(``pick_by_sysoid``), then the first mapping in ``PROBE_ORDER`` whose probe OID
-the agent has. ``desc`` is the model name as that mapping reads it (nut-scanner
-also writes a model there), else sysDescr.0. pysnmp is asyncio: the whole range runs in one event loop in a
-worker thread, one engine for all requests, a bounded number in flight.
+answers wins. The MIB is chosen the way snmp-ups 2.8.0's ``mibs = auto`` does
+(protocol/devices/snmp/start.py): the first mapping whose sysObjectID equals
+the agent's and whose model OID it answers, else the first mapping in NUT's
+order whose model OID it answers. ``desc`` is the model name as that mapping
+reads it (nut-scanner also writes a model there), else sysDescr.0. pysnmp is
+asyncio: the whole range runs in one event loop in a worker thread, one engine
+for all requests, a bounded number in flight.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from pysnmp.hlapi.v3arch import asyncio as hl  # type: ignore[import-untyped]
 
-from nutrio.protocol.devices.snmp import PROBE_ORDER, SYS_OBJECT_ID, Mib, pick_by_sysoid
+from nutrio.protocol.devices.snmp import MAPPINGS, SYSOID, Mapping, model_oid, same_oid
 from nutrio.scan.found import Found
 
 __all__ = ["MAX_ADDRESSES", "SnmpCredentials", "addresses", "scan_snmp"]
@@ -129,23 +130,17 @@ async def _probe(engine: Any, host: str, port: int, credentials: Sequence[SnmpCr
     family = hl.Udp6TransportTarget if ":" in host else hl.UdpTransportTarget
     target = await family.create((host, port), timeout=timeout, retries=0)
     for cred in credentials:
-        got = await _get(engine, cred, target, [SYS_OBJECT_ID, SYS_DESCR])
+        got = await _get(engine, cred, target, [SYSOID, SYS_DESCR])
         if got is None:
             continue
         sysoid, descr = (str(v) if v is not None else "" for v in got)
         mib, how = await _detect(engine, cred, target, sysoid)
-        model_oid = _model_oid(mib)
-        if model_oid is not None:
-            model = await _get(engine, cred, target, [model_oid])
+        model_at = model_oid(mib, "ups.model", "device.model") if mib else None
+        if model_at is not None:
+            model = await _get(engine, cred, target, [model_at])
             descr = str(model[0]) if model and model[0] is not None else descr
         return _found(host, port, cred, sysoid, descr, mib, how)
     return None
-
-
-def _model_oid(mib: Mib | None) -> str | None:
-    """Where the mapping reads ups.model (device.model for a PDU)."""
-    names = ("ups.model", "device.model")
-    return next((v.oid for v in (mib.vars if mib else ()) if v.name in names and v.oid), None)
 
 
 async def _get(engine: Any, cred: SnmpCredentials, target: Any,
@@ -172,21 +167,24 @@ def _plain(value: Any) -> Any:
 
 
 async def _detect(engine: Any, cred: SnmpCredentials, target: Any,
-                  sysoid: str) -> tuple[Mib | None, str]:
-    mib = pick_by_sysoid(sysoid) if sysoid else None
-    if mib is not None:
-        return mib, f"sysObjectID {sysoid}"
-    for candidate in PROBE_ORDER:
-        if candidate.probe_oid is None:
-            continue
-        got = await _get(engine, cred, target, [candidate.probe_oid])
-        if got and got[0] is not None:
-            return candidate, f"the agent has {candidate.probe_oid}"
+                  sysoid: str) -> tuple[Mapping | None, str]:
+    async def answers(mapping: Mapping) -> bool:
+        oid = model_oid(mapping)
+        got = await _get(engine, cred, target, [oid]) if oid else None
+        return got is not None and bool(got) and got[0] is not None
+
+    for mapping in MAPPINGS:
+        if sysoid and mapping.sysoid and same_oid(mapping.sysoid, sysoid):
+            if await answers(mapping):
+                return mapping, f"sysObjectID {sysoid}"
+    for mapping in MAPPINGS:
+        if await answers(mapping):
+            return mapping, f"the agent has {model_oid(mapping)}"
     return None, ""
 
 
 def _found(host: str, port: int, cred: SnmpCredentials, sysoid: str, descr: str,
-           mib: Mib | None, how: str) -> Found:
+           mib: Mapping | None, how: str) -> Found:
     where = host if port == 161 else (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     notes = [f"SNMP {cred.version} agent at {where}: sysObjectID {sysoid or '(none)'}"]
     if mib is None:

@@ -346,3 +346,14 @@ def test_report_is_right_about_what_upsmon_2_8_0_cannot_take(tmp_path: Path) -> 
         nut.upsmon.wait_for_line("Set password on", 15, stream="stdout")  # it tried to log in
         assert numlogins(port, "ups1") == 0
     assert "invalid directive OFFDURATION 60" in nut.upsmon.stdout()
+
+
+def test_driver_generics_are_reported_not_written(tmp_path: Path) -> None:
+    (tmp_path / "u.dev").write_text("ups.status: OL\n")
+    cfg = conf.loads('[devices.myups]\ndriver = "dummy-ups"\nport = "u.dev"\n'
+                     "driver_generics = true\n", tmp_path / "nutrio.toml")
+    result = export_config(cfg)
+    report = {e.directive: e for e in result.report}
+    assert report["devices.myups.driver_generics"].status == "unsupported"
+    keys = [line.split()[0] for line in result.files["ups.conf"].splitlines() if line.strip()]
+    assert "driver" in keys and "driver_generics" not in keys  # NUT 2.8.0 would refuse it

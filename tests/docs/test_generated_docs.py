@@ -133,7 +133,8 @@ EVERY_KEY: dict[str, Any] = {
                 "client_ca": "ca.pem", "min_version": "TLSv1.3"},
     },
     "devices": {"myups": {"driver": "dummy-ups", "port": "myups.dev", "desc": "Rack",
-                          "pollinterval": 2, "maxage": 10, "sdorder": 1, "maxstartdelay": 10}},
+                          "pollinterval": 2, "maxage": 10, "sdorder": 1, "maxstartdelay": 10,
+                          "driver_generics": True}},
     "users": {
         "admin": {"password": "secret", "actions": ["SET"], "instcmds": ["all"],
                   "upsmon": "primary"},

@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 import trio
+from structlog.testing import capture_logs
 
 from nutrio.actors.drivers import DriverError, DriverFactory, run_driver
 from nutrio.actors.registry import DeviceHandle
@@ -66,6 +68,21 @@ async def wait_for(
 
 def status_is(value: str) -> Callable[[UpsSnapshot], bool]:
     return lambda snap: snap.data.vars.get("ups.status") == value
+
+
+async def stale_then_back(handle: DeviceHandle, sim: Any, mode: str, change: Callable[[], None],
+                          status: str, timeout: float = 10) -> int:
+    """Put the simulator in ``mode`` until the data goes stale, then back to normal with
+    ``change``, until fresh data shows ``status``; how many ``driver.bad_reply``
+    warnings that spell logged (the rest go to debug)."""
+    with capture_logs() as logs:
+        sim.mode = mode
+        await wait_for(handle, lambda s: s.stale, timeout=timeout)
+        sim.mode = "normal"
+        change()
+        snap = await wait_for(handle, lambda s: not s.stale and status_is(status)(s), timeout)
+    assert snap.connected
+    return sum(e["event"] == "driver.bad_reply" and e["log_level"] == "warning" for e in logs)
 
 
 async def ask(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import trio
 from driver_helpers import Device
+from serial_bench import real_kill
 from sim.bcmxcp_models import PW5110, PW5125
 from sim.bcmxcp_sim import XcpUps, bcmxcp_sim
 from sim.realdriver import SBIN, have_driver
@@ -41,20 +41,6 @@ FAST = XcpTiming(authorize=0.05, byte=0.3, usb_answer=1.0)
 def device(driver: str, port: str, options: Mapping[str, str]) -> Device:
     return Device(name="sim", port=port, config_dir=Path("/tmp"), driver=driver,
                   options=MappingProxyType(dict(options)))
-
-
-async def real_kill(driver: str, port: str, options: Mapping[str, str],
-                    env: Mapping[str, str] | None = None) -> tuple[int, str]:
-    """``driver -a sim -k``: (exit code, what it printed)."""
-    with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
-        lines = "".join(f"    {k} = {v}\n" for k, v in options.items())
-        Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {port}\n{lines}")
-        Path(tmp, "nut.conf").write_text("MODE=standalone\n")
-        done = await trio.run_process(
-            [str(SBIN / driver), "-a", "sim", "-u", "root", "-k"],
-            env={**os.environ, **(env or {}), "NUT_CONFPATH": tmp, "NUT_STATEPATH": tmp},
-            capture_stdout=True, capture_stderr=True, check=False)
-    return done.returncode, (done.stdout + done.stderr).decode()
 
 
 async def ours(dev: Device, factory: Any) -> KillResult | Exception:

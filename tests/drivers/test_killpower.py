@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -311,29 +312,35 @@ async def test_snmp_apc_sets_shutdown_return(agent: Any) -> None:
         await trio.to_thread.run_sync(restore)
 
 
-@pytest.mark.e2e
-async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(agent: Any) -> None:
-    restore = put_back(agent, "mge-ups", [IETF + "8.2.0"])
-    try:
-        with pytest.raises(KillPowerFailed, match="Shutdown failed"):  # the MGE MIB has none
-            await kill_power(snmp(agent.address, "mge-ups", offdelay="90", mibs="mge"))
-        assert await trio.to_thread.run_sync(agent.get, "mge-ups", IETF + "8.2.0") == 90
-    finally:
-        await trio.to_thread.run_sync(restore)
+async def _recorded(nursery: trio.Nursery, agent: Any, device: Device) -> list[tuple[object, ...]]:
+    """kill_power through a proxy that notes the SETs; the real snmp-ups -k is the oracle."""
+    from udp_proxy import Proxy
+
+    proxy = Proxy(upstream=("127.0.0.1", agent.port))
+    port = await nursery.start(proxy.run)
+    device = replace(device, port=f"127.0.0.1:{port}")
+    with pytest.raises(KillPowerFailed, match="Shutdown failed"):
+        await kill_power(device)
+    return [s[1:] for s in proxy.sets]
 
 
 @pytest.mark.e2e
-async def test_snmp_ietf_shutdown_return_sets_auto_restart_and_the_delay(agent: Any) -> None:
-    restore = put_back(agent, "ietf-ups", [IETF + "8.5.0", IETF + "8.2.0"])
-    try:
-        await trio.to_thread.run_sync(agent.set, "ietf-ups", IETF + "8.5.0", 2)
-        result = await kill_power(snmp(agent.address, "ietf-ups"))
-        assert result.command == "shutdown.return"
-        get = agent.get
-        assert await trio.to_thread.run_sync(get, "ietf-ups", IETF + "8.5.0") == 1  # autorestart on
-        assert await trio.to_thread.run_sync(get, "ietf-ups", IETF + "8.2.0") == 20
-    finally:
-        await trio.to_thread.run_sync(restore)
+async def test_snmp_offdelay_is_written_first_and_no_shutdown_command_fails(
+        nursery: trio.Nursery, agent: Any) -> None:
+    # the MGE MIB has no shutdown command. ups.delay.shutdown is a STRING row: the real
+    # snmp-ups -k writes the text "90" at start-up and again before the commands
+    device = snmp(agent.address, "mge-ups", offdelay="90", mibs="mge")
+    sets = await _recorded(nursery, agent, device)
+    assert sets == [(IETF + "8.2.0", 4, b"90")] * 2
+
+
+@pytest.mark.e2e
+async def test_snmp_ietf_has_no_shutdown_command_in_2_8_0(nursery: trio.Nursery,
+                                                         agent: Any) -> None:
+    """NUT 2.8.0's RFC 1628 table has load.off and load.on but none of shutdown.return,
+    shutdown.reboot, load.off.delay: the real snmp-ups -k sends nothing and says
+    "Shutdown failed!"."""
+    assert await _recorded(nursery, agent, snmp(agent.address, "ietf-ups")) == []
 
 
 # -- dummy-ups ---------------------------------------------------------------------------

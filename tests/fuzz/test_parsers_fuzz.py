@@ -20,8 +20,11 @@ from nutrio.protocol.devices.apcsmart import protocol as apcsmart
 from nutrio.protocol.devices.dummy.devfile import parse_items, read_device_file
 from nutrio.protocol.devices.hid.descriptor import parse_descriptor
 from nutrio.protocol.devices.hid.values import get_value, set_value, to_physical
-from nutrio.protocol.devices.snmp import MIBS
-from nutrio.protocol.devices.snmp.model import format_value, status_tokens
+from nutrio.protocol.devices.snmp import MAPPINGS, Dstate, Engine
+from nutrio.protocol.devices.snmp import reads as snmp_reads
+from nutrio.protocol.devices.snmp.ber import Tag, VarBind
+from nutrio.protocol.devices.snmp.engine import drive_sync
+from nutrio.protocol.devices.snmp.values import format_number
 from tests.fuzz._settings import fuzz
 from tests.paths import DATA
 
@@ -191,15 +194,26 @@ def test_mutated_real_hid_descriptors_never_raise(path, junk, where):
         to_physical(field, get_value(junk * 8, field))
 
 
-SNMP_ROWS = [row for mib in MIBS.values() for row in mib.vars]
-SNMP_RAW = st.one_of(st.integers(-2**63, 2**64), st.floats(allow_nan=False, allow_infinity=False,
-                                                           min_value=-1e12, max_value=1e12),
-                     st.text(max_size=40))
+SNMP_ROWS = [row for mapping in MAPPINGS for row in mapping.rows]
+_OID = "1.3.6.1.4.1.99.1.0"
+SNMP_BINDING = st.one_of(
+    st.builds(VarBind, st.just(_OID), st.sampled_from([Tag.INTEGER, Tag.GAUGE32, Tag.TIMETICKS]),
+              st.integers(0, 2**32 - 1)),
+    st.builds(VarBind, st.just(_OID), st.just(Tag.INTEGER), st.integers(-2**31, 2**31 - 1)),
+    st.builds(VarBind, st.just(_OID), st.sampled_from([Tag.OCTET_STRING, Tag.OPAQUE, Tag.IP_ADDRESS]),
+              st.binary(max_size=60)),
+    st.builds(VarBind, st.just(_OID), st.just(Tag.OID), st.just(_OID)),  # an OID pointing at itself
+    st.builds(VarBind, st.just(_OID), st.sampled_from([Tag.NULL, Tag.NO_SUCH_OBJECT, Tag.COUNTER64])),
+)
 
 
 @fuzz
-@given(st.sampled_from(SNMP_ROWS), SNMP_RAW)
-def test_snmp_values_always_format(row, raw):
-    value = format_value(row, raw)
-    assert value is None or isinstance(value, str)
-    status_tokens(row, raw)
+@given(st.sampled_from(SNMP_ROWS), SNMP_BINDING)
+def test_snmp_values_always_format(row, binding):
+    """Whatever an agent answers, each way snmp-ups reads it gives text, a number or nothing."""
+    eng = Engine(Dstate(read_device_file(b"")))
+    text = drive_sync(snmp_reads.get_str(eng, _OID, row.lookup, 128), lambda _: binding)
+    number = drive_sync(snmp_reads.get_int(eng, _OID), lambda _: binding)
+    assert text is None or (isinstance(text, str) and len(text) < 128)
+    if number is not None:
+        assert isinstance(format_number(number, row.length), str)

@@ -18,6 +18,7 @@ NUT, ``nutrio`` for nutrio, so ``lab.transfers(client=...)`` tells them apart.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -37,7 +38,6 @@ from tests.drivers.sim.realdriver import (
     stop_processes,
 )
 from tests.paths import ROOT
-from tests.realnut import free_port
 from tests.usblab.server import UsbLab
 
 __all__ = [
@@ -169,26 +169,39 @@ async def nutrio_usb(lab: UsbLab, driver: str, options: Mapping[str, str] | None
                      *, name: str = "ups", client: str = "nutrio") -> AsyncIterator[UsbDriverRun]:
     """`nutrio run` with one USB device table, on the lab (see the module comment)."""
     tmp = Path(tempfile.mkdtemp(prefix="nutriousb-"))
-    port = free_port()
     table = "".join(f'{k} = {v if k in _NUMBERS else repr(v)}\n'
                     for k, v in (options or {}).items())
     config = tmp / "nutrio.toml"
-    config.write_text(f'[server]\nlisten = ["127.0.0.1:{port}"]\n\n[devices.{name}]\n'
+    config.write_text(f'[devices.{name}]\n'
                       f'driver = "{driver}"\nport = "auto"\n{table}\n{_USERS}')
     env = {**os.environ, **lab.env(client=client), "PYTHONPATH": str(ROOT)}
     env.pop("LD_LIBRARY_PATH")  # nutrio finds the lab through NUTRIO_LIBUSB alone
-    run = UsbDriverRun(name, port, env, log=tmp / "nutrio.log")
+    run = UsbDriverRun(name, 0, env, log=tmp / "nutrio.log")
     logfd = os.open(run.log, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         run.driver = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json"],
+            # port 0: nutrio names the port it bound in its nutrio.ready line (no free-port race)
+            [sys.executable, "-m", "nutrio", "run", "--config", str(config), "--log-format", "json",
+             "--listen", "127.0.0.1:0"],
             env=env, stdout=subprocess.DEVNULL, stderr=logfd,
         )
         run.procs.append(run.driver)
-        await _wait_port(port)
+        run.port = await _ready_port(run)
         yield run
     finally:
         await _finish(run, logfd, tmp)
+
+
+async def _ready_port(run: UsbDriverRun, timeout: float = 30.0) -> int:
+    """The port from nutrio's ``nutrio.ready`` log line."""
+    with trio.fail_after(timeout):
+        while True:
+            for line in run.log.read_text(errors="replace").splitlines():
+                if '"nutrio.ready"' in line:
+                    return int(json.loads(line)["ports"][0])
+            if run.driver is not None and run.driver.poll() is not None:
+                raise RuntimeError(f"nutrio run ended before it was ready:\n{run.log_text()[-2000:]}")
+            await trio.sleep(0.05)
 
 
 async def _wait_port(port: int, timeout: float = 30.0) -> None:

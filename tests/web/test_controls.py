@@ -21,6 +21,7 @@ VARS = {"ups.delay.shutdown": "20", "ups.delay.start": "30"}
     ("outlet.2.load.off", "powered by outlet 2 of this UPS"),
     ("outlet.1.shutdown.return", "outlet 1"),
     ("load.cycle", "briefly, then back on"),
+    ("driver.killpower", "turned off after 20 s (ups.delay.shutdown)"),
 ])
 def test_commands_that_cut_the_power_say_what_will_happen(command: str, says: str) -> None:
     text = power_cut(command, VARS)
@@ -33,7 +34,7 @@ def test_a_delay_given_with_the_command_is_the_one_named() -> None:
 
 @pytest.mark.parametrize("command", [
     "beeper.toggle", "test.battery.start", "load.on", "shutdown.stop", "outlet.1.load.on",
-    "calibrate.start",
+    "calibrate.start", "driver.exit", "driver.reload",
 ])
 def test_other_commands_run_without_asking(command: str) -> None:
     assert power_cut(command, VARS) is None

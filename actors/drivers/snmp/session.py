@@ -1,17 +1,57 @@
-"""snmp-ups' connection settings and one agent's GET/SET session over pysnmp."""
+"""snmp-ups' connection settings and one agent's session: GET, GETNEXT, GETBULK and SET.
+
+How it works: a session turns PDUs into v1/v2c or v3 messages (protocol/devices/snmp
+ber.py and usm.py) and exchanges them over the process's shared transport
+(transport.py). A v3 session first learns the agent's engine ID, boots and
+time from the REPORT to an empty probe, and learns them again when the agent
+says its clock moved (notInTimeWindows). Replies keep their ASN.1 tags: what a
+missing object looks like (v1 noSuchName error, v2c noSuchObject value) is the
+reader's business, as it is snmp-ups'.
+"""
 
 from __future__ import annotations
 
+import socket as stdsocket
 from dataclasses import dataclass
-from typing import Any
 
-from pyasn1.type import univ  # type: ignore[import-untyped]
-from pysnmp.hlapi.v3arch import asyncio as hl  # type: ignore[import-untyped]
-from pysnmp.proto import rfc1902  # type: ignore[import-untyped]
+import trio
 
 from nutrio.actors.drivers.base import DeviceLike
-from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, DriverTimeout
-from nutrio.protocol.devices import snmp as mibs
+from nutrio.actors.drivers.errors import (
+    DriverConfigError,
+    DriverError,
+    DriverIOError,
+    DriverTimeout,
+)
+from nutrio.actors.drivers.snmp.transport import Transport, shared_transport
+from nutrio.protocol.devices.snmp import ber, usm
+from nutrio.protocol.devices.snmp.ber import Pdu, PduType, VarBind
+
+__all__ = ["SnmpSettings", "SnmpSession", "settings_from", "float_option", "SnmpError"]
+
+#: OIDs per GET at most (NUT asks for one at a time; a PDU of many is one round trip);
+#: a walk's OIDs are split evenly into as few GETs as that allows
+GET_BATCH = 32
+#: GETs of one session in flight at once
+IN_FLIGHT = 4
+_NO_SUCH_NAME, _TOO_BIG = 2, 1
+_NOT_IN_TIME = "1.3.6.1.6.3.15.1.1.2.0"
+_REPORTS = {
+    "1.3.6.1.6.3.15.1.1.1.0": "unsupported security level",
+    _NOT_IN_TIME: "not in time window",
+    "1.3.6.1.6.3.15.1.1.3.0": "unknown user name",
+    "1.3.6.1.6.3.15.1.1.4.0": "unknown engine ID",
+    "1.3.6.1.6.3.15.1.1.5.0": "wrong digest (bad authPassword?)",
+    "1.3.6.1.6.3.15.1.1.6.0": "decryption error (bad privPassword?)",
+}
+
+
+class SnmpError(DriverIOError):
+    """The agent answered with an error (``status``: the PDU's error-status)."""
+
+    def __init__(self, text: str, status: int = 0, index: int = 0) -> None:
+        super().__init__(text)
+        self.status, self.index = status, index
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,21 +71,11 @@ class SnmpSettings:
     timeout: float = 1.0
     retries: int = 5
 
-
-_AUTH = {
-    "MD5": hl.USM_AUTH_HMAC96_MD5, "SHA": hl.USM_AUTH_HMAC96_SHA,
-    "SHA224": hl.USM_AUTH_HMAC128_SHA224, "SHA256": hl.USM_AUTH_HMAC192_SHA256,
-    "SHA384": hl.USM_AUTH_HMAC256_SHA384, "SHA512": hl.USM_AUTH_HMAC384_SHA512,
-}
-_PRIV = {
-    "DES": hl.USM_PRIV_CBC56_DES, "AES": hl.USM_PRIV_CFB128_AES, "AES128": hl.USM_PRIV_CFB128_AES,
-    "AES192": hl.USM_PRIV_CFB192_AES, "AES256": hl.USM_PRIV_CFB256_AES,
-}
-_LEVELS = ("noAuthNoPriv", "authNoPriv", "authPriv")
-#: OIDs per GET request (NUT asks one at a time; a few per PDU is kinder to slow agents
-#: than dozens, and far quicker than one).
-_GET_BATCH = 16
-_NO_SUCH_NAME = 2  # SNMPv1 error-status: one OID of the request does not exist
+    def user(self) -> usm.UsmUser:
+        return usm.UsmUser(
+            name=(self.sec_name or "").encode(), level=self.sec_level,
+            auth_protocol=self.auth_protocol, auth_password=(self.auth_password or "").encode(),
+            priv_protocol=self.priv_protocol, priv_password=(self.priv_password or "").encode())
 
 
 def _split_host(port: str) -> tuple[str, int]:
@@ -53,6 +83,33 @@ def _split_host(port: str) -> tuple[str, int]:
     if not sep or ":" in host or not number.isdigit():
         return port.strip("[]"), 161  # no port, or a bare IPv6 address
     return host.strip("[]"), int(number)
+
+
+def float_option(device: DeviceLike, name: str, default: float) -> float:
+    text = device.options.get(name)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise DriverConfigError(f"{device.name}: {name} must be a number, not {text!r}") from exc
+
+
+def _problem(opt: object, version: str, level: str, auth: str, priv: str) -> str | None:
+    get = opt.get  # type: ignore[attr-defined]
+    if version not in ("v1", "v2c", "v3"):
+        return f"snmp_version {version!r} (v1, v2c or v3)"
+    if version != "v3":
+        return None
+    if level not in usm.LEVELS:
+        return f"secLevel {level!r} ({', '.join(usm.LEVELS)})"
+    if not get("secName"):
+        return "SNMPv3 needs secName"
+    if level != "noAuthNoPriv" and (not get("authPassword") or auth not in usm.AUTH):
+        return f"secLevel {level} needs authPassword and an authProtocol of {', '.join(usm.AUTH)}"
+    if level == "authPriv" and (not get("privPassword") or priv not in usm.PRIV):
+        return f"secLevel authPriv needs privPassword and a privProtocol of {', '.join(usm.PRIV)}"
+    return None
 
 
 def settings_from(device: DeviceLike) -> SnmpSettings:
@@ -68,17 +125,7 @@ def settings_from(device: DeviceLike) -> SnmpSettings:
     level = opt.get("secLevel", "noAuthNoPriv")
     auth = opt.get("authProtocol", "MD5").upper()
     priv = opt.get("privProtocol", "DES").upper()
-    problem = None
-    if version not in ("v1", "v2c", "v3"):
-        problem = f"snmp_version {version!r} (v1, v2c or v3)"
-    elif version == "v3" and level not in _LEVELS:
-        problem = f"secLevel {level!r} ({', '.join(_LEVELS)})"
-    elif version == "v3" and not opt.get("secName"):
-        problem = "SNMPv3 needs secName"
-    elif version == "v3" and level != "noAuthNoPriv" and (not opt.get("authPassword") or auth not in _AUTH):
-        problem = f"secLevel {level} needs authPassword and an authProtocol of {', '.join(_AUTH)}"
-    elif version == "v3" and level == "authPriv" and (not opt.get("privPassword") or priv not in _PRIV):
-        problem = f"secLevel authPriv needs privPassword and a privProtocol of {', '.join(_PRIV)}"
+    problem = _problem(opt, version, level, auth, priv)
     if problem:
         raise DriverConfigError(f"{device.name}: {problem}")
     return SnmpSettings(
@@ -90,120 +137,183 @@ def settings_from(device: DeviceLike) -> SnmpSettings:
     )
 
 
-def _raw(value: Any) -> mibs.Raw | None:
-    """A pysnmp value as the plain value the mappings read; None when absent."""
-    if value is None or isinstance(value, (hl.NoSuchObject, hl.NoSuchInstance, hl.EndOfMibView)):
-        return None
-    if isinstance(value, hl.ObjectIdentity):  # an OID value, resolved by pysnmp
-        return str(value.get_oid())
-    if isinstance(value, univ.Null):
-        return None
-    if isinstance(value, hl.TimeTicks):
-        return int(value) / 100  # hundredths of a second -> seconds
-    if isinstance(value, univ.ObjectIdentifier):
-        return str(value)
-    if isinstance(value, hl.IpAddress):
-        return value.prettyPrint()
-    if isinstance(value, univ.OctetString):
-        return bytes(value.asOctets()).rstrip(b"\x00").decode("utf-8", "replace")
-    if isinstance(value, univ.Integer):
-        return int(value)
-    return value.prettyPrint()  # type: ignore[no-any-return]
-
-
 class SnmpSession:
-    """One agent, seen from the asyncio thread: all its methods run on that loop."""
+    """One agent. ``open`` resolves its address; every request goes through the transport."""
 
-    def __init__(self, settings: SnmpSettings) -> None:
+    def __init__(self, settings: SnmpSettings, transport: Transport | None = None) -> None:
         self.settings = settings
-        self._engine: hl.SnmpEngine | None = None
-        self._target: hl.UdpTransportTarget | None = None
+        self._transport = transport
+        self._address: tuple[object, ...] | None = None
+        self._family = stdsocket.AF_INET
+        self._user = settings.user()
+        self._engine = usm.Engine()
+        self._limit = trio.Semaphore(IN_FLIGHT)
 
-    def _auth(self) -> Any:
+    async def open(self) -> None:
+        if self._address is not None:
+            return
         s = self.settings
-        if s.version != "v3":
-            return hl.CommunityData(s.community, mpModel=0 if s.version == "v1" else 1)
-        if s.sec_level == "noAuthNoPriv":
-            return hl.UsmUserData(s.sec_name)
-        if s.sec_level == "authNoPriv":
-            return hl.UsmUserData(s.sec_name, s.auth_password, authProtocol=_AUTH[s.auth_protocol])
-        return hl.UsmUserData(
-            s.sec_name, s.auth_password, s.priv_password,
-            authProtocol=_AUTH[s.auth_protocol], privProtocol=_PRIV[s.priv_protocol],
-        )
-
-    async def _ready(self) -> tuple[hl.SnmpEngine, hl.UdpTransportTarget]:
-        if self._engine is None or self._target is None:
-            s = self.settings
-            self._engine = hl.SnmpEngine()
-            self._target = await hl.UdpTransportTarget.create(
-                (s.host, s.port), timeout=s.timeout, retries=s.retries
-            )
-        return self._engine, self._target
-
-    async def get(self, oids: list[str]) -> dict[str, mibs.Raw | None]:
-        """GET in batches; an OID the agent lacks maps to None."""
-        engine, target = await self._ready()
-        result: dict[str, mibs.Raw | None] = {}
-        for start in range(0, len(oids), _GET_BATCH):
-            pending = oids[start : start + _GET_BATCH]
-            while pending:
-                binds = [hl.ObjectType(hl.ObjectIdentity(o)) for o in pending]
-                indication, status, index, answer = await hl.get_cmd(
-                    engine, self._auth(), target, hl.ContextData(), *binds
-                )
-                if indication:
-                    _raise_indication(indication)
-                if int(status) == _NO_SUCH_NAME and 0 < int(index) <= len(pending):
-                    result[pending.pop(int(index) - 1)] = None  # v1: retry without it
-                    continue
-                if int(status):
-                    raise DriverIOError(f"agent error: {status.prettyPrint()}")
-                for oid, (_, value) in zip(pending, answer, strict=True):
-                    result[oid] = _raw(value)
-                pending = []
-        return result
-
-    async def set(self, snmp_set: mibs.SnmpSet) -> str | None:
-        """One SET; None when the agent took it, else why not."""
-        engine, target = await self._ready()
-        value: Any
-        if snmp_set.kind == "str":
-            value = rfc1902.OctetString(str(snmp_set.value))
-        elif snmp_set.kind == "oid":
-            value = rfc1902.ObjectName(str(snmp_set.value))
-        elif snmp_set.kind == "timeticks":
-            value = rfc1902.TimeTicks(int(snmp_set.value))
-        else:
-            value = rfc1902.Integer32(int(snmp_set.value))
-        indication, status, _, _ = await hl.set_cmd(
-            engine, self._auth(), target, hl.ContextData(),
-            hl.ObjectType(hl.ObjectIdentity(snmp_set.oid), value),
-        )
-        if indication:
-            return str(indication)
-        if int(status):
-            return status.prettyPrint()
-        return None
+        try:
+            found = await trio.socket.getaddrinfo(s.host, s.port, type=stdsocket.SOCK_DGRAM)
+        except OSError as exc:
+            raise DriverIOError(f"cannot resolve {s.host}: {exc}") from exc
+        self._family, *_, self._address = found[0]
+        if self._transport is None:
+            self._transport = shared_transport()
+        self._transport.enter()
 
     async def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close_dispatcher()
-            self._engine = None
+        if self._address is not None and self._transport is not None:
+            self._transport.leave()
+        self._address = None
 
+    # -- requests -------------------------------------------------------------
 
-def _raise_indication(indication: object) -> None:
-    text = str(indication)
-    if "timed out" in text.lower() or "timeout" in text.lower():
-        raise DriverTimeout(f"SNMP agent did not answer: {text}")
-    raise DriverIOError(f"SNMP request failed: {text}")
+    async def get(self, oids: list[str]) -> dict[str, VarBind | None]:
+        """GET every OID (batched, a few PDUs in flight); None: no reply for that OID
+        (v1 noSuchName, or an error the agent pinned on it)."""
+        result: dict[str, VarBind | None] = {}
+        failed: list[DriverError] = []  # one agent: its first failure speaks for all
 
+        async def batch(part: list[str]) -> None:
+            try:
+                await self._get_batch(part, result)
+            except DriverError as exc:
+                failed.append(exc)
 
-def float_option(device: DeviceLike, name: str, default: float) -> float:
-    text = device.options.get(name)
-    if text is None:
-        return default
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise DriverConfigError(f"{device.name}: {name} must be a number, not {text!r}") from exc
+        wanted = list(dict.fromkeys(oids))
+        size = -(-len(wanted) // max(1, -(-len(wanted) // GET_BATCH)))  # even batches
+        async with trio.open_nursery() as nursery:
+            for start in range(0, len(wanted), size or 1):
+                nursery.start_soon(batch, wanted[start : start + size])
+        if failed:
+            raise failed[0]
+        return result
+
+    async def get_next(self, oid: str) -> VarBind | None:
+        try:
+            reply = await self._request(PduType.GETNEXT, (VarBind(oid),))
+        except SnmpError:
+            return None
+        return reply.varbinds[0] if reply.varbinds else None
+
+    async def bulk(self, oid: str, count: int) -> list[VarBind]:
+        """Up to ``count`` successors of ``oid`` (GETNEXT one by one on v1)."""
+        if self.settings.version == "v1":
+            found = await self.get_next(oid)
+            return [found] if found is not None else []
+        try:
+            reply = await self._request(PduType.GETBULK, (VarBind(oid),), 0, count)
+        except SnmpError:
+            return []
+        return list(reply.varbinds)
+
+    async def set(self, binding: VarBind) -> str | None:
+        """One SET; None when the agent took it, else why not."""
+        try:
+            await self._request(PduType.SET, (binding,))
+        except SnmpError as exc:
+            return str(exc)
+        except DriverTimeout as exc:
+            return str(exc)
+        return None
+
+    async def _get_batch(self, oids: list[str], result: dict[str, VarBind | None]) -> None:
+        pending = list(oids)
+        while pending:
+            try:
+                reply = await self._request(PduType.GET, tuple(VarBind(o) for o in pending))
+            except SnmpError as exc:
+                if exc.status == _TOO_BIG and len(pending) > 1:
+                    half = len(pending) // 2
+                    await self._get_batch(pending[:half], result)
+                    pending = pending[half:]
+                    continue
+                if 0 < exc.index <= len(pending):
+                    # this OID fails alone: retry the rest
+                    result[pending.pop(exc.index - 1)] = None
+                    continue
+                for oid in pending:
+                    result[oid] = None
+                return
+            for oid, vb in zip(pending, reply.varbinds, strict=False):
+                result[oid] = vb
+            for oid in pending[len(reply.varbinds):]:
+                result[oid] = None
+            return
+
+    async def _request(self, kind: int, binds: tuple[VarBind, ...], status: int = 0,
+                       index: int = 0) -> Pdu:
+        async with self._limit:
+            if self.settings.version == "v3":
+                reply = await self._v3(kind, binds, status, index)
+            else:
+                reply = await self._community(kind, binds, status, index)
+        if reply.error_status:
+            raise SnmpError(f"agent error {reply.error_status} at {reply.error_index}",
+                            reply.error_status, reply.error_index)
+        return reply
+
+    async def _exchange(self, rid: int, payload: bytes) -> bytes:
+        assert self._transport is not None and self._address is not None, "session not open"
+        s = self.settings
+        return await self._transport.exchange(self._address, self._family, rid, payload,
+                                              s.timeout, s.retries)
+
+    async def _community(self, kind: int, binds: tuple[VarBind, ...], status: int,
+                         index: int) -> Pdu:
+        assert self._transport is not None
+        rid = self._transport.next_id()
+        version = 0 if self.settings.version == "v1" else 1
+        message = ber.encode_community(version, self.settings.community.encode(),
+                                       Pdu(kind, rid, binds, status, index))
+        data = await self._exchange(rid, message)
+        try:
+            reply = ber.decode_community(data, [b.oid for b in binds])
+        except ber.BerError as exc:
+            raise DriverIOError(f"garbled reply: {exc}") from exc
+        return reply.pdu
+
+    async def _v3(self, kind: int, binds: tuple[VarBind, ...], status: int, index: int) -> Pdu:
+        if not self._engine.engine_id:
+            await self._discover()
+        for _ in range(2):
+            reply = await self._v3_once(Pdu(kind, 0, binds, status, index))
+            if reply.pdu is not None and reply.pdu.kind == PduType.REPORT:
+                oid = reply.pdu.varbinds[0].oid if reply.pdu.varbinds else ""
+                if oid == _NOT_IN_TIME:
+                    self._learn(reply)
+                    continue
+                raise DriverIOError(f"SNMPv3: {_REPORTS.get(oid, 'report ' + oid)}")
+            if reply.pdu is None:
+                raise DriverIOError(f"SNMPv3 reply refused: {reply.error}")
+            return reply.pdu
+        raise DriverIOError("SNMPv3: the agent's clock keeps moving (not in time window)")
+
+    async def _v3_once(self, pdu: Pdu, *, discover: bool = False) -> usm.V3Reply:
+        assert self._transport is not None
+        rid = self._transport.next_id()
+        pdu = Pdu(pdu.kind, rid, pdu.varbinds, pdu.error_status, pdu.error_index)
+        try:
+            message = usm.wrap(pdu, self._user, self._engine, trio.current_time(),
+                               discover=discover)
+        except ImportError as exc:
+            raise DriverConfigError(
+                f"SNMPv3 privacy needs the cryptography package: {exc}") from exc
+        data = await self._exchange(rid, message)
+        try:
+            return usm.unwrap(data, self._user, self._engine, trio.current_time())
+        except ber.BerError as exc:
+            raise DriverIOError(f"garbled reply: {exc}") from exc
+
+    async def _discover(self) -> None:
+        reply = await self._v3_once(Pdu(PduType.GET, 0, ()), discover=True)
+        if not reply.engine_id:
+            raise DriverIOError("SNMPv3: the agent did not tell its engine ID")
+        self._learn(reply)
+
+    def _learn(self, reply: usm.V3Reply) -> None:
+        if reply.engine_id != self._engine.engine_id:
+            self._engine = usm.Engine(reply.engine_id)
+        self._engine.boots, self._engine.time = reply.boots, reply.time
+        self._engine.learnt_at = trio.current_time()

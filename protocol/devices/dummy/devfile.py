@@ -136,6 +136,14 @@ def parse_file(data: bytes | Iterable[bytes]) -> tuple[tuple[Item, ...], tuple[s
     return tuple(items), tuple(errors)
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    """strcasecmp's view of a value: only A-Z fold."""
+    return text.translate(_ASCII_LOWER)
+
+
 class DeviceVars:
     """NUT's driver state (dstate): variables, their flags, instant commands.
 
@@ -163,10 +171,14 @@ class DeviceVars:
         return tuple(spelling for spelling, _ in self._vars.values())
 
     def set(self, name: str, value: str) -> None:
-        """dstate_setinfo: create or update (values longer than 255 bytes are cut)."""
+        """dstate_setinfo: create or update (values longer than 255 bytes are cut).
+
+        As NUT's state_setinfo, a new value equal to the old one but for ASCII
+        case is no change (snmp-ups' "Baytech" does not replace "BayTech").
+        """
         key, value = name.lower(), value[:_DSTATE_MAX]
         old = self._vars.get(key)
-        if old is not None and old[1] == value:
+        if old is not None and (old[1] == value or _ascii_lower(old[1]) == _ascii_lower(value)):
             return
         self._vars[key] = (old[0] if old else name, value)
         self._version += 1

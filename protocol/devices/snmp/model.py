@@ -1,132 +1,149 @@
-"""What a MIB mapping is made of, and the pure conversions snmp-ups applies.
+"""What a MIB-to-NUT mapping is made of: rows, value lookups, alarms and the mapping itself.
 
-How it works: a :class:`Mib` is a table of :class:`SnmpVar` rows (a NUT
-variable read from one OID, NUT's ``snmp_info_t``) and :class:`SnmpCommand`
-rows (an instant command carried out by one or more SETs). Rows whose name
-holds ``%i`` are outlet templates, expanded for outlets 1..outlet.count.
-The driver reads raw values (int, float seconds for TimeTicks, str) and
-this module turns them into what NUT serves:
-
-* numbers are scaled and printed with two decimals (snmp-ups prints
-  ``%.2f``), except rows flagged ``as_int`` (NUT's string rows read as
-  integers: ``input.transfer.high: 253``);
-* a row with a ``lookup`` serves the text of the integer; a ``status`` row
-  gives ups.status tokens, joined over all status rows in table order;
-* where several rows name the same variable, the first present OID wins
-  (NUT's SU_FLAG_UNIQUE: APC's high-precision OIDs before the plain ones).
+A :class:`Mapping` is one of NUT 2.8.0's ``mib2nut`` entries: a name (served in
+driver.version.data), the sysObjectID that selects it and a table of
+:class:`Row`. A row is one NUT variable or instant command read from (or
+written to) one OID, with NUT's flags; a name holding ``%i`` is a template
+(outlets, outlet groups, ambient sensors, daisy-chained devices). The tables
+in protocol/devices/snmp/mibs/ are data only; protocol/devices/snmp/walk.py
+reads them the way snmp-ups does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 __all__ = [
-    "Mib",
-    "Raw",
-    "ResolvedVar",
-    "SnmpCommand",
-    "SnmpSet",
-    "SnmpVar",
-    "encode_set",
-    "expand_commands",
-    "expand_vars",
-    "format_value",
-    "join_status",
-    "oid_parts",
-    "oid_startswith",
-    "status_tokens",
-    "var",
+    "Flag", "Row", "Lookup", "Mapping", "Alarm", "r", "lk", "NO_FLAGS", "TYPES", "INPHASES", "OUTPHASES",
+    "BYPPHASES",
+    "OK", "STATIC", "ABSENT", "STALE", "NEG", "UNIQUE", "ZERO", "NA", "CMDOFF", "SEMI", "GROUP",
+    "OUTLET", "IN1", "IN3", "OUT1", "OUT3", "BYP1", "BYP3", "INT", "TIME", "CMD", "DAISY1",
+    "DAISY2", "DAISY", "MASTER", "AMBIENT", "PWR", "BATT", "CAL", "RB",
 ]
 
-#: A value as read from the agent: an integer, seconds (TimeTicks / 100), or text.
-Raw = int | float | str
 
-_EMPTY: Mapping[int, str] = MappingProxyType({})
+class Flag:
+    """snmp-ups' per-row flags (snmp-ups.h SU_*) under their meaning: bits of a plain int
+    (the walk tests them for every row of every walk; enum flags cost microseconds)."""
+
+    OK = 1 << 0  # served (cleared when the agent lacks the OID)
+    STATIC = 1 << 1  # read once, at start-up
+    ABSENT = 1 << 2  # not on the device: serve the default
+    STALE = 1 << 3  # the last read failed
+    NEGINVALID = 1 << 4  # a negative value means "not available"
+    UNIQUE = 1 << 5  # the first row that reads disables same-named rows
+    ZEROINVALID = 1 << 6  # 0 means "not available"
+    NAINVALID = 1 << 7  # "N/A" means "not available" (template index probe)
+    CMD_OFFSET = 1 << 8  # outlet commands address index + 1
+    SEMI_STATIC = 1 << 9  # re-read every semistaticfreq walks only
+    OUTLET_GROUP = 1 << 10
+    OUTLET = 1 << 11
+    INPUT_1 = 1 << 12  # only when input.phases is 1
+    INPUT_3 = 1 << 13
+    OUTPUT_1 = 1 << 14
+    OUTPUT_3 = 1 << 15
+    BYPASS_1 = 1 << 16
+    BYPASS_3 = 1 << 17
+    TYPE_INT = 1 << 18  # written as an integer
+    TYPE_TIME = 1 << 19  # written as TimeTicks (seconds * 100)
+    TYPE_CMD = 1 << 20  # an instant command, not a variable
+    DAISY_1 = 1 << 21  # the device number is the first %i of the OID
+    DAISY_2 = 1 << 22  # ... the second
+    DAISY = 1 << 23
+    DAISY_MASTER_ONLY = 1 << 24  # served for the chain's first device only
+    AMBIENT = 1 << 25  # ambient sensor template
+    STATUS_PWR = 1 << 26  # ups.status parts (no effect beyond documentation)
+    STATUS_BATT = 1 << 27
+    STATUS_CAL = 1 << 28
+    STATUS_RB = 1 << 29
 
 
-def oid_parts(oid: str) -> tuple[int, ...]:
-    """``".1.3.6"`` or ``"1.3.6"`` -> (1, 3, 6)."""
-    return tuple(int(p) for p in oid.strip(".").split(".") if p)
+OK, STATIC, ABSENT, STALE = Flag.OK, Flag.STATIC, Flag.ABSENT, Flag.STALE
+NEG, UNIQUE, ZERO, NA = Flag.NEGINVALID, Flag.UNIQUE, Flag.ZEROINVALID, Flag.NAINVALID
+CMDOFF, SEMI, GROUP, OUTLET = Flag.CMD_OFFSET, Flag.SEMI_STATIC, Flag.OUTLET_GROUP, Flag.OUTLET
+IN1, IN3, OUT1, OUT3 = Flag.INPUT_1, Flag.INPUT_3, Flag.OUTPUT_1, Flag.OUTPUT_3
+BYP1, BYP3 = Flag.BYPASS_1, Flag.BYPASS_3
+INT, TIME, CMD = Flag.TYPE_INT, Flag.TYPE_TIME, Flag.TYPE_CMD
+DAISY1, DAISY2, DAISY, MASTER = Flag.DAISY_1, Flag.DAISY_2, Flag.DAISY, Flag.DAISY_MASTER_ONLY
+AMBIENT, PWR, BATT = Flag.AMBIENT, Flag.STATUS_PWR, Flag.STATUS_BATT
+CAL, RB = Flag.STATUS_CAL, Flag.STATUS_RB
+
+TYPES = Flag.TYPE_INT | Flag.TYPE_TIME | Flag.TYPE_CMD
+INPHASES = Flag.INPUT_1 | Flag.INPUT_3
+OUTPHASES = Flag.OUTPUT_1 | Flag.OUTPUT_3
+BYPPHASES = Flag.BYPASS_1 | Flag.BYPASS_3
 
 
-def oid_startswith(oid: str, prefix: str) -> bool:
-    """True when ``prefix`` is a whole-arc prefix of ``oid`` (1.3.6.1.2 is not a prefix of 1.3.6.1.21)."""
-    whole, head = oid_parts(oid), oid_parts(prefix)
-    return whole[: len(head)] == head
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Agent integer <-> NUT text, in table order. ``function`` names a conversion that
+    replaces the pairs when reading (usdate_to_isodate, temperature_unit,
+    temperature_read); ``parse`` one that turns text into a number (device_count)."""
+
+    pairs: tuple[tuple[int, str], ...] = ()
+    function: str | None = None
+    parse: str | None = None
+
+    def text(self, value: int) -> str | None:
+        """su_find_infoval: the first entry for ``value``; None: not listed. An entry
+        whose text is "NULL" ends the search, as in NUT (cyberpower's power status)."""
+        for number, text in self.pairs:
+            if text == "NULL":
+                break
+            if number == value:
+                return text
+        return None
+
+    def number(self, text: str) -> int:
+        """su_find_valinfo: the first entry for ``text``; -1 when none (NUT writes that)."""
+        for number, known in self.pairs:
+            if known == "NULL":
+                break
+            if known == text:
+                return number
+        return -1
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SnmpVar:
-    """One NUT variable read from one OID (a row of NUT's snmp_info_t).
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One snmp_info_t entry: a variable or command, its OID and NUT's flags.
 
-    ``oid`` None: the variable only has its ``default`` (NUT's SU_FLAG_ABSENT).
-    ``string_len`` set: a STRING:n variable for upsd; ``rw``: writable with
-    SET VAR. ``as_int``: printed (and written) as a plain integer.
+    ``length`` is a STRING's size (upsd's STRING:n) or a number's multiplier.
     """
 
     name: str
     oid: str | None
-    scale: float = 1.0
-    lookup: Mapping[int, str] = field(default_factory=lambda: _EMPTY)
     default: str | None = None
-    static: bool = False
+    string: bool = False
     rw: bool = False
-    string_len: int | None = None
-    as_int: bool = False
-    status: bool = False
-    neg_invalid: bool = False
-    #: TimeTicks on the agent (NUT's SU_TYPE_TIME): read as seconds, written as 1/100 s.
-    timeticks: bool = False
-
-    @property
-    def outlet(self) -> bool:
-        return "%i" in self.name
-
-
-def var(name: str, oid: str | None, scale: float = 1.0, **kw: object) -> SnmpVar:
-    """A table row; ``lookup`` may be given as a plain dict."""
-    lookup = kw.pop("lookup", None)
-    if lookup is not None:
-        kw["lookup"] = MappingProxyType(dict(lookup))  # type: ignore[call-overload]
-    return SnmpVar(name=name, oid=oid, scale=scale, **kw)  # type: ignore[arg-type]
+    length: float = 1.0
+    flags: int = 0
+    lookup: Lookup | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class SnmpSet:
-    """One SET: ``kind`` is "int", "str", "oid" (an OBJECT IDENTIFIER value) or
-    "timeticks" (``value`` in hundredths of a second)."""
+class Alarm:
+    """An alarm OID powerware's ``ups.alarms`` table can point at, with its status word
+    and ups.alarm text."""
 
     oid: str
-    value: int | str
-    kind: str = "int"
+    status: str | None = None
+    alarm: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SnmpCommand:
-    """An instant command: the SETs that carry it out, in order."""
-
-    name: str
-    sets: tuple[SnmpSet, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mib:
-    """One mapping (NUT's mib2nut_info_t): how to detect it and what it reads.
-
-    ``sysoids``: sysObjectID prefixes that select it; ``probe_oid``: an OID
-    whose presence selects it when no sysObjectID matched.
-    """
+class Mapping:
+    """One mib2nut entry. ``sysoid``: the sysObjectID that selects it (compared whole)."""
 
     name: str
     version: str
-    vars: tuple[SnmpVar, ...]
-    commands: tuple[SnmpCommand, ...] = ()
-    sysoids: tuple[str, ...] = ()
-    probe_oid: str | None = None
-    outlet_count_oid: str | None = None
-    device_type: str = "ups"
+    rows: tuple[Row, ...]
+    sysoid: str | None = None
+    power_status: str | None = None
+    auto_check: str | None = None
+    alarms: tuple[Alarm, ...] = ()
+    #: False for tables added after 2.8.0: nothing to compare them with
+    oracle: bool = True
 
     @property
     def version_data(self) -> str:
@@ -134,104 +151,14 @@ class Mib:
         return f"{self.name} MIB {self.version}"
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedVar:
-    """A row with its outlet index filled in."""
-
-    name: str
-    oid: str | None
-    row: SnmpVar
+NO_FLAGS = 0
 
 
-def _fill(template: str, index: int) -> str:
-    return template.replace("%i", str(index))
+def r(name: str, kind: str, length: float, oid: str | None, default: str | None,
+      flags: int = NO_FLAGS, lookup: Lookup | None = None) -> Row:
+    """A row in the tables' short form: ``kind`` is "", "s" (STRING), "w" (RW) or "sw"."""
+    return Row(name, oid, default, "s" in kind, "w" in kind, float(length), flags, lookup)
 
 
-def expand_vars(mib: Mib, outlets: int) -> tuple[ResolvedVar, ...]:
-    """All rows, outlet templates repeated for outlets 1..``outlets``."""
-    out: list[ResolvedVar] = []
-    for row in mib.vars:
-        if not row.outlet:
-            out.append(ResolvedVar(row.name, row.oid, row))
-            continue
-        for n in range(1, outlets + 1):
-            oid = _fill(row.oid, n) if row.oid else None
-            out.append(ResolvedVar(_fill(row.name, n), oid, row))
-    return tuple(out)
-
-
-def expand_commands(mib: Mib, outlets: int) -> dict[str, tuple[SnmpSet, ...]]:
-    """Command name -> SETs, outlet commands repeated per outlet."""
-    out: dict[str, tuple[SnmpSet, ...]] = {}
-    for cmd in mib.commands:
-        if "%i" not in cmd.name:
-            out[cmd.name] = cmd.sets
-            continue
-        for n in range(1, outlets + 1):
-            sets = tuple(SnmpSet(_fill(s.oid, n), s.value, s.kind) for s in cmd.sets)
-            out[_fill(cmd.name, n)] = sets
-    return out
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def format_value(row: SnmpVar, raw: Raw) -> str | None:
-    """What NUT serves for ``raw`` read from ``row``'s OID; None: serve nothing."""
-    if isinstance(raw, str):
-        if row.string_len is None and not row.lookup:
-            try:
-                return _number(float(raw) * row.scale)  # a number sent as text
-            except ValueError:
-                return raw
-        return raw
-    if row.lookup:
-        return row.lookup.get(int(raw)) if isinstance(raw, int) else None
-    if row.neg_invalid and raw < 0:
-        return None
-    if row.as_int:
-        return str(int(raw))
-    return _number(raw * row.scale)
-
-
-def status_tokens(row: SnmpVar, raw: Raw) -> tuple[str, ...]:
-    """The ups.status words a status row adds for ``raw`` (may be none)."""
-    if not isinstance(raw, int):
-        return ()
-    return tuple(row.lookup.get(raw, "").split())
-
-
-def join_status(tokens: Iterable[str]) -> str:
-    """ups.status from all status rows: table order, each word once (status_set)."""
-    seen: list[str] = []
-    for word in tokens:
-        if word and word not in seen:
-            seen.append(word)
-    return " ".join(seen)
-
-
-def encode_set(row: SnmpVar, value: str, oid: str | None = None) -> SnmpSet:
-    """SET VAR ``value`` for ``row`` as the SET snmp-ups sends.
-
-    ``oid``: the row's OID with its outlet number filled in (default: the row's).
-
-    Raises:
-        ValueError: the value is not one the row can take.
-    """
-    target = oid or row.oid
-    if target is None or "%i" in target:
-        raise ValueError(f"{row.name} has no OID to write")
-    if row.lookup:
-        for number, text in row.lookup.items():
-            if text == value:
-                return SnmpSet(target, number)
-        raise ValueError(f"{value!r} is not one of {sorted(set(row.lookup.values()))}")
-    if row.string_len is not None and not row.as_int:
-        if len(value) > row.string_len:
-            raise ValueError(f"longer than {row.string_len} characters")
-        return SnmpSet(target, value, "str")
-    amount = float(value)  # ValueError for text
-    if row.timeticks:
-        return SnmpSet(target, round(amount * 100), "timeticks")
-    return SnmpSet(target, round(amount / row.scale))
+def lk(*pairs: tuple[int, str], function: str | None = None, parse: str | None = None) -> Lookup:
+    return Lookup(pairs, function, parse)

@@ -1,39 +1,43 @@
-"""A real SNMP agent for tests: snmpsim serving the recordings in this directory.
+"""A real SNMP agent for tests: snmpsim serving recordings, one community per file.
 
-Each ``<name>.snmprec`` is served under the community ``<name>`` (v1/v2c).
-The APC UPS recording is also the agent's default context, the one SNMPv3
-requests without a context name read. Writable objects use snmpsim's
-``writecache`` variation: a SET is kept and read back. That cache is keyed
-by OID alone, across recordings (the MGE and IETF ones share RFC 1628
-objects), so a test that writes puts the old values back afterwards.
+Each ``<name>.snmprec`` is served under the community ``<name>`` (v1/v2c): the
+hand-made recordings in this directory, the walks made from NUT's tables
+(walks/, see make_walks.py) and the LibreNMS recordings in shared/data/snmp.
+SNMPv3 requests (no context name) read the default context, ``DEFAULT_CONTEXT``.
+Writable objects use snmpsim's ``writecache`` variation: a SET is kept and
+read back. That cache is keyed by OID alone, across recordings, so a test
+that writes puts the old values back afterwards.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
 import socket
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
-from nutrio.actors.drivers.snmp.driver import SnmpSession, SnmpSettings
-from nutrio.protocol.devices.snmp import Raw, SnmpSet
+import trio
+
+from nutrio.actors.drivers.snmp.session import SnmpSession, SnmpSettings
+from nutrio.protocol.devices.snmp.ber import Tag, VarBind
+from tests.paths import DATA
 from tests.procs import Proc, start, wait_until
-
-T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = sorted(HERE.glob("*.snmprec"))
+WALKS = sorted((HERE / "walks").glob("*.snmprec"))
+LIBRENMS = sorted((DATA / "snmp").glob("*.snmprec"))
+DEFAULT_CONTEXT = HERE / "apc-ups.snmprec"
 #: SNMPv3 users the agent knows: name -> (auth key, auth protocol, priv key, priv protocol)
 V3_USERS = {
     "shauser": ("authpass123", "SHA", "privpass123", "AES"),
     "md5user": ("authpass456", "MD5", "privpass456", "DES"),
 }
+_TAGS = {"int": Tag.INTEGER, "str": Tag.OCTET_STRING, "oid": Tag.OID, "timeticks": Tag.TIMETICKS}
 
 
 def free_udp_port() -> int:
@@ -42,38 +46,32 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Manager:
-    """A second SNMP manager, in a thread of its own with one asyncio loop and one
-    session per community: pysnmp's first request on a new engine costs most of a
-    second (it builds its MIB view), later ones a few milliseconds."""
+def plain(binding: VarBind | None) -> int | str | None:
+    """A binding's value as tests compare it: int, text, or an OID without a dot."""
+    if binding is None or binding.value is None:
+        return None
+    if isinstance(binding.value, bytes):
+        return binding.value.decode("latin-1")
+    return binding.value
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.loop = asyncio.new_event_loop()
-        self.sessions: dict[str, SnmpSession] = {}
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
 
-    def run(self, coro_of: Callable[[SnmpSession], Coroutine[Any, Any, T]], community: str,
-            timeout: float = 10.0) -> T:
-        async def call() -> T:
-            if community not in self.sessions:
-                self.sessions[community] = SnmpSession(SnmpSettings(
-                    host="127.0.0.1", port=self.port, version="v2c", community=community,
-                    timeout=1.0, retries=1))
-            return await coro_of(self.sessions[community])
+def _isolated(fn: Callable[..., Awaitable[object]], *args: object) -> object:
+    """``trio.run(fn, *args)`` in a thread of its own: callers may be inside a Trio run."""
+    out: list[object] = []
+    failed: list[BaseException] = []
 
-        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
+    def main() -> None:
+        try:
+            out.append(trio.run(fn, *args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
 
-    def close(self) -> None:
-        async def close_all() -> None:
-            for session in self.sessions.values():
-                await session.close()
-
-        asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return out[0]
 
 
 @dataclass
@@ -81,29 +79,40 @@ class Agent:
     port: int
     root: Path
     proc: Proc | None = None
-    manager: _Manager | None = None
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def _manager(self) -> _Manager:
-        if self.manager is None:
-            self.manager = _Manager(self.port)
-        return self.manager
-
-    def get(self, community: str, oid: str) -> Raw | None:
+    def get(self, community: str, oid: str) -> int | str | None:
         """Read one object, as a second manager would (v2c)."""
-        async def get(session: SnmpSession) -> Raw | None:
-            return (await session.get([oid]))[oid]
-
-        return self._manager().run(get, community)
+        return _isolated(self._get, community, oid)  # type: ignore[no-any-return]
 
     def set(self, community: str, oid: str, value: int | str, kind: str = "int") -> None:
         """Change a writable object, e.g. to put the simulated UPS on battery."""
-        error = self._manager().run(lambda session: session.set(SnmpSet(oid, value, kind)),
-                                    community)
+        raw = value.encode() if isinstance(value, str) and kind == "str" else value
+        error = _isolated(self._set, community, VarBind(oid, _TAGS[kind], raw))
         assert error is None, error
+
+    def _session(self, community: str) -> SnmpSession:
+        return SnmpSession(SnmpSettings(host="127.0.0.1", port=self.port, version="v2c",
+                                        community=community, timeout=1.0, retries=1))
+
+    async def _get(self, community: str, oid: str) -> int | str | None:
+        session = self._session(community)
+        await session.open()
+        try:
+            return plain((await session.get([oid]))[oid])
+        finally:
+            await session.close()
+
+    async def _set(self, community: str, binding: VarBind) -> str | None:
+        session = self._session(community)
+        await session.open()
+        try:
+            return await session.set(binding)
+        finally:
+            await session.close()
 
     def start(self) -> None:
         cache = self.root / "cache"
@@ -126,12 +135,10 @@ class Agent:
             self.proc = None
 
     def close(self) -> None:
+        """Stop the agent (each get/set opens and closes its own session)."""
         self.stop()
-        if self.manager is not None:
-            self.manager.close()
-            self.manager = None
 
-    def _wait_ready(self, timeout: float = 30.0) -> None:
+    def _wait_ready(self, timeout: float = 60.0) -> None:
         def answers() -> bool:
             assert self.proc is not None
             if not self.proc.alive():
@@ -145,13 +152,14 @@ class Agent:
 
 
 @contextlib.contextmanager
-def snmp_agent(root: Path, port: int | None = None) -> Iterator[Agent]:
-    """Run snmpsim over copies of the recordings in ``root``; stop it afterwards."""
+def snmp_agent(root: Path, port: int | None = None,
+               extra: Iterable[Path] = ()) -> Iterator[Agent]:
+    """Run snmpsim over copies of the recordings (and ``extra`` ones) in ``root``."""
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    for recording in RECORDINGS:
+    for recording in [*RECORDINGS, *extra]:
         shutil.copyfile(recording, data / recording.name)
-    shutil.copyfile(HERE / "apc-ups.snmprec", data / "self.snmprec")  # the default context
+    shutil.copyfile(DEFAULT_CONTEXT, data / "self.snmprec")
     agent = Agent(port=port or free_udp_port(), root=root)
     agent.start()
     try:

@@ -1,0 +1,1 @@
+"""liebert-esp2: Liebert UPSes on the ESP-II serial protocol."""

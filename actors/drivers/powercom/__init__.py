@@ -1,0 +1,1 @@
+"""powercom: PowerCom, Trust, Advice, Socomec Egys and OptiUPS serial UPSes."""

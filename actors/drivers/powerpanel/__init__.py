@@ -1,0 +1,1 @@
+"""powerpanel: CyberPower serial UPSes (text and binary protocols); also cpsups, cyberpower."""

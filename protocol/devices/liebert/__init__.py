@@ -1,0 +1,1 @@
+"""Liebert UPSes: the ESP-II serial protocol (liebert-esp2)."""
