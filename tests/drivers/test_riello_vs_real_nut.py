@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from bcmxcp_bench import Bench, Unit, nut_client, serial_bench
+from bcmxcp_bench import Unit, both_say, serial_bench, statuses
 from sim.realdriver import have_driver
 from sim.riello_sim import MPT60, SENTINEL_PRO, VST800, GpserUps, SentrUps
 
@@ -62,24 +62,6 @@ async def test_nutrio_serves_what_real_riello_ser_serves_for_the_same_units(nurs
         assert sent == [gpser_request("CS", b"0005", crc=True)]
         sent = await b.commands("mpt", ["INSTCMD mpt load.on"], count=2, timeout=30)
         assert sent == [sentr_command(2), sentr_command(1)]
-
-
-async def statuses(b: Bench, name: str) -> list[list[str]]:
-    """GET VAR ups.status from the real upsd, then from nutrio's."""
-    found = []
-    for port in (b.real_port, b.our_port):
-        async with nut_client(port) as client:
-            found.append(await client.ask(f"GET VAR {name} ups.status"))
-    return found
-
-
-async def both_say(b: Bench, name: str, expected: str, within: float) -> None:
-    found: list[list[str]] = []
-    with trio.move_on_after(within):
-        while (found := await statuses(b, name)) != [[expected]] * 2:
-            await trio.sleep(0.5)
-        return
-    raise AssertionError(f"{name}: not both {expected!r} within {within:g} s: {found}")
 
 
 async def test_riello_ser_loses_and_finds_a_unit_like_the_real_one(nursery) -> None:
