@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 import trio
 from bcmxcp_bench import NOT_COMPARED, Bench, Unit, nutrio_side, real_side
+from driver_helpers import Device
+from serial_bench import real_kill
 
+from nutrio.actors.drivers.errors import DriverIOError
+from nutrio.actors.drivers.killpower import kill_power
 from nutrio.actors.drivers.riello.usbdriver import RielloUsb
 from nutrio.protocol.devices.riello.frames import gpser_request
 from tests.usblab.calls import Call
@@ -92,3 +98,18 @@ async def test_nutrio_serves_what_real_riello_usb_serves_for_the_same_unit(
                         gpser_request("CR", b"00000000", crc=crc),
                         gpser_request("CD", crc=crc), gpser_request("TP", crc=crc),
                         gpser_request("TB", b"005", crc=crc)]
+
+
+async def test_riello_usb_killpower_fails_after_three_shutdown_stops_like_the_real_one(
+        usblab) -> None:
+    ours_ups, real_ups = usb_ups("vsd3000"), usb_ups("vsd3000")
+    usblab.plug(plugged(ours_ups, "vsd3000"))
+    with UsbLab() as theirs:
+        theirs.plug(plugged(real_ups, "vsd3000"))
+        code, _ = await real_kill("riello_usb", "auto", {}, env=theirs.env())
+    dev = Device(name="sim", port="auto", config_dir=Path("/tmp"), driver="riello_usb",
+                 options=MappingProxyType({}))
+    with pytest.raises(DriverIOError, match="Shutdown failed"):
+        await kill_power(dev, factory=RielloUsb)
+    assert code != 0
+    assert ours_ups.received == real_ups.received == [gpser_request("CD")] * 3

@@ -24,7 +24,7 @@ from typing import Protocol as Seam
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import PollResult
+from nutrio.actors.drivers.base import PollResult, Sent
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.protocol.common.cnum import c_atoi
@@ -119,6 +119,21 @@ class RielloCore:
     async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
         log.info("driver.set_without_handler", var=name)  # NUT: "driver lacks a handler"
         return ResultCode.UNKNOWN
+
+    async def _shutdown(self) -> Sent:
+        """upsdrv_shutdown: shutdown.stop then shutdown.return, three tries. Run by -k
+        before anything is read, so the mains state is unknown (not on battery) and
+        shutdown.return is refused: it always fails, as NUT's does."""
+        state = DeviceVars()
+        for name, delay in DELAYS.items():
+            state.set(name, str(delay))
+        for _ in range(MAX_TRIES):
+            for command in ("shutdown.stop", "shutdown.return"):
+                if await self.instcmd(state, command, None) != ResultCode.SUCCESS:
+                    break
+            else:
+                return Sent("shutdown.return", f"offdelay {DELAYS['ups.delay.shutdown']} s")
+        raise DriverIOError("Shutdown failed!")
 
     async def _initinfo(self, state: DeviceVars) -> None:
         gpser_unit = self.protocol is Protocol.GPSER

@@ -21,9 +21,8 @@ import trio
 
 from nutrio.actors.drivers.base import DeviceLike, Sent
 from nutrio.actors.drivers.errors import DriverIOError
-from nutrio.actors.drivers.riello.core import DELAYS, MAX_TRIES, RielloCore
+from nutrio.actors.drivers.riello.core import RielloCore
 from nutrio.actors.drivers.serialport import SerialPort
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.riello import frames
 from nutrio.protocol.devices.riello.frames import Packet, PacketFinder, Protocol
@@ -97,16 +96,7 @@ class RielloSer(RielloCore):
         shutdown.return is refused: the shutdown fails as the real driver's does."""
         await self.port.open()
         await self._detect()
-        state = DeviceVars()
-        for name, delay in DELAYS.items():
-            state.set(name, str(delay))
-        for _ in range(MAX_TRIES):
-            for command in ("shutdown.stop", "shutdown.return"):
-                if await self.instcmd(state, command, None) != ResultCode.SUCCESS:
-                    break
-            else:
-                return Sent("shutdown.return", f"offdelay {DELAYS['ups.delay.shutdown']} s")
-        raise DriverIOError("Shutdown failed!")
+        return await self._shutdown()
 
     # -- start-up -------------------------------------------------------------
 

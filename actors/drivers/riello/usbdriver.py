@@ -15,6 +15,7 @@ updates and commands are actors/drivers/riello/core.py's):
   A read that times out fails the request (unlike the serial driver); after 300 reads
   without a packet the request counts as answered. Any other USB error: the unit is
   released, and the next poll finds it again and starts over, as NUT's reconnect does.
+* killpower (``-k``): as riello_ser's, it always fails (actors/drivers/riello/core.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import structlog
 import trio
 import usb.core  # type: ignore[import-untyped]
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.riello.core import RielloCore
 from nutrio.actors.drivers.tripplite.usb import UsbTiming, UsbTripp
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
@@ -142,6 +143,12 @@ class RielloUsb(RielloCore):
 
     async def close(self) -> None:
         await self.usb.close()
+
+    async def killpower(self) -> Sent:
+        """riello_usb -k: the unit found (no feature report, nothing read), then
+        shutdown.stop and shutdown.return, three tries: it fails, as NUT's does."""
+        await self.usb.open()
+        return await self._shutdown()
 
     async def _connect(self, state: DeviceVars) -> None:
         seen = await self.usb.open()
