@@ -75,6 +75,8 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "product, serial, bus, device, usb_set_altinterface",
     "tripplite": "offdelay, startdelay, rebootdelay",
     "tripplitesu": "lowbatt",
+    "upscode2": "manufacturer, baudrate, input_timeout, output_pace, full_update",
+    "mge-utalk": "LowBatt, OnDelay, OffDelay",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

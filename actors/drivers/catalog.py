@@ -48,6 +48,9 @@ _WHERE: dict[str, tuple[str, str]] = {
     "mge-shut": ("mge_shut.driver", "MgeShut"),
     "riello_ser": ("riello.serdriver", "RielloSer"),
     "riello_usb": ("riello.usbdriver", "RielloUsb"),
+    "upscode2": ("upscode2.driver", "UpsCode2"),
+    "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
+    "belkin": ("belkin.driver", "Belkin"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -137,7 +140,8 @@ def make_driver(device: DeviceLike) -> Driver:
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
                      "tripplite", "tripplitesu", "riello_ser",
-                     "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower"})  # fmt: skip
+                     "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
+                     "upscode2", "mge-utalk", "belkin"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

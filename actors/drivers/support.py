@@ -185,6 +185,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("liebert-esp2", ("serial",), (), _none),
     ("powercom", ("serial",), (), _none),
     ("powerpanel", ("serial",), ("cpsups", "cyberpower"), _none),
+    ("upscode2", ("serial",), (), _none),
+    ("mge-utalk", ("serial",), (), _none),
+    ("belkin", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["c_atoi", "c_strtod"]
+__all__ = ["c_atoi", "c_scan_float", "c_strtod"]
 
 _BLANKS = " \t\n\v\f\r"
 _INT = re.compile(r"[+-]?[0-9]+")  # ASCII digits only, as C's isdigit in the C locale
@@ -26,3 +26,9 @@ def c_strtod(text: str) -> float:
     """C ``strtod`` on the leading part of ``text`` (0.0 when nothing parses)."""
     match = _FLOAT.match(text.lstrip(_BLANKS))
     return float(match.group(0)) if match else 0.0
+
+
+def c_scan_float(text: str) -> float | None:
+    """C ``sscanf(text, "%f")``: the leading number, None when there is none."""
+    match = _FLOAT.match(text.lstrip(_BLANKS))
+    return float(match.group(0)) if match else None

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from nutrio.protocol.client.environment import connect_timeout, debug_level, debug_line
 from tests.clients._compare import mask_versions
 from tests.paths import DATA, ROOT
+from tests.procs import wait_until
 from tests.realnut import RealNut, real_nut, requires_real_nut
 
 OURS = [sys.executable, "-m", "nutrio"]
@@ -131,6 +133,13 @@ def test_a_connect_that_hangs_ends_after_nut_default_connect_timeout(argv: list[
     assert 0.5 <= took < 5
 
 
+def _asleep_in_sigtimedwait(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text().startswith("do_sigtimedwait")
+    except OSError:
+        return False
+
+
 def test_upslog_first_connect_times_out_and_it_carries_on() -> None:
     env = {**os.environ, "NUT_DEFAULT_CONNECT_TIMEOUT": "0.3"}
     with black_hole() as port:
@@ -140,8 +149,13 @@ def test_upslog_first_connect_times_out_and_it_carries_on() -> None:
         # until the first line's reconnect has timed out too (not a fixed sleep: a busy
         # machine may take longer than the timeouts add up to)
         seen = [proc.stderr.readline().rstrip("\n") for _ in range(3)]
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # that line is written
+        # a signal during the sleep writes a last line; one during the work would not
+        assert wait_until(lambda: _asleep_in_sigtimedwait(proc.pid))
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
+        out = first + out
     assert proc.returncode == 0
     # the first connect, the first line's reconnect, the last line's (SIGTERM) reconnect
     assert seen + err.splitlines() == [

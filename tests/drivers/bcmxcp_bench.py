@@ -1,271 +1,39 @@
-"""The real NUT 2.8.0 bcmxcp/bcmxcp_usb and nutrio's, side by side on simulated units.
-
-Each unit has two simulators (tests/drivers/sim/bcmxcp_sim.py): one for the
-real driver, one for nutrio's. The real drivers (one process per ups.conf
-section) sit behind one real upsd; nutrio's driver actors behind one nutrio
-listener, in the test's Trio run. The tests ask both upsds the same NUT
-protocol questions and compare the answers line for line, and send both the
-same commands and compare the request payloads each simulator received.
-"""
+"""The bcmxcp and Tripp Lite benches: tests/drivers/serial_bench.py with bcmxcp's shorter
+pause and a bench over units named in a dict."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import subprocess
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import MappingProxyType
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import trio
-from driver_helpers import Device
-from sim.bcmxcp_sim import XcpUps
-from sim.pty import PtyPair, open_pty
-from sim.realdriver import private_nut, stop_processes
+from serial_bench import (
+    NOT_COMPARED,
+    Bench,
+    Unit,
+    both_say,
+    listing,
+    nut_client,
+    nutrio_side,
+    real_side,
+    statuses,
+)
+from serial_bench import serial_bench as _bench_of_list
 
-from nutrio.actors.drivers import run_driver
 from nutrio.actors.drivers.bcmxcp.link import XcpTiming
-from nutrio.actors.registry import DeviceHandle, Registry
-from nutrio.actors.upsd.listener import run_listener
-from nutrio.protocol.upsd.replies import Descriptions
-from nutrio.protocol.upsd.session import ServerSettings
-from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
-from tests.procs import wait_until
-from tests.realnut import SBIN, wait_served
 
-__all__ = ["FAST", "Bench", "Unit", "both_say", "listing", "nutrio_side", "real_side",
-           "serial_bench", "statuses"]
+__all__ = ["FAST", "NOT_COMPARED", "Bench", "Unit", "both_say", "listing", "nut_client",
+           "nutrio_side", "real_side", "serial_bench", "statuses"]
 
-#: what differs on purpose: the build, and each side's own pty
-NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
-ADMIN = UserAccount(name="admin", password="secret", actions=frozenset({"SET"}), instcmds=("all",))
-#: both sides poll every second
-POLL = {"pollinterval": "1"}
 #: nutrio's side pauses less after the authorization: the same bytes, a shorter test
 FAST = XcpTiming(authorize=0.2)
 
 
-class NutClient:
-    """A line client of a upsd (real or nutrio's), on the test's Trio run."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.buffer = b""
-
-    async def _line(self) -> str:
-        while b"\n" not in self.buffer:
-            chunk = await self.stream.receive_some(65536)
-            if not chunk:
-                raise EOFError("upsd closed the connection")
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line.decode("latin-1")
-
-    async def ask(self, request: str) -> list[str]:
-        """One request; its reply lines (a listing up to and with END LIST)."""
-        await self.stream.send_all(request.encode() + b"\n")
-        lines = [await self._line()]
-        if lines[0].startswith("BEGIN LIST"):
-            while not lines[-1].startswith("END LIST"):
-                lines.append(await self._line())
-        return lines
-
-
-@contextlib.asynccontextmanager
-async def nut_client(port: int) -> AsyncIterator[NutClient]:
-    async with await trio.open_tcp_stream("127.0.0.1", port) as stream:
-        client = NutClient(stream)
-        for line in ("USERNAME admin", "PASSWORD secret"):
-            assert await client.ask(line) == ["OK"]
-        yield client
-
-
-def _name(line: str) -> str | None:
-    words = line.split(" ", 3)
-    return words[2] if len(words) > 3 and words[0] == "VAR" else None
-
-
-async def listing(port: int, ups: str, ignore: frozenset[str] = NOT_COMPARED) -> dict[str, list[str]]:
-    """LIST VAR (less ``ignore``), LIST RW, LIST CMD, and each writable
-    variable's GET TYPE and LIST ENUM/RANGE."""
-    async with nut_client(port) as client:
-        found = {kind: await client.ask(f"LIST {kind} {ups}") for kind in ("VAR", "RW", "CMD")}
-        for line in found["RW"][1:-1]:
-            name = line.split()[2]
-            for request in (f"GET TYPE {ups} {name}", f"LIST ENUM {ups} {name}",
-                            f"LIST RANGE {ups} {name}"):
-                found[request] = await client.ask(request)
-    found["VAR"] = [line for line in found["VAR"] if _name(line) not in ignore]
-    return found
-
-
-def values(found: Mapping[str, list[str]]) -> dict[str, str]:
-    """name -> value of a LIST VAR reply."""
-    return {line.split(" ", 3)[2]: line.split(" ", 3)[3][1:-1]
-            for line in found["VAR"] if _name(line) is not None}
-
-
-def difference(ups: str, real: Mapping[str, list[str]], ours: Mapping[str, list[str]]) -> str:
-    """What differs, line by line: "-" only the real upsd said it, "+" only nutrio's."""
-    lines = [f"UPS {ups}:"]
-    for key in sorted({*real, *ours}):
-        theirs, mine = real.get(key, []), ours.get(key, [])
-        lines += [f"- {line}" for line in theirs if line not in mine]
-        lines += [f"+ {line}" for line in mine if line not in theirs]
-    return "\n".join(lines)
-
-
-@dataclass
-class Unit:
-    """One simulated unit on both sides: its name, options and the two simulators."""
-
-    name: str
-    options: Mapping[str, str]
-    real: XcpUps
-    ours: XcpUps
-    port: str = ""  # the tty of nutrio's simulator (serial)
-
-
-@dataclass
-class Bench:
-    """Every unit on both sides; ``real_port`` and ``our_port`` are the two upsds."""
-
-    units: dict[str, Unit]
-    real_port: int
-    our_port: int
-    handles: dict[str, DeviceHandle] = field(default_factory=dict)
-    #: variables left out of the comparison (a USB driver's driver.version.usb too)
-    ignore: frozenset[str] = NOT_COMPARED
-
-    def both(self, name: str, change: Callable[[XcpUps], None]) -> None:
-        change(self.units[name].real)
-        change(self.units[name].ours)
-
-    async def compare(self, name: str) -> dict[str, str]:
-        """Assert both upsds list the same for ``name``; its variables."""
-        real = await listing(self.real_port, name, self.ignore)
-        ours = await listing(self.our_port, name, self.ignore)
-        assert ours == real, difference(name, real, ours)
-        return values(real)
-
-    async def commands(self, name: str, requests: list[str], count: int,
-                       timeout: float = 60) -> list[bytes]:
-        """Send the INSTCMD/SET lines to both; once each simulator got ``count`` command
-        payloads, assert they got the same ones, and return them."""
-        unit = self.units[name]
-        unit.real.received.clear()
-        unit.ours.received.clear()
-        for port in (self.real_port, self.our_port):
-            async with nut_client(port) as client:
-                for request in requests:
-                    assert await client.ask(request) == ["OK"], request
-        with trio.fail_after(timeout):
-            while len(unit.real.commands()) < count or len(unit.ours.commands()) < count:
-                await trio.sleep(0.1)
-        await trio.sleep(0.5)
-        assert unit.ours.commands() == unit.real.commands()
-        return unit.real.commands()
-
-
-async def statuses(b: Bench, name: str) -> list[list[str]]:
-    """GET VAR ups.status from the real upsd, then from nutrio's."""
-    found = []
-    for port in (b.real_port, b.our_port):
-        async with nut_client(port) as client:
-            found.append(await client.ask(f"GET VAR {name} ups.status"))
-    return found
-
-
-async def both_say(b: Bench, name: str, expected: str, within: float) -> None:
-    """Wait until both upsds answer ``expected`` to GET VAR ups.status (at most ``within`` s)."""
-    found: list[list[str]] = []
-    with trio.move_on_after(within):
-        while (found := await statuses(b, name)) != [[expected]] * 2:
-            await trio.sleep(0.5)
-        return
-    raise AssertionError(f"{name}: not both {expected!r} within {within:g} s: {found}")
-
-
-@contextlib.asynccontextmanager
-async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, str]]], *,
-                    envs: Mapping[str, Mapping[str, str]] | None = None) -> AsyncIterator[int]:
-    """One real ``driver`` process per section (name -> (port, options)), each with its
-    extra environment (``envs``: a USB lab of its own), all started at once, then one
-    real upsd; yields its port."""
-    names = list(sections)
-    first, (port, options) = names[0], sections[names[0]]
-    nut = private_nut(driver, port, {**POLL, **options}, name=first, prefix="realxcp-")
-    with (nut.tmp / "etc" / "ups.conf").open("a") as conf:
-        for name in names[1:]:
-            port, options = sections[name]
-            extra = "".join(f"    {k} = {v}\n" for k, v in {**POLL, **options}.items())
-            conf.write(f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
-    procs: list[trio.Process] = []
-    logs: list[int] = []
-    try:
-        for name in names:
-            env = {**nut.env, **(envs or {}).get(name, {}), "USBLAB_CLIENT": f"{driver}-{name}"}
-            logs.append(os.open(nut.tmp / f"driver-{name}.log", os.O_WRONLY | os.O_CREAT, 0o644))
-            procs.append(await trio.lowlevel.open_process(
-                [str(SBIN / driver), "-a", name, "-u", "root", "-F", "-DD"], env=env,
-                stdout=logs[-1], stderr=subprocess.STDOUT))
-        made = await trio.to_thread.run_sync(wait_until, lambda: all(
-            any(nut.state.glob(f"{driver}-{n}")) for n in names), 60)
-        assert made, f"{driver} never made its sockets (logs in {nut.tmp})"
-        procs.append(await trio.lowlevel.open_process(
-            [str(SBIN / "upsd"), "-u", "root", "-F"], env=nut.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        assert await trio.to_thread.run_sync(lambda: wait_served(nut.port, *names, timeout=60))
-        yield nut.port
-    finally:
-        await stop_processes(procs)
-        for log in logs:
-            os.close(log)
-        shutil.rmtree(nut.tmp, ignore_errors=True)
-
-
-async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
-                      factory: Callable[[Any], Any]) -> tuple[int, dict[str, DeviceHandle]]:
-    """nutrio's driver actor for each unit (in order), behind one nutrio listener."""
-    registry = Registry()
-    handles = {}
-    for unit in units:
-        dev = Device(name=unit.name, port=unit.port or "auto", config_dir=Path("/tmp"),
-                     driver=driver, pollinterval=1.0,
-                     options=MappingProxyType({**POLL, **unit.options}))
-        handle = handles[unit.name] = registry.add(DeviceHandle(unit.name, "test"))
-        await nursery.start(lambda task_status, d=dev, h=handle: run_driver(
-            d, h, factory=factory, task_status=task_status))
-    port = await nursery.start(lambda task_status: run_listener(
-        ("127.0.0.1", 0), registry, ServerSettings(), FixedAccounts({"admin": ADMIN}),
-        descriptions=Descriptions(), task_status=task_status))
-    return port, handles
-
-
-@contextlib.asynccontextmanager
+@asynccontextmanager
 async def serial_bench(nursery: trio.Nursery, driver: str, units: dict[str, Unit],
-                       factory: Callable[[Any], Any]) -> AsyncIterator[Bench]:
-    """Each unit's two simulators (``serve(pty)``) on pseudo-terminals of their own,
-    nutrio's actors on the ``ours`` ones, the real ``driver`` on the ``real`` ones."""
-    ptys: list[PtyPair] = []
-    try:
-        async with trio.open_nursery() as sims:
-            ttys = {}
-            for unit in units.values():
-                for side in ("real", "ours"):
-                    ptys.append(open_pty())
-                    sims.start_soon(getattr(unit, side).serve, ptys[-1])
-                    ttys[unit.name, side] = ptys[-1].path
-                unit.port = ttys[unit.name, "ours"]
-            our_port, handles = await nutrio_side(nursery, driver, list(units.values()), factory)
-            sections = {u.name: (ttys[u.name, "real"], u.options) for u in units.values()}
-            async with real_side(driver, sections) as real_port:
-                await trio.sleep(1.5)  # the real drivers' first updates reach upsd
-                yield Bench(units, real_port, our_port, handles)
-            sims.cancel_scope.cancel()
-    finally:
-        for pty in ptys:
-            await pty.aclose()
+                       factory: Callable[[Any], Any], *, debug: str = "-DD") -> AsyncIterator[Bench]:
+    """serial_bench.serial_bench for units by name (the real drivers run with ``debug``)."""
+    async with _bench_of_list(nursery, driver, list(units.values()), factory,
+                              debug=debug) as bench:
+        yield bench

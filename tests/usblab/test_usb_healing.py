@@ -101,6 +101,7 @@ class Window:
         return self.open
 
 
+@pytest.mark.e2e  # nutrio run for ~10 s
 async def test_a_burst_of_io_errors_goes_stale_then_fresh_within_two_polls(
         usblab: UsbLab) -> None:
     ups, _ = unit()
@@ -119,6 +120,7 @@ async def test_a_burst_of_io_errors_goes_stale_then_fresh_within_two_polls(
     assert not [e for e in events(ours) if e["event"] in ("actor.crashed", "driver.crashed")]
 
 
+@pytest.mark.e2e  # nutrio run for ~10 s
 async def test_garbage_after_a_resume_is_never_served_and_heals(usblab: UsbLab) -> None:
     """After a suspend the unit re-enumerates and its first replies are junk: nutrio
     serves DATA-STALE or the truth (OL), never a value made of the junk."""

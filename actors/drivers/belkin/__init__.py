@@ -1,0 +1,1 @@
+"""belkin: Belkin units speaking the smart protocol on a serial line."""
