@@ -46,6 +46,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "cyberpower": ("powerpanel.driver", "RetiredCyberpower"),
     "apc_modbus": ("apc_modbus.driver", "ApcModbusDriver"),
     "mge-shut": ("mge_shut.driver", "MgeShut"),
+    "riello_ser": ("riello.serdriver", "RielloSer"),
+    "riello_usb": ("riello.usbdriver", "RielloUsb"),
     "upscode2": ("upscode2.driver", "UpsCode2"),
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
@@ -137,7 +139,7 @@ def make_driver(device: DeviceLike) -> Driver:
 #: drivers whose port is a serial device node
 _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec", "mustek",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
-                     "tripplite", "tripplitesu",
+                     "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin"})  # fmt: skip
 

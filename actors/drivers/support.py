@@ -149,6 +149,17 @@ def _shut_variants() -> tuple[Variant, ...]:
                     version_data=MGE.version_data, version=MGE.version),)
 
 
+def _riello_variants() -> tuple[Variant, ...]:
+    """Riello's two serial protocols (riello_ser finds which one the unit speaks)."""
+    return tuple(Variant(name=name, kind="protocol", buses=("serial",))
+                 for name in ("gpser", "sentr"))
+
+
+def _riello_usb_variants() -> tuple[Variant, ...]:
+    """riello_usb speaks GPSER through its Cypress bridge, the one id NUT's table has."""
+    return (Variant(name="gpser", kind="protocol", buses=("usb",), usb_ids=("04b4:5500",)),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -169,6 +180,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("tripplite_usb", ("usb",), (), _tripplite_usb_variants),
     ("tripplite", ("serial",), (), _none),
     ("tripplitesu", ("serial",), (), _none),
+    ("riello_ser", ("serial",), (), _riello_variants),
+    ("riello_usb", ("usb",), (), _riello_usb_variants),
     ("liebert-esp2", ("serial",), (), _none),
     ("powercom", ("serial",), (), _none),
     ("powerpanel", ("serial",), ("cpsups", "cyberpower"), _none),

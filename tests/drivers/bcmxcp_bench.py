@@ -8,13 +8,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import trio
-from serial_bench import NOT_COMPARED, Bench, Unit, listing, nut_client, nutrio_side, real_side
+from serial_bench import (
+    NOT_COMPARED,
+    Bench,
+    Unit,
+    both_say,
+    listing,
+    nut_client,
+    nutrio_side,
+    real_side,
+    statuses,
+)
 from serial_bench import serial_bench as _bench_of_list
 
 from nutrio.actors.drivers.bcmxcp.link import XcpTiming
 
-__all__ = ["FAST", "NOT_COMPARED", "Bench", "Unit", "listing", "nut_client", "nutrio_side",
-           "real_side", "serial_bench"]
+__all__ = ["FAST", "NOT_COMPARED", "Bench", "Unit", "both_say", "listing", "nut_client",
+           "nutrio_side", "real_side", "serial_bench", "statuses"]
 
 #: nutrio's side pauses less after the authorization: the same bytes, a shorter test
 FAST = XcpTiming(authorize=0.2)

@@ -38,8 +38,8 @@ from nutrio.protocol.upsd.users import FixedAccounts, UserAccount
 from tests.procs import wait_until
 from tests.realnut import SBIN, wait_served
 
-__all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "listing", "nut_client", "nutrio_side",
-           "real_kill", "real_side", "serial_bench"]
+__all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
+           "nutrio_side", "real_kill", "real_side", "serial_bench", "statuses"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -179,6 +179,25 @@ class Bench:
         await trio.sleep(0.5)
         assert unit.ours.commands() == unit.real.commands()
         return unit.real.commands()
+
+
+async def statuses(b: Bench, name: str) -> list[list[str]]:
+    """GET VAR ups.status from the real upsd, then from nutrio's."""
+    found = []
+    for port in (b.real_port, b.our_port):
+        async with nut_client(port) as client:
+            found.append(await client.ask(f"GET VAR {name} ups.status"))
+    return found
+
+
+async def both_say(b: Bench, name: str, expected: str, within: float) -> None:
+    """Wait until both upsds answer ``expected`` to GET VAR ups.status (at most ``within`` s)."""
+    found: list[list[str]] = []
+    with trio.move_on_after(within):
+        while (found := await statuses(b, name)) != [[expected]] * 2:
+            await trio.sleep(0.5)
+        return
+    raise AssertionError(f"{name}: not both {expected!r} within {within:g} s: {found}")
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from bcmxcp_bench import Bench, Unit, nut_client, serial_bench
+from bcmxcp_bench import Bench, Unit, both_say, serial_bench, statuses
 from sim.realdriver import have_driver
 from sim.tripplite_sims import SMART700, SU1500, SU2200, UNISON, SmartOnlineUps, SmartProUps
 
@@ -34,25 +34,6 @@ async def status_steps(b: Bench, kinds: type, expected: dict[str, tuple[str, ...
         await trio.sleep(SETTLE)
         for name in b.units:
             assert (await b.compare(name))["ups.status"] == expected[name][step], name
-
-
-async def statuses(b: Bench, name: str) -> list[list[str]]:
-    """GET VAR ups.status from the real upsd, then from nutrio's."""
-    found = []
-    for port in (b.real_port, b.our_port):
-        async with nut_client(port) as client:
-            found.append(await client.ask(f"GET VAR {name} ups.status"))
-    return found
-
-
-async def both_say(b: Bench, name: str, expected: str, within: float) -> None:
-    """Wait until both upsds answer ``expected`` to GET VAR ups.status (at most ``within`` s)."""
-    found: list[list[str]] = []
-    with trio.move_on_after(within):
-        while (found := await statuses(b, name)) != [[expected]] * 2:
-            await trio.sleep(0.5)
-        return
-    raise AssertionError(f"{name}: not both {expected!r} within {within:g} s: {found}")
 
 
 async def silence_goes_stale_and_back(b: Bench, name: str, within: float,
