@@ -173,9 +173,11 @@ class Bench:
             async with nut_client(port) as client:
                 for request in requests:
                     assert await client.ask(request) == ["OK"], request
-        with trio.fail_after(timeout):
+        with trio.move_on_after(timeout):
             while len(unit.real.commands()) < count or len(unit.ours.commands()) < count:
                 await trio.sleep(0.1)
+        assert len(unit.real.commands()) >= count and len(unit.ours.commands()) >= count, \
+            f"after {timeout:g} s: real {unit.real.commands()}, ours {unit.ours.commands()}"
         await trio.sleep(0.5)
         assert unit.ours.commands() == unit.real.commands()
         return unit.real.commands()
