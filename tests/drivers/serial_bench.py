@@ -163,16 +163,25 @@ class Bench:
         return values(real)
 
     async def commands(self, name: str, requests: list[str], count: int,
-                       timeout: float = 60) -> list[bytes]:
+                       timeout: float = 60, pace: float = 0.0) -> list[bytes]:
         """Send the INSTCMD/SET lines to both; once each simulator got ``count`` command
-        payloads, assert they got the same ones, and return them."""
+        payloads, assert they got the same ones, and return them.
+
+        ``pace``: send one request to both sides at a time, the next once each side's
+        unit got something (or after ``pace`` seconds). For drivers that flush the
+        line's output before each command (NUT's ser_flush_io), as a command still
+        unread by the unit is lost then, on a real line as on a pty.
+        """
         unit = self.units[name]
         unit.real.received.clear()
         unit.ours.received.clear()
-        for port in (self.real_port, self.our_port):
-            async with nut_client(port) as client:
-                for request in requests:
-                    assert await client.ask(request) == ["OK"], request
+        if pace:
+            await self._paced(unit, requests, pace)
+        else:
+            for port in (self.real_port, self.our_port):
+                async with nut_client(port) as client:
+                    for request in requests:
+                        assert await client.ask(request) == ["OK"], request
         with trio.move_on_after(timeout):
             while len(unit.real.commands()) < count or len(unit.ours.commands()) < count:
                 await trio.sleep(0.1)
@@ -181,6 +190,17 @@ class Bench:
         await trio.sleep(0.5)
         assert unit.ours.commands() == unit.real.commands()
         return unit.real.commands()
+
+
+    async def _paced(self, unit: Unit, requests: list[str], pace: float) -> None:
+        async with nut_client(self.real_port) as real, nut_client(self.our_port) as ours:
+            for request in requests:
+                real_had, ours_had = len(unit.real.commands()), len(unit.ours.commands())
+                for client in (real, ours):
+                    assert await client.ask(request) == ["OK"], request
+                with trio.move_on_after(pace):
+                    while len(unit.real.commands()) <= real_had or len(unit.ours.commands()) <= ours_had:
+                        await trio.sleep(0.05)
 
 
 async def statuses(b: Bench, name: str) -> list[list[str]]:

@@ -50,7 +50,7 @@ async def test_nutrio_serves_what_real_belkin_serves_for_the_same_units(nursery)
             "INSTCMD f6c625 beeper.disable", "INSTCMD f6c625 beeper.enable",
             "INSTCMD f6c625 load.on", "INSTCMD f6c625 test.battery.start.quick",
             "INSTCMD f6c625 test.battery.start.deep", "INSTCMD f6c625 test.battery.stop",
-            "INSTCMD f6c625 load.off"], count=6)
+            "INSTCMD f6c625 load.off"], count=6, pace=2.0)  # belkin flushes the line first
         assert sent == [b"~00S004BUZ0", b"~00S004BUZ1", b"~00S006RON1;1", b"~00S004TST3",
                         b"~00S004TST4", b"~00S004TST0"]
         # load.off acts only when confirmed 3 to 15 s after the first request

@@ -154,6 +154,8 @@ def test_lost_contact_with_a_ups_on_battery_shuts_down_after_deadtime(tmp_path: 
         server.kill()  # upsd and driver gone without a word
         lost = time.time()
         assert wait_until(watcher.shutdowns, deadtime + hostsync + 10), watcher.log_tail()
+        # the notification is delivered beside the shutdown command, not before it
+        assert wait_until(lambda: "SHUTDOWN" in watcher.types(), 5), watcher.types()
         assert "COMMBAD" in watcher.types()
         assert watcher.types()[-1] == "SHUTDOWN"
         # the last good poll was at most POLLFREQ (1 s) before the loss; as upsmon does,
