@@ -100,9 +100,22 @@ def _side(start: object, proxy: Proxy, devices: dict[str, dict[str, str]]) -> Si
                  if s.error is None and devices[n]["snmp_version"] != "v3"]
         proxy.sets.clear()
         _drive(port, served, names)
-        time.sleep(3.0)  # NUT's upsd answers OK before its driver has sent the SET
+        _quiet(proxy)  # NUT's upsd answers OK before its driver has sent the SET
         sets = sorted(proxy.sets, key=repr)
     return Side(served, sets, up)
+
+
+def _quiet(proxy: Proxy, quiet: float = 3.0, limit: float = 90.0) -> None:
+    """Until no SET has reached the agent for *quiet* seconds (a busy real driver works
+    through its queue of writes well after upsd said OK)."""
+    deadline = time.monotonic() + limit
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        if len(proxy.sets) != count:
+            count, since = len(proxy.sets), time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
