@@ -39,7 +39,7 @@ from tests.procs import wait_until
 from tests.realnut import SBIN, wait_served
 
 __all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
-           "nutrio_side", "real_kill", "real_side", "serial_bench", "statuses"]
+           "nutrio_side", "read_out", "real_kill", "real_side", "serial_bench", "statuses"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -274,6 +274,16 @@ async def real_kill(driver: str, port: str, options: Mapping[str, str | None],
             env={**os.environ, **(env or {}), "NUT_CONFPATH": tmp, "NUT_STATEPATH": tmp},
             capture_stdout=True, capture_stderr=True, check=False)
     return done.returncode, (done.stdout + done.stderr).decode()
+
+
+async def read_out(*sims: Any, quiet: float = 0.5, limit: float = 5.0) -> None:
+    """Until the simulators have read what the drivers wrote last (a driver may end
+    before its simulator, on a busy machine, got to the last request)."""
+    with trio.move_on_after(limit):
+        seen: list[int] = []
+        while (now := [len(sim.received) for sim in sims]) != seen:
+            seen = now
+            await trio.sleep(quiet)
 
 
 async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],

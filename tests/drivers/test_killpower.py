@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import trio
 from driver_helpers import Device
+from serial_bench import read_out
 from sim.apcsmart_sim import LB, OB, OL, ApcSmartSim, apcsmart_sim
 from sim.megatec_sim import megatec_sim
 from sim.pty import serving
@@ -92,6 +93,7 @@ async def side_by_side(driver: str, options: dict[str, str], sim: Any, factory: 
         async with trio.open_nursery() as nursery:
             nursery.start_soon(real)
             nursery.start_soon(ours)
+        await read_out(real_sim, our_sim)
     return results["real"], results["ours"], real_sim, our_sim
 
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.liebert_sim import GXT2_3000, GXT2_6000, NXE_20K, LiebertUps, liebert_sim
 from sim.realdriver import have_driver
 
@@ -87,6 +87,7 @@ async def test_killpower_sends_the_whole_sequence_where_nut_stops_after_one() ->
             liebert_sim(GXT2_3000) as (mine, my_tty), trio.open_nursery() as both:
         both.start_soon(real_kill, "liebert-esp2", their_tty, {})
         result = await kill_power(section(my_tty), factory=LiebertEsp2)
+        await read_out(theirs, mine)
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     # NUT 2.8.0 negates its first test only: an answered first request ends the sequence
     assert theirs.commands() == [bytes.fromhex("019c0401060001a9")]

@@ -21,7 +21,7 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.powercom_sim import (
     BNT_1000,
     IMP_625,
@@ -105,6 +105,7 @@ async def test_killpower_sends_what_powercom_k_sends(profile, options) -> None:
             powercom_sim(profile) as (mine, my_tty), trio.open_nursery() as both:
         both.start_soon(real_kill, "powercom", their_tty, options)
         result = await kill_power(section(my_tty, **options), factory=PowerCom)
+        await read_out(theirs, mine)
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     assert mine.received == theirs.received
     assert mine.commands()[-1][:2] == bytes([0xB9, 0xBC])

@@ -19,7 +19,7 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.powerpanel_sim import BBOX_1000, OP1250, OP1500, PR2200, PowerpanelUps, powerpanel_sim
 from sim.realdriver import have_driver
 
@@ -97,6 +97,7 @@ async def test_killpower_sends_what_powerpanel_k_sends(profile, command) -> None
             powerpanel_sim(profile) as (mine, my_tty), trio.open_nursery() as both:
         both.start_soon(real_kill, "powerpanel", their_tty, {})
         result = await kill_power(section(my_tty), factory=PowerPanel)
+        await read_out(theirs, mine)
     assert isinstance(result, KillResult)
     assert mine.received == theirs.received
     assert mine.commands()[-1] == command

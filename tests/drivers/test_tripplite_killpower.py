@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import trio
+from serial_bench import read_out
 from sim.pty import serving
 from sim.realdriver import have_driver
 from sim.tripplite_sims import SMART700, SU1500, SmartOnlineUps, SmartProUps
@@ -36,19 +37,10 @@ async def side_by_side(driver: str, sims: tuple[Any, Any], options: dict[str, st
         async with trio.open_nursery() as nursery:
             nursery.start_soon(real)
             nursery.start_soon(nutrio)
-        await _read_out(theirs, mine)
+        await read_out(theirs, mine)
     found["theirs_sent"], found["ours_sent"] = theirs.received, mine.received
     return found
 
-
-async def _read_out(*sims: Any, quiet: float = 0.5, limit: float = 5.0) -> None:
-    """Until the simulators have read what the drivers wrote last (a driver may end
-    before its simulator, on a busy machine, got to the last request)."""
-    with trio.move_on_after(limit):
-        seen: list[int] = []
-        while (now := [len(sim.received) for sim in sims]) != seen:
-            seen = now
-            await trio.sleep(quiet)
 
 
 @pytest.mark.skipif(not have_driver("tripplite"), reason="real NUT tripplite absent")
