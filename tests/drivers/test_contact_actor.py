@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from structlog.testing import capture_logs
 from contact_bench import nutrio_config, nutrio_shutdown
 from driver_helpers import Device
 from sim.modemlab import ModemLab, missing_compiler_reason
@@ -78,3 +79,15 @@ async def test_nutrio_drivers_shutdown_sets_the_types_lines(tmp_path: Path) -> N
         for pty in ptys.values():
             await pty.aclose()
         lab.close()
+
+
+async def test_liebert_without_modem_lines_goes_on_without_rts_but_cannot_read_low_battery() -> None:
+    pty = open_pty()  # no modem lines: RTS is not raised (logged), DCD cannot be read
+    try:
+        driver = Liebert(section(pty.path, driver="liebert"))
+        with capture_logs() as logs, pytest.raises(DriverIOError, match="reading the lines"):
+            await driver.open(DeviceVars())
+        await driver.close()
+        assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["driver.rts_not_raised"]
+    finally:
+        await pty.aclose()

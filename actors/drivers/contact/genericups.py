@@ -24,9 +24,9 @@ import trio
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.contact.lines import ModemLines, open_contact_port
+from nutrio.actors.drivers.contact.readonly import ReadOnly
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerUnsupported
 from nutrio.actors.drivers.nutserial import CommWatch
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.contact import genericups as gu
 from nutrio.protocol.devices.contact import line_names
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
@@ -39,7 +39,7 @@ log = structlog.get_logger()
 BREAK_DURATION = 4901
 
 
-class GenericUps:
+class GenericUps(ReadOnly):
     """One contact-closure UPS of a genericups ``upstype`` (see the module comment)."""
 
     name = "genericups"
@@ -78,12 +78,6 @@ class GenericUps:
         state.set("ups.status", " ".join(gu.status_words(self.setup.cable, flags)))
         self.watch.good()
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         lines, self.lines = self.lines, None

@@ -4,7 +4,7 @@ How it works (the reading is protocol/devices/contact/multilink.py; checked agai
 real binary with the LD_PRELOAD modem lab, tests/drivers/test_contact_vs_real_nut.py):
 
 * ``open`` (initups, initinfo, one update): the port at 9600 baud, RTS raised to power
-  the cable; ups.mfr "Liebert" and ups.model "MultiLink" unless ``mfr``/``model`` say.
+  the cable (a port that cannot is logged, and used as it is, as NUT does); ups.mfr "Liebert" and ups.model "MultiLink" unless ``mfr``/``model`` say.
 * ``poll``: input dropped, one probe byte sent; whatever comes back within a second
   (and until the line is quiet for a second) is the loop-back the cable makes on
   battery; DCD raised is low battery. Both levels are debounced over four polls, so a
@@ -26,10 +26,10 @@ import structlog
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.contact.lines import ModemLines
-from nutrio.actors.drivers.errors import KillPowerUnsupported
+from nutrio.actors.drivers.contact.readonly import ReadOnly
+from nutrio.actors.drivers.errors import DriverIOError, KillPowerUnsupported
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.actors.drivers.serialport import SerialPort
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.contact import CAR, RTS, multilink
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
@@ -42,7 +42,7 @@ BAUD = 9600
 ECHO_WAIT = 1.0
 
 
-class Liebert:
+class Liebert(ReadOnly):
     """One UPS on a MultiLink cable (see the module comment)."""
 
     name = "liebert"
@@ -70,12 +70,6 @@ class Liebert:
         state.set("ups.status", " ".join(multilink.status_words(ob, lb)))
         return PollResult()
 
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
-
     async def close(self) -> None:
         await self.port.close()
 
@@ -86,7 +80,10 @@ class Liebert:
 
     async def _initups(self) -> None:
         await self.port.open()
-        ModemLines(self.port.fd, self.port.path).raise_lines(RTS)
+        try:
+            ModemLines(self.port.fd, self.port.path).raise_lines(RTS)
+        except DriverIOError as exc:  # NUT goes on without the cable's power, too
+            log.warning("driver.rts_not_raised", error=str(exc))
 
     async def _probe(self) -> bytes:
         """What came back for one probe byte (b"" on line)."""
