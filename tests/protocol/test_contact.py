@@ -146,6 +146,12 @@ def test_the_loop_back_test_reads_the_last_byte() -> None:
     assert multilink.status_words(False, False) == ["OL"]
 
 
+@given(st.binary(max_size=8), st.integers(0, 255))
+def test_any_echo_reads_on_battery_only_when_it_ends_with_the_probe(head: bytes, last: int) -> None:
+    assert multilink.on_battery(head + bytes([last])) == (last == multilink.PROBE)
+    assert multilink.on_battery(head + bytes([multilink.PROBE]))
+
+
 @given(st.lists(st.booleans(), max_size=40))
 def test_a_level_counts_once_read_on_four_polls_in_a_row(readings: list[bool]) -> None:
     debounce = multilink.Debounce()
