@@ -77,6 +77,8 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "tripplitesu": "lowbatt",
     "upscode2": "manufacturer, baudrate, input_timeout, output_pace, full_update",
     "mge-utalk": "LowBatt, OnDelay, OffDelay",
+    "genericups": "upstype (0-23), mfr, model, serial, CP, OL, LB, RB, BYPASS, SD, sdtime",
+    "liebert": "mfr, model",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

@@ -89,6 +89,11 @@ class SerialPort:
             raise DriverIOError(f"{self.path}: port is not open")
         return self._stream
 
+    @property
+    def fd(self) -> int:
+        """The open line's descriptor, for its modem lines (actors/drivers/contact/lines.py)."""
+        return int(self._require().fd)  # type: ignore[attr-defined]  # the POSIX stream's
+
     def set_modem_lines(self, *, dtr: bool, rts: bool) -> None:
         """Raise or drop DTR and RTS (NUT's ser_set_dtr/ser_set_rts); a line that has
         none (a pseudo-terminal) is left alone, as NUT does."""

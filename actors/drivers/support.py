@@ -194,6 +194,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("upscode2", ("serial",), (), _none),
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
+    ("genericups", ("serial",), (), _none),
+    ("liebert", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -1,0 +1,1 @@
+"""Contact-closure UPSes on a serial port's modem lines: genericups and liebert."""
