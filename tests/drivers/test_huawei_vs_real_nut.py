@@ -10,6 +10,7 @@ register), a silent unit going stale and back, and killpower (which NUT 2.8.0 re
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -35,8 +36,10 @@ pytestmark = [pytest.mark.realnut, pytest.mark.e2e,
               pytest.mark.skipif(not have_driver("huawei-ups2000"),
                                  reason="real NUT huawei-ups2000 absent")]
 
-UPS2000 = replace(UPS2000_G_3KRTS, description="1=UPS2000;2=V100R001C01SPC120;3=P1.0-D1.0;"
-                  "4=2102310000000042")
+#: an older model; its description as C's strtok must split it (a value skips the ';'
+#: before it and holds '=')
+UPS2000 = replace(UPS2000_G_3KRTS, description="1=;UPS2000;2=V100R001C01=SPC120;3=P1.0-D1.0;"
+                  "4=2102310000000042;")
 #: the identification and the first update (9 reads)
 START = 10
 
@@ -63,12 +66,15 @@ async def test_nutrio_serves_what_real_huawei_ups2000_serves_for_the_same_units(
         assert (g3k["ups.delay.shutdown"], g3k["ups.delay.reboot"], g3k["ups.delay.start"]) \
             == ("102", "6", "60")
         assert found["old"]["ups.model"] == "UPS2000"
+        assert found["old"]["ups.firmware"] == "V100R001C01=SPC120"
         for unit in b.units.values():
             await same_requests(unit, START)
 
         await status_steps(b, HuaweiUps, {name: ("ALARM OB DISCHRG", "ALARM OB LB DISCHRG",
                                                  "OL CHRG") for name in b.units})
         await alarms_are_the_same(b)
+        await random_readings_print_the_same(b, "g3k")
+        await battery_status_glitch_goes_stale_and_back(b, "g3k")
         await commands_write_the_same_registers(b)
         await silence_goes_stale_and_back(b, "old")
 
@@ -84,6 +90,33 @@ async def alarms_are_the_same(b: Bench) -> None:
     b.both("old", HuaweiUps.on_line)
     await trio.sleep(2.5)
     assert "ups.alarm" not in await b.compare("old")
+
+
+async def random_readings_print_the_same(b: Bench, name: str) -> None:
+    """Random values in every value register (the single-precision rounding, printf)."""
+    rng = random.Random(18)
+    for _ in range(3):
+        values = {a: rng.choice([rng.randrange(0x7FFF), rng.randrange(0x8000, 0xFFFF)])
+                  for start, count in ((11000, 28), (12000, 34), (19009, 1))
+                  for a in range(start, start + count) if a not in (11024, 11043, 12002)}
+        for sim in (b.units[name].real, b.units[name].ours):
+            sim.registers.update(values)
+        await trio.sleep(2.5)
+        await b.compare(name)
+    b.both(name, HuaweiUps.on_line)
+
+
+async def battery_status_glitch_goes_stale_and_back(b: Bench, name: str) -> None:
+    """Register 2002 out of 2..5: read three times, then the data is stale."""
+    for sim in (b.units[name].real, b.units[name].ours):
+        sim.registers[12002] = 1
+        sim.received.clear()
+    await both_say(b, name, "ERR DATA-STALE", 20)
+    for sim in (b.units[name].real, b.units[name].ours):
+        read = [int.from_bytes(r[2:4], "big") for r in sim.received]
+        assert [12002] * 3 + [11046] in [read[i:i + 4] for i in range(len(read))]
+        sim.registers[12002] = 3
+    await both_say(b, name, f'VAR {name} ups.status "OL CHRG"', 20)
 
 
 async def commands_write_the_same_registers(b: Bench) -> None:
