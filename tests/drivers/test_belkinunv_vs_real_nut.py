@@ -9,6 +9,7 @@ each command and SET, and for killpower (``belkinunv -k``).
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from types import MappingProxyType
 
@@ -58,8 +59,27 @@ async def test_nutrio_serves_what_real_belkinunv_serves_for_the_same_units(nurse
 
         await status_steps(b, UnvUps, {"f6c120": ("OB ACFAIL", "OB ACFAIL LB", "OL CHRG"),
                                        "f6c800": ("OB ACFAIL", "OB ACFAIL LB", "OL CHRG")})
+        await random_readings_print_the_same(b, "f6c800")
         await commands_write_the_same_registers(b)
         await silence_goes_stale_and_back(b, "f6c800")
+
+
+async def random_readings_print_the_same(b: Bench, name: str) -> None:
+    """Random status bits and readings (one or two bytes), the input extremes kept."""
+    rng = random.Random(18)
+    for _ in range(3):
+        values = {reg: rng.choice([rng.randrange(256), rng.randrange(256, 0x10000)])
+                  for reg in (Reg.INPUTVOLT, Reg.INPUTFREQ, Reg.TEMPERATURE, Reg.OUTPUTVOLT,
+                              Reg.OUTPUTFREQ, Reg.LOAD, Reg.BATVOLT, Reg.BATLEVEL,
+                              Reg.TIMELEFT, Reg.UPSSTATUS, Reg.BATSTATUS, Reg.SHUTDOWNTIMER,
+                              Reg.RESTARTTIMER)}
+        values.update({Reg.TESTSTATUS: rng.randrange(8), Reg.ALARMSTATUS: rng.randrange(5),
+                       Reg.VOLTSENS: rng.randrange(4)})
+        for sim in (b.units[name].real, b.units[name].ours):
+            sim.registers.update(values)
+        await trio.sleep(2.5)
+        await b.compare(name)
+    b.both(name, UnvUps.on_line)
 
 
 async def commands_write_the_same_registers(b: Bench) -> None:
