@@ -85,6 +85,13 @@ def test_unknown_driver_names_the_drivers_nutrio_has(tmp_path: Path) -> None:
     assert "dummy-ups" in DRIVERS
 
 
+@pytest.mark.parametrize(("written", "meant"), [("usbhid_ups", "usbhid-ups"),
+                                                ("nutdrv-qx", "nutdrv_qx"), ("Dummy-UPS", "dummy-ups")])
+def test_a_misspelt_driver_name_gets_the_nut_name_it_resembles(tmp_path: Path, written, meant) -> None:
+    with pytest.raises(UnknownDriverError, match=rf"\(did you mean '{meant}'\?\)"):
+        make_driver(device(tmp_path, "x", driver=written))
+
+
 async def test_unknown_driver_leaves_the_device_disconnected(tmp_path: Path) -> None:
     handle = DeviceHandle("ups1")
     with pytest.raises(UnknownDriverError):
