@@ -53,6 +53,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "belkin": ("belkin.driver", "Belkin"),
     "genericups": ("contact.genericups", "GenericUps"),
     "liebert": ("contact.liebert", "Liebert"),
+    "belkinunv": ("belkin.unv", "BelkinUnv"),
+    "huawei-ups2000": ("huawei_ups2000.driver", "HuaweiUps2000"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -144,7 +146,7 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin",
-                     "genericups", "liebert"})  # fmt: skip
+                     "genericups", "liebert", "belkinunv", "huawei-ups2000"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

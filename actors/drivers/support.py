@@ -196,6 +196,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("belkin", ("serial",), (), _none),
     ("genericups", ("serial",), (), _none),
     ("liebert", ("serial",), (), _none),
+    ("belkinunv", ("serial",), (), _none),
+    ("huawei-ups2000", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
