@@ -160,6 +160,11 @@ def _riello_usb_variants() -> tuple[Variant, ...]:
     return (Variant(name="gpser", kind="protocol", buses=("usb",), usb_ids=("04b4:5500",)),)
 
 
+def _richcomm_variants() -> tuple[Variant, ...]:
+    """richcomm_usb takes the one id of NUT's table."""
+    return (Variant(name="richcomm", kind="usb-bridge", buses=("usb",), usb_ids=("0925:1234",)),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -188,6 +193,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("upscode2", ("serial",), (), _none),
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
+    ("richcomm_usb", ("usb",), (), _richcomm_variants),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

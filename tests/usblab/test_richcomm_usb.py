@@ -1,0 +1,130 @@
+"""The real NUT 2.8.0 richcomm_usb and nutrio's, side by side on the same simulated
+Richcomm adapter (tests/usblab/drycontact.py, shaped after the Digitus DN-170014 and
+StarPower PCF-800VA dumps; a second one with manufacturer and serial strings).
+
+Each side has a lab of its own (the driver takes the first 0925:1234 unit, no
+matchers): the real driver behind one real upsd, nutrio's actor behind nutrio's
+listener. Both must list the same, send the same transfers at start (five
+warm-up queries, then the updates), go through the same status changes, send the same
+packets for killpower, and heal the same way when the adapter is unplugged and
+plugged back in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+import trio
+from bcmxcp_bench import NOT_COMPARED, Bench, Unit, both_say, nutrio_side, real_side
+from driver_helpers import Device
+from serial_bench import real_kill
+
+from nutrio.actors.drivers.drycontact.richcomm import RichcommTiming, RichcommUsb
+from nutrio.actors.drivers.killpower import kill_power
+from nutrio.protocol.devices.drycontact import richcomm
+from tests.usblab.calls import Call
+from tests.usblab.drycontact import RICHCOMM_PRODUCT, RichcommUnit, bystander
+from tests.usblab.fixtures import requires_nut_driver
+from tests.usblab.server import UsbLab
+
+pytestmark = [pytest.mark.realnut, pytest.mark.e2e, requires_nut_driver("richcomm_usb")]
+
+#: two polls of both drivers (pollinterval 1)
+SETTLE = 2.5
+IGNORE = NOT_COMPARED | {"driver.version.usb"}
+#: nutrio's pauses shortened: the same transfers, a shorter test
+FAST = RichcommTiming(warmup=0.05, shutdown=0.2)
+UNITS = {
+    "dn170014": {},  # both dumps: product string only
+    "serialed": {"strings": {1: "Richcomm", 2: RICHCOMM_PRODUCT, 3: "RC0042"}},
+}
+
+
+def ours(device: object) -> RichcommUsb:
+    return RichcommUsb(device, FAST)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def bench(nursery: trio.Nursery, lab: UsbLab, name: str
+                ) -> AsyncIterator[tuple[Bench, UsbLab]]:
+    unit = Unit(name, {}, RichcommUnit(**UNITS[name]), RichcommUnit(**UNITS[name]))
+    lab.plug(bystander())
+    lab.plug(unit.ours)
+    our_port, handles = await nutrio_side(nursery, "richcomm_usb", [unit], ours)
+    with UsbLab() as theirs:
+        theirs.plug(bystander())
+        theirs.plug(unit.real)
+        async with real_side("richcomm_usb", {name: ("auto", {})},
+                             envs={name: theirs.env()}) as port:
+            await trio.sleep(SETTLE)
+            yield Bench({name: unit}, port, our_port, handles, ignore=IGNORE), theirs
+
+
+def transfers(calls: list[Call], count: int) -> list[tuple[object, ...]]:
+    return [c.wire() for c in calls if c.is_transfer and (
+        c.op == "interrupt" or (c.setup is not None and c.setup.kind == "class"))][:count]
+
+
+def said(name: str, status: str) -> str:
+    """upsd's answer to GET VAR name ups.status."""
+    return f'VAR {name} ups.status "{status}"'
+
+
+@pytest.mark.parametrize("name", list(UNITS))
+async def test_nutrio_serves_what_real_richcomm_usb_serves_for_the_same_adapter(
+        nursery, usblab, name: str) -> None:
+    async with bench(nursery, usblab, name) as (b, theirs):
+        found = await b.compare(name)
+        assert found["ups.mfr"] == richcomm.MFR
+        assert found["ups.model"] == RICHCOMM_PRODUCT
+        assert found["ups.serial"] == ("unknown" if name == "dn170014" else "RC0042")
+        assert (found["ups.vendorid"], found["ups.productid"]) == ("0925", "1234")
+        # five warm-up queries, then the first updates: each a query and its reply
+        mine = transfers(usblab.calls(client="nutrio-test"), 14)
+        assert len(mine) == 14 and mine == transfers(theirs.calls(), 14)
+        assert mine[0][4] == richcomm.QUERY and len(mine[1][5]) == richcomm.REPLY_SIZE
+
+        unit = b.units[name]
+        for change, expected in (("on_battery", "OB"), ("low_battery", "OB LB"),
+                                 ("on_line", "OL")):
+            b.both(name, lambda ups, c=change: getattr(ups, c)())
+            await both_say(b, name, said(name, expected), within=10)
+            assert (await b.compare(name))["ups.status"] == expected
+        assert unit.ours.commands() == unit.real.commands() == []  # only queries
+
+
+async def test_unplugged_adapter_goes_stale_on_both_and_both_heal_when_it_is_back(
+        nursery, usblab) -> None:
+    async with bench(nursery, usblab, "dn170014") as (b, theirs):
+        [_, our_plug], [_, their_plug] = usblab.devices, theirs.devices
+        our_plug.unplug()
+        their_plug.unplug()
+        await both_say(b, "dn170014", "ERR DATA-STALE", within=10)
+        await trio.sleep(3)  # a few polls without the unit
+        b.both("dn170014", lambda ups: ups.on_battery())
+        our_plug.replug()
+        their_plug.replug()
+        await both_say(b, "dn170014", said("dn170014", "OB"), within=10)
+        await b.compare("dn170014")
+
+
+async def test_richcomm_killpower_sends_what_real_driver_k_sends(usblab) -> None:
+    mine, real = RichcommUnit(), RichcommUnit()
+    usblab.plug(mine)
+    with UsbLab() as theirs:
+        theirs.plug(real)
+        code, out = await real_kill("richcomm_usb", "auto", {}, env=theirs.env())
+        their_wire = transfers(theirs.calls(), 20)
+    dev = Device(name="sim", port="auto", config_dir=Path("/tmp"), driver="richcomm_usb",
+                 options=MappingProxyType({}))
+    result = await kill_power(dev, factory=ours)
+    assert code == 0, out
+    assert result.command == "shutdown.return"
+    assert mine.received == real.received == (
+        [richcomm.QUERY] * 5 + [richcomm.PREPARE, richcomm.RESTART])
+    assert len(their_wire) == 14  # seven packets, each with its reply
+    assert transfers(usblab.calls(client="nutrio-test"), 20) == their_wire
