@@ -194,6 +194,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
     ("richcomm_usb", ("usb",), (), _richcomm_variants),
+    ("pijuice", ("i2c",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

@@ -18,7 +18,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-__all__ = ["SONAME", "SOURCE", "build_library", "compiler", "missing_compiler_reason"]
+__all__ = ["SONAME", "SOURCE", "build_library", "build_shared", "compiler",
+           "missing_compiler_reason"]
 
 SOURCE = Path(__file__).with_name("libusb_lab.c")
 SONAME = "libusb-1.0.so.0"
@@ -47,24 +48,30 @@ def _cache_root() -> Path:
 @cache
 def build_library() -> Path:
     """The path of the built ``libusb-1.0.so.0`` (compiled now if this source is new)."""
+    return build_shared(SOURCE, SONAME, FLAGS)
+
+
+def build_shared(source: Path, name: str, flags: tuple[str, ...]) -> Path:
+    """``source`` compiled with ``flags`` into the cache as ``name`` (the i2c lab's
+    LD_PRELOAD library is built this way too)."""
     cc = compiler()
     if cc is None:
         raise RuntimeError(missing_compiler_reason())
-    command = [cc, *FLAGS]
-    digest = hashlib.sha256(SOURCE.read_bytes() + "\0".join(command).encode()).hexdigest()[:16]
+    command = [cc, *flags]
+    digest = hashlib.sha256(source.read_bytes() + "\0".join(command).encode()).hexdigest()[:16]
     folder = _cache_root() / digest
-    target = folder / SONAME
+    target = folder / name
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=folder, prefix=".build-")
     os.close(fd)
     try:
-        subprocess.run([*command, "-o", partial, str(SOURCE)], check=True, capture_output=True,
+        subprocess.run([*command, "-o", partial, str(source)], check=True, capture_output=True,
                        text=True, timeout=120)
         os.replace(partial, target)
     except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"building {SOURCE.name} failed:\n{exc.stderr}") from exc
+        raise RuntimeError(f"building {source.name} failed:\n{exc.stderr}") from exc
     finally:
         Path(partial).unlink(missing_ok=True)
     return target
