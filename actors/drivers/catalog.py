@@ -52,6 +52,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
     "richcomm_usb": ("drycontact.richcomm", "RichcommUsb"),
+    "nutdrv_atcl_usb": ("drycontact.atcl", "AtclUsb"),
     "pijuice": ("pijuice.driver", "PiJuice"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),

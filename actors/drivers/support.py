@@ -165,6 +165,11 @@ def _richcomm_variants() -> tuple[Variant, ...]:
     return (Variant(name="richcomm", kind="usb-bridge", buses=("usb",), usb_ids=("0925:1234",)),)
 
 
+def _atcl_variants() -> tuple[Variant, ...]:
+    """nutdrv_atcl_usb: NUT's one id, taken only with the 'ATCL FOR UPS' string."""
+    return (Variant(name="atcl", kind="usb-bridge", buses=("usb",), usb_ids=("0001:0000",)),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -194,6 +199,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
     ("richcomm_usb", ("usb",), (), _richcomm_variants),
+    ("nutdrv_atcl_usb", ("usb",), (), _atcl_variants),
     ("pijuice", ("i2c",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),

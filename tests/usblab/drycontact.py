@@ -11,10 +11,11 @@ string) and Kanji 800 VA (nutdrv_atcl_usb: "ATCL FOR UPS" for manufacturer and p
 from __future__ import annotations
 
 from nutrio.protocol.devices.drycontact import atcl, richcomm
+from tests.usblab.calls import Call
 from tests.usblab.models import Endpoint, Interface, Setup, UsbError, UsbModel
 from tests.usblab.wire import UsbStatus
 
-__all__ = ["AtclUnit", "RichcommUnit", "bystander"]
+__all__ = ["AtclUnit", "RichcommUnit", "bystander", "data_transfers"]
 
 #: product string of both richcomm_usb dumps
 RICHCOMM_PRODUCT = "UPS USB MON V1.4"
@@ -97,3 +98,11 @@ def bystander() -> UsbModel:
     dry-contact drivers exit when the device list is empty, which a real host never
     shows (its root hubs are always listed)."""
     return UsbModel(0x046D, 0xC31C, strings={1: "Logitech", 2: "USB Keyboard"})
+
+
+def data_transfers(calls: list[Call], count: int, device: str | None = None
+                   ) -> list[tuple[object, ...]]:
+    """The first ``count`` transfers that carry the protocol (interrupt transfers and
+    class control requests; the descriptor reads of each USB stack differ), on the wire."""
+    return [c.wire() for c in calls if (device is None or c.device == device) and (
+        c.op == "interrupt" or (c.setup is not None and c.setup.kind == "class"))][:count]

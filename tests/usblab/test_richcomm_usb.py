@@ -26,8 +26,7 @@ from serial_bench import real_kill
 from nutrio.actors.drivers.drycontact.richcomm import RichcommTiming, RichcommUsb
 from nutrio.actors.drivers.killpower import kill_power
 from nutrio.protocol.devices.drycontact import richcomm
-from tests.usblab.calls import Call
-from tests.usblab.drycontact import RICHCOMM_PRODUCT, RichcommUnit, bystander
+from tests.usblab.drycontact import RICHCOMM_PRODUCT, RichcommUnit, bystander, data_transfers
 from tests.usblab.fixtures import requires_nut_driver
 from tests.usblab.server import UsbLab
 
@@ -64,11 +63,6 @@ async def bench(nursery: trio.Nursery, lab: UsbLab, name: str
             yield Bench({name: unit}, port, our_port, handles, ignore=IGNORE), theirs
 
 
-def transfers(calls: list[Call], count: int) -> list[tuple[object, ...]]:
-    return [c.wire() for c in calls if c.is_transfer and (
-        c.op == "interrupt" or (c.setup is not None and c.setup.kind == "class"))][:count]
-
-
 def said(name: str, status: str) -> str:
     """upsd's answer to GET VAR name ups.status."""
     return f'VAR {name} ups.status "{status}"'
@@ -84,8 +78,8 @@ async def test_nutrio_serves_what_real_richcomm_usb_serves_for_the_same_adapter(
         assert found["ups.serial"] == ("unknown" if name == "dn170014" else "RC0042")
         assert (found["ups.vendorid"], found["ups.productid"]) == ("0925", "1234")
         # five warm-up queries, then the first updates: each a query and its reply
-        mine = transfers(usblab.calls(client="nutrio-test"), 14)
-        assert len(mine) == 14 and mine == transfers(theirs.calls(), 14)
+        mine = data_transfers(usblab.calls(client="nutrio-test"), 14)
+        assert len(mine) == 14 and mine == data_transfers(theirs.calls(), 14)
         assert mine[0][4] == richcomm.QUERY and len(mine[1][5]) == richcomm.REPLY_SIZE
 
         unit = b.units[name]
@@ -118,7 +112,7 @@ async def test_richcomm_killpower_sends_what_real_driver_k_sends(usblab) -> None
     with UsbLab() as theirs:
         theirs.plug(real)
         code, out = await real_kill("richcomm_usb", "auto", {}, env=theirs.env())
-        their_wire = transfers(theirs.calls(), 20)
+        their_wire = data_transfers(theirs.calls(), 20)
     dev = Device(name="sim", port="auto", config_dir=Path("/tmp"), driver="richcomm_usb",
                  options=MappingProxyType({}))
     result = await kill_power(dev, factory=ours)
@@ -127,4 +121,4 @@ async def test_richcomm_killpower_sends_what_real_driver_k_sends(usblab) -> None
     assert mine.received == real.received == (
         [richcomm.QUERY] * 5 + [richcomm.PREPARE, richcomm.RESTART])
     assert len(their_wire) == 14  # seven packets, each with its reply
-    assert transfers(usblab.calls(client="nutrio-test"), 20) == their_wire
+    assert data_transfers(usblab.calls(client="nutrio-test"), 20) == their_wire
