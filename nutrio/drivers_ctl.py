@@ -77,6 +77,8 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "tripplitesu": "lowbatt",
     "upscode2": "manufacturer, baudrate, input_timeout, output_pace, full_update",
     "mge-utalk": "LowBatt, OnDelay, OffDelay",
+    "nutdrv_atcl_usb": "vendor (the unit's manufacturer string, NULL for none)",
+    "pijuice": "i2c_address",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

@@ -50,6 +50,9 @@ class DriverSupport:
     #: the NUT release that brought a driver NUT 2.8.0 lacks: no 2.8.0 binary checks it,
     #: its tests compare it with simulators built from that release's source
     since: str | None = None
+    #: in NUT 2.8.0 but not in Debian's build of it (pijuice): no binary to compare with,
+    #: its tests compare it with a simulator built from NUT's source
+    source_only: bool = False
 
 
 def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
@@ -206,12 +209,14 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
 )
 #: drivers NUT 2.8.0 does not have, and the release that brought them
 _SINCE = {"apc_modbus": "2.8.1"}
+#: NUT 2.8.0 drivers Debian's build leaves out (no binary in /lib/nut)
+_SOURCE_ONLY = frozenset({"pijuice"})
 
 
 def supported() -> tuple[DriverSupport, ...]:
     """Every driver nutrio has, with its variants."""
     return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants(),
-                               since=_SINCE.get(name))
+                               since=_SINCE.get(name), source_only=name in _SOURCE_ONLY)
                  for name, buses, also, variants in _DRIVERS)
 
 
@@ -227,6 +232,8 @@ def _driver_json(driver: DriverSupport) -> dict[str, Any]:
     out["buses"] = list(driver.buses)
     if driver.since:
         out["since"] = driver.since
+    if driver.source_only:
+        out["source_only"] = True
     out["variants"] = [_variant_json(v) for v in driver.variants]
     return out
 

@@ -28,6 +28,7 @@ from nutrio.actors.drivers.killpower import kill_power
 from nutrio.protocol.devices.drycontact import richcomm
 from tests.usblab.drycontact import RICHCOMM_PRODUCT, RichcommUnit, bystander, data_transfers
 from tests.usblab.fixtures import requires_nut_driver
+from tests.usblab.runners import real_usb_driver
 from tests.usblab.server import UsbLab
 
 pytestmark = [pytest.mark.realnut, pytest.mark.e2e, requires_nut_driver("richcomm_usb")]
@@ -122,3 +123,19 @@ async def test_richcomm_killpower_sends_what_real_driver_k_sends(usblab) -> None
         [richcomm.QUERY] * 5 + [richcomm.PREPARE, richcomm.RESTART])
     assert len(their_wire) == 14  # seven packets, each with its reply
     assert data_transfers(usblab.calls(client="nutrio-test"), 20) == their_wire
+
+
+async def test_real_richcomm_usb_exits_when_the_bus_lists_no_device_at_all(usblab) -> None:
+    """NUT 2.8.0's open ends the driver when libusb lists nothing (a real host always
+    lists its root hubs, so the other tests keep a bystander plugged in)."""
+    plug = usblab.plug(RichcommUnit())
+    async with real_usb_driver(usblab, "richcomm_usb", {"pollinterval": "1"},
+                               upsd=False) as real:
+        with trio.fail_after(30):
+            while not any(c.op == "interrupt" for c in usblab.calls(client="richcomm_usb")):
+                await trio.sleep(0.2)
+            plug.unplug()
+            while real.exited() is None:
+                await trio.sleep(0.2)
+        assert real.exited() != 0
+        assert "No USB device found" in real.log_text()
