@@ -10,28 +10,26 @@ send the same packets for killpower, and heal the same way after an unplug.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 import trio
-from bcmxcp_bench import NOT_COMPARED, Bench, Unit, both_say, nutrio_side, real_side
+from bcmxcp_bench import Bench, Unit, both_say
 from driver_helpers import Device
 from serial_bench import real_kill
 
 from nutrio.actors.drivers.drycontact.atcl import AtclTiming, AtclUsb
 from nutrio.actors.drivers.killpower import kill_power
 from nutrio.protocol.devices.drycontact import atcl
+from tests.usblab.contact_bench import contact_bench, said
 from tests.usblab.drycontact import AtclUnit, bystander, data_transfers
 from tests.usblab.fixtures import requires_nut_driver
 from tests.usblab.server import UsbLab
 
 pytestmark = [pytest.mark.realnut, pytest.mark.e2e, requires_nut_driver("nutdrv_atcl_usb")]
 
-SETTLE = 2.5
-IGNORE = NOT_COMPARED | {"driver.version.usb"}
 FAST = AtclTiming(transfer=5.0, shutdown=0.05)
 #: name -> (the unit's strings, ups.conf options)
 UNITS: dict[str, tuple[dict[int, str], dict[str, str]]] = {
@@ -55,23 +53,11 @@ def plug_all(lab: UsbLab, unit: AtclUnit) -> None:
         lab.plug(model)
 
 
-@contextlib.asynccontextmanager
-async def bench(nursery: trio.Nursery, lab: UsbLab, name: str
-                ) -> AsyncIterator[tuple[Bench, UsbLab]]:
+def bench(nursery: trio.Nursery, lab: UsbLab, name: str
+          ) -> AbstractAsyncContextManager[tuple[Bench, UsbLab]]:
     strings, options = UNITS[name]
     unit = Unit(name, options, AtclUnit(strings=dict(strings)), AtclUnit(strings=dict(strings)))
-    plug_all(lab, unit.ours)
-    our_port, handles = await nutrio_side(nursery, "nutdrv_atcl_usb", [unit], ours)
-    with UsbLab() as theirs:
-        plug_all(theirs, unit.real)
-        async with real_side("nutdrv_atcl_usb", {name: ("auto", options)},
-                             envs={name: theirs.env()}) as port:
-            await trio.sleep(SETTLE)
-            yield Bench({name: unit}, port, our_port, handles, ignore=IGNORE), theirs
-
-
-def said(name: str, status: str) -> str:
-    return f'VAR {name} ups.status "{status}"'
+    return contact_bench(nursery, lab, "nutdrv_atcl_usb", unit, ours, plug_all)
 
 
 @pytest.mark.parametrize("name", list(UNITS))

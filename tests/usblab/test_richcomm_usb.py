@@ -12,20 +12,20 @@ plugged back in.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 import trio
-from bcmxcp_bench import NOT_COMPARED, Bench, Unit, both_say, nutrio_side, real_side
+from bcmxcp_bench import Bench, Unit, both_say
 from driver_helpers import Device
 from serial_bench import real_kill
 
 from nutrio.actors.drivers.drycontact.richcomm import RichcommTiming, RichcommUsb
 from nutrio.actors.drivers.killpower import kill_power
 from nutrio.protocol.devices.drycontact import richcomm
+from tests.usblab.contact_bench import contact_bench, said
 from tests.usblab.drycontact import RICHCOMM_PRODUCT, RichcommUnit, bystander, data_transfers
 from tests.usblab.fixtures import requires_nut_driver
 from tests.usblab.runners import real_usb_driver
@@ -33,9 +33,6 @@ from tests.usblab.server import UsbLab
 
 pytestmark = [pytest.mark.realnut, pytest.mark.e2e, requires_nut_driver("richcomm_usb")]
 
-#: two polls of both drivers (pollinterval 1)
-SETTLE = 2.5
-IGNORE = NOT_COMPARED | {"driver.version.usb"}
 #: nutrio's pauses shortened: the same transfers, a shorter test
 FAST = RichcommTiming(warmup=0.05, shutdown=0.2)
 UNITS = {
@@ -48,25 +45,15 @@ def ours(device: object) -> RichcommUsb:
     return RichcommUsb(device, FAST)  # type: ignore[arg-type]
 
 
-@contextlib.asynccontextmanager
-async def bench(nursery: trio.Nursery, lab: UsbLab, name: str
-                ) -> AsyncIterator[tuple[Bench, UsbLab]]:
-    unit = Unit(name, {}, RichcommUnit(**UNITS[name]), RichcommUnit(**UNITS[name]))
+def plug_all(lab: UsbLab, unit: RichcommUnit) -> None:
     lab.plug(bystander())
-    lab.plug(unit.ours)
-    our_port, handles = await nutrio_side(nursery, "richcomm_usb", [unit], ours)
-    with UsbLab() as theirs:
-        theirs.plug(bystander())
-        theirs.plug(unit.real)
-        async with real_side("richcomm_usb", {name: ("auto", {})},
-                             envs={name: theirs.env()}) as port:
-            await trio.sleep(SETTLE)
-            yield Bench({name: unit}, port, our_port, handles, ignore=IGNORE), theirs
+    lab.plug(unit)
 
 
-def said(name: str, status: str) -> str:
-    """upsd's answer to GET VAR name ups.status."""
-    return f'VAR {name} ups.status "{status}"'
+def bench(nursery: trio.Nursery, lab: UsbLab, name: str
+          ) -> AbstractAsyncContextManager[tuple[Bench, UsbLab]]:
+    unit = Unit(name, {}, RichcommUnit(**UNITS[name]), RichcommUnit(**UNITS[name]))
+    return contact_bench(nursery, lab, "richcomm_usb", unit, ours, plug_all)
 
 
 @pytest.mark.parametrize("name", list(UNITS))

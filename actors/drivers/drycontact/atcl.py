@@ -26,11 +26,10 @@ from typing import Any, ClassVar
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.drycontact.link import ContactLink
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.tripplite.usb import UsbSeen
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.drycontact import atcl
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, status_join
 
@@ -50,7 +49,7 @@ class AtclTiming:
     shutdown: float = 0.17
 
 
-class AtclUsb:
+class AtclUsb(WithoutCommands):
     """The nutdrv_atcl_usb driver (see the module comment)."""
 
     name: ClassVar[str] = "nutdrv_atcl_usb"
@@ -79,14 +78,11 @@ class AtclUsb:
         await self.poll(state)
 
     async def poll(self, state: DeviceVars) -> PollResult:
-        if not self.link.is_open:
-            await self.link.open()
-            log.info("driver.usb_reconnected")
+        await self.link.reconnect()
         data = await self.link.transfer(self._read)
         words = atcl.status_words(data)
         if words is None:
-            await self.link.close()
-            raise DriverIOError(f"Query to UPS failed: a packet of {len(data)} bytes")
+            raise await self.link.bad_reply("a packet", data)
         if not words:
             log.error("driver.unknown_status", byte=f"0x{data[0]:02x}")
         padded = atcl.odd_padding(data)
@@ -95,12 +91,6 @@ class AtclUsb:
         self.padding_seen = padded
         state.set("ups.status", status_join(words))
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         await self.link.close()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import structlog
 import trio
 import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
@@ -28,6 +29,8 @@ from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.tripplite.usb import UsbSeen, UsbTiming, UsbTripp
 
 __all__ = ["ContactLink", "Transfer"]
+
+log = structlog.get_logger()
 
 T = TypeVar("T")
 #: one blocking pyusb call on the open device
@@ -53,6 +56,17 @@ class ContactLink(UsbTripp):
         self.usb_id = usb_id
         self.accepts = accepts
         self.setup = setup
+
+    async def reconnect(self) -> None:
+        """Find the unit again if a failed update released it (NUT: at the next update)."""
+        if not self.is_open:
+            await self.open()
+            log.info("driver.usb_reconnected")
+
+    async def bad_reply(self, what: str, data: bytes) -> DriverIOError:
+        """Release the unit after a reply NUT does not take; the error to raise."""
+        await self.close()
+        return DriverIOError(f"Query to UPS failed: {what} of {len(data)} bytes")
 
     async def transfer(self, fn: Transfer[T]) -> T:
         """``fn(dev)``; any USB error releases the unit and raises DriverIOError."""

@@ -22,20 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.drycontact.link import ContactLink
-from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.tripplite.usb import UsbSeen
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.drycontact import richcomm
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, status_join
 
 __all__ = ["RichcommTiming", "RichcommUsb"]
-
-log = structlog.get_logger()
 
 _IN = 0x81
 _TIMEOUT_MS = 1000
@@ -64,7 +59,7 @@ def _exchange(packet: bytes, dev: Any) -> bytes:
     return bytes(dev.read(_IN, richcomm.REPLY_SIZE, _TIMEOUT_MS))
 
 
-class RichcommUsb:
+class RichcommUsb(WithoutCommands):
     """The richcomm_usb driver (see the module comment)."""
 
     name: ClassVar[str] = "richcomm_usb"
@@ -85,22 +80,13 @@ class RichcommUsb:
         await self.poll(state)
 
     async def poll(self, state: DeviceVars) -> PollResult:
-        if not self.link.is_open:
-            await self.link.open()
-            log.info("driver.usb_reconnected")
+        await self.link.reconnect()
         data = await self.link.transfer(lambda dev: _exchange(richcomm.QUERY, dev))
         words = richcomm.status_words(data)
         if words is None:
-            await self.link.close()
-            raise DriverIOError(f"Query to UPS failed: a reply of {len(data)} bytes")
+            raise await self.link.bad_reply("a reply", data)
         state.set("ups.status", status_join(words))
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         await self.link.close()

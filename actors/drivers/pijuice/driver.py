@@ -29,11 +29,10 @@ from typing import ClassVar, Protocol, TypeVar
 
 import structlog
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
 from nutrio.actors.drivers.pijuice.i2cdev import I2cBus
 from nutrio.protocol.common.cnum import c_atoi
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import pijuice as pj
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from nutrio.protocol.devices.pijuice import Reg
@@ -68,7 +67,7 @@ _WORDS: tuple[tuple[str, Reg, Callable[[int], str]], ...] = (
 )
 
 
-class PiJuice:
+class PiJuice(WithoutCommands):
     """The pijuice driver (see the module comment)."""
 
     name: ClassVar[str] = "pijuice"
@@ -113,12 +112,6 @@ class PiJuice:
             state.set("ups.date", pj.rtc(block)[1])
         await self._quietly(self.bus.read_byte(Reg.POWER_OFF))  # NUT only logs it
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         self.bus.close()
