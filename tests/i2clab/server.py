@@ -74,11 +74,12 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         lab = self.server.lab
         sock: socket.socket = self.request
+        reader = sock.makefile("rb")
         state: dict[str, Any] = {"path": None, "address": None}
-        while (head := _recv(sock, REQUEST.size)) is not None:
+        while len(head := _read(reader, REQUEST.size)) == REQUEST.size:
             magic, op, read_write, command, _, size, arg, length = REQUEST.unpack(head)
-            payload = _recv(sock, length) if length else b""
-            if magic != MAGIC or payload is None:
+            payload = _read(reader, length)
+            if magic != MAGIC or len(payload) != length:
                 return
             with lab.lock:
                 result, back = lab.answer(state, op, read_write, command, size, arg, payload)
@@ -90,17 +91,12 @@ class _Server(socketserver.ThreadingUnixStreamServer):
     lab: I2cLab
 
 
-def _recv(sock: socket.socket, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        try:
-            chunk = sock.recv(size - len(data))
-        except OSError:
-            return None
-        if not chunk:
-            return None
-        data += chunk
-    return data
+def _read(reader: Any, size: int) -> bytes:
+    """Up to ``size`` bytes (fewer: the client went away)."""
+    try:
+        return bytes(reader.read(size)) if size else b""
+    except OSError:
+        return b""
 
 
 class I2cLab:
