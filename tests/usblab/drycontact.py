@@ -42,13 +42,14 @@ class Contacts(UsbModel):
 
 class RichcommUnit(Contacts):
     """Answers each 4-byte query (a class control transfer) with one 6-byte interrupt
-    packet; shutdown packets get the same answer."""
+    packet; shutdown packets get the same answer. ``short``: only its first 2 bytes."""
 
     def __init__(self, **identity: object) -> None:
         identity.setdefault("strings", {2: RICHCOMM_PRODUCT})
         identity.setdefault("interfaces", (Interface(endpoints=(Endpoint(0x81),)),))
         super().__init__(*richcomm.USB_ID, **identity)
         self.pending: bytes | None = None
+        self.short = False
 
     def class_request(self, setup: Setup, data: bytes) -> bytes | int:
         if (setup.request_type, setup.request, setup.value) != (0x21, 0x09, 0x200):
@@ -59,7 +60,9 @@ class RichcommUnit(Contacts):
 
     def read(self, endpoint: int, length: int) -> bytes | None:
         data, self.pending = self.pending, None
-        return None if data is None else data[:length]
+        if data is None:
+            return None
+        return data[:2] if self.short else data[:length]
 
     def on_reset(self) -> None:
         self.pending = None
