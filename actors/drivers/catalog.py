@@ -157,7 +157,7 @@ def device_file(device: DeviceLike) -> Path | None:
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
     if device.driver == "nutdrv_qx" and wants_usb(device.port, device.options):
         return None  # NUT's rule: nutdrv_qx on USB
-    if device.driver in _SERIAL:
+    if device.driver in _SERIAL or device.driver == "pijuice":  # pijuice: an I2C bus node
         return Path(device.port)
     if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":
         return Path(device.port)

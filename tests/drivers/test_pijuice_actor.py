@@ -13,6 +13,7 @@ from driver_helpers import Device, start, status_is, wait_for
 from structlog.testing import capture_logs
 
 from nutrio.actors.drivers import make_driver
+from nutrio.actors.drivers.catalog import device_file
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.killpower import kill_power
 from nutrio.actors.drivers.pijuice.driver import PiJuice
@@ -69,6 +70,7 @@ def on(bus: ModelBus):  # noqa: ANN201 - a driver factory
 
 def test_the_catalog_knows_the_driver() -> None:
     assert isinstance(make_driver(hat_device()), PiJuice)
+    assert device_file(hat_device()) == Path("/dev/i2c-1")  # check-config warns when absent
 
 
 async def test_the_first_read_follows_pijuice_c(nursery) -> None:
