@@ -56,10 +56,10 @@ class DeviceHandle:
     def publish(self, snapshot: UpsSnapshot) -> None:
         self.state.publish(snapshot)
 
-    def vouch(self, taken_at: float) -> None:
-        """The driver is alive and its data as fresh as its poll schedule says: the
-        snapshot's time moves on, nothing else changes, and no watcher is woken."""
-        self.state.restate(replace(self.state.value, taken_at=taken_at))
+    def vouch_until(self, until: float) -> None:
+        """The driver sleeps until ``until`` before its next read, and its data is as fresh
+        as that schedule says: nothing else changes, and no watcher is woken."""
+        self.state.restate(replace(self.state.value, alive_until=until))
 
     def mark_disconnected(self) -> None:
         """Called when the driver actor ends or crashes: clients see DRIVER-NOT-CONNECTED.
@@ -69,7 +69,7 @@ class DeviceHandle:
         (a driver failing its restarts would otherwise look seconds old each time).
         """
         snap = self.state.value
-        self.state.publish(snap.next(taken_at=snap.taken_at, connected=False))
+        self.state.publish(snap.next(taken_at=snap.taken_at, connected=False, alive_until=0.0))
 
 
 @dataclass(eq=False)

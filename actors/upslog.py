@@ -187,7 +187,8 @@ class _LocalSource:
         if handle is None or not handle.snapshot.connected:
             return "disconnected", None
         snap = handle.snapshot
-        if snap.stale or trio.current_time() - snap.taken_at > self._maxage:
+        now = trio.current_time()
+        if snap.stale or now - snap.heard_at(now) > self._maxage:
             return "stale", None
         data = snap.data
         values = data.vars if not names else {n: v for n in names if (v := data.get(n)) is not None}

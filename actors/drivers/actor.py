@@ -7,12 +7,12 @@ ups.model and ups.serial over device.* as the core does once after initinfo,
 then polls every ``pollinterval`` seconds. Each poll ends in the same place:
 a new :class:`UpsSnapshot` (a new :class:`UpsData` only when a variable
 changed) whose ``stale`` flag says whether that poll failed. Between polls
-the actor vouches for its data every maxage / 3 seconds (the snapshot's
-``taken_at`` moves on, without a new version that would wake its watchers),
+the actor vouches for its data until its next poll (the snapshot's
+``alive_until``, set without a new version that would wake its watchers),
 as NUT's driver answers upsd's PING between polls: a live driver's data is
 as fresh as its poll schedule says, however long ``pollinterval`` is. A
 driver stuck in a poll vouches for nothing, so upsd still says DATA-STALE
-after maxage. An event driver (``wait_event``) is polled as soon as its
+maxage seconds after that poll was due. An event driver (``wait_event``) is polled as soon as its
 device reports something. SET VAR and INSTCMD requests are served concurrently, one at a time with the polls
 (NUT drivers are single-threaded), and each gets a :class:`CommandResult`.
 
@@ -36,7 +36,6 @@ import trio
 from nutrio.actors.drivers.base import (
     DEFAULT_POLL_TIMEOUT,
     DEFAULT_POLLINTERVAL,
-    KEEPALIVES_PER_MAXAGE,
     Chaos,
     DeviceLike,
     Driver,
@@ -108,10 +107,10 @@ class _Publisher:
             log.info("driver.recovered")
         self.publish(polled=error is None)  # a failed read is no read: taken_at stays
 
-    def vouch(self) -> None:
+    def vouch_until(self, next_poll: float) -> None:
         """Between polls: a live driver's fresh data is as fresh as its schedule says."""
         if not self.stale:
-            self._handle.vouch(trio.current_time())
+            self._handle.vouch_until(next_poll)
 
     def stale_for(self) -> float:
         """Seconds since the data went stale; 0 while fresh."""
@@ -239,7 +238,7 @@ async def _poll_loop(
     timeout = device.maxage or DEFAULT_POLL_TIMEOUT
     next_at = trio.current_time() + interval  # open() was the first read
     while True:
-        woken = await _wait_next(driver, next_at, publisher, timeout / KEEPALIVES_PER_MAXAGE)
+        woken = await _wait_next(driver, next_at, publisher)
         started = trio.current_time()
         if started - next_at > LATE_AFTER:  # the last poll overran, or the loop is starved
             log.warning("driver.poll_late", late=round(started - next_at, 3))
@@ -276,20 +275,19 @@ async def _poll_loop(
             next_at = min(next_at, trio.current_time() + result.next_poll)
 
 
-async def _wait_next(driver: Driver, next_at: float, publisher: _Publisher,
-                     every: float) -> bool:
-    """Sleep until the next poll is due, vouching for fresh data every *every* seconds;
-    a driver that can wait for its device's events (``wait_event``, see
-    base.EventDriver) is polled as soon as one comes. True if so."""
+async def _wait_next(driver: Driver, next_at: float, publisher: _Publisher) -> bool:
+    """Sleep until the next poll is due, vouching for fresh data until then (one promise,
+    not a wake-up every few seconds: a thousand sleeping actors cost nothing); a driver
+    that can wait for its device's events (``wait_event``, see base.EventDriver) is
+    polled as soon as one comes. True if so."""
+    publisher.vouch_until(next_at)  # NUT: the driver answers upsd's PING between polls
     wait_event = getattr(driver, "wait_event", None)
-    while (now := trio.current_time()) < next_at:
-        with trio.move_on_at(min(next_at, now + every)):
-            if wait_event is None:
-                await trio.sleep_forever()
-            await wait_event()
-            return True
-        if trio.current_time() < next_at:
-            publisher.vouch()  # NUT: the driver answers upsd's PING between polls
+    if wait_event is None:
+        await trio.sleep_until(next_at)
+        return False
+    with trio.move_on_at(next_at):
+        await wait_event()
+        return True
     return False
 
 

@@ -28,7 +28,6 @@ __all__ = [
     "DEFAULT_POLLINTERVAL",
     "DEFAULT_POLL_TIMEOUT",
     "RESTART_AFTER_MAXAGES",
-    "KEEPALIVES_PER_MAXAGE",
     "restart_after",
     "HID_SNMP_ORDER",
     "Sent",
@@ -41,9 +40,6 @@ DEFAULT_POLLINTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 15.0
 #: A driver gets this long to close when its actor stops.
 CLOSE_TIMEOUT = 5.0
-#: Between polls an actor vouches for its data this many times per maxage (upsd 2.8.0
-#: pings a quiet driver after a third of MAXAGE).
-KEEPALIVES_PER_MAXAGE = 3
 #: Stale for this many maxages (45 s by default) ends the actor to be restarted.
 RESTART_AFTER_MAXAGES = 3
 

@@ -7,6 +7,8 @@ actor and its supervisor decides what happens next.
 
 from __future__ import annotations
 
+import difflib
+
 from nutrio.supervisor import ExpectedFailure
 
 __all__ = [
@@ -41,11 +43,17 @@ class UnknownDriverError(DriverConfigError, LookupError):
     """No nutrio driver has this NUT driver name."""
 
     def __init__(self, driver: str, known: tuple[str, ...]) -> None:
-        super().__init__(
-            f"unknown driver {driver!r}: nutrio has {', '.join(known) or 'no drivers'}"
-        )
+        super().__init__(f"unknown driver {driver!r}{_did_you_mean(driver, known)}: "
+                         f"nutrio has {', '.join(known) or 'no drivers'}")
         self.driver = driver
         self.known = known
+
+
+def _did_you_mean(driver: str, known: tuple[str, ...]) -> str:
+    """A hint for a misspelt name: NUT's own names mix - and _ (usbhid-ups, nutdrv_qx)."""
+    by_shape = {name.replace("_", "-"): name for name in known}
+    close = difflib.get_close_matches(driver.lower().replace("_", "-"), by_shape, n=1)
+    return f" (did you mean {by_shape[close[0]]!r}?)" if close else ""
 
 
 class KillPowerUnsupported(DriverError):

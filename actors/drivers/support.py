@@ -84,6 +84,11 @@ def _hid_variants() -> tuple[Variant, ...]:
                  for sub in SUBDRIVERS)
 
 
+#: snmp-ups mappings' older names: NUT 2.7.4's eaton_ats (the legacy NMC's sysObjectID and
+#: model OID) became eaton_ats16, then eaton_ats16_nmc in 2.8.0
+_MIB_FORMERLY = {"eaton_ats16_nmc": ("eaton_ats MIB", "eaton_ats16 MIB")}
+
+
 def _mib_variants() -> tuple[Variant, ...]:
     """snmp-ups' MIB-to-NUT mappings by name (apc_pdu has three sysObjectIDs, one line)."""
     from nutrio.protocol.devices.snmp import SUPPORTED
@@ -91,7 +96,8 @@ def _mib_variants() -> tuple[Variant, ...]:
     by_name = {s.name: s for s in reversed(SUPPORTED)}  # the first of each name wins
     return tuple(Variant(name=s.name, kind="mib", buses=("network",),
                          version_data=_split_version(s.version_data)[0],
-                         version=_split_version(s.version_data)[1])
+                         version=_split_version(s.version_data)[1],
+                         formerly=_MIB_FORMERLY.get(s.name, ()))
                  for s in SUPPORTED if by_name[s.name] is s)
 
 

@@ -41,7 +41,7 @@ def reading_of(snapshot: UpsSnapshot, now: float, maxage: float) -> Reading:
     """
     if not snapshot.connected or snapshot.stale or snapshot.seq == 0:
         return None
-    if now - snapshot.taken_at > maxage:
+    if now - snapshot.heard_at(now) > maxage:
         return None
     return snapshot.data.vars
 

@@ -127,7 +127,7 @@ class _Snapshot(Collector):
 
 
 def _usable(snap: UpsSnapshot, stats: NutrioStats) -> bool:
-    return snap.connected and not snap.stale and stats.now - snap.taken_at <= stats.maxage
+    return snap.connected and not snap.stale and stats.now - snap.heard_at(stats.now) <= stats.maxage
 
 
 def _ups_families(snapshots: tuple[UpsSnapshot, ...], stats: NutrioStats) -> Iterator[Metric]:

@@ -120,7 +120,7 @@ def freshness_of(snap: UpsSnapshot, *, now: float | None, maxage: float = DEFAUL
     """*snap* judged at *now* (the clock of ``taken_at``; None: age unknown)."""
     never = not snap.data.vars  # the driver has not read the device yet
     age = None if never or now is None else max(0.0, now - snap.taken_at)
-    too_old = age is not None and age > maxage
+    too_old = age is not None and now is not None and now - snap.heard_at(now) > maxage
     return Freshness(connected=snap.connected, stale=snap.stale or too_old, age=age,
                      last_error=last_error)
 

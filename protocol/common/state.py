@@ -117,8 +117,8 @@ class UpsSnapshot:
 
     ``connected`` is False while the driver is down or restarting (upsd:
     DRIVER-NOT-CONNECTED); ``stale`` is the driver's own verdict that its
-    data is old (upsd: DATA-STALE). upsd also treats a snapshot older than
-    its ``maxage`` as stale.
+    data is old (upsd: DATA-STALE). upsd also treats a snapshot not heard of
+    (:meth:`heard_at`) for longer than its ``maxage`` as stale.
     """
 
     ups: str
@@ -127,6 +127,14 @@ class UpsSnapshot:
     data: UpsData
     connected: bool = True
     stale: bool = False
+    #: the driver sleeps until then before it reads the device again, and vouches for its
+    #: data until then (NUT: a live driver answers upsd's PING between its polls)
+    alive_until: float = 0.0
+
+    def heard_at(self, now: float) -> float:
+        """When the driver last read the device or, between polls, vouched for it: what
+        MAXAGE is measured from (``taken_at`` stays the last read)."""
+        return max(self.taken_at, min(now, self.alive_until))
 
     def next(self, *, taken_at: float, **changes: object) -> UpsSnapshot:
         """The following snapshot: seq + 1, new time, given fields changed."""

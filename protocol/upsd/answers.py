@@ -78,7 +78,7 @@ class Answers:
             return None
         snap = answer.snapshot
         if (answer.device.snapshot is not snap or answer.fsd_version != fsd_version
-                or now - snap.taken_at > maxage or devices.get(answer.name) is not answer.device):
+                or now - snap.heard_at(now) > maxage or devices.get(answer.name) is not answer.device):
             return None
         return answer.reply
 

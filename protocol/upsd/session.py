@@ -269,7 +269,7 @@ class Session:
         snap = device.snapshot
         if not snap.connected:
             raise ProtocolError(NutError.DRIVER_NOT_CONNECTED, device.name)
-        if snap.stale or self.now - snap.taken_at > self.ctx.settings.maxage:
+        if snap.stale or self.now - snap.heard_at(self.now) > self.ctx.settings.maxage:
             raise ProtocolError(NutError.DATA_STALE, device.name)
         return snap
 

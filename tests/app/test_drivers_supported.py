@@ -100,8 +100,19 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 695, count  # + upscode2, mge-utalk, belkin; riello_ser, riello_usb (six);
+    assert count >= 701, count  # + hand-written names (usbhid_ups, nutdrv-qx), eaton_ats MIB;
     # pijuice (seven), richcomm_usb (two), nutdrv_atcl_usb
+
+
+def test_the_eaton_ats_mib_of_nut_2_7_is_the_legacy_nmc_table() -> None:
+    """NUT 2.7.4's eaton_ats (sysObjectID .705.1, model OID .534.10.2.1.2.0) is 2.8.0's
+    eaton_ats16_nmc: a 2.7 dump of that ATS counts for it."""
+    from nutrio.protocol.devices.snmp.mibs.eaton_ats import EATON_ATS16_NMC as table
+
+    snmp = next(d for d in supported() if d.name == "snmp-ups")
+    nmc = next(v for v in snmp.variants if v.name == "eaton_ats16_nmc")
+    assert nmc.formerly == ("eaton_ats MIB", "eaton_ats16 MIB")
+    assert table.auto_check == ".1.3.6.1.4.1.534.10.2.1.2.0" and table.sysoid == ".1.3.6.1.4.1.705.1"
 
 
 #: subdriver names of older NUT releases -> the 2.8.0 subdriver that took their units over

@@ -85,6 +85,13 @@ def test_unknown_driver_names_the_drivers_nutrio_has(tmp_path: Path) -> None:
     assert "dummy-ups" in DRIVERS
 
 
+@pytest.mark.parametrize(("written", "meant"), [("usbhid_ups", "usbhid-ups"),
+                                                ("nutdrv-qx", "nutdrv_qx"), ("Dummy-UPS", "dummy-ups")])
+def test_a_misspelt_driver_name_gets_the_nut_name_it_resembles(tmp_path: Path, written, meant) -> None:
+    with pytest.raises(UnknownDriverError, match=rf"\(did you mean '{meant}'\?\)"):
+        make_driver(device(tmp_path, "x", driver=written))
+
+
 async def test_unknown_driver_leaves_the_device_disconnected(tmp_path: Path) -> None:
     handle = DeviceHandle("ups1")
     with pytest.raises(UnknownDriverError):
@@ -164,6 +171,45 @@ async def test_hung_poll_times_out_as_stale(nursery, autojump_clock, tmp_path: P
     assert failed[0]["kind"] == "DriverTimeout"
     vars_ = handle.snapshot.data.vars
     assert vars_["driver.name"] == "stuck" and vars_["driver.flag.nolock"] == "enabled"
+
+
+def _heard_for(handle: DeviceHandle) -> float:
+    """Seconds since the actor last read the device or vouched for it (what MAXAGE tests)."""
+    now = trio.current_time()
+    return now - handle.snapshot.heard_at(now)
+
+
+async def test_between_polls_the_data_is_vouched_for_without_waking_the_actor(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    """pollinterval 30 > maxage 15: fresh all along (as NUT's driver answering upsd's
+    PING), while ``taken_at`` (the age pages show) stays the last read; one promise a
+    poll, no snapshot and no restate in between."""
+    driver = StuckDriver(good=1000)
+    dev = device(tmp_path, "x", driver="stuck", maxage=15, pollinterval=30)
+    handle = await start(nursery, dev, factory=lambda d: driver)
+    read_at = handle.snapshot.taken_at
+    promised = handle.snapshot
+    for _ in range(28):
+        await trio.sleep(1)
+        assert _heard_for(handle) == 0 and handle.snapshot is promised
+    assert handle.snapshot.taken_at == read_at and handle.snapshot.alive_until == read_at + 30
+    await trio.sleep(3)
+    assert driver.polls == 1 and handle.snapshot.taken_at == read_at + 30
+
+
+async def test_a_driver_frozen_before_its_poll_goes_stale_maxage_after_that_poll_was_due(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    async def freeze(n: int) -> None:
+        if n >= 2:
+            await trio.sleep_forever()
+
+    dev = device(tmp_path, "ups.dev", "ups.status: OL\n", maxage=15, pollinterval=30)
+    handle = await start(nursery, dev, chaos=Chaos(freeze))
+    began = trio.current_time()
+    await trio.sleep(30 * 2 - 1)  # the second poll was due at 60 s: it froze
+    assert _heard_for(handle) == 0
+    await trio.sleep(1 + 15 + 0.5)
+    assert trio.current_time() - began > 60 + 15 and _heard_for(handle) > 15
 
 
 async def test_commands_are_served_while_a_poll_waits(nursery, autojump_clock, tmp_path: Path) -> None:
