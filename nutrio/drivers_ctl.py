@@ -79,6 +79,8 @@ DRIVER_OPTIONS: Mapping[str, str] = {
     "mge-utalk": "LowBatt, OnDelay, OffDelay",
     "genericups": "upstype (0-23), mfr, model, serial, CP, OL, LB, RB, BYPASS, SD, sdtime",
     "liebert": "mfr, model",
+    "nutdrv_atcl_usb": "vendor (the unit's manufacturer string, NULL for none)",
+    "pijuice": "i2c_address",
     **{name: f"NUT's retired name: runs {old.replacement}" for name, old in OLD_DRIVERS.items()},
 }
 _TIMEOUT = 30.0

@@ -27,6 +27,7 @@ def render_table() -> str:
     for driver in supported():
         also = f" (also: {', '.join(driver.also)})" if driver.also else ""
         since = f"  (NUT {driver.since}+, not in 2.8.0)" if driver.since else ""
+        since += "  (no 2.8.0 binary: checked against NUT's source)" if driver.source_only else ""
         lines.append(f"{driver.name}{also}  [{', '.join(driver.buses)}]{since}")
         for variant in driver.variants:
             lines.append(f"  {variant.kind:<10} {variant.name:<14} {_detail(variant)}".rstrip())
@@ -65,6 +66,9 @@ def _driver_section(driver: DriverSupport) -> str:
     if driver.since:
         lines.append(f" Not in NUT 2.8.0 (from NUT {driver.since} on): no 2.8.0 binary to compare"
                      " with, so its tests compare it with simulators built from NUT's source.")
+    if driver.source_only:
+        lines.append(" In NUT 2.8.0, but not in Debian's build of it: no binary to compare with,"
+                     " so its tests compare it with a simulator built from NUT's source.")
     lines.append("\n")
     for kind, title in _KIND_TITLES.items():
         variants = [v for v in driver.variants if v.kind == kind]

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import nutrio
 from nutrio.actors.drivers.errors import DriverConfigError
+from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "restart_after",
     "HID_SNMP_ORDER",
     "Sent",
+    "WithoutCommands",
 ]
 
 #: NUT's default pollinterval (drivers/main.c).
@@ -138,6 +140,17 @@ class EventDriver(Driver, Protocol):
 
 
 DriverFactory = Callable[[DeviceLike], Driver]
+
+
+class WithoutCommands:
+    """For a driver whose NUT driver has no instant commands and no writable variables:
+    upsd refuses such requests before they reach it; these answer the same if one does."""
+
+    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
+        return ResultCode.CMD_NOT_SUPPORTED
+
+    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
+        return ResultCode.VAR_NOT_SUPPORTED
 
 
 class DriverKind(Protocol):

@@ -55,6 +55,9 @@ _WHERE: dict[str, tuple[str, str]] = {
     "liebert": ("contact.liebert", "Liebert"),
     "belkinunv": ("belkin.unv", "BelkinUnv"),
     "huawei-ups2000": ("huawei_ups2000.driver", "HuaweiUps2000"),
+    "richcomm_usb": ("drycontact.richcomm", "RichcommUsb"),
+    "nutdrv_atcl_usb": ("drycontact.atcl", "AtclUsb"),
+    "pijuice": ("pijuice.driver", "PiJuice"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -159,7 +162,7 @@ def device_file(device: DeviceLike) -> Path | None:
         return Path(device.config_dir) / device.port  # an absolute port stays absolute
     if device.driver == "nutdrv_qx" and wants_usb(device.port, device.options):
         return None  # NUT's rule: nutdrv_qx on USB
-    if device.driver in _SERIAL:
+    if device.driver in _SERIAL or device.driver == "pijuice":  # pijuice: an I2C bus node
         return Path(device.port)
     if device.driver == "apc_modbus" and device.options.get("porttype", "").lower() == "serial":
         return Path(device.port)

@@ -50,6 +50,9 @@ class DriverSupport:
     #: the NUT release that brought a driver NUT 2.8.0 lacks: no 2.8.0 binary checks it,
     #: its tests compare it with simulators built from that release's source
     since: str | None = None
+    #: in NUT 2.8.0 but not in Debian's build of it (pijuice): no binary to compare with,
+    #: its tests compare it with a simulator built from NUT's source
+    source_only: bool = False
 
 
 def _usb_ids(devices: Mapping[int, frozenset[int]]) -> tuple[str, ...]:
@@ -166,6 +169,16 @@ def _riello_usb_variants() -> tuple[Variant, ...]:
     return (Variant(name="gpser", kind="protocol", buses=("usb",), usb_ids=("04b4:5500",)),)
 
 
+def _richcomm_variants() -> tuple[Variant, ...]:
+    """richcomm_usb takes the one id of NUT's table."""
+    return (Variant(name="richcomm", kind="usb-bridge", buses=("usb",), usb_ids=("0925:1234",)),)
+
+
+def _atcl_variants() -> tuple[Variant, ...]:
+    """nutdrv_atcl_usb: NUT's one id, taken only with the 'ATCL FOR UPS' string."""
+    return (Variant(name="atcl", kind="usb-bridge", buses=("usb",), usb_ids=("0001:0000",)),)
+
+
 def _none() -> tuple[Variant, ...]:
     return ()
 
@@ -198,17 +211,22 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("liebert", ("serial",), (), _none),
     ("belkinunv", ("serial",), (), _none),
     ("huawei-ups2000", ("serial",), (), _none),
+    ("richcomm_usb", ("usb",), (), _richcomm_variants),
+    ("nutdrv_atcl_usb", ("usb",), (), _atcl_variants),
+    ("pijuice", ("i2c",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
 #: drivers NUT 2.8.0 does not have, and the release that brought them
 _SINCE = {"apc_modbus": "2.8.1"}
+#: NUT 2.8.0 drivers Debian's build leaves out (no binary in /lib/nut)
+_SOURCE_ONLY = frozenset({"pijuice"})
 
 
 def supported() -> tuple[DriverSupport, ...]:
     """Every driver nutrio has, with its variants."""
     return tuple(DriverSupport(name=name, buses=buses, also=also, variants=variants(),
-                               since=_SINCE.get(name))
+                               since=_SINCE.get(name), source_only=name in _SOURCE_ONLY)
                  for name, buses, also, variants in _DRIVERS)
 
 
@@ -224,6 +242,8 @@ def _driver_json(driver: DriverSupport) -> dict[str, Any]:
     out["buses"] = list(driver.buses)
     if driver.since:
         out["since"] = driver.since
+    if driver.source_only:
+        out["source_only"] = True
     out["variants"] = [_variant_json(v) for v in driver.variants]
     return out
 

@@ -26,7 +26,7 @@ def test_json_has_the_interface_shape() -> None:
     names = [d["name"] for d in document["drivers"]]
     assert {"usbhid-ups", "nutdrv_qx", "snmp-ups"} <= set(names)
     for driver in document["drivers"]:
-        assert set(driver) <= {"name", "also", "buses", "since", "variants"}
+        assert set(driver) <= {"name", "also", "buses", "since", "source_only", "variants"}
         assert driver["buses"] and set(driver["buses"]) <= {"usb", "serial", "network", "i2c"}
         for variant in driver["variants"]:
             assert variant["kind"] in ("subdriver", "protocol", "usb-bridge", "mib")
@@ -45,6 +45,13 @@ def test_drivers_newer_than_nut_2_8_0_say_so() -> None:
     assert since["apc_modbus"] == "2.8.1"
     assert since["usbhid-ups"] is None
     assert "apc_modbus  [usb, serial, network]  (NUT 2.8.1+, not in 2.8.0)" in _run().stdout
+
+
+def test_drivers_without_a_debian_binary_say_so() -> None:
+    document = json.loads(_run("--json").stdout)
+    source_only = {d["name"] for d in document["drivers"] if d.get("source_only")}
+    assert source_only == {"pijuice"}
+    assert "pijuice  [i2c]  (no 2.8.0 binary: checked against NUT's source)" in _run().stdout
 
 
 def test_the_plain_table_names_every_driver_once() -> None:
@@ -93,8 +100,9 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 698, count  # + hand-written names (usbhid_ups, nutdrv-qx), eaton_ats MIB;
-    # genericups, liebert (five); belkinunv, huawei-ups2000
+    assert count >= 708, count  # + hand-written names (usbhid_ups, nutdrv-qx), eaton_ats MIB;
+    # genericups, liebert (five); belkinunv, huawei-ups2000; pijuice (seven), richcomm_usb
+    # (two), nutdrv_atcl_usb
 
 
 def test_the_eaton_ats_mib_of_nut_2_7_is_the_legacy_nmc_table() -> None:

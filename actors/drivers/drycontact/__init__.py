@@ -1,0 +1,1 @@
+"""USB dry-contact interfaces: richcomm_usb and nutdrv_atcl_usb."""

@@ -1,0 +1,1 @@
+"""pijuice: the PiJuice HAT on a Linux I2C bus."""
