@@ -51,6 +51,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "upscode2": ("upscode2.driver", "UpsCode2"),
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
+    "netxml-ups": ("netxml.driver", "NetXmlUps"),
+    "apcupsd-ups": ("apcupsd.driver", "ApcupsdUps"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
