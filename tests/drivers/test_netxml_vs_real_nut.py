@@ -12,16 +12,19 @@ stops answering, or answers with broken XML, makes both stale until it is back.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import trio
-from driver_helpers import Device
+from driver_helpers import Device, start
 from serial_bench import Bench, Unit, both_say, nut_client, nutrio_side, real_kill, real_side
 from sim.netxml_sim import EATON_5PX, EATON_9PX, NetXmlCard
-from sim.realdriver import have_driver
+from sim.realdriver import SBIN, have_driver, private_nut, stop_processes
 
+from nutrio.actors.drivers.killpower import kill_power
 from nutrio.actors.drivers.netxml.driver import NetXmlUps
 
 pytestmark = [
@@ -137,15 +140,58 @@ async def _both_stale(b: Bench) -> None:
     raise AssertionError(f"not both stale: {found}")
 
 
+async def test_with_subscribe_real_netxml_ups_goes_stale_and_nutrio_polls_on(nursery) -> None:
+    """NUT 2.8.0 refuses every subscription answer (each line fails its port or secret
+    check), then reports the alarm connection lost and the data stale at each update;
+    nutrio keeps reading the pages (docs/drivers.md, netxml-ups)."""
+    real, ours = NetXmlCard(EATON_5PX), NetXmlCard(EATON_5PX)
+    options = {**OPTIONS, "subscribe": "true"}
+    real_url, our_url = url(await nursery.start(real.serve)), url(await nursery.start(ours.serve))
+    nut = private_nut("netxml-ups", real_url, options, name="px5", prefix="netxml-sub-")
+    driver = await trio.lowlevel.open_process(
+        [str(SBIN / "netxml-ups"), "-a", "px5", "-u", "root", "-F"], env=nut.env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with trio.fail_after(30):
+            while not (dump := await _dump(nut.state / "netxml-ups-px5")):
+                await trio.sleep(0.2)
+            while "DATASTALE" not in dump:
+                await trio.sleep(0.5)
+                dump = await _dump(nut.state / "netxml-ups-px5")
+    finally:
+        await stop_processes([driver])
+        shutil.rmtree(nut.tmp, ignore_errors=True)
+    assert any(p == "/subscribe.cgi" for _, p, _, _ in real.received)
+    handle = await start(nursery, Device(name="px5", port=our_url, config_dir=Path("/tmp"),
+                                         driver="netxml-ups", pollinterval=0.5,
+                                         options=options), factory=NetXmlUps)
+    await trio.sleep(1.5)
+    assert not handle.snapshot.stale and handle.snapshot.data.vars["ups.status"] == "OL CHRG"
+
+
+async def _dump(path: Path) -> str:
+    """A NUT driver's DUMPALL over its state socket ("" while it has none)."""
+    try:
+        stream = await trio.open_unix_socket(str(path))
+    except OSError:
+        return ""
+    async with stream:
+        await stream.send_all(b"DUMPALL\n")
+        text = b""
+        while b"DUMPDONE" not in text and (chunk := await stream.receive_some(65536)):
+            text += chunk
+    return text.decode()
+
+
 async def test_killpower_posts_what_netxml_ups_k_posts() -> None:
     real, ours = NetXmlCard(EATON_5PX), NetXmlCard(EATON_5PX)
     async with trio.open_nursery() as sims:
         real_url, our_url = url(await sims.start(real.serve)), url(await sims.start(ours.serve))
         code, said = await real_kill("netxml-ups", real_url, OPTIONS)
         assert code == 0, said
-        driver = NetXmlUps(Device(name="px5", port=our_url, config_dir=Path("/tmp"),
-                                  driver="netxml-ups", options=OPTIONS))
-        await driver.killpower()
+        done = await kill_power(Device(name="px5", port=our_url, config_dir=Path("/tmp"),
+                                       driver="netxml-ups", options=OPTIONS))
+        assert done.command == "battery.runtime.low"
         sims.cancel_scope.cancel()
     assert ours.received == real.received
     assert b">999999999</OBJECT>" in ours.commands()[0]

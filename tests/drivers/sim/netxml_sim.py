@@ -6,7 +6,7 @@ Pages: "/" (the home page the driver's connectivity test reads),
 /mgeups/product.xml (the PRODUCT_INFO naming the others), /upsprop.xml (a
 SUMMARY of the UPS objects), /getvalue.cgi (a GET_OBJECT of the card's own
 settings), /config.xml; POSTs to /Forms/set_obj_2 (SET_OBJECT forms) change the
-named objects. ``received`` keeps each request as (method, path, body, the
+named objects; POSTs to /subscribe.cgi get a port and a secret. ``received`` keeps each request as (method, path, body, the
 Authorization scheme or ""); :meth:`commands` the POSTs' bodies. ``mode`` = "normal" | "silent" (requests
 are read, never answered) | "drop" (connections closed at once) | "garbage"
 (pages that are not XML). ``auth`` = None | "basic" | "digest": POSTs need
@@ -295,6 +295,8 @@ class NetXmlCard:
             challenge = (f'Basic realm="{REALM}"' if self.auth == "basic" else
                          f'Digest realm="{REALM}", nonce="{_NONCE}", qop="auth"')
             return 401, [("WWW-Authenticate", challenge), ("Connection", "close")], b""
+        if path == "/subscribe.cgi":  # where the card would send its alarms, and the key
+            return 200, [("Content-Type", "text/xml")], b"<Port>4679</Port>\r\n<Secret>12345</Secret>\r\n"
         if path == "/Forms/set_obj_2":
             for name, value in _SET.findall(body.decode("latin-1")):
                 target = self.settings if name in self.settings else self.ups
