@@ -33,7 +33,7 @@ import structlog
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
-from nutrio.actors.drivers.netxml.http import PageError, card_client, fetch
+from nutrio.actors.drivers.netxml.client import PageError, card_client, fetch
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.protocol.common.cnum import c_atoi
 from nutrio.protocol.common.state import ResultCode, VarInfo
