@@ -66,6 +66,11 @@ async def card_bench(nursery: trio.Nursery, cards: list[Unit],
 async def test_nutrio_serves_what_real_netxml_ups_serves_for_the_same_cards(nursery) -> None:
     async with card_bench(nursery, units()) as b:
         found = {name: await b.compare(name) for name in b.units}
+        for name, unit in b.units.items():  # the connectivity test, the product page, a poll
+            first = [[p for m, p, _, _ in card.received[:5]] for card in (unit.real, unit.ours)]
+            assert first[0] == first[1], name
+        refused = [await _ask(port, "INSTCMD px5 load.off") for port in (b.real_port, b.our_port)]
+        assert refused == [["ERR CMD-NOT-SUPPORTED"]] * 2  # NUT 2.8.0's driver has no commands
     assert found["px5"]["ups.model"] == "Eaton 5PX" and found["px5"]["ups.status"] == "OL CHRG"
     assert found["px5"]["battery.capacity"] == "9.00" and found["px5"]["input.phases"] == "1"
     assert found["px9"]["input.bypass.phases"] == "1" and found["px9"]["ups.type"] == "online"
@@ -101,6 +106,11 @@ async def test_set_var_posts_the_same_form_after_the_same_challenge(nursery, sch
         await trio.sleep(2.5)  # the next polls read the new values
         assert (await b.compare("px5"))["battery.runtime.low"] == "300"
         await _same_tracking(b)
+
+
+async def _ask(port: int, request: str) -> list[str]:
+    async with nut_client(port) as client:
+        return await client.ask(request)
 
 
 async def _same_tracking(b: Bench) -> None:
