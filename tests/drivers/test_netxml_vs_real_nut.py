@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -77,11 +77,24 @@ async def test_nutrio_serves_what_real_netxml_ups_serves_for_the_same_cards(nurs
     assert "driver.parameter.password" not in found["px5"]
 
 
+def _object(name: str, value: str, *more: str) -> Callable[[NetXmlCard], None]:
+    """A change of the card's objects: ``name`` = ``value`` (and the pairs in ``more``)."""
+    pairs = [(name, value), *zip(more[0::2], more[1::2], strict=True)]
+    return lambda card: card.ups.update(pairs)
+
+
 async def test_both_follow_the_card_from_line_to_low_battery_and_back(nursery) -> None:
+    summary = "UPS.PowerSummary."
     async with card_bench(nursery, units()[:1]) as b:
-        for change, status in ((NetXmlCard.on_battery, "OB DISCHRG"),
-                               (NetXmlCard.low_battery, "OB DISCHRG LB"),
-                               (NetXmlCard.on_line, "OL CHRG")):
+        for change, status in (
+                (NetXmlCard.on_battery, "OB DISCHRG"),
+                (NetXmlCard.low_battery, "OB DISCHRG LB"),
+                (NetXmlCard.on_line, "OL CHRG"),
+                (_object(summary + "PresentStatus.FanFailure", "1"), "ALARM OL CHRG"),
+                (_object(summary + "DelayBeforeShutdown", "60"), "ALARM OL CHRG FSD"),
+                (_object("UPS.BatterySystem.Battery.Test", "5"), "ALARM OL CHRG FSD CAL"),
+                (_object(summary + "PresentStatus.FanFailure", "0",
+                         summary + "DelayBeforeShutdown", "-1"), "OL CHRG CAL")):
             b.both("px5", change)
             await both_say(b, "px5", f'VAR px5 ups.status "{status}"', within=10)
             await b.compare("px5")
