@@ -21,7 +21,7 @@ import pytest
 import trio
 from driver_helpers import Device, start
 from serial_bench import Bench, Unit, both_say, nut_client, nutrio_side, real_kill, real_side
-from sim.netxml_sim import EATON_5PX, EATON_9PX, NetXmlCard
+from sim.netxml_sim import EATON_5PX, EATON_9PX, EATON_93PM, NetXmlCard
 from sim.realdriver import SBIN, have_driver, private_nut, stop_processes
 
 from nutrio.actors.drivers.killpower import kill_power
@@ -39,7 +39,10 @@ OPTIONS = {"timeout": "1", "login": "admin", "password": "secret"}
 def units() -> list[Unit]:
     return [Unit("px5", OPTIONS, NetXmlCard(EATON_5PX), NetXmlCard(EATON_5PX)),
             Unit("px9", {**OPTIONS, "shutdown_duration": "90"},
-                 NetXmlCard(EATON_9PX), NetXmlCard(EATON_9PX))]
+                 NetXmlCard(EATON_9PX), NetXmlCard(EATON_9PX)),
+            Unit("pm", OPTIONS, NetXmlCard(EATON_93PM), NetXmlCard(EATON_93PM)),
+            Unit("pmdeci", {**OPTIONS, "do_convert_deci": None},
+                 NetXmlCard(EATON_93PM), NetXmlCard(EATON_93PM))]
 
 
 def url(port: int) -> str:
@@ -75,6 +78,11 @@ async def test_nutrio_serves_what_real_netxml_ups_serves_for_the_same_cards(nurs
     assert found["px5"]["battery.capacity"] == "9.00" and found["px5"]["input.phases"] == "1"
     assert found["px9"]["input.bypass.phases"] == "1" and found["px9"]["ups.type"] == "online"
     assert "driver.parameter.password" not in found["px5"]
+    assert found["pm"]["input.phases"] == "3" and found["pm"]["ups.serial"] == "49EH29101"
+    assert found["pm"]["input.L1-L2.voltage"] == "4002"
+    assert found["pmdeci"]["input.L1-L2.voltage"] == "400.2"
+    assert found["pmdeci"]["input.L1.current"] == "12.5"
+    assert found["pm"]["ambient.humidity.maximum"] == "55"
 
 
 def _object(name: str, value: str, *more: str) -> Callable[[NetXmlCard], None]:

@@ -99,8 +99,11 @@ def _deci(ctx: Context, state: DeviceVars, text: str) -> str:
     """Values of old MGE firmwares were 10x too large; only ``do_convert_deci`` divides."""
     if not ctx.deci_noted:
         ctx.deci_noted = True
-        log.info("netxml.convert_deci", dividing=ctx.deci,
-                 hint="set do_convert_deci for old MGE cards whose values are 10x too large")
+        if ctx.deci:
+            log.info("netxml.convert_deci", dividing=True)
+        else:
+            log.info("netxml.convert_deci", dividing=False,
+                     hint="set do_convert_deci if the card's values are 10x too large")
     if ctx.deci:
         return f"{0.1 * c_atoi(text):.1f}"
     return text

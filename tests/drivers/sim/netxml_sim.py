@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import h11
 import trio
 
-__all__ = ["EATON_5PX", "EATON_9PX", "CardProfile", "NetXmlCard"]
+__all__ = ["EATON_5PX", "EATON_93PM", "EATON_9PX", "CardProfile", "NetXmlCard"]
 
 LOGIN, PASSWORD, REALM = "admin", "secret", "NMC"
 _NONCE = "5ccc069c403ebaf9f0171e9517f40e41"
@@ -154,6 +154,31 @@ EATON_9PX = CardProfile(_CARD, _ups(
        "UPS.PowerConverter.Output.ActivePower": "204",
        "UPS.PowerConverter.Output.PowerFactor": "46"}),
     _settings("9PX - Bios Rack - U1"))
+
+#: a three-phase unit behind an older Transverse card (no dump: the objects NUT's table
+#: names for three phases, the line-to-line ones in tenths as old MGE firmwares sent them)
+_PHASES = {f"UPS.PowerConverter.{side}.Phase[{n}].{what}": value
+           for side in ("Input[1]", "Output") for n in (1, 2, 3)
+           for what, value in (("Voltage", "231"), ("Current", "125"))}
+EATON_93PM = CardProfile(
+    (("name", "Network Management Card"), ("type", "Transverse"),
+     ("version", "GB (SN 49EH29101)")),
+    _ups("Eaton 93PM", "30000", "BD123A0001", "01.04", **_PHASES,
+         **{"UPS.PowerSummary.RunTimeToEmpty": "1800", "UPS.PowerSummary.PercentLoad": "41",
+            "UPS.PowerConverter.Input[1].Phase[11].Voltage": "4002",
+            "UPS.PowerConverter.Input[1].Phase[22].Voltage": "3998",
+            "UPS.PowerConverter.Input[1].Phase[33].Voltage": "4010",
+            "UPS.PowerConverter.Output.Phase[11].Voltage": "0",
+            "UPS.PowerConverter.Output.Phase[22].Voltage": "3995",
+            "UPS.PowerConverter.Input[2].Phase[1].Voltage": "230",
+            "UPS.PowerConverter.Input[2].Phase[2].Voltage": "229",
+            "UPS.PowerConverter.ConverterType": "3",
+            "UPS.BatterySystem.Battery.DesignCapacity": "61200",
+            "UPS.PowerConverter.Output.PowerFactor": "93"}),
+    {**_settings("Plant room"), "Environment.Humidity": "41", "Environment.Temperature": "24",
+     "Environment.PresentStatus.HighHumidity": "55", "Environment.PresentStatus.LowHumidity": "30",
+     "Environment.Input[1].PresentStatus.State": "1",
+     "Environment.Input[2].PresentStatus.State": "0"})
 
 
 def _product_page(product: tuple[tuple[str, str], ...]) -> bytes:
