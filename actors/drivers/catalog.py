@@ -58,6 +58,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "richcomm_usb": ("drycontact.richcomm", "RichcommUsb"),
     "nutdrv_atcl_usb": ("drycontact.atcl", "AtclUsb"),
     "pijuice": ("pijuice.driver", "PiJuice"),
+    "netxml-ups": ("netxml.driver", "NetXmlUps"),
+    "apcupsd-ups": ("apcupsd.driver", "ApcupsdUps"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),

@@ -214,6 +214,8 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("richcomm_usb", ("usb",), (), _richcomm_variants),
     ("nutdrv_atcl_usb", ("usb",), (), _atcl_variants),
     ("pijuice", ("i2c",), (), _none),
+    ("netxml-ups", ("network",), (), _none),
+    ("apcupsd-ups", ("network",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

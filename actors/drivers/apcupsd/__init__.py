@@ -1,0 +1,1 @@
+"""apcupsd-ups: a UPS read through an apcupsd daemon's NIS."""

@@ -1,0 +1,1 @@
+"""netxml-ups: Eaton/MGE network management cards, XML over HTTP."""
