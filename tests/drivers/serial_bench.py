@@ -309,10 +309,11 @@ async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
 @contextlib.asynccontextmanager
 async def serial_bench(nursery: trio.Nursery, driver: str, units: list[Unit],
                        factory: Callable[[Any], Any], *, settle: float = 1.5,
-                       debug: str = "-DD") -> AsyncIterator[Bench]:
+                       debug: str = "-DD",
+                       env: Mapping[str, str] | None = None) -> AsyncIterator[Bench]:
     """Every unit's two simulators on ptys (``unit.real`` and ``unit.ours`` serve), nutrio's
-    actors, then the real drivers (at ``debug``) and upsd; ``settle`` seconds for their
-    first updates."""
+    actors, then the real drivers (at ``debug``, with ``env`` added to their environment:
+    a preloaded shim) and upsd; ``settle`` seconds for their first updates."""
     ptys: list[PtyPair] = []
     try:
         async with trio.open_nursery() as sims:
@@ -325,7 +326,8 @@ async def serial_bench(nursery: trio.Nursery, driver: str, units: list[Unit],
                 unit.port = ttys[unit.name, "ours"]
             our_port, handles = await nutrio_side(nursery, driver, units, factory)
             sections = {u.name: (ttys[u.name, "real"], u.options) for u in units}
-            async with real_side(driver, sections, debug=debug) as real_port:
+            envs = {name: env for name in sections} if env else None
+            async with real_side(driver, sections, debug=debug, envs=envs) as real_port:
                 await trio.sleep(settle)
                 yield Bench({u.name: u for u in units}, real_port, our_port, handles)
             sims.cancel_scope.cancel()
