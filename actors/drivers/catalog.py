@@ -52,6 +52,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
     "safenet": ("safenet.driver", "Safenet"),
+    "gamatronic": ("gamatronic.driver", "Gamatronic"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -143,7 +144,7 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin",
-                     "safenet"})  # fmt: skip
+                     "safenet", "gamatronic"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

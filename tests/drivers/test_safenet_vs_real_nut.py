@@ -20,7 +20,7 @@ import pytest
 import trio
 from driver_helpers import Device
 from serial_bench import Unit, read_out, real_kill, serial_bench
-from sim.modem import modem_env
+from sim.shims import modem_env
 from sim.realdriver import have_driver
 from sim.safenet_sim import SafenetUps, safenet_sim
 
