@@ -53,6 +53,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "belkin": ("belkin.driver", "Belkin"),
     "safenet": ("safenet.driver", "Safenet"),
     "gamatronic": ("gamatronic.driver", "Gamatronic"),
+    "ivtscd": ("ivtscd.driver", "Ivtscd"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -144,7 +145,7 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin",
-                     "safenet", "gamatronic"})  # fmt: skip
+                     "safenet", "gamatronic", "ivtscd"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

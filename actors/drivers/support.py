@@ -190,6 +190,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("belkin", ("serial",), (), _none),
     ("safenet", ("serial",), (), _none),
     ("gamatronic", ("serial",), (), _none),
+    ("ivtscd", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
