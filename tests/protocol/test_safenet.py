@@ -47,7 +47,7 @@ def test_a_status_line_gives_its_flags_and_status() -> None:
     status = sn.parse_status(b"$BABBAABBBA\r")
     assert status is not None and status.onbattery and not status.silenced
     assert sn.status_words(status) == ["OB", "LB", "OVER", "RB", "CAL"]
-    assert sn.alarm(status) == "System selftest fail!"
+    assert sn.alarms(status) == ["System selftest fail!"]
     assert sn.parse_status(b"$AAAAAAAAAA\n") == sn.SafenetStatus(frozenset())
 
 

@@ -33,7 +33,7 @@ from nutrio.actors.drivers.nutserial import CommWatch, get_line
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import gamatronic as sec
-from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.dummy.devfile import DeviceVars, commit_status
 
 __all__ = ["GamaTiming", "Gamatronic"]
 
@@ -91,13 +91,7 @@ class Gamatronic:
             self.watch.failed("no answer", commands=missed)
             raise DriverIOError(f"no answer to {', '.join(missed)}")
         self.watch.good()
-        words = self.values.status_words()
-        if alarms:  # NUT's status_commit puts ALARM first while ups.alarm is set
-            state.set("ups.alarm", " ".join(alarms))
-            words.insert(0, "ALARM")
-        else:
-            state.delete("ups.alarm")
-        state.set("ups.status", " ".join(words))
+        commit_status(state, self.values.status_words(), alarms)
         return PollResult()
 
     async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:

@@ -27,7 +27,7 @@ import trio
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
 from nutrio.actors.drivers.megatec.link import put_defaults, put_overrides
-from nutrio.actors.drivers.nutserial import CommWatch
+from nutrio.actors.drivers.nutserial import CommWatch, close_powered, open_powered
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import ivtscd as ivt
@@ -71,7 +71,7 @@ class Ivtscd:
     async def open(self, state: DeviceVars) -> None:
         put_defaults(state, self.options)  # main.c sets these before the driver starts
         put_overrides(state, self.options)
-        await self._initups()
+        await open_powered(self.port)
         if await self._reading() is None:
             raise DriverIOError("IVT Solar Controller not detected")
         state.set("device.mfr", "IVT")
@@ -100,15 +100,11 @@ class Ivtscd:
         return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
-        if self.port.is_open:
-            try:
-                self.port.set_modem_lines(dtr=False, rts=False)  # RTS is down already
-            finally:
-                await self.port.close()
+        await close_powered(self.port)
 
     async def killpower(self) -> Sent:
         """ivtscd -k: read until the battery is back at its nominal voltage."""
-        await self._initups()
+        await open_powered(self.port)
         while True:
             reading = await self._reading()
             if reading is not None and not reading.voltage < self.levels.nominal:
@@ -116,9 +112,6 @@ class Ivtscd:
 
     # -- the line -----------------------------------------------------------------
 
-    async def _initups(self) -> None:
-        await self.port.open()
-        self.port.set_modem_lines(dtr=True, rts=False)
 
     async def _reading(self) -> ivt.IvtReading | None:
         await self.port.discard_input()  # NUT's ser_flush_io

@@ -29,11 +29,11 @@ import trio
 
 from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
-from nutrio.actors.drivers.nutserial import CommWatch
+from nutrio.actors.drivers.nutserial import CommWatch, close_powered, open_powered
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import safenet as sn
-from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.dummy.devfile import DeviceVars, commit_status
 
 __all__ = ["Safenet", "SafenetTiming"]
 
@@ -83,7 +83,7 @@ class Safenet:
     # -- the Driver protocol -------------------------------------------------
 
     async def open(self, state: DeviceVars) -> None:
-        await self._initups()
+        await open_powered(self.port)
         await trio.sleep(self.t.settle)
         lines = self.port.modem_lines()
         if lines is not None and not lines & termios.TIOCM_DSR:
@@ -112,13 +112,7 @@ class Safenet:
                 log.info("driver.battery_test_finished")
                 return self._unchanged()
             log.warning("driver.battery_test_not_stopped")
-        words, alarm = sn.status_words(status), sn.alarm(status)
-        if alarm:  # NUT's status_commit puts ALARM first while ups.alarm is set
-            state.set("ups.alarm", alarm)
-            words.insert(0, "ALARM")
-        else:
-            state.delete("ups.alarm")
-        state.set("ups.status", " ".join(words))
+        commit_status(state, sn.status_words(status), sn.alarms(status))
         self.stale = False
         return PollResult()
 
@@ -143,15 +137,11 @@ class Safenet:
         return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
-        if self.port.is_open:
-            try:
-                self.port.set_modem_lines(dtr=False, rts=False)  # RTS is down already
-            finally:
-                await self.port.close()
+        await close_powered(self.port)
 
     async def killpower(self) -> Sent:
         """safenet -k: initialise, then the shutdown the line status calls for."""
-        await self._initups()
+        await open_powered(self.port)
         await self._initialize()
         command = "shutdown.return" if self.status.onbattery else "shutdown.reboot"
         await self._request(self._shutdown(command))
@@ -170,9 +160,6 @@ class Safenet:
             raise DriverIOError("Status read failed")
         return PollResult()
 
-    async def _initups(self) -> None:
-        await self.port.open()
-        self.port.set_modem_lines(dtr=True, rts=False)
 
     async def _initialize(self) -> None:
         for _ in range(3):

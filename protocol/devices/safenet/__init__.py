@@ -12,7 +12,7 @@ from nutrio.protocol.devices.safenet.wire import (
     GlibcRandom,
     SafenetStatus,
     Setup,
-    alarm,
+    alarms,
     configure,
     is_status_request,
     parse_status,
@@ -23,6 +23,6 @@ from nutrio.protocol.devices.safenet.wire import (
 )
 
 __all__ = ["BATTERY_TEST", "FLAGS", "INITIALIZE", "MAINS_TEST", "REPLY_MAX", "STOP_TEST",
-           "TOGGLE_BEEP", "GlibcRandom", "SafenetStatus", "Setup", "alarm", "configure",
+           "TOGGLE_BEEP", "GlibcRandom", "SafenetStatus", "Setup", "alarms", "configure",
            "is_status_request", "parse_status", "reboot_request", "return_request",
            "status_request", "status_words"]

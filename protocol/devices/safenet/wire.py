@@ -20,7 +20,7 @@ from nutrio.protocol.common.cnum import c_atoi
 
 __all__ = ["BATTERY_TEST", "FLAGS", "INITIALIZE", "MAINS_TEST", "REPLY_MAX", "STOP_TEST",
            "TOGGLE_BEEP",
-           "GlibcRandom", "SafenetStatus", "Setup", "alarm", "configure", "is_status_request",
+           "GlibcRandom", "SafenetStatus", "Setup", "alarms", "configure", "is_status_request",
            "parse_status", "reboot_request", "return_request", "status_request", "status_words"]
 
 INITIALIZE = b"ZCADLIOPERJD\r"
@@ -65,7 +65,7 @@ def parse_status(line: bytes) -> SafenetStatus | None:
 
 
 def status_words(status: SafenetStatus) -> list[str]:
-    """ups.status as NUT's safenet_update builds it (ALARM aside: see :func:`alarm`)."""
+    """ups.status as NUT's safenet_update builds it (ALARM aside: see :func:`alarms`)."""
     words = ["OB" if status.onbattery else "OL"]
     for flag, word in (("batterylow", "LB"), ("overload", "OVER"), ("batteryfail", "RB"),
                        ("systemtest", "CAL")):
@@ -74,9 +74,9 @@ def status_words(status: SafenetStatus) -> list[str]:
     return words
 
 
-def alarm(status: SafenetStatus) -> str:
-    """ups.alarm ("" for none)."""
-    return "System selftest fail!" if status.systemfail else ""
+def alarms(status: SafenetStatus) -> list[str]:
+    """What goes to ups.alarm (nothing for none)."""
+    return ["System selftest fail!"] if status.systemfail else []
 
 
 class GlibcRandom:
