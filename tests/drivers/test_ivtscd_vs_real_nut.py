@@ -11,6 +11,9 @@ voltage).
 
 from __future__ import annotations
 
+import os
+import random
+import re
 from pathlib import Path
 from types import MappingProxyType
 
@@ -19,10 +22,12 @@ import trio
 from driver_helpers import Device
 from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.ivtscd_sim import IvtUnit, ivt_sim
-from sim.realdriver import have_driver
+from sim.pty import serving
+from sim.realdriver import SBIN, have_driver, stop_processes
 
 from nutrio.actors.drivers.ivtscd.driver import Ivtscd
 from nutrio.actors.drivers.killpower import KillResult, kill_power
+from nutrio.protocol.devices import ivtscd as ivt
 
 pytestmark = [
     pytest.mark.realnut,
@@ -87,3 +92,70 @@ async def test_killpower_waits_for_the_battery_as_ivtscd_k_does() -> None:
     assert code == 0 and "Power is back!" in output and ours[0].detail == "Power is back!"
     assert set(mine.received) == set(theirs.received) == {b"F"}
     assert abs(len(mine.received) - len(theirs.received)) <= 1
+
+
+class RandomIvt(IvtUnit):
+    """A controller sending random lines (ties at the printed precision, signs, blanks,
+    now and then a number that is none), each kept in ``sent``."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.rng, self.sent = random.Random(seed), []
+
+    def _number(self, decimals: int) -> str:
+        value = self.rng.choice([self.rng.uniform(-40, 40), self.rng.randrange(-999, 999) / 20])
+        if self.rng.random() < 0.05:
+            return self.rng.choice(["x", "", "-"])
+        text = f"{value:.{decimals + self.rng.randrange(2)}f}".replace(".", ",")
+        return text.replace("-", self.rng.choice(["-", "- "]))
+
+    def line(self) -> bytes:
+        if not self.sent:  # the start needs a reading
+            self.sent.append(super().line())
+            return self.sent[-1]
+        numbers = [self._number(2), self._number(1), self._number(0), self._number(2),
+                   self._number(2), self._number(1), self._number(1)]
+        self.sent.append(("R:" + "".join(f"{n};" for n in numbers) + "\r\n").encode())
+        return self.sent[-1]
+
+
+_SETINFO = re.compile(r'send_to_all: SETINFO (\S+) "(.*)"$')
+
+
+def states_printed(log: str) -> list[dict[str, str]]:
+    """The real driver's variables just before each of its requests (``send: F``)."""
+    states, current = [], {}
+    for line in log.splitlines():
+        if "[D3] send: F" in line:
+            states.append(dict(current))
+        elif (found := _SETINFO.search(line)) is not None:
+            current[found[1]] = found[2]
+    return states
+
+
+async def test_random_lines_read_as_the_real_driver_reads_them(tmp_path) -> None:
+    unit = RandomIvt(seed=18)
+    async with serving(unit) as (_, tty):
+        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = ivtscd\n    port = {tty}\n"
+                                           "    pollinterval = 1\n")
+        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp_path / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / "ivtscd"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
+                env={**os.environ, "NUT_CONFPATH": str(tmp_path), "NUT_STATEPATH": str(tmp_path)},
+                stdout=log, stderr=log)
+            await trio.sleep(25)
+            await stop_processes([proc])
+    printed = states_printed((tmp_path / "log").read_text())
+    ours: dict[str, str] = {}
+    levels = ivt.levels({})
+    assert len(printed) >= 10
+    # printed[k]: before request k, so after line k - 1 (line 0 is the start's: no variables)
+    for k in range(1, len(printed) - 1):
+        reading = ivt.parse(unit.sent[k].replace(b"\r", b""))
+        if reading is not None:
+            ours.update(ivt.readings(reading))
+            ours["ups.status"] = " ".join(ivt.status_words(reading, levels))
+        real = {name: value for name, value in printed[k + 1].items() if name in ours}
+        assert real == ours, unit.sent[k]
+    assert sum(ivt.parse(line) is None for line in unit.sent) >= 1  # some lines were no reading
