@@ -15,6 +15,9 @@ same killpower requests.
 
 from __future__ import annotations
 
+import os
+import random
+import re
 from pathlib import Path
 from types import MappingProxyType
 
@@ -23,11 +26,14 @@ import trio
 from driver_helpers import Device
 from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.gamatronic_sim import SecUps, sec_sim
-from sim.realdriver import have_driver
+from sim.pty import serving
+from sim.realdriver import SBIN, have_driver, stop_processes
 from sim.shims import overlap_safe_env
 
 from nutrio.actors.drivers.gamatronic.driver import Gamatronic
 from nutrio.actors.drivers.killpower import KillResult, kill_power
+from nutrio.protocol.devices import gamatronic as sec
+from nutrio.protocol.devices.dummy.devfile import DeviceVars, commit_status
 from tests.usblab.build import missing_compiler_reason
 
 pytestmark = [
@@ -89,3 +95,73 @@ async def test_killpower_sends_what_gamatronic_k_sends() -> None:
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     assert mine.received == theirs.received
     assert mine.commands() == [b"^S005PSD-1", b"^S004ATR1", b"^S004SDA2", b"^S004PSD5"]
+
+
+_TEXTS = ("0", "1", "2", "3", "4", "", "-5", "063", "2105", "12x", "abc", " 7", "+3", "0.55",
+          "-0.05", "99999", "4294967297", "00687")
+
+
+class RandomSec(SecUps):
+    """A unit whose status answers are random texts (each kept in ``sent`` with its
+    command), now and then with fewer fields than the plan reads."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(baud=1200)
+        self.rng, self.sent = random.Random(seed), []
+
+    def answer(self, mode: str, command: str) -> bytes:
+        if command in ("ST1", "ST2", "ST3", "ST4", "ST5"):
+            texts = ("0", "1", "2", "") if command == "ST5" else _TEXTS
+            count = len(self.fields[command]) - (self.rng.random() < 0.1) * self.rng.randrange(4)
+            self.fields[command] = [self.rng.choice(texts) for _ in range(count)]
+        reply = super().answer(mode, command)
+        self.sent.append((command, sec.parse_reply(reply.decode("latin-1").rstrip("\r"))))
+        return reply
+
+
+_CHANGE = re.compile(r'send_to_all: (SETINFO|DELINFO) (\S+)(?: "(.*)")?$')
+
+
+def states_printed(log: str, names: set[str]) -> list[dict[str, str]]:
+    """The real driver's ``names`` just before each update (its ``ST5`` request)."""
+    states, current = [], {}
+    for line in log.splitlines():
+        if 'PC-->UPS: "^P003ST5"' in line:
+            states.append(dict(current))
+        elif (found := _CHANGE.search(line)) is not None and found[2] in names:
+            if found[1] == "DELINFO":
+                current.pop(found[2], None)
+            else:
+                current[found[2]] = found[3]
+    return states
+
+
+async def test_random_answers_read_as_the_real_driver_reads_them(tmp_path) -> None:
+    unit = RandomSec(seed=18)
+    async with serving(unit) as (_, tty):
+        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = gamatronic\n    port = {tty}\n"
+                                           "    pollinterval = 1\n")
+        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp_path / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / "gamatronic"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
+                env={**os.environ, **overlap_safe_env(), "NUT_CONFPATH": str(tmp_path),
+                     "NUT_STATEPATH": str(tmp_path)}, stdout=log, stderr=log)
+            await trio.sleep(15)
+            await stop_processes([proc])
+    names = {var.nut for var in sec.SEC_VARS if var.nut} | {"ups.status", "ups.alarm"}
+    printed = states_printed((tmp_path / "log").read_text(), names)
+    assert len(printed) >= 10
+    state, values = DeviceVars(), sec.SecValues()
+    queries = {q.command: q for q in sec.plan(f"{unit.ap1},{unit.ap2}")}
+    ours, alarms = [], None
+    for command, (code, answer) in unit.sent[3:]:  # after MAN, AP1, AP2
+        if command == "ST5":
+            if alarms is not None:
+                commit_status(state, values.status_words(), alarms)
+            ours.append({name: state.get(name) for name in state.names()})
+            alarms = []
+        found = values.read(queries[command], answer if code >= 0 else "", state.set)
+        alarms = None if alarms is None else alarms + found
+    for real, mine in zip(printed[:-1], ours, strict=False):
+        assert real == mine

@@ -105,14 +105,15 @@ def status_join(words: Iterable[str]) -> str:
 
 def commit_status(state: DeviceVars, words: Iterable[str], alarms: Iterable[str]) -> None:
     """NUT 2.8.0's alarm_commit then status_commit: ups.alarm holds the alarms (a blank
-    between two), or goes when there are none; ups.status starts with ALARM while it is set."""
-    alarm = " ".join(alarms)
+    between two), or goes when there are none; ups.status starts with "ALARM " while it
+    is set (with its blank even before no other word)."""
+    alarm, status = " ".join(alarms), " ".join(words)
     if alarm:
         state.set("ups.alarm", alarm)
-        words = ["ALARM", *words]
+        status = f"ALARM {status}"
     else:
         state.delete("ups.alarm")
-    state.set("ups.status", " ".join(words))
+    state.set("ups.status", status)
 
 
 def parse_items(data: bytes | Iterable[bytes]) -> tuple[Item, ...]:
