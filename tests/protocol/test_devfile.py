@@ -17,6 +17,7 @@ from nutrio.protocol.devices.dummy.devfile import (
     Pause,
     SetStatus,
     SetVar,
+    commit_status,
     dummy_setvar,
     parse_items,
     read_device_file,
@@ -215,8 +216,6 @@ def test_items_do_not_depend_on_chunk_size(parts: list[bytes], size: int) -> Non
 
 
 def test_commit_status_writes_alarm_and_status_as_nut_2_8_0_does() -> None:
-    from nutrio.protocol.devices.dummy.devfile import DeviceVars, commit_status
-
     state = DeviceVars()
     commit_status(state, ["OB", "LB"], ["Input Bad ", "Overload "])
     assert state.get("ups.alarm") == "Input Bad  Overload " and state.get("ups.status") == (
