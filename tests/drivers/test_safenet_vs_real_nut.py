@@ -14,6 +14,8 @@ killpower on line and on battery.
 from __future__ import annotations
 
 import os
+import random
+import re
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,12 +24,15 @@ import trio
 from driver_helpers import Device
 from serial_bench import Unit, read_out, real_kill, serial_bench
 from sim.shims import NO_DSR, modem_env
-from sim.realdriver import SBIN, have_driver
+from sim.pty import serving
+from sim.realdriver import SBIN, have_driver, stop_processes
 from sim.safenet_sim import SafenetUps, safenet_sim
 
+from nutrio.actors.drivers import DriverError
 from nutrio.actors.drivers.killpower import KillResult, kill_power
 from nutrio.actors.drivers.safenet.driver import Safenet
 from nutrio.protocol.devices import safenet as sn
+from nutrio.protocol.devices.dummy.devfile import DeviceVars
 from tests.usblab.build import missing_compiler_reason
 
 pytestmark = [
@@ -133,3 +138,80 @@ async def test_the_real_driver_stops_at_start_without_dsr(tmp_path) -> None:
         code, output = await real_start(tty, modem_env(NO_DSR), tmp_path)
     assert code != 0 and "Serial cable problem or nothing attached to" in output
     assert ups.received == []
+
+
+class RandomSafenet(SafenetUps):
+    """A unit answering each request with random flags (a test running on a low battery
+    now and then), or a line NUT refuses."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.rng = random.Random(seed)
+
+    def status_line(self) -> bytes:
+        if len(self.received) > 1 and self.rng.random() < 0.25:
+            return self.rng.choice([b"$ABAB\r", b"$AAAAAAAAAX\r", b"#AAAAAAAAAA\r"])
+        self.flags = {flag for flag in sn.FLAGS if self.rng.random() < 0.3}
+        if self.rng.random() < 0.2:
+            self.flags |= {"systemtest", "batterylow"}
+        return super().status_line()
+
+
+_CHANGE = re.compile(r"send_to_all: (SETINFO|DELINFO|DATAOK|DATASTALE)(?: (\S+))?(?: \"(.*)\")?$")
+
+
+def states_printed(log: str) -> list[dict[str, str]]:
+    """ups.status, ups.alarm and staleness just before each status request of the real
+    driver (its requests print as ``send: Z...``)."""
+    states, current = [], {"stale": "yes"}
+    for line in log.splitlines():
+        if "[D3] send: " in line:
+            if sn.is_status_request(line.split("send: ")[1].encode() + b"\r"):
+                states.append(dict(current))
+        elif (found := _CHANGE.search(line)) is not None:
+            if found[1] in ("DATAOK", "DATASTALE"):
+                current["stale"] = "yes" if found[1] == "DATASTALE" else "no"
+            elif found[2] in ("ups.status", "ups.alarm"):
+                current.pop(found[2], None) if found[1] == "DELINFO" else current.update(
+                    {found[2]: found[3]})
+    return states
+
+
+async def states_of_nutrio(unit: SafenetUps, count: int) -> list[dict[str, str]]:
+    """The same for nutrio's driver, polled ``count`` times."""
+    states = []
+    async with serving(unit) as (_, tty):
+        driver, state = Safenet(section(tty)), DeviceVars()
+        stale = "yes"
+        await driver.open(state)  # its first update included
+        stale = "no"
+        for _ in range(count):
+            states.append({"stale": stale, **{name: value for name in ("ups.status", "ups.alarm")
+                                              if (value := state.get(name)) is not None}})
+            try:
+                await driver.poll(state)
+                stale = "no"
+            except DriverError:
+                stale = "yes"
+        await driver.close()
+    return states
+
+
+async def test_random_status_lines_change_the_data_as_the_real_driver_changes_it(
+        tmp_path) -> None:
+    async with serving(RandomSafenet(seed=18)) as (_, tty):
+        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = safenet\n    port = {tty}\n"
+                                           "    pollinterval = 1\n")
+        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp_path / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / "safenet"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
+                env={**os.environ, **modem_env(), "NUT_CONFPATH": str(tmp_path),
+                     "NUT_STATEPATH": str(tmp_path)}, stdout=log, stderr=log)
+            await trio.sleep(20)
+            await stop_processes([proc])
+    printed = states_printed((tmp_path / "log").read_text())[1:-1]  # from the second update
+    assert len(printed) >= 12
+    ours = await states_of_nutrio(RandomSafenet(seed=18), len(printed))
+    assert ours == printed
+    assert {state["stale"] for state in printed} == {"yes", "no"}
