@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import trio
 from driver_helpers import Device
-from sim.pty import PtyPair, open_pty
+from sim.pty import PtyPair, open_pty, serving
 from sim.realdriver import private_nut, stop_processes
 
 from nutrio.actors.drivers import run_driver
@@ -39,7 +39,8 @@ from tests.procs import wait_until
 from tests.realnut import SBIN, wait_served
 
 __all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
-           "nutrio_side", "read_out", "real_kill", "real_side", "serial_bench", "statuses"]
+           "nutrio_side", "read_out", "real_kill", "real_log", "real_side", "serial_bench",
+           "statuses"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -334,3 +335,21 @@ async def serial_bench(nursery: trio.Nursery, driver: str, units: list[Unit],
     finally:
         for pty in ptys:
             await pty.aclose()
+
+
+async def real_log(driver: str, sim: Any, seconds: float, tmp: Path,
+                   env: Mapping[str, str] | None = None) -> str:
+    """What the real ``driver`` prints at -DDDDD (each request, each SETINFO) while it
+    talks to ``sim`` on a pty for ``seconds``, polling every second."""
+    async with serving(sim) as (_, tty):
+        (tmp / "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n"
+                                      "    pollinterval = 1\n")
+        (tmp / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
+                env={**os.environ, **(env or {}), "NUT_CONFPATH": str(tmp),
+                     "NUT_STATEPATH": str(tmp)}, stdout=log, stderr=log)
+            await trio.sleep(seconds)
+            await stop_processes([proc])
+    return (tmp / "log").read_text()

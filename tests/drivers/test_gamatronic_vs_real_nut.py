@@ -15,7 +15,6 @@ same killpower requests.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -24,10 +23,9 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, read_out, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, real_log, serial_bench
 from sim.gamatronic_sim import SecUps, sec_sim
-from sim.pty import serving
-from sim.realdriver import SBIN, have_driver, stop_processes
+from sim.realdriver import have_driver
 from sim.shims import overlap_safe_env
 
 from nutrio.actors.drivers.gamatronic.driver import Gamatronic
@@ -138,19 +136,9 @@ def states_printed(log: str, names: set[str]) -> list[dict[str, str]]:
 
 async def test_random_answers_read_as_the_real_driver_reads_them(tmp_path) -> None:
     unit = RandomSec(seed=18)
-    async with serving(unit) as (_, tty):
-        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = gamatronic\n    port = {tty}\n"
-                                           "    pollinterval = 1\n")
-        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
-        with (tmp_path / "log").open("w") as log:
-            proc = await trio.lowlevel.open_process(
-                [str(SBIN / "gamatronic"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
-                env={**os.environ, **overlap_safe_env(), "NUT_CONFPATH": str(tmp_path),
-                     "NUT_STATEPATH": str(tmp_path)}, stdout=log, stderr=log)
-            await trio.sleep(15)
-            await stop_processes([proc])
+    log = await real_log("gamatronic", unit, 15, tmp_path, overlap_safe_env())
     names = {var.nut for var in sec.SEC_VARS if var.nut} | {"ups.status", "ups.alarm"}
-    printed = states_printed((tmp_path / "log").read_text(), names)
+    printed = states_printed(log, names)
     assert len(printed) >= 10
     state, values = DeviceVars(), sec.SecValues()
     queries = {q.command: q for q in sec.plan(f"{unit.ap1},{unit.ap2}")}

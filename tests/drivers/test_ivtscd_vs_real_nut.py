@@ -11,7 +11,6 @@ voltage).
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -20,10 +19,9 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, read_out, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, real_log, serial_bench
 from sim.ivtscd_sim import IvtUnit, ivt_sim
-from sim.pty import serving
-from sim.realdriver import SBIN, have_driver, stop_processes
+from sim.realdriver import have_driver
 
 from nutrio.actors.drivers.ivtscd.driver import Ivtscd
 from nutrio.actors.drivers.killpower import KillResult, kill_power
@@ -135,18 +133,8 @@ def states_printed(log: str) -> list[dict[str, str]]:
 
 async def test_random_lines_read_as_the_real_driver_reads_them(tmp_path) -> None:
     unit = RandomIvt(seed=18)
-    async with serving(unit) as (_, tty):
-        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = ivtscd\n    port = {tty}\n"
-                                           "    pollinterval = 1\n")
-        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
-        with (tmp_path / "log").open("w") as log:
-            proc = await trio.lowlevel.open_process(
-                [str(SBIN / "ivtscd"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
-                env={**os.environ, "NUT_CONFPATH": str(tmp_path), "NUT_STATEPATH": str(tmp_path)},
-                stdout=log, stderr=log)
-            await trio.sleep(25)
-            await stop_processes([proc])
-    printed = states_printed((tmp_path / "log").read_text())
+    log = await real_log("ivtscd", unit, 25, tmp_path)
+    printed = states_printed(log)
     ours: dict[str, str] = {}
     levels = ivt.levels({})
     assert len(printed) >= 10

@@ -22,10 +22,10 @@ from types import MappingProxyType
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, read_out, real_kill, serial_bench
+from serial_bench import Unit, read_out, real_kill, real_log, serial_bench
 from sim.shims import NO_DSR, modem_env
 from sim.pty import serving
-from sim.realdriver import SBIN, have_driver, stop_processes
+from sim.realdriver import SBIN, have_driver
 from sim.safenet_sim import SafenetUps, safenet_sim
 
 from nutrio.actors.drivers import DriverError
@@ -199,18 +199,8 @@ async def states_of_nutrio(unit: SafenetUps, count: int) -> list[dict[str, str]]
 
 async def test_random_status_lines_change_the_data_as_the_real_driver_changes_it(
         tmp_path) -> None:
-    async with serving(RandomSafenet(seed=18)) as (_, tty):
-        (tmp_path / "ups.conf").write_text(f"[sim]\n    driver = safenet\n    port = {tty}\n"
-                                           "    pollinterval = 1\n")
-        (tmp_path / "nut.conf").write_text("MODE=standalone\n")
-        with (tmp_path / "log").open("w") as log:
-            proc = await trio.lowlevel.open_process(
-                [str(SBIN / "safenet"), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
-                env={**os.environ, **modem_env(), "NUT_CONFPATH": str(tmp_path),
-                     "NUT_STATEPATH": str(tmp_path)}, stdout=log, stderr=log)
-            await trio.sleep(20)
-            await stop_processes([proc])
-    printed = states_printed((tmp_path / "log").read_text())[1:-1]  # from the second update
+    log = await real_log("safenet", RandomSafenet(seed=18), 20, tmp_path, modem_env())
+    printed = states_printed(log)[1:-1]  # from the second update
     assert len(printed) >= 12
     ours = await states_of_nutrio(RandomSafenet(seed=18), len(printed))
     assert ours == printed
