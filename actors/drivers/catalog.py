@@ -60,6 +60,9 @@ _WHERE: dict[str, tuple[str, str]] = {
     "pijuice": ("pijuice.driver", "PiJuice"),
     "netxml-ups": ("netxml.driver", "NetXmlUps"),
     "apcupsd-ups": ("apcupsd.driver", "ApcupsdUps"),
+    "safenet": ("safenet.driver", "Safenet"),
+    "gamatronic": ("gamatronic.driver", "Gamatronic"),
+    "ivtscd": ("ivtscd.driver", "Ivtscd"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -151,7 +154,8 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin",
-                     "genericups", "liebert", "belkinunv", "huawei-ups2000"})  # fmt: skip
+                     "genericups", "liebert", "belkinunv", "huawei-ups2000",
+                     "safenet", "gamatronic", "ivtscd"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -24,7 +24,8 @@ import trio
 
 from nutrio.actors.drivers.serialport import SerialPort
 
-__all__ = ["LINE_MAX", "CommWatch", "get_buf_len", "get_line", "send_paced"]
+__all__ = ["LINE_MAX", "CommWatch", "close_powered", "get_buf_len", "get_line", "open_powered",
+           "send_paced"]
 
 log = structlog.get_logger()
 
@@ -67,6 +68,23 @@ async def send_paced(port: SerialPort, data: bytes, pace: float) -> None:
     for byte in data:
         await port.write(bytes([byte]))
         await trio.sleep(pace)
+
+
+async def open_powered(port: SerialPort) -> None:
+    """Open the port with DTR up and RTS down: the line powers the unit's interface
+    (NUT's safenet and ivtscd)."""
+    await port.open()
+    port.set_modem_lines(dtr=True, rts=False)
+
+
+async def close_powered(port: SerialPort) -> None:
+    """Drop DTR (RTS is down already) and close, as their upsdrv_cleanup; a port that
+    never opened is left alone."""
+    if port.is_open:
+        try:
+            port.set_modem_lines(dtr=False, rts=False)
+        finally:
+            await port.close()
 
 
 class CommWatch:

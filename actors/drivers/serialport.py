@@ -103,6 +103,16 @@ class SerialPort:
                 fcntl.ioctl(stream.fd, termios.TIOCMBIS if on else termios.TIOCMBIC,
                             struct.pack("I", bit))
 
+    def modem_lines(self) -> int | None:
+        """The modem lines as TIOCM_* bits (NUT's ser_get_dsr and its kin), or None for
+        a line that has none (a pseudo-terminal)."""
+        stream = self._require()
+        try:
+            got = fcntl.ioctl(stream.fd, termios.TIOCMGET, struct.pack("I", 0))
+        except OSError:
+            return None
+        return int(struct.unpack("I", got)[0])
+
     async def discard_input(self) -> None:
         """Drop whatever the device sent that nobody read (NUT's ser_flush_in)."""
         stream = self._require()

@@ -216,6 +216,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("pijuice", ("i2c",), (), _none),
     ("netxml-ups", ("network",), (), _none),
     ("apcupsd-ups", ("network",), (), _none),
+    ("safenet", ("serial",), (), _none),
+    ("gamatronic", ("serial",), (), _none),
+    ("ivtscd", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

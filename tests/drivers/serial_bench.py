@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import trio
 from driver_helpers import Device
-from sim.pty import PtyPair, open_pty
+from sim.pty import PtyPair, open_pty, serving
 from sim.realdriver import private_nut, stop_processes
 
 from nutrio.actors.drivers import run_driver
@@ -39,7 +39,8 @@ from tests.procs import wait_until
 from tests.realnut import SBIN, wait_served
 
 __all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
-           "nutrio_side", "read_out", "real_kill", "real_side", "serial_bench", "statuses"]
+           "nutrio_side", "read_out", "real_kill", "real_log", "real_side", "serial_bench",
+           "statuses"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -309,10 +310,11 @@ async def nutrio_side(nursery: trio.Nursery, driver: str, units: list[Unit],
 @contextlib.asynccontextmanager
 async def serial_bench(nursery: trio.Nursery, driver: str, units: list[Unit],
                        factory: Callable[[Any], Any], *, settle: float = 1.5,
-                       debug: str = "-DD") -> AsyncIterator[Bench]:
+                       debug: str = "-DD",
+                       env: Mapping[str, str] | None = None) -> AsyncIterator[Bench]:
     """Every unit's two simulators on ptys (``unit.real`` and ``unit.ours`` serve), nutrio's
-    actors, then the real drivers (at ``debug``) and upsd; ``settle`` seconds for their
-    first updates."""
+    actors, then the real drivers (at ``debug``, with ``env`` added to their environment:
+    a preloaded shim) and upsd; ``settle`` seconds for their first updates."""
     ptys: list[PtyPair] = []
     try:
         async with trio.open_nursery() as sims:
@@ -325,10 +327,29 @@ async def serial_bench(nursery: trio.Nursery, driver: str, units: list[Unit],
                 unit.port = ttys[unit.name, "ours"]
             our_port, handles = await nutrio_side(nursery, driver, units, factory)
             sections = {u.name: (ttys[u.name, "real"], u.options) for u in units}
-            async with real_side(driver, sections, debug=debug) as real_port:
+            envs = {name: env for name in sections} if env else None
+            async with real_side(driver, sections, debug=debug, envs=envs) as real_port:
                 await trio.sleep(settle)
                 yield Bench({u.name: u for u in units}, real_port, our_port, handles)
             sims.cancel_scope.cancel()
     finally:
         for pty in ptys:
             await pty.aclose()
+
+
+async def real_log(driver: str, sim: Any, seconds: float, tmp: Path,
+                   env: Mapping[str, str] | None = None) -> str:
+    """What the real ``driver`` prints at -DDDDD (each request, each SETINFO) while it
+    talks to ``sim`` on a pty for ``seconds``, polling every second."""
+    async with serving(sim) as (_, tty):
+        (tmp / "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n"
+                                      "    pollinterval = 1\n")
+        (tmp / "nut.conf").write_text("MODE=standalone\n")
+        with (tmp / "log").open("w") as log:
+            proc = await trio.lowlevel.open_process(
+                [str(SBIN / driver), "-a", "sim", "-u", "root", "-F", "-DDDDD"],
+                env={**os.environ, **(env or {}), "NUT_CONFPATH": str(tmp),
+                     "NUT_STATEPATH": str(tmp)}, stdout=log, stderr=log)
+            await trio.sleep(seconds)
+            await stop_processes([proc])
+    return (tmp / "log").read_text()

@@ -17,6 +17,7 @@ from nutrio.protocol.devices.dummy.devfile import (
     Pause,
     SetStatus,
     SetVar,
+    commit_status,
     dummy_setvar,
     parse_items,
     read_device_file,
@@ -212,3 +213,14 @@ def test_items_do_not_depend_on_chunk_size(parts: list[bytes], size: int) -> Non
     data = b"".join(parts)
     chunks = [data[i : i + size] for i in range(0, len(data), size)]
     assert parse_items(chunks) == parse_items(data)
+
+
+def test_commit_status_writes_alarm_and_status_as_nut_2_8_0_does() -> None:
+    state = DeviceVars()
+    commit_status(state, ["OB", "LB"], ["Input Bad ", "Overload "])
+    assert state.get("ups.alarm") == "Input Bad  Overload " and state.get("ups.status") == (
+        "ALARM OB LB")
+    commit_status(state, [], ["Fan Failure "])
+    assert state.get("ups.status") == "ALARM "  # NUT's "ALARM %s" with nothing after it
+    commit_status(state, ["OL"], [])
+    assert state.get("ups.alarm") is None and state.get("ups.status") == "OL"

@@ -41,6 +41,7 @@ __all__ = [
     "parse_items",
     "DeviceVars",
     "apply_item",
+    "commit_status",
     "dummy_setvar",
     "put_initial_vars",
     "copy_device_info",
@@ -100,6 +101,19 @@ def status_join(words: Iterable[str]) -> str:
             break
         status = (status + " " + word if status else word)[:_STATUS_MAX]
     return status
+
+
+def commit_status(state: DeviceVars, words: Iterable[str], alarms: Iterable[str]) -> None:
+    """NUT 2.8.0's alarm_commit then status_commit: ups.alarm holds the alarms (a blank
+    between two), or goes when there are none; ups.status starts with "ALARM " while it
+    is set (with its blank even before no other word)."""
+    alarm, status = " ".join(alarms), " ".join(words)
+    if alarm:
+        state.set("ups.alarm", alarm)
+        status = f"ALARM {status}"
+    else:
+        state.delete("ups.alarm")
+    state.set("ups.status", status)
 
 
 def parse_items(data: bytes | Iterable[bytes]) -> tuple[Item, ...]:

@@ -1,0 +1,1 @@
+"""gamatronic: SEC-protocol UPSes (Gamatronic, NHS) on a serial line."""

@@ -1,0 +1,1 @@
+"""ivtscd: the IVT solar charge controller on a serial line."""

@@ -1,0 +1,1 @@
+"""NUT's safenet on nutrio's driver framework."""
