@@ -51,6 +51,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "upscode2": ("upscode2.driver", "UpsCode2"),
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
+    "optiups": ("optiups.driver", "OptiUps"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -141,7 +142,7 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
-                     "upscode2", "mge-utalk", "belkin"})  # fmt: skip
+                     "upscode2", "mge-utalk", "belkin", "optiups"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

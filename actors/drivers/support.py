@@ -188,6 +188,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("upscode2", ("serial",), (), _none),
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
+    ("optiups", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
