@@ -93,7 +93,7 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 685, count  # + upscode2, mge-utalk, belkin; riello_ser, riello_usb (six)
+    assert count >= 686, count  # + upscode2, mge-utalk, belkin; riello_ser, riello_usb (six); optiups
 
 
 #: subdriver names of older NUT releases -> the 2.8.0 subdriver that took their units over

@@ -103,3 +103,13 @@ async def test_killpower_sends_what_optiups_k_sends(profile, change) -> None:
     assert isinstance(result, KillResult) and result.command == "shutdown.return"
     assert mine.received == theirs.received
     assert mine.received[-1] == "Cs00000080"
+
+
+async def test_powerup_switches_an_off_zinto_on_as_real_optiups_does(nursery) -> None:
+    real, ours = OptiUps(ZINTO_D, off=True), OptiUps(ZINTO_D, off=True)
+    unit = Unit("zinto", {"powerup": None}, real, ours)
+    async with serial_bench(nursery, "optiups", [unit], OptiDriver, settle=SETTLE) as b:
+        found = await b.compare("zinto")
+    assert found["ups.model"] == "Zinto D 1000" and found["ups.status"] == "OL"
+    assert ours.received[:12] == real.received[:12]
+    assert ours.raw[:40] == real.raw[:40]  # no CR LF until the unit is known

@@ -68,11 +68,10 @@ def request_size(data: bytes) -> int | None:
         return 3 if len(data) >= 3 else None
     if head in (b"Oi", b"Om"):
         return 4 if len(data) >= 4 else None
-    if head in (b"Cs", b"Cu"):  # 8 characters (an OPTI-UPS) or 7 and CR (a Zinto D)
+    if head in (b"Cs", b"Cu"):  # 8 characters (an OPTI-UPS), 7 (a Zinto D), or fewer and more
         body = data[2:10]
-        if len(body) == 8 and b"\r" not in body:
-            return 10
-        return 9 if data[9:10] == b"\r" else None
+        count = len(body) - len(body.lstrip(b"-0123456789"))
+        return 2 + count if count == 8 or len(data) > 2 + count else None
     return 2
 
 
