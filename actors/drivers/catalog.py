@@ -52,6 +52,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "mge-utalk": ("mge_utalk.driver", "MgeUtalk"),
     "belkin": ("belkin.driver", "Belkin"),
     "optiups": ("optiups.driver", "OptiUps"),
+    "masterguard": ("masterguard.driver", "MasterGuard"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -142,7 +143,8 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "powermust", "fentonups", "bestups", "mge-shut", "newmge-shut",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
-                     "upscode2", "mge-utalk", "belkin", "optiups"})  # fmt: skip
+                     "upscode2", "mge-utalk", "belkin", "optiups",
+                     "masterguard"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

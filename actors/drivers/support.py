@@ -189,6 +189,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("mge-utalk", ("serial",), (), _none),
     ("belkin", ("serial",), (), _none),
     ("optiups", ("serial",), (), _none),
+    ("masterguard", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
