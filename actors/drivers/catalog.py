@@ -31,6 +31,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "blazer_ser": ("megatec.driver", "BlazerSer"),
     "blazer_usb": ("megatec.blazer_usb", "BlazerUsb"),
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
+    "apcsmart-old": ("apcsmart.old_driver", "ApcSmartOld"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
@@ -144,7 +145,7 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "tripplite", "tripplitesu", "riello_ser",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin", "optiups",
-                     "masterguard"})  # fmt: skip
+                     "masterguard", "apcsmart-old"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -190,6 +190,7 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("belkin", ("serial",), (), _none),
     ("optiups", ("serial",), (), _none),
     ("masterguard", ("serial",), (), _none),
+    ("apcsmart-old", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )
