@@ -9,13 +9,19 @@ not there. tests/drivers/test_apcsmart_old_vs_real_nut.py compares with the real
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device, ask, restart_after_silence, stale_then_back, start, status_is
-from driver_helpers import wait_for
+from driver_helpers import (
+    Device,
+    ask,
+    restart_after_silence,
+    serial_device,
+    stale_then_back,
+    start,
+    status_is,
+    wait_for,
+)
 from sim.apcsmart_sim import ApcSmartSim, apcsmart_sim
 
 from nutrio.actors.drivers import DriverError, make_driver, run_driver
@@ -29,8 +35,7 @@ FAST = replace(OLD_TIMING, default=0.3, short=0.2, repeat_pause=0.05, pace=0.002
 
 
 def apc_device(tty: str, **options: str) -> Device:
-    return Device(name="apc", port=tty, config_dir=Path("/tmp"), driver="apcsmart-old",
-                  pollinterval=0.03, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("apcsmart-old", tty, poll=0.03, **options)
 
 
 def fast(dev: Device) -> ApcSmartOld:

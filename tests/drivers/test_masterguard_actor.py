@@ -8,8 +8,6 @@ test with the real driver is tests/drivers/test_masterguard_vs_real_nut.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
@@ -17,12 +15,13 @@ from driver_helpers import (
     Device,
     ask,
     restart_after_silence,
+    serial_device,
     stale_then_back,
     start,
     status_is,
     wait_for,
 )
-from sim.masterguard_sim import A_3000, VI_1000, MgUps, masterguard_sim
+from sim.masterguard_sim import A_3000, VI_1000, masterguard_sim
 from structlog.testing import capture_logs
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
@@ -34,8 +33,7 @@ QUICK = MgTiming(idle=0.15, update=0.3, pace=0.0)
 
 
 def mg_device(tty: str, **options: str) -> Device:
-    return Device(name="mg", port=tty, config_dir=Path("/tmp"), driver="masterguard",
-                  pollinterval=0.05, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("masterguard", tty, **options)
 
 
 def quick(dev: Device) -> MasterGuard:

@@ -8,8 +8,6 @@ The side-by-side test with the real driver is tests/drivers/test_optiups_vs_real
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
@@ -17,6 +15,7 @@ from driver_helpers import (
     Device,
     ask,
     restart_after_silence,
+    serial_device,
     stale_then_back,
     start,
     status_is,
@@ -35,8 +34,7 @@ QUICK = OptiTiming(reply=0.15, off_char=0.2, powerup=0.1, zinto_switch=0.01)
 
 
 def opti_device(tty: str, **options: str) -> Device:
-    return Device(name="opti", port=tty, config_dir=Path("/tmp"), driver="optiups",
-                  pollinterval=0.05, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("optiups", tty, **options)
 
 
 def quick(dev: Device) -> OptiDriver:
