@@ -11,13 +11,23 @@ writable variables (the rewritten Masterguard support is nutdrv_qx's).
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, both_say, read_out, real_kill, serial_bench
+from serial_bench import (
+    Unit,
+    both_say,
+    listing,
+    read_out,
+    real_kill,
+    real_side,
+    serial_bench,
+    values,
+)
 from sim.masterguard_sim import A_3000, E_60, GENERIC, VI_1000, MgUps
 from sim.pty import serving_all
 from sim.realdriver import have_driver
@@ -25,6 +35,7 @@ from sim.realdriver import have_driver
 from nutrio.actors.drivers import DriverConfigError
 from nutrio.actors.drivers.killpower import KillResult, kill_power
 from nutrio.actors.drivers.masterguard.driver import MasterGuard
+from nutrio.protocol.devices import masterguard as mg
 
 pytestmark = [
     pytest.mark.realnut,
@@ -98,3 +109,43 @@ async def test_the_cs_flag_cancels_a_shutdown_as_real_masterguard_does() -> None
     assert code != 0 and "Shutdown cancelled" in said
     assert mine.received == theirs.received and mine.commands() == ["C"]
 
+
+
+class FixedLine(MgUps):
+    """A Q1 unit whose "Q1" answer a test sets (``line``)."""
+
+    line = ""
+
+    def answer(self, request: str) -> str | None:
+        return self.line if request == "Q1" and self.line else super().answer(request)
+
+
+def random_q1(rng: random.Random, size: int) -> str:
+    """A 46-character Q1 line: eight words of odd lengths, flags of ``size`` characters
+    (the word before them 3 or more long and of 0, 1 and 9: a short flags word reads its
+    characters from NUT's buffer, and nothing of NUT's stack)."""
+    while True:
+        flags = "".join(rng.choice("01") for _ in range(size))
+        words = ["".join(rng.choice("0123456789.") for _ in range(rng.randint(1, 6)))
+                 for _ in range(6)]
+        rest = 46 - 1 - len(flags) - sum(map(len, words)) - 7
+        if 3 <= rest <= 9:
+            last = "".join(rng.choice("019") for _ in range(rest))
+            return "(" + " ".join([*words, last, flags])
+
+
+async def test_random_q1_lines_read_as_the_real_driver_reads_them(nursery) -> None:
+    unit = FixedLine(GENERIC)
+    rng = random.Random(18)
+    async with serving_all([unit]) as [(_, tty)], \
+            real_side("masterguard", {"sim": (tty, {})}) as port:
+        for size in (1, 2, 8, 1, 3, 2, 1):
+            unit.line = random_q1(rng, size)
+            seen = unit.received.count("Q1")
+            with trio.fail_after(30):  # one update reads the line, the next shows it done
+                while unit.received.count("Q1") < seen + 2:
+                    await trio.sleep(0.1)
+            served = values(await listing(port, "sim"))
+            found, status = mg.read_q1(unit.line)
+            assert {name: served.get(name) for name in found} == found, unit.line
+            assert served["ups.status"] == " ".join(status or []), unit.line
