@@ -11,19 +11,30 @@ each command, for the outlet switch and for killpower.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 import trio
 from driver_helpers import Device
-from serial_bench import Unit, both_say, read_out, real_kill, serial_bench
+from serial_bench import (
+    Unit,
+    both_say,
+    listing,
+    read_out,
+    real_kill,
+    real_side,
+    serial_bench,
+    values,
+)
 from sim.optiups_sim import OPTI_420E, PS_1440RM, ZINTO_D, OptiUps, optiups_sim
 from sim.pty import serving_all
 from sim.realdriver import have_driver
 
 from nutrio.actors.drivers.killpower import KillResult, kill_power
 from nutrio.actors.drivers.optiups.driver import OptiUps as OptiDriver
+from nutrio.protocol.devices import optiups as opti
 
 pytestmark = [
     pytest.mark.realnut,
@@ -113,3 +124,35 @@ async def test_powerup_switches_an_off_zinto_on_as_real_optiups_does(nursery) ->
     assert found["ups.model"] == "Zinto D 1000" and found["ups.status"] == "OL"
     assert ours.received[:12] == real.received[:12]
     assert ours.raw[:40] == real.raw[:40]  # no CR LF until the unit is known
+
+
+def random_replies(rng: random.Random) -> dict[str, str]:
+    """Odd but well-formed replies: a hex status, numbers with leading zeros, signs,
+    blanks and trailing text, as a unit or a noisy line might send."""
+    def number() -> str:
+        text = str(rng.choice([0, 7, 49, 500, 999, 1234, 65535, rng.randrange(100000)]))
+        return rng.choice(["", "0", "00", " ", "-", "+"]) + text + rng.choice(["", "x", ".5"])
+    return {"AG": rng.choice(["", "0x", " "]) + f"{rng.randrange(256):02X}",
+            "OL": number(), "FF": number(), "BV": number(), "NV": number(), "BT": number()}
+
+
+async def test_random_replies_read_as_the_real_driver_reads_them(nursery) -> None:
+    unit = OptiUps(PS_1440RM)
+    rng = random.Random(18)
+    async with serving_all([unit]) as [(_, tty)], \
+            real_side("optiups", {"sim": (tty, {})}) as port:
+        for _ in range(8):
+            replies = random_replies(rng)
+            unit.values.update(replies)
+            seen = unit.received.count("AG")
+            with trio.fail_after(20):  # one update reads them, the next shows it done
+                while unit.received.count("AG") < seen + 2:
+                    await trio.sleep(0.1)
+            served = values(await listing(port, "sim"))
+            fills = {f.request: f for f in opti.poll_fills(False)}
+            expected = {fills[r].var: opti.value_text(fills[r], replies[r])
+                        for r in ("OL", "FF", "NV", "BT")}
+            expected.update(opti.battery(replies["BV"]))
+            expected["ups.status"] = " ".join(opti.status_words(replies["AG"],
+                                                                fake_lowbatt=False))
+            assert {name: served.get(name) for name in expected} == expected, replies
