@@ -21,12 +21,11 @@ from driver_helpers import Device
 from serial_bench import (
     Unit,
     both_say,
-    listing,
     read_out,
     real_kill,
     real_side,
     serial_bench,
-    values,
+    served_after_update,
 )
 from sim.masterguard_sim import A_3000, E_60, GENERIC, VI_1000, MgUps
 from sim.pty import serving_all
@@ -141,11 +140,7 @@ async def test_random_q1_lines_read_as_the_real_driver_reads_them(nursery) -> No
             real_side("masterguard", {"sim": (tty, {})}) as port:
         for size in (1, 2, 8, 1, 3, 2, 1):
             unit.line = random_q1(rng, size)
-            seen = unit.received.count("Q1")
-            with trio.fail_after(30):  # one update reads the line, the next shows it done
-                while unit.received.count("Q1") < seen + 2:
-                    await trio.sleep(0.1)
-            served = values(await listing(port, "sim"))
+            served = await served_after_update(port, unit, "Q1")
             found, status = mg.read_q1(unit.line)
             assert {name: served.get(name) for name in found} == found, unit.line
             assert served["ups.status"] == " ".join(status or []), unit.line

@@ -21,12 +21,11 @@ from driver_helpers import Device
 from serial_bench import (
     Unit,
     both_say,
-    listing,
     read_out,
     real_kill,
     real_side,
     serial_bench,
-    values,
+    served_after_update,
 )
 from sim.optiups_sim import OPTI_420E, PS_1440RM, ZINTO_D, OptiUps, optiups_sim
 from sim.pty import serving_all
@@ -144,11 +143,7 @@ async def test_random_replies_read_as_the_real_driver_reads_them(nursery) -> Non
         for _ in range(8):
             replies = random_replies(rng)
             unit.values.update(replies)
-            seen = unit.received.count("AG")
-            with trio.fail_after(20):  # one update reads them, the next shows it done
-                while unit.received.count("AG") < seen + 2:
-                    await trio.sleep(0.1)
-            served = values(await listing(port, "sim"))
+            served = await served_after_update(port, unit, "AG")
             fills = {f.request: f for f in opti.poll_fills(False)}
             expected = {fills[r].var: opti.value_text(fills[r], replies[r])
                         for r in ("OL", "FF", "NV", "BT")}
