@@ -31,6 +31,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "blazer_ser": ("megatec.driver", "BlazerSer"),
     "blazer_usb": ("megatec.blazer_usb", "BlazerUsb"),
     "apcsmart": ("apcsmart.driver", "ApcSmart"),
+    "apcsmart-old": ("apcsmart.old_driver", "ApcSmartOld"),
     "usbhid-ups": ("usbhid", "UsbHid"),
     "snmp-ups": ("snmp.driver", "SnmpUps"),
     "bcmxcp": ("bcmxcp.driver", "BcmXcp"),
@@ -63,6 +64,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "safenet": ("safenet.driver", "Safenet"),
     "gamatronic": ("gamatronic.driver", "Gamatronic"),
     "ivtscd": ("ivtscd.driver", "Ivtscd"),
+    "optiups": ("optiups.driver", "OptiUps"),
+    "masterguard": ("masterguard.driver", "MasterGuard"),
     # NUT's retired names for what nutdrv_qx protocols do now (a warning says so)
     "megatec": ("megatec.renamed", "RetiredMegatec"),
     "mustek": ("megatec.renamed", "RetiredMustek"),
@@ -155,7 +158,8 @@ _SERIAL = frozenset({"nutdrv_qx", "blazer_ser", "apcsmart", "bcmxcp", "megatec",
                      "liebert-esp2", "powercom", "powerpanel", "cpsups", "cyberpower",
                      "upscode2", "mge-utalk", "belkin",
                      "genericups", "liebert", "belkinunv", "huawei-ups2000",
-                     "safenet", "gamatronic", "ivtscd"})  # fmt: skip
+                     "safenet", "gamatronic", "ivtscd", "optiups", "masterguard",
+                     "apcsmart-old"})  # fmt: skip
 
 
 def device_file(device: DeviceLike) -> Path | None:

@@ -219,6 +219,9 @@ _DRIVERS: tuple[tuple[str, tuple[Bus, ...], tuple[str, ...], Callable[[], tuple[
     ("safenet", ("serial",), (), _none),
     ("gamatronic", ("serial",), (), _none),
     ("ivtscd", ("serial",), (), _none),
+    ("optiups", ("serial",), (), _none),
+    ("masterguard", ("serial",), (), _none),
+    ("apcsmart-old", ("serial",), (), _none),
     ("dummy-ups", ("network",), (), _none),
     ("apc_modbus", ("usb", "serial", "network"), (), _none),
 )

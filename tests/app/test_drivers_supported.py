@@ -100,9 +100,10 @@ def test_coverage_of_the_device_dump_library_only_grows() -> None:
     dumps = read_dumps()
     assert len(dumps) == 718
     count = sum(covered(d, supported()) for d in dumps)
-    assert count >= 715, count  # + hand-written names (usbhid_ups, nutdrv-qx), eaton_ats MIB;
+    assert count >= 718, count  # + hand-written names (usbhid_ups, nutdrv-qx), eaton_ats MIB;
     # genericups, liebert (five); belkinunv, huawei-ups2000; pijuice (seven), richcomm_usb
-    # (two), nutdrv_atcl_usb; netxml-ups (two); safenet, gamatronic, ivtscd
+    # (two), nutdrv_atcl_usb; netxml-ups (two); safenet, gamatronic, ivtscd;
+    # optiups, masterguard, apcsmart-old
 
 
 def test_the_eaton_ats_mib_of_nut_2_7_is_the_legacy_nmc_table() -> None:

@@ -44,6 +44,12 @@ def device(tmp_path: Path, port: str, content: bytes | str | None = None, **kw: 
     )
 
 
+def serial_device(driver: str, tty: str, *, poll: float = 0.05, **options: str) -> Device:
+    """A quick-polling ups.conf section of ``driver`` on ``tty`` (maxage 2 s)."""
+    return Device(name=driver.split("-")[0], port=tty, config_dir=Path("/tmp"), driver=driver,
+                  pollinterval=poll, maxage=2.0, options=MappingProxyType(options))
+
+
 async def start(nursery: trio.Nursery, dev: Device, **kw: object) -> DeviceHandle:
     handle = DeviceHandle(dev.name, dev.desc)
     await nursery.start(lambda task_status: run_driver(dev, handle, task_status=task_status, **kw))  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from tests.realnut import SBIN, wait_served
 
 __all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
            "nutrio_side", "read_out", "real_kill", "real_log", "real_side", "serial_bench",
-           "statuses"]
+           "served_after_update", "statuses", "values"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -202,6 +202,18 @@ class Bench:
                 with trio.move_on_after(pace):
                     while len(unit.real.commands()) <= real_had or len(unit.ours.commands()) <= ours_had:
                         await trio.sleep(0.05)
+
+
+async def served_after_update(port: int, sim: BenchSim, request: Any, *, ups: str = "sim",
+                              within: float = 30) -> dict[str, str]:
+    """What a real upsd serves for ``ups`` once its driver has read the unit anew: two
+    more ``request`` (the one that opens an update) reached ``sim``, so the update that
+    got the unit's new replies is done."""
+    seen = sim.received.count(request)
+    with trio.fail_after(within):
+        while sim.received.count(request) < seen + 2:
+            await trio.sleep(0.1)
+    return values(await listing(port, ups))
 
 
 async def statuses(b: Bench, name: str) -> list[list[str]]:
