@@ -97,18 +97,17 @@ class SerialPort:
     def set_modem_lines(self, *, dtr: bool, rts: bool) -> None:
         """Raise or drop DTR and RTS (NUT's ser_set_dtr/ser_set_rts); a line that has
         none (a pseudo-terminal) is left alone, as NUT does."""
-        stream = self._require()
+        fd = self.fd
         for bit, on in ((termios.TIOCM_DTR, dtr), (termios.TIOCM_RTS, rts)):
             with contextlib.suppress(OSError):
-                fcntl.ioctl(stream.fd, termios.TIOCMBIS if on else termios.TIOCMBIC,
+                fcntl.ioctl(fd, termios.TIOCMBIS if on else termios.TIOCMBIC,
                             struct.pack("I", bit))
 
     def modem_lines(self) -> int | None:
         """The modem lines as TIOCM_* bits (NUT's ser_get_dsr and its kin), or None for
         a line that has none (a pseudo-terminal)."""
-        stream = self._require()
         try:
-            got = fcntl.ioctl(stream.fd, termios.TIOCMGET, struct.pack("I", 0))
+            got = fcntl.ioctl(self.fd, termios.TIOCMGET, struct.pack("I", 0))
         except OSError:
             return None
         return int(struct.unpack("I", got)[0])

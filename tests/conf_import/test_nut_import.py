@@ -275,11 +275,11 @@ def test_conf_import_command_prints_toml_and_flags_drivers_nutrio_lacks(
     out, err = capsys.readouterr()
     assert conf.loads(out) == import_dir(DATA / "standalone").config
     assert "not a nutrio driver" not in err  # nutrio has usbhid-ups
-    (tmp_path / "ups.conf").write_text("[old]\n driver = genericups\n port = /dev/ttyS0\n")
+    (tmp_path / "ups.conf").write_text("[old]\n driver = victronups\n port = /dev/ttyS0\n")
     ns = parser.parse_args(["conf", "import", str(tmp_path)])
     assert ns.handler(ns) == 0
     assert (
-        "[old] driver: approximated (genericups is not a nutrio driver" in capsys.readouterr().err
+        "[old] driver: approximated (victronups is not a nutrio driver" in capsys.readouterr().err
     )
     ns = parser.parse_args(["conf", "import", str(DATA / "big-box"), "--quiet"])
     assert ns.handler(ns) == 0

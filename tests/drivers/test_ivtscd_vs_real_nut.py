@@ -11,6 +11,8 @@ voltage).
 
 from __future__ import annotations
 
+import contextlib
+
 import random
 import re
 from pathlib import Path
@@ -58,7 +60,7 @@ async def test_nutrio_serves_what_real_ivtscd_serves_for_the_same_units(nursery)
             await trio.sleep(SETTLE)
             values = {name: await b.compare(name) for name in b.units}
         assert values["solar24"]["ups.status"] == status
-        assert await b.commands("ivt", ["INSTCMD ivt reset.input.minmax"], count=1) == [b"L"]
+        assert await _reset_minmax(b) == [b"L"]
         await trio.sleep(SETTLE)
         assert (await b.compare("ivt"))["battery.current.minimum"] == "0.1"
 
@@ -147,3 +149,15 @@ async def test_random_lines_read_as_the_real_driver_reads_them(tmp_path) -> None
         real = {name: value for name, value in printed[k + 1].items() if name in ours}
         assert real == ours, unit.sent[k]
     assert sum(ivt.parse(line) is None for line in unit.sent) >= 1  # some lines were no reading
+
+
+async def _reset_minmax(b) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """INSTCMD reset.input.minmax on both sides, again if a side's unit missed it: NUT's
+    ivtscd flushes the line before each poll (ser_flush_io), so an ``L`` the simulator had
+    not read yet by then is dropped (on a busy machine a pty reads late)."""
+    for _ in range(2):
+        with contextlib.suppress(AssertionError):
+            return await b.commands("ivt", ["INSTCMD ivt reset.input.minmax"], count=1,
+                                    timeout=15)
+    return await b.commands("ivt", ["INSTCMD ivt reset.input.minmax"], count=1, timeout=15)
+

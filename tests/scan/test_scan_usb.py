@@ -59,7 +59,12 @@ def test_colliding_id_is_probed_and_the_answer_named(usblab: UsbLab) -> None:
                for n in collide.notes), collide.notes
     assert "answered: nutdrv_qx (bridge cypress)" in collide.notes
     assert six.collide_ups.received == [b"Q1\r"]  # one status query, nothing else
-    assert six.cypress_ups.received == [] and six.krauler.asked == []  # no collision: no probe
+    assert six.cypress_ups.received == []  # no collision: no probe
+    # 0001:0000 is nutdrv_atcl_usb's id too: one Q1 query (string 3) through the krauler
+    # bridge tells a Q1 UPS from an ATCL unit
+    assert six.krauler.asked == [(3, 1033)]
+    krauler = next(f for f in scan_usb() if f.option("vendorid") == "0001")
+    assert "answered: nutdrv_qx (bridge krauler)" in krauler.notes, krauler.notes
     detached = usblab.calls(client="nutrio-test", op="detach")
     attached = usblab.calls(client="nutrio-test", op="attach")
     assert len(detached) == len(attached) > 0  # the kernel driver is given back

@@ -27,11 +27,15 @@ from typing import ClassVar
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DEFAULT_POLLINTERVAL, DeviceLike, PollResult
+from nutrio.actors.drivers.base import (
+    DEFAULT_POLLINTERVAL,
+    DeviceLike,
+    PollResult,
+    WithoutCommands,
+)
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.protocol.common.cnum import c_atoi
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import apcupsd
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
@@ -54,7 +58,7 @@ def _address(port: str) -> tuple[str, int]:
     return host, value if 1 <= value <= 65535 else 0
 
 
-class ApcupsdUps:
+class ApcupsdUps(WithoutCommands):
     """One apcupsd NIS (see the module comment)."""
 
     name = "apcupsd-ups"
@@ -90,12 +94,6 @@ class ApcupsdUps:
         await self._status(state)
         self.watch.good()
         return PollResult(next_poll=self.next_poll)
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         pass  # one connection per poll, closed at its end

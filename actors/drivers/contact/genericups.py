@@ -22,9 +22,8 @@ from typing import ClassVar
 import structlog
 import trio
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.contact.lines import ModemLines, open_contact_port
-from nutrio.actors.drivers.contact.readonly import ReadOnly
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError, KillPowerUnsupported
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.protocol.devices.contact import genericups as gu
@@ -39,7 +38,7 @@ log = structlog.get_logger()
 BREAK_DURATION = 4901
 
 
-class GenericUps(ReadOnly):
+class GenericUps(WithoutCommands):
     """One contact-closure UPS of a genericups ``upstype`` (see the module comment)."""
 
     name = "genericups"

@@ -24,9 +24,8 @@ from typing import ClassVar
 
 import structlog
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.contact.lines import ModemLines
-from nutrio.actors.drivers.contact.readonly import ReadOnly
 from nutrio.actors.drivers.errors import DriverIOError, KillPowerUnsupported
 from nutrio.actors.drivers.nutserial import CommWatch
 from nutrio.actors.drivers.serialport import SerialPort
@@ -42,7 +41,7 @@ BAUD = 9600
 ECHO_WAIT = 1.0
 
 
-class Liebert(ReadOnly):
+class Liebert(WithoutCommands):
     """One UPS on a MultiLink cable (see the module comment)."""
 
     name = "liebert"

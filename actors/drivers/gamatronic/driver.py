@@ -27,11 +27,10 @@ from typing import ClassVar
 
 import structlog
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.nutserial import CommWatch, get_line
 from nutrio.actors.drivers.serialport import SerialPort
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import gamatronic as sec
 from nutrio.protocol.devices.dummy.devfile import DeviceVars, commit_status
 
@@ -47,7 +46,7 @@ class GamaTiming:
     reply: float = 1.0
 
 
-class Gamatronic:
+class Gamatronic(WithoutCommands):
     """One SEC-protocol UPS on a serial port (see the module comment)."""
 
     name = "gamatronic"
@@ -93,12 +92,6 @@ class Gamatronic:
         self.watch.good()
         commit_status(state, self.values.status_words(), alarms)
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         await self.port.close()

@@ -28,11 +28,10 @@ from typing import ClassVar
 
 import structlog
 
-from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent
+from nutrio.actors.drivers.base import DeviceLike, PollResult, Sent, WithoutCommands
 from nutrio.actors.drivers.errors import DriverConfigError, DriverError, DriverIOError
 from nutrio.actors.drivers.nutserial import CommWatch, get_line, send_paced
 from nutrio.actors.drivers.serialport import SerialPort
-from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import masterguard as mg
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
@@ -52,7 +51,7 @@ class MgTiming:
     pace: float = 0.0001  # between request characters
 
 
-class MasterGuard:
+class MasterGuard(WithoutCommands):
     """One Masterguard unit on a serial port (see the module comment)."""
 
     name = "masterguard"
@@ -90,12 +89,6 @@ class MasterGuard:
             state.set("ups.status", " ".join(status))
         self.watch.good()
         return PollResult()
-
-    async def instcmd(self, state: DeviceVars, name: str, value: str | None) -> str:
-        return ResultCode.CMD_NOT_SUPPORTED
-
-    async def set_var(self, state: DeviceVars, name: str, value: str) -> str:
-        return ResultCode.VAR_NOT_SUPPORTED
 
     async def close(self) -> None:
         await self.port.close()
