@@ -42,6 +42,7 @@ from nutrio.actors.drivers.base import (
     DriverFactory,
     PollResult,
     put_core_vars,
+    put_overrides,
     restart_after,
 )
 from nutrio.actors.drivers.catalog import make_driver
@@ -199,6 +200,7 @@ async def _serve(
         raise DriverTimeout(f"{device.name}: the device did not open within {limit:g} s "
                             "(maxstartdelay)")
     copy_device_info(state)
+    put_overrides(state, device)
     core.after_open()
     publisher = _Publisher(handle, state)
     core.enter(DriverState.QUIET)
@@ -259,6 +261,7 @@ async def _poll_loop(
         if core is not None:
             core.enter_quietly(DriverState.QUIET)  # the snapshot below carries it
         log.debug("driver.polled", took=trio.current_time() - started, failed=error is not None)
+        put_overrides(state, device)
         publisher.after_poll(error)
         stale_for = publisher.stale_for()
         if give_up_after is not None and stale_for >= give_up_after:

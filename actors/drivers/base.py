@@ -24,6 +24,7 @@ __all__ = [
     "Chaos",
     "PollResult",
     "put_core_vars",
+    "put_overrides",
     "NUTRIO_VERSION",
     "DEFAULT_POLLINTERVAL",
     "DEFAULT_POLL_TIMEOUT",
@@ -189,6 +190,14 @@ def restart_after(device: DeviceLike) -> float | None:
     return value or None
 
 
+def put_overrides(state: DeviceVars, device: DeviceLike) -> None:
+    """ups.conf ``override.<var>`` wins over the device, for every driver (NUT's core
+    marks the variable immutable): put back after the driver's open and each poll."""
+    for key, value in device.options.items():
+        if key.lower().startswith("override."):
+            state.set(key.split(".", 1)[1], value)
+
+
 def put_core_vars(
     state: DeviceVars, device: DeviceLike, driver: Driver, *, generics: bool = False
 ) -> None:
@@ -205,7 +214,10 @@ def put_core_vars(
     state.set("driver.parameter.port", device.port)
     for key, value in device.options.items():
         if key.lower().startswith(("default.", "override.")):
-            continue  # NUT stores these as the variables themselves, never as parameters
+            # NUT's core stores these as the variables themselves, never as parameters,
+            # before the driver reads: a default the device may replace, an override not
+            state.set(key.split(".", 1)[1], value)
+            continue
         if generics and key == "allow_killpower":
             continue
         if key in driver.flags:

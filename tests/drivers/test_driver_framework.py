@@ -173,6 +173,35 @@ async def test_hung_poll_times_out_as_stale(nursery, autojump_clock, tmp_path: P
     assert vars_["driver.name"] == "stuck" and vars_["driver.flag.nolock"] == "enabled"
 
 
+class ClaimingDriver(StuckDriver):
+    """Reads ups.mfr and battery.charge.low from its device at open and at each poll."""
+
+    async def open(self, state: DeviceVars) -> None:
+        await super().open(state)
+        state.set("ups.mfr", "Device Inc")
+        state.set("battery.charge.low", "10")
+
+    async def poll(self, state: DeviceVars) -> PollResult:
+        state.set("battery.charge.low", "10")
+        return PollResult()
+
+
+async def test_default_and_override_options_are_variables_for_every_driver(
+        nursery, autojump_clock, tmp_path: Path) -> None:
+    """NUT's core (main.c storeval): ``default.X`` is X until the device says otherwise,
+    ``override.X`` is X whatever the device says; neither is a driver.parameter."""
+    options = {"default.ups.mfr": "Mine", "default.ups.contacts": "none",
+               "override.battery.charge.low": "30"}
+    dev = device(tmp_path, "x", driver="claims", pollinterval=2, options=options)
+    handle = await start(nursery, dev, factory=lambda d: ClaimingDriver(good=1000))
+    for _ in range(2):  # after open, then after a poll
+        vars_ = handle.snapshot.data.vars
+        assert vars_["ups.mfr"] == "Device Inc" and vars_["ups.contacts"] == "none"
+        assert vars_["battery.charge.low"] == "30"
+        assert not any(name.startswith("driver.parameter.default") for name in vars_)
+        await trio.sleep(2.5)
+
+
 def _heard_for(handle: DeviceHandle) -> float:
     """Seconds since the actor last read the device or vouched for it (what MAXAGE tests)."""
     now = trio.current_time()
