@@ -49,6 +49,13 @@ async def command(handle: DeviceHandle, name: str, value: str | None = None) -> 
     return (await handle.results_out.receive()).code
 
 
+async def same_commands(one, other, limit: float = 10.0) -> None:
+    """Wait for the real driver's repeat: it sleeps 1.5 s before sending a command twice."""
+    with trio.move_on_after(limit):
+        while one.commands() != other.commands():
+            await trio.sleep(0.1)
+
+
 async def test_nutrio_serves_what_real_apcsmart_serves_for_the_same_ups(nursery) -> None:
     async with (
         apcsmart_sim() as (real_sim, real_tty),
@@ -85,4 +92,5 @@ async def test_nutrio_serves_what_real_apcsmart_serves_for_the_same_ups(nursery)
             assert "OK" in await real.upscmd(name)
             await command(handle, name)
             await trio.sleep(2.5)  # both have polled since
+            await same_commands(our_sim, real_sim)
             assert our_sim.commands() == real_sim.commands()

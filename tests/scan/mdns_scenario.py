@@ -43,10 +43,19 @@ def _config(workdir: Path, name: str, port: int, announce: str) -> Path:
     return path
 
 
-def _browse(seconds: float, meanwhile: Callable[[], object] = lambda: None
+def _wait_for_goodbyes(seen: dict[str, dict[str, object]], limit: float) -> None:
+    """A withdrawn record goes after its one-second goodbye TTL, which a loaded
+    machine can stretch: wait a little longer for the removals that are coming."""
+    deadline = time.monotonic() + limit
+    while seen and not any(entry["removed"] for entry in seen.values()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _browse(seconds: float, meanwhile: Callable[[], object] | None = None
             ) -> dict[str, dict[str, object]]:
     """Every service seen within *seconds*, with its addresses and port; ``removed``
-    tells whether its goodbye came. *meanwhile* runs half way through."""
+    tells whether its goodbye came. *meanwhile* (a stop) runs half way through."""
     zc = Zeroconf(interfaces=["127.0.0.1"])
     seen: dict[str, dict[str, object]] = {}
 
@@ -57,8 +66,11 @@ def _browse(seconds: float, meanwhile: Callable[[], object] = lambda: None
     try:
         browser = ServiceBrowser(zc, SERVICE, handlers=[changed])
         time.sleep(seconds / 2)
-        meanwhile()
+        if meanwhile is not None:
+            meanwhile()
         time.sleep(seconds / 2)
+        if meanwhile is not None:
+            _wait_for_goodbyes(seen, limit=8.0)
         browser.cancel()
         for name, entry in seen.items():
             if entry["removed"]:
