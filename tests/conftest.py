@@ -24,12 +24,15 @@ DAEMON_SECONDS = 15.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # (handing the slow modules out first shortened the suite, but started every module
-    # that still probes for a free port at once, and they collided: not until those use
-    # port 0 or on_free_port)
+    slow_modules = set()
     for item in items:
-        if not any(item.get_closest_marker(name) for name in SLOW):
+        if any(item.get_closest_marker(name) for name in SLOW):
+            slow_modules.add(item.path)
+        else:
             item.add_marker(pytest.mark.fast)
+    # modules with slow tests first (each keeps its order): pytest-xdist hands out
+    # modules in this order, so the long ones start early and short ones fill the end
+    items.sort(key=lambda item: item.path not in slow_modules)
 
 
 def is_daemon(argv: Sequence[str]) -> bool:

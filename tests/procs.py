@@ -20,8 +20,10 @@ one if the bind lost a race.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -221,12 +223,31 @@ def running(argv: Sequence[str | os.PathLike[str]], *, grace: float = 10.0,
         proc.stop(grace)
 
 
-def pick_port(host: str = "127.0.0.1") -> int:
-    """A port that was free a moment ago: only for :func:`on_free_port`, which copes
-    with losing it to someone else before the server binds it."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+#: Picked ports come from below the kernel's ephemeral range (32768 and up by
+#: default), so no client connection's local port can take one before its server
+#: binds it, and from a block of its own per pytest-xdist worker, so two workers
+#: never pick the same one.
+PORT_BLOCK = 1500
+_FIRST_PORT = 12000
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_block_start = _FIRST_PORT + PORT_BLOCK * (int(_worker) % 12 if _worker.isdigit() else 0)
+#: a process that runs tests of its own (a scenario script) starts elsewhere in the block
+_turn = itertools.count(random.randrange(PORT_BLOCK))
+
+
+def pick_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
+    """A port free right now in this worker's block: for a server that cannot bind
+    port 0 and report it (start it through :func:`on_free_port`)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(PORT_BLOCK):
+        port = _block_start + next(_turn) % PORT_BLOCK
+        with socket.socket(family, kind) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {_block_start}-{_block_start + PORT_BLOCK - 1}")
 
 
 def on_free_port(launch: Callable[[int], T], attempts: int = 5, host: str = "127.0.0.1") -> T:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import trio
 
-from tests.procs import Proc, start, wait_until
+from tests.procs import Proc, pick_port, start, wait_until
 from tests.realnut import SBIN, start_upsd, wait_served
 
 
@@ -84,14 +84,6 @@ def _write(path: Path, text: str) -> None:
     path.chmod(0o640)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
     with trio.fail_after(timeout):
         while not predicate():
@@ -128,7 +120,7 @@ def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str,
     conf.mkdir()
     state.mkdir()
     os.chmod(state, 0o777)
-    upsd_port = _free_port()
+    upsd_port = pick_port()
     ups_conf = ""
     for name, (port, options) in sections.items():
         # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags

@@ -25,7 +25,7 @@ import trio
 from nutrio.actors.drivers.snmp.session import SnmpSession, SnmpSettings
 from nutrio.protocol.devices.snmp.ber import Tag, VarBind
 from tests.paths import DATA
-from tests.procs import Proc, start, wait_until
+from tests.procs import Proc, pick_port, start, wait_until
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = sorted(HERE.glob("*.snmprec"))
@@ -41,9 +41,7 @@ _TAGS = {"int": Tag.INTEGER, "str": Tag.OCTET_STRING, "oid": Tag.OID, "timeticks
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return pick_port(kind=socket.SOCK_DGRAM)
 
 
 def plain(binding: VarBind | None) -> int | str | None:
