@@ -43,12 +43,9 @@ def _config(workdir: Path, name: str, port: int, announce: str) -> Path:
     return path
 
 
-def _wait_for_goodbyes(seen: dict[str, dict[str, object]], limit: float) -> None:
-    """A withdrawn record goes after its one-second goodbye TTL, which a loaded
-    machine can stretch: wait a little longer for the removals that are coming."""
+def _wait_until(done: Callable[[], bool], limit: float) -> None:
     deadline = time.monotonic() + limit
-    while seen and not any(entry["removed"] for entry in seen.values()) \
-            and time.monotonic() < deadline:
+    while not done() and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -61,16 +58,19 @@ def _browse(seconds: float, meanwhile: Callable[[], object] | None = None
 
     def changed(zeroconf: Zeroconf, service_type: str, name: str,
                 state_change: ServiceStateChange) -> None:
-        seen.setdefault(name, {})["removed"] = state_change is ServiceStateChange.Removed
+        entry = seen.setdefault(name, {"removed": False})
+        entry["removed"] = entry["removed"] or state_change is ServiceStateChange.Removed
 
     try:
         browser = ServiceBrowser(zc, SERVICE, handlers=[changed])
         time.sleep(seconds / 2)
         if meanwhile is not None:
+            _wait_until(lambda: bool(seen), limit=8.0)  # a loaded machine answers late
             meanwhile()
         time.sleep(seconds / 2)
         if meanwhile is not None:
-            _wait_for_goodbyes(seen, limit=8.0)
+            # a goodbye is handled within a second, later on a loaded machine
+            _wait_until(lambda: any(entry["removed"] for entry in seen.values()), limit=8.0)
         browser.cancel()
         for name, entry in seen.items():
             if entry["removed"]:
@@ -112,6 +112,7 @@ def main(workdir: Path) -> None:
         quiet_events = [e["event"] for e in quiet.events()]
         result["quiet_announced"] = "announce.registered" in quiet_events
         result["during_stop"] = _browse(4.0, meanwhile=loud.stop)
+        result["loud_stopping"] = loud.describe(2000)  # for a failure message
     finally:
         loud.stop()
         quiet.stop()

@@ -76,4 +76,5 @@ def test_nutrio_scan_nut_finds_the_announced_server(scenario: dict) -> None:
 @pytest.mark.e2e
 def test_stopping_nutrio_withdraws_the_service(scenario: dict) -> None:
     [(name, seen)] = scenario["during_stop"].items()
-    assert name.startswith("nutrio on ") and seen["removed"] is True  # its goodbye came
+    assert name.startswith("nutrio on ")
+    assert seen["removed"] is True, scenario["loud_stopping"]  # its goodbye came
