@@ -33,7 +33,7 @@ from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
 POLL = 0.05
-QUICK = GamaTiming(reply=0.1)
+QUICK = GamaTiming(reply=0.25)  # room for a busy machine (6 test workers on 2 cores)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def sim() -> AsyncIterator[tuple[SecUps, str]]:
 
 def sec_device(tty: str, **options: str) -> Device:
     return Device(name="nhs", port=tty, config_dir=Path("/tmp"), driver="gamatronic",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+                  pollinterval=POLL, maxage=4.0, options=MappingProxyType(options))
 
 
 def quick(dev: Device) -> Gamatronic:

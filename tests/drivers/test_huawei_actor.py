@@ -27,7 +27,7 @@ from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices.modbus import WriteRequest, frame
 from nutrio.protocol.devices.modbus.frames import Transport
 
-QUICK = HwTiming(think=0.01, silence=0.1, response=0.2, retry=0.01)
+QUICK = HwTiming(think=0.01, silence=0.1, response=0.6, retry=0.01)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from nutrio.actors.drivers.optiups.driver import OptiUps as OptiDriver
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
-QUICK = OptiTiming(reply=0.15, off_char=0.2, powerup=0.1, zinto_switch=0.01)
+QUICK = OptiTiming(reply=0.5, off_char=0.2, powerup=0.1, zinto_switch=0.01)
 
 
 def opti_device(tty: str, **options: str) -> Device:

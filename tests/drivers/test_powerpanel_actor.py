@@ -24,7 +24,7 @@ from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
 POLL = 0.1
-QUICK = PpTiming(pace=0.0, settle=0.01, status=0.01, read=0.08, dtr=0.0)
+QUICK = PpTiming(pace=0.0, settle=0.01, status=0.01, read=0.3, dtr=0.0)
 
 
 def pp_device(tty: str, driver: str = "powerpanel", **options: str) -> Device:
