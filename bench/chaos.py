@@ -60,7 +60,7 @@ LIMITS = {"root": (3, 60.0), "drivers": (100, 60.0), "upsd": (5, 60.0),
 NOT_CRITICAL = {"monitoring", "extras"}
 MAXAGE = 2.5  # server MAXAGE: a frozen driver turns DATA-STALE after this
 POLL = 0.2  # driver pollinterval and .dev rewrite period
-FREEZE = 4.0
+FREEZE = 6.0  # past MAXAGE by 3.5 s: room for a loaded machine to see DATA-STALE
 #: allowance for a loaded machine (2 shared cores) on every time comparison
 SLACK = 1.5
 #: answers of one UPS may pause this long without a fault to explain it
