@@ -41,8 +41,15 @@ async def test_mge_utalk_killpower_asks_for_the_restart_then_cuts_like_the_real_
 
 @pytest.mark.skipif(not have_driver("belkin"), reason="real NUT belkin absent")
 async def test_belkin_killpower_finds_the_unit_then_shuts_down_like_the_real_driver() -> None:
-    found = await side_by_side("belkin", (BelkinUps(F6C625), BelkinUps(F6C625)), {}, Belkin)
+    expected = [b"~00P003MNU", b"~00S004SDT2", b"~00S004SDR1", b"~00S004SDA5"]
+    for _ in range(3):
+        # the real driver flushes the line before each request: on a pty that drops a
+        # request the simulator has not read yet, which a loaded machine makes likely
+        found = await side_by_side("belkin", (BelkinUps(F6C625), BelkinUps(F6C625)), {},
+                                   Belkin)
+        assert found["ours_sent"] == expected
+        if found["theirs_sent"] == expected:
+            break
     assert found["real"][0] == 0
-    assert found["theirs_sent"] == found["ours_sent"] == [
-        b"~00P003MNU", b"~00S004SDT2", b"~00S004SDR1", b"~00S004SDA5"]
+    assert found["theirs_sent"] == found["ours_sent"] == expected
     assert isinstance(found["ours"], KillResult)

@@ -128,6 +128,9 @@ class Gamatronic(WithoutCommands):
     async def _ask(self, command: str) -> str | None:
         """A poll request; its fields ("" for a plain "done"), None when refused or not
         answered."""
+        # a reply that came after its query timed out would answer this query, and
+        # every later one, with the wrong values (NUT never resyncs): drop it
+        await self.port.discard_input()
         await self.port.write(sec.request("P", command))
         code, fields = await self._receive()
         return fields if code >= 0 else None
