@@ -305,11 +305,13 @@ async def _serve_commands(
     core: DriverCore | None = None,
 ) -> None:
     async for request in handle.requests_out:
-        # the inbox is this actor's message seam: chaos may delay, drop or crash here
-        if chaos is not None and not await chaos.before_message(actor_id):
-            log.warning("driver.command_dropped", name=request.name, tracking=request.tracking)
-            continue
         async with lock:
+            # the inbox is this actor's message seam: chaos may delay, drop or crash here;
+            # under the lock, so a freeze here is a hung driver, its polls included
+            if chaos is not None and not await chaos.before_message(actor_id):
+                log.warning("driver.command_dropped", name=request.name,
+                            tracking=request.tracking)
+                continue
             code = await _run_command(driver, state, request, core)
             if core is not None and core.is_exiting():
                 # replied under the lock: no poll touches the driver before the actor ends
