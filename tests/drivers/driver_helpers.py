@@ -44,10 +44,13 @@ def device(tmp_path: Path, port: str, content: bytes | str | None = None, **kw: 
     )
 
 
-def serial_device(driver: str, tty: str, *, poll: float = 0.05, **options: str) -> Device:
-    """A quick-polling ups.conf section of ``driver`` on ``tty`` (maxage 2 s)."""
-    return Device(name=driver.split("-")[0], port=tty, config_dir=Path("/tmp"), driver=driver,
-                  pollinterval=poll, maxage=2.0, options=MappingProxyType(options))
+def serial_device(driver: str, tty: str, *, poll: float = 0.05, maxage: float = 2.0,
+                  name: str | None = None, **options: str) -> Device:
+    """A quick-polling ups.conf section of ``driver`` on ``tty`` (named after the driver
+    unless ``name`` says otherwise)."""
+    return Device(name=name or driver.split("-")[0], port=tty, config_dir=Path("/tmp"),
+                  driver=driver, pollinterval=poll, maxage=maxage,
+                  options=MappingProxyType(options))
 
 
 async def start(nursery: trio.Nursery, dev: Device, **kw: object) -> DeviceHandle:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device, ask, status_is, wait_for
+from driver_helpers import Device, ask, serial_device, status_is, wait_for
 from sim.bcmxcp_models import PW5125, PW9355
 from sim.bcmxcp_sim import XcpUps, bcmxcp_sim
 from structlog.testing import capture_logs
@@ -24,7 +23,6 @@ from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 from nutrio.supervisor import ChildSpec, Restart, Supervisor
 
-POLL = 0.05
 FAST = XcpTiming(authorize=0.02, byte=0.2, usb_answer=0.3, escape=0.01, settle=0.02)
 AUTH = bytes.fromhex("cf69e8d5")
 
@@ -36,8 +34,7 @@ async def sim() -> AsyncIterator[tuple[XcpUps, str]]:
 
 
 def xcp_device(tty: str, **options: str) -> Device:
-    return Device(name="xcp", port=tty, config_dir=Path("/tmp"), driver="bcmxcp",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("bcmxcp", tty, name="xcp", **options)
 
 
 def fast(timing: XcpTiming = FAST) -> Callable[[Device], BcmXcp]:

@@ -10,8 +10,6 @@ the real driver is tests/drivers/test_gamatronic_vs_real_nut.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
@@ -19,6 +17,7 @@ from driver_helpers import (
     Device,
     ask,
     restart_after_silence,
+    serial_device,
     stale_then_back,
     start,
     status_is,
@@ -27,12 +26,11 @@ from driver_helpers import (
 from sim.gamatronic_sim import SecUps, sec_sim
 
 from nutrio.actors.drivers import DriverError, make_driver, run_driver
-from nutrio.actors.drivers.gamatronic.driver import Gamatronic, GamaTiming
+from nutrio.actors.drivers.gamatronic.driver import GamaTiming, Gamatronic
 from nutrio.actors.drivers.killpower import kill_power
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
-POLL = 0.05
 QUICK = GamaTiming(reply=0.25)  # room for a busy machine (6 test workers on 2 cores)
 
 
@@ -43,8 +41,7 @@ async def sim() -> AsyncIterator[tuple[SecUps, str]]:
 
 
 def sec_device(tty: str, **options: str) -> Device:
-    return Device(name="nhs", port=tty, config_dir=Path("/tmp"), driver="gamatronic",
-                  pollinterval=POLL, maxage=4.0, options=MappingProxyType(options))
+    return serial_device("gamatronic", tty, name="nhs", maxage=4.0, **options)
 
 
 def quick(dev: Device) -> Gamatronic:

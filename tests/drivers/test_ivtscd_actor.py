@@ -10,8 +10,6 @@ side-by-side test with the real driver is tests/drivers/test_ivtscd_vs_real_nut.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
@@ -19,6 +17,7 @@ from driver_helpers import (
     Device,
     ask,
     restart_after_silence,
+    serial_device,
     stale_then_back,
     start,
     status_is,
@@ -32,7 +31,6 @@ from nutrio.actors.drivers.killpower import kill_power
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
-POLL = 0.05
 QUICK = IvtTiming(digest=0.02, reply=0.5)  # room for a busy machine (6 test workers on 2 cores)
 
 
@@ -43,8 +41,7 @@ async def sim() -> AsyncIterator[tuple[IvtUnit, str]]:
 
 
 def ivt_device(tty: str, **options: str) -> Device:
-    return Device(name="ivt", port=tty, config_dir=Path("/tmp"), driver="ivtscd",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("ivtscd", tty, name="ivt", **options)
 
 
 def quick(dev: Device) -> Ivtscd:

@@ -9,18 +9,15 @@ tests/drivers/test_liebert_vs_real_nut.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
-from driver_helpers import Device, stale_then_back, start, status_is, wait_for
+from driver_helpers import Device, serial_device, stale_then_back, start, status_is, wait_for
 from sim.liebert_sim import GXT2_3000, NXE_20K, LiebertUps, liebert_sim
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
 from nutrio.actors.drivers.liebert_esp2.driver import EspTiming, LiebertEsp2
 from nutrio.actors.registry import DeviceHandle
 
-POLL = 0.05
 QUICK = EspTiming(reply=0.5)  # room for a busy machine
 
 
@@ -31,8 +28,7 @@ async def sim() -> AsyncIterator[tuple[LiebertUps, str]]:
 
 
 def esp_device(tty: str, **options: str) -> Device:
-    return Device(name="gxt", port=tty, config_dir=Path("/tmp"), driver="liebert-esp2",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("liebert-esp2", tty, name="gxt", **options)
 
 
 def quick(dev: Device) -> LiebertEsp2:

@@ -9,12 +9,10 @@ tests/drivers/test_powercom_vs_real_nut.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
-from driver_helpers import Device, ask, stale_then_back, start, status_is, wait_for
+from driver_helpers import Device, ask, serial_device, stale_then_back, start, status_is, wait_for
 from sim.powercom_sim import KIN_1500, TRUST, PowercomUps, powercom_sim
 
 from nutrio.actors.drivers import DriverConfigError, DriverError, make_driver, run_driver
@@ -22,7 +20,6 @@ from nutrio.actors.drivers.powercom.driver import PcTiming, PowerCom
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
-POLL = 0.05
 QUICK = PcTiming(reply=0.5)  # room for a busy machine
 
 
@@ -33,8 +30,7 @@ async def sim() -> AsyncIterator[tuple[PowercomUps, str]]:
 
 
 def pc_device(tty: str, **options: str) -> Device:
-    return Device(name="pc", port=tty, config_dir=Path("/tmp"), driver="powercom",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("powercom", tty, name="pc", **options)
 
 
 def quick(dev: Device) -> PowerCom:

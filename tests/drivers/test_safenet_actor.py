@@ -10,8 +10,6 @@ tests/drivers/test_safenet_vs_real_nut.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 import trio
@@ -19,6 +17,7 @@ from driver_helpers import (
     Device,
     ask,
     restart_after_silence,
+    serial_device,
     stale_then_back,
     start,
     status_is,
@@ -34,7 +33,6 @@ from nutrio.protocol.common.state import ResultCode
 from nutrio.protocol.devices import safenet as sn
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
 
-POLL = 0.05
 QUICK = SafenetTiming(reply=0.5, settle=0.0)  # room for a busy machine
 
 
@@ -45,8 +43,7 @@ async def sim() -> AsyncIterator[tuple[SafenetUps, str]]:
 
 
 def sn_device(tty: str, **options: str) -> Device:
-    return Device(name="sn", port=tty, config_dir=Path("/tmp"), driver="safenet",
-                  pollinterval=POLL, maxage=2.0, options=MappingProxyType(options))
+    return serial_device("safenet", tty, name="sn", **options)
 
 
 def quick(dev: Device) -> Safenet:
