@@ -29,6 +29,7 @@ from aionut import AIONUTClient
 from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
 
 from tests.nutriorun import NUTRIO, nutrio_env, start_nutrio, wait_ready
+from tests.procs import wait_until
 
 SERVICE = "_nut._tcp.local."
 DEV = "ups.status: OL\nups.mfr: Scenario\nups.model: MDNS-1\nbattery.charge: 91\n"
@@ -41,12 +42,6 @@ def _config(workdir: Path, name: str, port: int, announce: str) -> Path:
                     f'[devices.{name}]\ndriver = "dummy-ups"\nport = "{name}.dev"\n'
                     f'desc = "announced by {name}"\n')
     return path
-
-
-def _wait_until(done: Callable[[], bool], limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _browse(seconds: float, meanwhile: Callable[[], object] | None = None
@@ -65,12 +60,12 @@ def _browse(seconds: float, meanwhile: Callable[[], object] | None = None
         browser = ServiceBrowser(zc, SERVICE, handlers=[changed])
         time.sleep(seconds / 2)
         if meanwhile is not None:
-            _wait_until(lambda: bool(seen), limit=8.0)  # a loaded machine answers late
+            wait_until(lambda: bool(seen), timeout=8.0)  # a loaded machine answers late
             meanwhile()
         time.sleep(seconds / 2)
         if meanwhile is not None:
             # a goodbye is handled within a second, later on a loaded machine
-            _wait_until(lambda: any(entry["removed"] for entry in seen.values()), limit=8.0)
+            wait_until(lambda: any(entry["removed"] for entry in seen.values()), timeout=8.0)
         browser.cancel()
         for name, entry in seen.items():
             if entry["removed"]:

@@ -52,24 +52,21 @@ def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def handles_signals(proc: subprocess.Popen[str], timeout: float = 20.0) -> None:
-    """Wait until *proc* blocks or catches SIGUSR1: it has set itself up (a Python
-    upslog on a loaded machine can take longer than any fixed sleep)."""
+def handles_signals(proc: subprocess.Popen[str]) -> bool:
+    """Whether *proc* blocks or catches SIGUSR1 (it has set itself up; a Python upslog
+    on a loaded machine can take longer than any fixed sleep), or has ended."""
+    if proc.poll() is not None:
+        return True
     bit = 1 << (signal.SIGUSR1 - 1)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-        masks = [int(line.split()[1], 16) for line in status
-                 if line.startswith(("SigBlk:", "SigCgt:"))]
-        if any(mask & bit for mask in masks):
-            return
-        time.sleep(0.05)
+    status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+    return any(int(line.split()[1], 16) & bit for line in status
+               if line.startswith(("SigBlk:", "SigCgt:")))
 
 
 def run_for(seconds: float, procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
     """Let them run *seconds* once each has set itself up; stop them; what each said."""
     for proc in procs:
-        handles_signals(proc)
+        wait_until(lambda proc=proc: handles_signals(proc), timeout=20.0)
     time.sleep(seconds)
     return [stop(p) for p in procs]
 
@@ -157,7 +154,7 @@ def test_usr1_hup_and_term_each_write_a_line_like_real_upslog(servers: tuple[str
     procs = [start(prog, "-s", real_ups, "-l", "-", "-i", "30", "-p", pidfile(f"sig{i}"), env=env)
              for i, prog in enumerate((REAL, OURS))]
     for proc in procs:
-        handles_signals(proc)
+        wait_until(lambda proc=proc: handles_signals(proc), timeout=20.0)
     time.sleep(1.5)
     for signum in (signal.SIGUSR1, signal.SIGHUP):
         for p in procs:
