@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nutrio.actors.drivers.support import DriverSupport, supported  # noqa: E402
+from tests.paths import DATA  # noqa: E402
 
-INDEX = ROOT.parent / "shared/data/ddl-index.tsv"
+INDEX = DATA / "ddl-index.tsv"
 _VERSION = re.compile(r"\s+(v?\d[\w.\-]*)(\s+\(experimental\))?$")
 
 

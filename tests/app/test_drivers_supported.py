@@ -11,7 +11,7 @@ from nutrio.actors.drivers.support import supported
 from nutrio.protocol.devices.hid import SUBDRIVERS
 from nutrio.protocol.devices.megatec.usb_ids import BLAZER_BRIDGES, QX_BRIDGES
 from nutrio.protocol.devices.snmp import SUPPORTED as MIB_MAPPINGS
-from tests.paths import ROOT
+from tests.paths import DATA, ROOT
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -133,7 +133,7 @@ def test_every_usbhid_dump_of_a_2_8_0_subdriver_is_covered() -> None:
 
     hid = next(d for d in supported() if d.name == "usbhid-ups")
     listed = {v.version_data: v.name for v in hid.variants}
-    index = ROOT.parent / "shared" / "data" / "ddl-index.tsv"
+    index = DATA / "ddl-index.tsv"
     rows = [r for r in csv.DictReader(index.open(), delimiter="\t")
             if r["driver"].strip("_") in ("usbhid-ups", "usbhid_ups", "newhidups", "hidups")]
     covered, left = [], []

@@ -18,8 +18,9 @@ from nutrio.protocol.devices.hid import (
     to_physical,
 )
 from nutrio.protocol.devices.hid.descriptor import hid_descriptor_length
+from tests.paths import DATA
 
-VECTORS = Path("/work/shared/data/hid/getvalue-vectors.tsv")
+VECTORS = DATA / "hid/getvalue-vectors.tsv"
 
 
 def _field(offset: int, size: int, lo: int, hi: int, **kw: object) -> HidField:

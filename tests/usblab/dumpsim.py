@@ -28,14 +28,14 @@ from nutrio.protocol.devices.hid import (
 from nutrio.protocol.devices.hid.hid2nut import STRING_ID, c_format
 from nutrio.protocol.devices.hid.status import KNOWN_BITS
 from tests.drivers.hid.recordings import nut_dump
-from tests.paths import ROOT
+from tests.paths import DATA
 from tests.usblab.hidups import Field, UpsSpec, nameable
 
 __all__ = [
     "DDL", "STATUS_BITS", "DumpSim", "SearchConv", "spec_from_dump", "status_bits", "status_value",
 ]
 
-DDL = ROOT.parent / "shared" / "data" / "ddl"
+DDL = DATA / "ddl"
 #: ups.status word -> the bit usbhid-ups sets for it
 STATUS_BITS = {"OL": "online", "DISCHRG": "dischrg", "CHRG": "chrg", "LB": "lowbatt",
                "OVER": "overload", "RB": "replacebatt", "TRIM": "trim", "BOOST": "boost",

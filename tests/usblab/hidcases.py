@@ -35,13 +35,13 @@ from nutrio.protocol.devices.hid import (
 )
 from nutrio.protocol.devices.hid.mge import MODELS
 from tests.drivers.hid.recordings import nut_dump
-from tests.paths import ROOT
+from tests.paths import DATA
 from tests.usblab.dumpsim import DumpSim, spec_from_dump
 from tests.usblab.hidups import Field, SimUps, build, from_descriptor
 
 __all__ = ["CASES", "Case", "arduino_descriptor", "arduino_unit"]
 
-USB_DATA = ROOT.parent / "shared" / "data" / "usb"
+USB_DATA = DATA / "usb"
 OLDER = "an older NUT printed it differently (2.8.0's table has another format or row)"
 BLANK = "the unit's serial was blanks, which the dump keeps as an empty value"
 
