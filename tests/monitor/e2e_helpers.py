@@ -37,8 +37,12 @@ upsmon = "secondary"
 def recorder(path: Path, record: Path, what: str) -> Path:
     """A script appending ``what UPSNAME NOTIFYTYPE time`` to *record* on each run."""
     line = f'"{what} ${{UPSNAME:--}} ${{NOTIFYTYPE:--}} $1 $(date +%s.%N)"'
-    path.write_text(f"#!/bin/sh\necho {line} >> {record}\n")
-    path.chmod(0o755)
+    # written aside and renamed into place: a config built again while nutrio runs the
+    # script would otherwise open a file being executed (ETXTBSY)
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(f"#!/bin/sh\necho {line} >> {record}\n")
+    fresh.chmod(0o755)
+    fresh.replace(path)
     return path
 
 
