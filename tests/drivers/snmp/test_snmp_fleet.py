@@ -79,7 +79,9 @@ async def test_five_faulty_agents_of_fifty_hold_up_only_their_own_devices(nurser
     for name in names[len(FAULTS):]:
         starts = [p[0] for p in polls[name]]
         assert len(starts) >= WATCH // INTERVAL - 1, name
-        assert all(ok and end - at < 2.0 for at, end, ok in polls[name]), (name, polls[name])
+        # never as long as a slow agent's 5 s (see below): on a loaded machine (six test
+        # workers on two cores) a healthy walk through the shared agent once took 3.2 s
+        assert all(ok and end - at < 4.5 for at, end, ok in polls[name]), (name, polls[name])
         assert max(b - a for a, b in zip(starts, starts[1:])) < INTERVAL + 1.0, (name, starts)
         assert not handles[names.index(name)].snapshot.stale
     for name in ("dev00", "dev01", "dev04"):  # silent, garbage: stale
