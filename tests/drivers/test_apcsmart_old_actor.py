@@ -30,7 +30,7 @@ from nutrio.actors.drivers.apcsmart.old_driver import ApcSmartOld
 from nutrio.actors.registry import DeviceHandle
 from nutrio.protocol.common.state import ResultCode
 
-FAST = replace(OLD_TIMING, default=0.3, short=0.2, repeat_pause=0.05, pace=0.002,
+FAST = replace(OLD_TIMING, default=1.0, short=0.5, repeat_pause=0.05, pace=0.002,
                confirm_min=0.1, confirm_max=1.0, retry_sleep=0.02, drain=0.005)
 
 
