@@ -12,6 +12,7 @@ reader's business, as it is snmp-ups'.
 from __future__ import annotations
 
 import socket as stdsocket
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import trio
@@ -137,6 +138,19 @@ def settings_from(device: DeviceLike) -> SnmpSettings:
     )
 
 
+def _check(reply: Pdu) -> None:
+    if reply.error_status:
+        raise SnmpError(f"agent error {reply.error_status} at {reply.error_index}",
+                        reply.error_status, reply.error_index)
+
+
+def _decode(data: bytes, asked: Sequence[str]) -> Pdu:
+    try:
+        return ber.decode_community(data, asked).pdu
+    except ber.BerError as exc:
+        raise DriverIOError(f"garbled reply: {exc}") from exc
+
+
 class SnmpSession:
     """One agent. ``open`` resolves its address; every request goes through the transport."""
 
@@ -148,6 +162,8 @@ class SnmpSession:
         self._user = settings.user()
         self._engine = usm.Engine()
         self._limit = trio.Semaphore(IN_FLIGHT)
+        self._version = 0 if settings.version == "v1" else 1  # v1/v2c's number on the wire
+        self._community_bytes = settings.community.encode()
 
     async def open(self) -> None:
         if self._address is not None:
@@ -170,25 +186,37 @@ class SnmpSession:
     # -- requests -------------------------------------------------------------
 
     async def get(self, oids: list[str]) -> dict[str, VarBind | None]:
-        """GET every OID (batched, a few PDUs in flight); None: no reply for that OID
-        (v1 noSuchName, or an error the agent pinned on it)."""
+        """GET every OID (in parts of up to GET_BATCH, a few sent at once); None: no
+        reply for that OID (v1 noSuchName, or an error the agent pinned on it)."""
+        wanted = list(dict.fromkeys(oids))
+        size = -(-len(wanted) // max(1, -(-len(wanted) // GET_BATCH)))  # even parts
+        parts = [tuple(wanted[start : start + size]) for start in range(0, len(wanted), size or 1)]
         result: dict[str, VarBind | None] = {}
+        if self.settings.version == "v3":
+            await self._get_each(parts, result)
+            return result
+        for start in range(0, len(parts), IN_FLIGHT):
+            wave = parts[start : start + IN_FLIGHT]
+            for part, reply in zip(wave, await self._get_many(wave), strict=True):
+                await self._get_batch(part, result, reply)
+        return result
+
+    async def _get_each(self, parts: list[tuple[str, ...]],
+                        result: dict[str, VarBind | None]) -> None:
+        """v3: each part its own USM exchange, a few at once."""
         failed: list[DriverError] = []  # one agent: its first failure speaks for all
 
-        async def batch(part: list[str]) -> None:
+        async def batch(part: tuple[str, ...]) -> None:
             try:
                 await self._get_batch(part, result)
             except DriverError as exc:
                 failed.append(exc)
 
-        wanted = list(dict.fromkeys(oids))
-        size = -(-len(wanted) // max(1, -(-len(wanted) // GET_BATCH)))  # even batches
         async with trio.open_nursery() as nursery:
-            for start in range(0, len(wanted), size or 1):
-                nursery.start_soon(batch, wanted[start : start + size])
+            for part in parts:
+                nursery.start_soon(batch, part)
         if failed:
             raise failed[0]
-        return result
 
     async def get_next(self, oid: str) -> VarBind | None:
         try:
@@ -218,15 +246,21 @@ class SnmpSession:
             return str(exc)
         return None
 
-    async def _get_batch(self, oids: list[str], result: dict[str, VarBind | None]) -> None:
+    async def _get_batch(self, oids: tuple[str, ...], result: dict[str, VarBind | None],
+                         reply: Pdu | None = None) -> None:
+        """Fill ``result`` from a GET of ``oids`` (``reply``: its answer, when in already),
+        asking again without an OID the agent refuses, in halves when too big."""
         pending = list(oids)
         while pending:
             try:
-                reply = await self._request(PduType.GET, tuple(VarBind(o) for o in pending))
+                if reply is None:
+                    reply = await self._request(PduType.GET, tuple(VarBind(o) for o in pending))
+                _check(reply)
             except SnmpError as exc:
+                reply = None
                 if exc.status == _TOO_BIG and len(pending) > 1:
                     half = len(pending) // 2
-                    await self._get_batch(pending[:half], result)
+                    await self._get_batch(tuple(pending[:half]), result)
                     pending = pending[half:]
                     continue
                 if 0 < exc.index <= len(pending):
@@ -242,6 +276,17 @@ class SnmpSession:
                 result[oid] = None
             return
 
+    async def _get_many(self, parts: list[tuple[str, ...]]) -> list[Pdu]:
+        """v1/v2c: one GET per part, all sent at once through one exchange."""
+        assert self._transport is not None and self._address is not None, "session not open"
+        s = self.settings
+        requests = [(self._transport.next_id(), part) for part in parts]
+        payloads = [(rid, ber.encode_get(self._version, self._community_bytes, rid, part))
+                    for rid, part in requests]
+        replies = await self._transport.exchange_many(self._address, self._family, payloads,
+                                                      s.timeout, s.retries)
+        return [_decode(data, part) for data, (_, part) in zip(replies, requests, strict=True)]
+
     async def _request(self, kind: int, binds: tuple[VarBind, ...], status: int = 0,
                        index: int = 0) -> Pdu:
         async with self._limit:
@@ -249,9 +294,7 @@ class SnmpSession:
                 reply = await self._v3(kind, binds, status, index)
             else:
                 reply = await self._community(kind, binds, status, index)
-        if reply.error_status:
-            raise SnmpError(f"agent error {reply.error_status} at {reply.error_index}",
-                            reply.error_status, reply.error_index)
+        _check(reply)
         return reply
 
     async def _exchange(self, rid: int, payload: bytes) -> bytes:
@@ -264,15 +307,10 @@ class SnmpSession:
                          index: int) -> Pdu:
         assert self._transport is not None
         rid = self._transport.next_id()
-        version = 0 if self.settings.version == "v1" else 1
-        message = ber.encode_community(version, self.settings.community.encode(),
+        message = ber.encode_community(self._version, self._community_bytes,
                                        Pdu(kind, rid, binds, status, index))
         data = await self._exchange(rid, message)
-        try:
-            reply = ber.decode_community(data, [b.oid for b in binds])
-        except ber.BerError as exc:
-            raise DriverIOError(f"garbled reply: {exc}") from exc
-        return reply.pdu
+        return _decode(data, [b.oid for b in binds])
 
     async def _v3(self, kind: int, binds: tuple[VarBind, ...], status: int, index: int) -> Pdu:
         if not self._engine.engine_id:

@@ -34,13 +34,17 @@ log = structlog.get_logger()
 
 _RECV_SIZE = 65535
 _RCVBUF = 4 * 1024 * 1024  # room for a burst of replies from many agents at once
+_BURST = 256  # datagrams read per wake-up at most, so a flood cannot starve the run
 
 
 @dataclass(slots=True)
 class _Pending:
+    """Requests sent together to one agent; done when each has its reply."""
+
     address: tuple[object, ...]
+    count: int
     done: trio.Event = field(default_factory=trio.Event)
-    reply: bytes = b""
+    replies: dict[int, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +60,11 @@ class Transport:
     """Shared sockets and the table of requests waiting for a reply."""
 
     def __init__(self) -> None:
-        self._sockets: dict[int, trio.socket.SocketType] = {}
+        self._sockets: dict[int, stdsocket.socket] = {}
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(random.randrange(1, 1 << 30))
         self._users = 0
-        self._scope = trio.CancelScope()
+        self._scopes: list[trio.CancelScope] = []  # one per receive task
         self.sent = self.received = self.dropped = 0
 
     def statistics(self) -> TransportStats:
@@ -76,26 +80,36 @@ class Transport:
 
     async def exchange(self, address: tuple[object, ...], family: int, rid: int, payload: bytes,
                        timeout: float, retries: int) -> bytes:
-        """Send ``payload`` and wait for the reply carrying ``rid``.
+        """Send ``payload`` and wait for the reply carrying ``rid`` (see exchange_many)."""
+        replies = await self.exchange_many(address, family, [(rid, payload)], timeout, retries)
+        return replies[0]
+
+    async def exchange_many(self, address: tuple[object, ...], family: int,
+                            requests: list[tuple[int, bytes]], timeout: float,
+                            retries: int) -> list[bytes]:
+        """Send every ``(rid, payload)`` at once and wait until each has its reply; one
+        still without a reply goes again every ``timeout`` seconds, ``retries`` times.
+        One task and one timer for the lot: a GET split in parts costs no more tasks.
 
         Raises:
-            DriverTimeout: no reply after ``retries`` resends.
+            DriverTimeout: a request had no reply after its last resend.
         """
-        sock = await self._socket(family)
-        slot = _Pending(address)
-        self._pending[rid] = slot
+        sock = self._socket(family)
+        slot = _Pending(address, len(requests))
+        for rid, _ in requests:
+            self._pending[rid] = slot
         try:
             for _ in range(max(0, retries) + 1):
-                try:
-                    await sock.sendto(payload, address)
-                except OSError as exc:  # unreachable network: as good as no answer
-                    log.debug("snmp.send_failed", error=str(exc))
-                self.sent += 1
+                for rid, payload in requests:
+                    if rid not in slot.replies:
+                        await _send(sock, payload, address)
+                        self.sent += 1
                 with trio.move_on_after(timeout):
                     await slot.done.wait()
-                    return slot.reply
+                    return [slot.replies[rid] for rid, _ in requests]
         finally:
-            del self._pending[rid]
+            for rid, _ in requests:
+                del self._pending[rid]
         raise DriverTimeout(f"no answer from {address[0]}:{address[1]} "
                             f"({retries} retries, {timeout:g} s each)")
 
@@ -105,45 +119,70 @@ class Transport:
     def leave(self) -> None:
         self._users -= 1
         if self._users <= 0:
-            self._scope.cancel()
+            for scope in self._scopes:
+                scope.cancel()
             for sock in self._sockets.values():
+                trio.lowlevel.notify_closing(sock)
                 sock.close()
             self._sockets.clear()
             _SHARED.set(None)
 
-    async def _socket(self, family: int) -> trio.socket.SocketType:
+    def _socket(self, family: int) -> stdsocket.socket:
+        # made and bound without a checkpoint: requests racing to be first share one socket
         sock = self._sockets.get(family)
         if sock is None:
-            sock = trio.socket.socket(family, stdsocket.SOCK_DGRAM)
+            sock = stdsocket.socket(family, stdsocket.SOCK_DGRAM)
+            sock.setblocking(False)
             try:
                 sock.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_RCVBUF, _RCVBUF)
             except OSError:
                 pass
-            await sock.bind(("::", 0) if family == stdsocket.AF_INET6 else ("0.0.0.0", 0))
+            sock.bind(("::", 0) if family == stdsocket.AF_INET6 else ("0.0.0.0", 0))
             self._sockets[family] = sock
-            trio.lowlevel.spawn_system_task(self._receive, sock, name=f"snmp-transport-{family}")
+            scope = trio.CancelScope()
+            self._scopes.append(scope)
+            trio.lowlevel.spawn_system_task(self._receive, sock, scope,
+                                            name=f"snmp-transport-{family}")
         return sock
 
-    async def _receive(self, sock: trio.socket.SocketType) -> None:
-        with self._scope:
-            while True:
-                try:
-                    data, address = await sock.recvfrom(_RECV_SIZE)
-                except OSError:  # ICMP port unreachable and friends; a closed socket ends us
-                    if sock.fileno() < 0:
-                        return
-                    continue
-                self.received += 1
-                self._deliver(data, address)
+    async def _receive(self, sock: stdsocket.socket, scope: trio.CancelScope) -> None:
+        # a burst of replies is read in one wake-up: one scheduler round, not one per datagram
+        with scope:
+            while sock.fileno() >= 0:
+                await trio.lowlevel.wait_readable(sock)
+                for _ in range(_BURST):
+                    try:
+                        data, address = sock.recvfrom(_RECV_SIZE)
+                    except BlockingIOError:
+                        break
+                    except OSError:  # ICMP port unreachable and friends
+                        continue
+                    self.received += 1
+                    self._deliver(data, address)
 
     def _deliver(self, data: bytes, address: tuple[object, ...]) -> None:
         rid = _request_id(data)
         slot = self._pending.get(rid) if rid is not None else None
-        if slot is None or slot.done.is_set() or tuple(slot.address[:2]) != tuple(address[:2]):
+        if slot is None or rid in slot.replies or tuple(slot.address[:2]) != tuple(address[:2]):
             self.dropped += 1  # late, duplicate, spoofed or garbage: nobody waits for it
             return
-        slot.reply = data
-        slot.done.set()
+        slot.replies[rid] = data
+        if len(slot.replies) == slot.count:
+            slot.done.set()
+
+
+async def _send(sock: stdsocket.socket, payload: bytes, address: tuple[object, ...]) -> None:
+    """One datagram out; waits only when the socket's buffer is full (a checkpoint a
+    request does not need otherwise: it waits for its reply right after)."""
+    while True:
+        try:
+            sock.sendto(payload, address)
+            return
+        except BlockingIOError:
+            await trio.lowlevel.wait_writable(sock)
+        except OSError as exc:  # unreachable network: as good as no answer
+            log.debug("snmp.send_failed", error=str(exc))
+            return
 
 
 def _request_id(data: bytes) -> int | None:

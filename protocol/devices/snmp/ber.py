@@ -15,10 +15,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "BerError", "Pdu", "VarBind", "Tag", "PduType", "read_tlv", "encode_tlv", "encode_int",
-    "encode_octets", "encode_pdu", "decode_pdu", "encode_community", "decode_message",
+    "encode_octets", "encode_pdu", "encode_get", "decode_pdu", "encode_community", "decode_message",
     "CommunityMessage", "decode_int", "sequence", "decode_community", "is_oid",
 ]
 
@@ -60,11 +61,11 @@ _INTEGERS = frozenset({Tag.INTEGER}) | _UNSIGNED
 _EXCEPTIONS = frozenset({Tag.NULL, Tag.NO_SUCH_OBJECT, Tag.NO_SUCH_INSTANCE, Tag.END_OF_MIB_VIEW})
 
 
-@dataclass(frozen=True, slots=True)
-class VarBind:
+class VarBind(NamedTuple):
     """One variable binding. ``value``: int for the integer types, str ("1.3.6...")
     for an OID, bytes for OCTET STRING/Opaque/IpAddress, None for NULL and the
-    v2c exceptions."""
+    v2c exceptions. A named tuple: every poll makes dozens, and it costs half a
+    frozen dataclass to make."""
 
     oid: str
     tag: int = Tag.NULL
@@ -164,6 +165,9 @@ def _asking(oids: tuple[str, ...]) -> bytes:
     return b"".join(sequence(_oid(oid), encode_tlv(Tag.NULL, b"")) for oid in oids)
 
 
+_NO_ERROR = encode_int(0) + encode_int(0)  # error-status and error-index of a request
+
+
 def encode_pdu(pdu: Pdu) -> bytes:
     if all(vb.tag == Tag.NULL for vb in pdu.varbinds):
         binds = _asking(tuple(vb.oid for vb in pdu.varbinds))
@@ -176,6 +180,13 @@ def encode_pdu(pdu: Pdu) -> bytes:
 def encode_community(version: int, community: bytes, pdu: Pdu) -> bytes:
     """A v1 (0) or v2c (1) message."""
     return sequence(encode_int(version), encode_octets(community), encode_pdu(pdu))
+
+
+def encode_get(version: int, community: bytes, request_id: int, oids: tuple[str, ...]) -> bytes:
+    """A v1/v2c GET of ``oids``: what :func:`encode_community` makes of one, without
+    a VarBind per OID (a walk's GETs ask for the same lists every poll)."""
+    pdu = sequence(encode_int(request_id), _NO_ERROR, sequence(_asking(oids)), tag=PduType.GET)
+    return sequence(encode_int(version), encode_octets(community), pdu)
 
 
 # -- reading -----------------------------------------------------------------
@@ -228,19 +239,22 @@ def _read_oid(data: bytes, start: int, end: int) -> str:
     return ".".join(map(str, arcs))
 
 
-def _read_value(data: bytes, pos: int, end: int) -> tuple[int, int | bytes | str | None]:
-    tag, start, stop = read_tlv(data, pos, end)
+def _read_value(tag: int, data: bytes, start: int, stop: int) -> int | bytes | str | None:
     if tag in _INTEGERS:
-        value: int | bytes | str | None = decode_int(data, start, stop, tag in _UNSIGNED)
-        if tag in _UNSIGNED and value < 0:  # type: ignore[operator]
+        value = decode_int(data, start, stop, tag in _UNSIGNED)
+        if tag in _UNSIGNED and value < 0:
             raise BerError("negative counter")
-    elif tag == Tag.OID:
-        value = _read_oid(data, start, stop)
-    elif tag in _EXCEPTIONS:
-        value = None
-    else:
-        value = bytes(data[start:stop])
-    return tag, value
+        return value
+    if tag == Tag.OID:
+        return _read_oid(data, start, stop)
+    if tag in _EXCEPTIONS:
+        return None
+    return bytes(data[start:stop])
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded(oids: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(_oid(oid) for oid in oids)
 
 
 def decode_pdu(data: bytes, pos: int = 0, end: int | None = None,
@@ -253,20 +267,52 @@ def decode_pdu(data: bytes, pos: int = 0, end: int | None = None,
     s2, e2 = _expect(data, e, Tag.INTEGER, stop)
     s3, e3 = _expect(data, e2, Tag.INTEGER, stop)
     s4, e4 = _expect(data, e3, Tag.SEQUENCE, stop)
+    return Pdu(kind, request_id, _bindings(data, s4, e4, expect),
+               decode_int(data, s2, e2), decode_int(data, s3, e3))
+
+
+def _bindings(data: bytes, pos: int, end: int, expect: Sequence[str]) -> tuple[VarBind, ...]:
+    # every poll's hot loop: short lengths are read in place, long ones by read_tlv
+    asked = _encoded(tuple(expect)) if expect else ()
     binds: list[VarBind] = []
-    pos = s4
-    while pos < e4:
-        bs, be = _expect(data, pos, Tag.SEQUENCE, e4)
-        os_, oe = _expect(data, bs, Tag.OID, be)
-        tag, value = _read_value(data, oe, be)
-        index = len(binds)
-        if index < len(expect) and data[bs:oe] == _oid(expect[index]):
-            name = expect[index]
-        else:
-            name = _read_oid(data, os_, oe)
-        binds.append(VarBind(name, tag, value))
-        pos = be
-    return Pdu(kind, request_id, tuple(binds), decode_int(data, s2, e2), decode_int(data, s3, e3))
+    try:
+        while pos < end:
+            if data[pos] != Tag.SEQUENCE:
+                raise BerError(f"expected a binding, got tag {data[pos]:#x}")
+            bs, be = _span(data, pos, end)
+            if data[bs] != Tag.OID:
+                raise BerError(f"expected an OID, got tag {data[bs]:#x}")
+            os_, oe = _span(data, bs, be)
+            tag = data[oe]
+            vs, ve = _span(data, oe, be)
+            index = len(binds)
+            if index < len(asked) and data[bs:oe] == asked[index]:
+                name = expect[index]
+            else:
+                name = _read_oid(data, os_, oe)
+            if tag == Tag.INTEGER and 0 < ve - vs <= 9:
+                value: int | bytes | str | None = int.from_bytes(data[vs:ve], "big", signed=True)
+            elif tag == Tag.OCTET_STRING:
+                value = bytes(data[vs:ve])
+            else:
+                value = _read_value(tag, data, vs, ve)
+            binds.append(VarBind(name, tag, value))
+            pos = be
+    except IndexError:
+        raise BerError("truncated") from None
+    return tuple(binds)
+
+
+def _span(data: bytes, pos: int, limit: int) -> tuple[int, int]:
+    """Where the value of the TLV at ``pos`` starts and ends (read_tlv without the tag)."""
+    size = data[pos + 1]
+    if size & 0x80:
+        _, start, stop = read_tlv(data, pos, limit)
+        return start, stop
+    stop = pos + 2 + size
+    if stop > limit:
+        raise BerError("truncated")
+    return pos + 2, stop
 
 
 def decode_message(data: bytes) -> tuple[int, int, int]:
