@@ -28,6 +28,7 @@ from nutrio.actors.drivers.base import DeviceLike, PollResult
 from nutrio.actors.drivers.errors import DriverError
 from nutrio.actors.drivers.snmp.driver import SnmpUps
 from nutrio.protocol.devices.dummy.devfile import DeviceVars
+from nutrio.protocol.devices.snmp import start as snmp_start
 
 pytestmark = pytest.mark.e2e  # snmpsim and fifty driver actors for half a minute
 
@@ -36,22 +37,26 @@ pytest.importorskip("snmpsim", reason="the SNMP agent simulator: pip install snm
 WALK = next(p for p in WALKS if p.stem == "ietf")
 COUNT, INTERVAL, WATCH = 50, 3.0, 18.0
 FAULTS = {"dev00": "drop", "dev01": "drop", "dev02": "slow", "dev03": "slow", "dev04": "garbage"}
-Polls = dict[str, list[tuple[float, float, bool]]]
+Polls = dict[str, list[tuple[float, float, bool, bool]]]
 
 
 class Timed(SnmpUps):
-    """snmp-ups that notes when each poll started and ended, and whether it worked."""
+    """snmp-ups that notes when each poll started and ended, whether it worked, and
+    whether it walked: a poll less than pollfreq after the last walk only repeats that
+    walk's verdict, as NUT's does."""
 
     polls: Polls = defaultdict(list)
 
     async def poll(self, state: DeviceVars) -> PollResult:
         began = trio.current_time()
+        assert self.engine is not None
+        walks = snmp_start.walk_due(self.engine, int(began))
         try:
             result = await super().poll(state)
         except DriverError:
-            self.polls[self.device].append((began, trio.current_time(), False))
+            self.polls[self.device].append((began, trio.current_time(), False, walks))
             raise
-        self.polls[self.device].append((began, trio.current_time(), True))
+        self.polls[self.device].append((began, trio.current_time(), True, walks))
         return result
 
 
@@ -81,10 +86,12 @@ async def test_five_faulty_agents_of_fifty_hold_up_only_their_own_devices(nurser
         assert len(starts) >= WATCH // INTERVAL - 1, name
         # never as long as a slow agent's 5 s (see below): on a loaded machine (six test
         # workers on two cores) a healthy walk through the shared agent once took 3.2 s
-        assert all(ok and end - at < 4.5 for at, end, ok in polls[name]), (name, polls[name])
+        assert all(ok and end - at < 4.5 for at, end, ok, _ in polls[name]), (name, polls[name])
         assert max(b - a for a, b in zip(starts, starts[1:])) < INTERVAL + 1.0, (name, starts)
         assert not handles[names.index(name)].snapshot.stale
     for name in ("dev00", "dev01", "dev04"):  # silent, garbage: stale
-        assert polls[name] and not any(ok for *_, ok in polls[name]), (name, polls[name])
+        walked = [p for p in polls[name] if p[3]]
+        assert walked and not any(ok for _, _, ok, _ in walked), (name, polls[name])
+        assert handles[names.index(name)].snapshot.stale, name
     for name in ("dev02", "dev03"):  # slow: each walk waits its 5 s
-        assert any(ok and end - at >= 4.5 for at, end, ok in polls[name]), (name, polls[name])
+        assert any(ok and end - at >= 4.5 for at, end, ok, _ in polls[name]), (name, polls[name])
