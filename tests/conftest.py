@@ -10,6 +10,7 @@ tier fast, a fast test that keeps a daemon running fails and asks to be marked.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from collections.abc import Generator, Sequence
@@ -21,6 +22,12 @@ import pytest
 SLOW = ("e2e", "load", "browser", "packaging", "guide")
 #: a daemon still running this long after its start is no quick CLI check
 DAEMON_SECONDS = 15.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("NUTRIO_TEST_CPU"):  # opt-in: where the suite's CPU goes
+        from tests.cpuprofile import CpuProfile
+        config.pluginmanager.register(CpuProfile(os.environ["NUTRIO_TEST_CPU"]), "cpuprofile")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -39,13 +39,14 @@ read. FSD stays set for the module, on both sides alike.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -68,6 +69,7 @@ from tests.realnut import real_nut, requires_real_nut
 pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 EXAMPLES = int(os.environ.get("NUTRIO_DIFF_EXAMPLES", "300"))
 RANDOM = os.environ.get("NUTRIO_DIFF_RANDOM") == "1"
@@ -168,11 +170,16 @@ JUNK_WORDS = ["FOO", "ATTACH", "DETACH", "UPS", "CLIENT", "x", "=", "a=b", "caf\
               "\x7f", "\x00", "\\", "1", "-", "\u2603", "GETVAR", "VER2"]
 
 
+@functools.cache
 def long_word(filler: str = "v") -> st.SearchStrategy[str]:
     """Words near upsd's 512-byte word limit."""
     return st.integers(500, 530).map(lambda n: filler * n)
 
 
+# Strategies are built once (functools.cache, word_strategies): hypothesis checks a
+# strategy on its first draw, and building them anew for every word made that check
+# most of the module's CPU. The same strategies draw the same examples.
+@functools.cache
 def random_case(word: str) -> st.SearchStrategy[str]:
     return st.sampled_from([word, word, word.upper(), word.lower(), word.capitalize()]) | (
         st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
@@ -187,43 +194,60 @@ def weighted(*choices: tuple[int, st.SearchStrategy[T]]) -> st.SearchStrategy[T]
 @st.composite
 def slot(draw: st.DrawFn, kind: str, data: UpsData, var_word: str | None) -> str:
     """One word for *kind*; *var_word* is the variable a VALUE goes with."""
-    if kind == UPS:
-        return draw(weighted((14, random_case("edge")),
-                             (5, st.sampled_from(["nope", "edge2", "", "ed ge", "edge\\", 'e"dge',
-                                                  "ed#ge", "ed=ge", "edge\x7f", "ed\x01ge"])),
-                             (1, long_word())))
-    if kind == VAR:
-        real = st.sampled_from(sorted(data.vars)).flatmap(random_case)
-        other = st.sampled_from(["nosuch", "server.version", "server.info", "SERVER.VERSION",
-                                 "server.", "server.nosuch", "ups", "ups.status.x", "", 'a"b',
-                                 "a\\b", "a#b", "a b", "x=y", "ups.st\x7fatus", "caf\u00e9",
-                                 "ups.status\x00"])
-        return draw(weighted((15, real), (4, other), (1, long_word())))
-    if kind == CMD:
-        cmds = sorted(data.commands) + ["test.battery.start", "nosuch", ""]
-        return draw(weighted((19, st.sampled_from(cmds).flatmap(random_case)), (1, long_word("c"))))
     if kind == VALUE:
         return draw(value_for(data, var_word))
-    if kind == USER:
-        return draw(weighted((19, st.sampled_from([*USERS, "Admin", "ghost", ""])),
-                             (1, long_word("u"))))
-    if kind == PASS:
-        known = [p for p, *_ in USERS.values() if p is not None]
-        return draw(weighted((19, st.sampled_from([*known, "wrong", "Secret", ""])),
-                             (1, long_word("p"))))
-    if kind == ONOFF:
-        return draw(st.sampled_from(["ON", "OFF", "on", "Off", "maybe", "", "1"]))
-    if kind == TRACKID:
-        return draw(st.sampled_from(["123", "0", "", "00000000-0000-0000-0000-000000000000"])
-                    | st.uuids().map(lambda u: str(u).upper()))
-    if kind == NUMBER:
-        return draw(st.integers(-10**12, 10**12).map(str)
-                    | st.sampled_from(["0x10", "1e3", "3.14", "-", "", " 7"]))
-    if kind == JUNK:
-        return draw(st.sampled_from(JUNK_WORDS)
-                    | st.text(st.characters(max_codepoint=0x3FF, exclude_characters="\n"),
-                              max_size=10).filter(lambda w: w.upper() not in ("VAR", "LOGOUT")))
-    return draw(random_case(kind))  # a literal command or sub-command word
+    words = word_strategies(data)
+    return draw(words[kind] if kind in words else random_case(kind))  # else a literal word
+
+
+def per_data(build: Callable[[UpsData], S]) -> Callable[[UpsData], S]:
+    """*build*, called once per served data (UpsData holds mappings: no hash)."""
+    built: dict[int, tuple[UpsData, S]] = {}
+
+    @functools.wraps(build)
+    def cached(data: UpsData) -> S:
+        hit = built.get(id(data))
+        if hit is None or hit[0] is not data:  # the data kept alive: its id stays its own
+            hit = built[id(data)] = (data, build(data))
+        return hit[1]
+    return cached
+
+
+@per_data
+def word_strategies(data: UpsData) -> dict[str, st.SearchStrategy[str]]:
+    """The strategy of each slot kind but VALUE."""
+    other_vars = st.sampled_from(["nosuch", "server.version", "server.info", "SERVER.VERSION",
+                                  "server.", "server.nosuch", "ups", "ups.status.x", "", 'a"b',
+                                  "a\\b", "a#b", "a b", "x=y", "ups.st\x7fatus", "caf\u00e9",
+                                  "ups.status\x00"])
+    cmds = sorted(data.commands) + ["test.battery.start", "nosuch", ""]
+    known = [p for p, *_ in USERS.values() if p is not None]
+    return {
+        UPS: weighted((14, random_case("edge")),
+                      (5, st.sampled_from(["nope", "edge2", "", "ed ge", "edge\\", 'e"dge',
+                                           "ed#ge", "ed=ge", "edge\x7f", "ed\x01ge"])),
+                      (1, long_word())),
+        VAR: weighted((15, st.sampled_from(sorted(data.vars)).flatmap(random_case)),
+                      (4, other_vars), (1, long_word())),
+        CMD: weighted((19, st.sampled_from(cmds).flatmap(random_case)), (1, long_word("c"))),
+        USER: weighted((19, st.sampled_from([*USERS, "Admin", "ghost", ""])),
+                       (1, long_word("u"))),
+        PASS: weighted((19, st.sampled_from([*known, "wrong", "Secret", ""])),
+                       (1, long_word("p"))),
+        ONOFF: st.sampled_from(["ON", "OFF", "on", "Off", "maybe", "", "1"]),
+        TRACKID: st.sampled_from(["123", "0", "", "00000000-0000-0000-0000-000000000000"])
+        | st.uuids().map(lambda u: str(u).upper()),
+        NUMBER: st.integers(-10**12, 10**12).map(str)
+        | st.sampled_from(["0x10", "1e3", "3.14", "-", "", " 7"]),
+        JUNK: st.sampled_from(JUNK_WORDS)
+        | st.text(st.characters(max_codepoint=0x3FF, exclude_characters="\n"),
+                  max_size=10).filter(lambda w: w.upper() not in ("VAR", "LOGOUT")),
+    }
+
+
+#: SET VAR's value for a variable that is not writable
+OTHER_VALUE = weighted((6, st.sampled_from(["PbAc", "1", "", "x y", 'a"b', "OL"])),
+                       (3, st.integers(-1000, 1000).map(str)), (1, long_word("z")))
 
 
 def value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
@@ -233,8 +257,7 @@ def value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
     seen = "".join(c for c in var_word or "" if 0x20 <= ord(c) <= 0x7F)
     name = data.canonical(seen) if var_word is not None else None
     if name is None or not data.var_info(name).rw:
-        return weighted((6, st.sampled_from(["PbAc", "1", "", "x y", 'a"b', "OL"])),
-                        (3, st.integers(-1000, 1000).map(str)), (1, long_word("z")))
+        return OTHER_VALUE
     current = st.just(data.vars[name])
     length = data.var_info(name).string_len
     if length is None:
@@ -251,8 +274,13 @@ def _plain_ok(word: str) -> bool:
     return bool(word) and all(0x21 <= ord(c) <= 0x7E and c not in _PLAIN_BAD for c in word)
 
 
+@functools.cache
+def render_word(word: str) -> st.SearchStrategy[bytes]:
+    return _render_word(word)
+
+
 @st.composite
-def render_word(draw: st.DrawFn, word: str) -> bytes:
+def _render_word(draw: st.DrawFn, word: str) -> bytes:
     """*word* spelled so that NUT's tokenizer reads it back: plain, in quotes,
     or with backslashes (gratuitous escapes of ordinary characters included)."""
     styles = (["plain"] * 3 if _plain_ok(word) else []) + ["quoted"] + (["escaped"] if word else [])
@@ -272,8 +300,12 @@ SEPARATOR = st.sampled_from([b" ", b" ", b" ", b"  ", b"\t", b" \t ", b"\t\t"])
 ENDING = st.sampled_from([b"\n"] * 6 + [b"\r\n", b" \n", b"\t# comment\n", b" #x \"y\n",
                                         b" \\\n\n", b"\\\n\n", b"\n\n", b"\r\n\r\n"])
 EXTRA_LINE = st.sampled_from([b"\n", b"   \n", b"# comment\n", b"\r\n", b"\t#\n"])
+INDENT = st.sampled_from([b"", b"", b"", b" ", b"\t"])
+TRICK = st.sampled_from(["hash", "open-quote", "byte", "join"])
+STRAY_BYTE = st.sampled_from([b"\x00", b"\x01", b"\xff", b"\xc3\xa9", b"\r", b"\x0b", b"\x0c"])
 
 
+@per_data
 @st.composite
 def request_words(draw: st.DrawFn, data: UpsData) -> list[str]:
     form = draw(st.sampled_from(FORMS))
@@ -304,24 +336,24 @@ def render_line(draw: st.DrawFn, words: list[str], tricks: bool = True) -> bytes
     """One request line; with *tricks* maybe also a stray byte, a '#' inside
     quotes (a parse error), an open quote or a joined line."""
     parts = [draw(render_word(w)) for w in words]
-    out = draw(st.sampled_from([b"", b"", b"", b" ", b"\t"]))
+    out = draw(INDENT)
     for i, part in enumerate(parts):
         out += (draw(SEPARATOR) if i else b"") + part
     out += draw(ENDING)
     if not tricks or draw(st.integers(0, 5)) != 5:
         return out
-    trick = draw(st.sampled_from(["hash", "open-quote", "byte", "join"]))
+    trick = draw(TRICK)
     at = draw(st.integers(0, max(0, len(out) - 1)))
     if trick == "hash":
         return out[:at] + b' "a#b" ' + out[at:]
     if trick == "open-quote":
         return out[:at] + b' "' + out[at:]
     if trick == "byte":
-        return out[:at] + draw(st.sampled_from([b"\x00", b"\x01", b"\xff", b"\xc3\xa9", b"\r",
-                                                b"\x0b", b"\x0c"])) + out[at:]
+        return out[:at] + draw(STRAY_BYTE) + out[at:]
     return out[:at] + b"\\\n" + out[at:]
 
 
+@per_data
 @st.composite
 def grammar_step(draw: st.DrawFn, data: UpsData) -> bytes:
     """One to three request lines from the grammar, maybe blank ones.
@@ -349,6 +381,7 @@ SOUP_STEP = st.lists(st.sampled_from([
     b"\xff", b"\xc3\xa9"]), min_size=1, max_size=40).map(b"".join)
 
 
+@per_data
 def step(data: UpsData) -> st.SearchStrategy[bytes]:
     """What one send carries: mostly grammar, sometimes raw words; never a
     value change (see changes_a_value)."""
@@ -391,6 +424,7 @@ class Reading:
     logout: bool  # a bare LOGOUT: the server answers this read, then hangs up
 
 
+@functools.lru_cache(maxsize=4096)  # a step is read when drawn, closed and sent
 def read_as_upsd(chunk: bytes) -> Reading:
     tok = Tokenizer()
     error = logout = False
