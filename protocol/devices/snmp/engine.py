@@ -119,9 +119,9 @@ class Dstate:
     def set_flags(self, name: str, string: bool, rw: bool, aux: int) -> None:
         """dstate_setflags + dstate_setaux."""
         key = name.lower()
-        old = self._meta.get(key, (False, False, 0, ()))
-        if old[:3] != (string, rw, aux) or key not in self._meta:  # every walk sets them again
-            self._meta[key] = (string, rw, aux, old[3])
+        old = self._meta.get(key)
+        if old is None or old[0] != string or old[1] != rw or old[2] != aux:  # every walk
+            self._meta[key] = (string, rw, aux, old[3] if old else ())  # sets them again
             self._push(name)
 
     def add_enum(self, name: str, value: str) -> None:

@@ -11,6 +11,7 @@ The first row that reads a UNIQUE value retires its namesakes.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nutrio.protocol.devices.snmp import reads, status
@@ -23,6 +24,28 @@ __all__ = ["INIT", "UPDATE", "get_and_process", "set_info"]
 INIT, UPDATE = "init", "update"
 _IEM_TEMP = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.4.1"
 _IEM_UNIT = ".1.3.6.1.4.1.318.1.1.10.2.3.2.1.5.1"
+
+
+_STATUS, _ALARMS, _ALARM, _ANY_ALARM, _AMBIENT, _PLAIN = range(6)
+
+
+@functools.lru_cache(maxsize=4096)
+def _role(name: str) -> int:
+    """What su_ups_get and su_setinfo make of a row's name (asked on every walk).
+    _ALARM: ends in ".alarm" as spelt; _ANY_ALARM: only when case is ignored."""
+    lower = name.lower()
+    tail = name[name.rfind("."):]
+    if lower == "ups.status":
+        return _STATUS
+    if lower == "ups.alarms":
+        return _ALARMS
+    if tail == ".alarm":
+        return _ALARM
+    if tail.lower() == ".alarm":
+        return _ANY_ALARM
+    if lower == "ambient.temperature":
+        return _AMBIENT
+    return _PLAIN
 
 
 def get_and_process(eng: Engine, mode: str, row: LiveRow) -> Steps[bool]:
@@ -56,10 +79,10 @@ def _read_row(eng: Engine, row: LiveRow) -> Steps[bool]:
     elif eng.daisychain and eng.devices_count > 1 and eng.current_device > 0:
         if not (row.name.startswith("device.") and row.name[7:8].isdigit()):
             keep_device = eng.current_device
-    name = row.name.lower()
-    if name in ("ups.status", "ups.alarms") or row.name[row.name.rfind("."):] == ".alarm":
+    role = _role(row.name)
+    if role in (_STATUS, _ALARMS, _ALARM):
         return (yield from _read_status(eng, row))
-    if name == "ambient.temperature":
+    if role == _AMBIENT:
         return (yield from _read_ambient(eng, row))
     if row.oid is None and row.default is not None:
         text: str | None = row.default[: reads.SU_INFOSIZE - 1]
@@ -142,7 +165,7 @@ def set_info(eng: Engine, row: LiveRow, value: str | None) -> None:
         name = f"device.{device}.{name[7:] if name.startswith('device.') else name}"
     if row.kind == CMD:
         return
-    if row.name.lower() == "ups.status" or row.name[row.name.rfind("."):].lower() == ".alarm":
+    if _role(row.name) in (_STATUS, _ANY_ALARM, _ALARM):
         return
     if value is None:
         value = row.default

@@ -27,6 +27,7 @@ TEXT_TAGS = frozenset({Tag.OCTET_STRING, Tag.OPAQUE})
 #: read as numbers by snmp-ups (TimeTicks too, but as seconds)
 INTEGER_TAGS = frozenset({Tag.INTEGER, Tag.COUNTER32, Tag.GAUGE32})
 _FLT_EPSILON = 1.1920928955078125e-07
+_FLOAT = struct.Struct("f")
 _PRINTABLE = frozenset(range(0x20, 0x7F)) | frozenset(b" \t\n\v\f\r")
 _INT_MIN = -(2**31)
 
@@ -38,7 +39,7 @@ class TemperatureUnit:
 def to_float32(value: float) -> float:
     """A C ``(float)`` cast."""
     try:
-        return float(struct.unpack("f", struct.pack("f", value))[0])
+        return float(_FLOAT.unpack(_FLOAT.pack(value))[0])
     except OverflowError:
         return math.copysign(math.inf, value)
 

@@ -44,6 +44,11 @@ __all__ = ["INIT", "UPDATE", "walk", "process_template", "guess_count", "base_in
 #: instance without a value, and at this many in any case.
 _MAX_INSTANCES = 1024
 _MISSING = frozenset({Tag.NO_SUCH_OBJECT, Tag.NO_SUCH_INSTANCE, Tag.END_OF_MIB_VIEW})
+_PHASE_KINDS = ((0, "input", INPHASES), (1, "output", OUTPHASES),
+                (2, "input.bypass", Flag.BYPASS_1 | Flag.BYPASS_3))
+_PHASED = INPHASES | OUTPHASES | Flag.BYPASS_1 | Flag.BYPASS_3
+_TEMPLATE_KINDS = ((OUTLET, "outlet"), (GROUP, "outlet.group"), (AMBIENT, "ambient"))
+_TEMPLATED = OUTLET | GROUP | AMBIENT
 
 
 def walk(eng: Engine, mode: str) -> Steps[bool]:
@@ -89,18 +94,19 @@ def _walk_row(eng: Engine, mode: str, row: LiveRow, ok: bool) -> Steps[bool]:
                     set_info(eng, row, None)
             row.flags |= Flag.STATIC
         return ok
-    phases = eng.phases.setdefault(device, [-1, -1, -1])
-    for slot, kind, mask in ((0, "input", INPHASES), (1, "output", OUTPHASES),
-                             (2, "input.bypass", Flag.BYPASS_1 | Flag.BYPASS_3)):
-        if row.flags & mask:
-            keep = yield from _phase_filter(eng, kind, phases, slot, row)
-            if not keep:
-                return ok
-    for flag, kind in ((OUTLET, "outlet"), (GROUP, "outlet.group"), (AMBIENT, "ambient")):
-        if row.flags & flag:
-            if row.kind == CMD and mode == UPDATE:
-                return ok
-            return (yield from process_template(eng, mode, kind, row))
+    if row.flags & _PHASED:  # most rows have none of these flags: skip both loops
+        phases = eng.phases.setdefault(device, [-1, -1, -1])
+        for slot, kind, mask in _PHASE_KINDS:
+            if row.flags & mask:
+                keep = yield from _phase_filter(eng, kind, phases, slot, row)
+                if not keep:
+                    return ok
+    if row.flags & _TEMPLATED:
+        for flag, kind in _TEMPLATE_KINDS:
+            if row.flags & flag:
+                if row.kind == CMD and mode == UPDATE:
+                    return ok
+                return (yield from process_template(eng, mode, kind, row))
     return (yield from get_and_process(eng, mode, row))
 
 
