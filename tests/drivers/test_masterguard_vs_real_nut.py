@@ -134,13 +134,26 @@ def random_q1(rng: random.Random, size: int) -> str:
 
 
 async def test_random_q1_lines_read_as_the_real_driver_reads_them(nursery) -> None:
-    unit = FixedLine(GENERIC)
+    """Each random line on a unit of its own, all behind one upsd at once (one after the
+    other, two of NUT's 4-second updates each took ~60 s)."""
     rng = random.Random(18)
-    async with serving_all([unit]) as [(_, tty)], \
-            real_side("masterguard", {"sim": (tty, {})}) as port:
-        for size in (1, 2, 8, 1, 3, 2, 1):
-            unit.line = random_q1(rng, size)
-            served = await served_after_update(port, unit, "Q1")
-            found, status = mg.read_q1(unit.line)
-            assert {name: served.get(name) for name in found} == found, unit.line
-            assert served["ups.status"] == " ".join(status or []), unit.line
+    lines = [random_q1(rng, size) for size in (1, 2, 8, 1, 3, 2, 1)]
+    units = [FixedLine(GENERIC) for _ in lines]
+    names = [f"sim{i}" for i in range(len(units))]
+    async with serving_all(units) as served_ttys, \
+            real_side("masterguard", {n: (tty, {}) for n, (_, tty) in zip(names, served_ttys,
+                                                                            strict=True)}) as port:
+        found: dict[str, dict[str, str]] = {}
+
+        async def read(name: str, unit: FixedLine, line: str) -> None:
+            unit.line = line
+            found[name] = await served_after_update(port, unit, "Q1", ups=name)
+
+        async with trio.open_nursery() as reads:
+            for name, unit, line in zip(names, units, lines, strict=True):
+                reads.start_soon(read, name, unit, line)
+    for name, line in zip(names, lines, strict=True):
+        served = found[name]
+        expected, status = mg.read_q1(line)
+        assert {key: served.get(key) for key in expected} == expected, line
+        assert served["ups.status"] == " ".join(status or []), line
