@@ -136,18 +136,29 @@ def random_replies(rng: random.Random) -> dict[str, str]:
 
 
 async def test_random_replies_read_as_the_real_driver_reads_them(nursery) -> None:
-    unit = OptiUps(PS_1440RM)
+    """Each set of replies on a unit of its own, all behind one upsd at once (one after
+    the other, each waiting two updates, took ~20 s)."""
     rng = random.Random(18)
-    async with serving_all([unit]) as [(_, tty)], \
-            real_side("optiups", {"sim": (tty, {})}) as port:
-        for _ in range(8):
-            replies = random_replies(rng)
+    drawn = [random_replies(rng) for _ in range(8)]
+    units = [OptiUps(PS_1440RM) for _ in drawn]
+    names = [f"sim{i}" for i in range(len(units))]
+    async with serving_all(units) as served_ttys, \
+            real_side("optiups", {n: (tty, {}) for n, (_, tty) in zip(names, served_ttys,
+                                                                        strict=True)}) as port:
+        found: dict[str, dict[str, str]] = {}
+
+        async def read(name: str, unit: OptiUps, replies: dict[str, str]) -> None:
             unit.values.update(replies)
-            served = await served_after_update(port, unit, "AG")
-            fills = {f.request: f for f in opti.poll_fills(False)}
-            expected = {fills[r].var: opti.value_text(fills[r], replies[r])
-                        for r in ("OL", "FF", "NV", "BT")}
-            expected.update(opti.battery(replies["BV"]))
-            expected["ups.status"] = " ".join(opti.status_words(replies["AG"],
-                                                                fake_lowbatt=False))
-            assert {name: served.get(name) for name in expected} == expected, replies
+            found[name] = await served_after_update(port, unit, "AG", ups=name)
+
+        async with trio.open_nursery() as reads:
+            for name, unit, replies in zip(names, units, drawn, strict=True):
+                reads.start_soon(read, name, unit, replies)
+    fills = {f.request: f for f in opti.poll_fills(False)}
+    for name, replies in zip(names, drawn, strict=True):
+        served = found[name]
+        expected = {fills[r].var: opti.value_text(fills[r], replies[r])
+                    for r in ("OL", "FF", "NV", "BT")}
+        expected.update(opti.battery(replies["BV"]))
+        expected["ups.status"] = " ".join(opti.status_words(replies["AG"], fake_lowbatt=False))
+        assert {key: served.get(key) for key in expected} == expected, replies
