@@ -23,9 +23,8 @@ from serial_bench import (
     both_say,
     read_out,
     real_kill,
-    real_side,
     serial_bench,
-    served_after_update,
+    served_each_after_update,
 )
 from sim.optiups_sim import OPTI_420E, PS_1440RM, ZINTO_D, OptiUps, optiups_sim
 from sim.pty import serving_all
@@ -135,28 +134,15 @@ def random_replies(rng: random.Random) -> dict[str, str]:
             "OL": number(), "FF": number(), "BV": number(), "NV": number(), "BT": number()}
 
 
-async def test_random_replies_read_as_the_real_driver_reads_them(nursery) -> None:
-    """Each set of replies on a unit of its own, all behind one upsd at once (one after
-    the other, each waiting two updates, took ~20 s)."""
+async def test_random_replies_read_as_the_real_driver_reads_them() -> None:
+    """Each set of replies on a unit of its own, all read at once."""
     rng = random.Random(18)
     drawn = [random_replies(rng) for _ in range(8)]
-    units = [OptiUps(PS_1440RM) for _ in drawn]
-    names = [f"sim{i}" for i in range(len(units))]
-    async with serving_all(units) as served_ttys, \
-            real_side("optiups", {n: (tty, {}) for n, (_, tty) in zip(names, served_ttys,
-                                                                        strict=True)}) as port:
-        found: dict[str, dict[str, str]] = {}
-
-        async def read(name: str, unit: OptiUps, replies: dict[str, str]) -> None:
-            unit.values.update(replies)
-            found[name] = await served_after_update(port, unit, "AG", ups=name)
-
-        async with trio.open_nursery() as reads:
-            for name, unit, replies in zip(names, units, drawn, strict=True):
-                reads.start_soon(read, name, unit, replies)
+    found = await served_each_after_update(
+        "optiups", [OptiUps(PS_1440RM) for _ in drawn], "AG",
+        lambda unit, i: unit.values.update(drawn[i]))
     fills = {f.request: f for f in opti.poll_fills(False)}
-    for name, replies in zip(names, drawn, strict=True):
-        served = found[name]
+    for replies, served in zip(drawn, found, strict=True):
         expected = {fills[r].var: opti.value_text(fills[r], replies[r])
                     for r in ("OL", "FF", "NV", "BT")}
         expected.update(opti.battery(replies["BV"]))
