@@ -9,9 +9,11 @@ from tests.usblab.server import UsbLab
 from tests.usblab.subdriver_compare import MARKS, PARTS, compare_group
 
 pytestmark = MARKS
+#: the subdrivers this module compares
+HERE = PARTS[0]
 
 
-@pytest.mark.parametrize("group", PARTS[0])
+@pytest.mark.parametrize("group", HERE)
 async def test_nutrio_and_the_real_usbhid_ups_drive_the_units_alike(usblab: UsbLab,
                                                                       group: str) -> None:
     await compare_group(usblab, group)
