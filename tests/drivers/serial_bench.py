@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import trio
 from driver_helpers import Device
-from sim.pty import PtyPair, open_pty, serving
+from sim.pty import PtyPair, open_pty, serving, serving_all
 from sim.realdriver import private_nut, stop_processes
 
 from nutrio.actors.drivers import run_driver
@@ -40,7 +40,7 @@ from tests.realnut import SBIN, wait_served
 
 __all__ = ["NOT_COMPARED", "Bench", "BenchSim", "Unit", "both_say", "listing", "nut_client",
            "nutrio_side", "read_out", "real_kill", "real_log", "real_side", "serial_bench",
-           "served_after_update", "statuses", "values"]
+           "served_after_update", "served_each_after_update", "statuses", "values"]
 
 #: what differs on purpose: the build, and each side's own pty
 NOT_COMPARED = frozenset({"driver.version", "driver.parameter.port"})
@@ -214,6 +214,26 @@ async def served_after_update(port: int, sim: BenchSim, request: Any, *, ups: st
         while sim.received.count(request) < seen + 2:
             await trio.sleep(0.1)
     return values(await listing(port, ups))
+
+
+async def served_each_after_update(driver: str, sims: list[Any], request: Any,
+                                   change: Callable[[Any, int], None]) -> list[dict[str, str]]:
+    """Each sim on a pty and in a real ``driver`` section of its own, all behind one upsd:
+    ``change(sim, index)``, then what upsd serves for it after :func:`served_after_update`,
+    for all sims at once (one after the other, each waits two of the driver's updates)."""
+    names = [f"sim{i}" for i in range(len(sims))]
+    found: dict[int, dict[str, str]] = {}
+    async with serving_all(sims) as ttys, real_side(driver, {
+            name: (tty, {}) for name, (_, tty) in zip(names, ttys, strict=True)}) as port:
+
+        async def read(index: int, sim: Any) -> None:
+            change(sim, index)
+            found[index] = await served_after_update(port, sim, request, ups=names[index])
+
+        async with trio.open_nursery() as reads:
+            for index, sim in enumerate(sims):
+                reads.start_soon(read, index, sim)
+    return [found[index] for index in range(len(sims))]
 
 
 async def statuses(b: Bench, name: str) -> list[list[str]]:

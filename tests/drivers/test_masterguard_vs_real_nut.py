@@ -23,9 +23,8 @@ from serial_bench import (
     both_say,
     read_out,
     real_kill,
-    real_side,
     serial_bench,
-    served_after_update,
+    served_each_after_update,
 )
 from sim.masterguard_sim import A_3000, E_60, GENERIC, VI_1000, MgUps
 from sim.pty import serving_all
@@ -133,14 +132,14 @@ def random_q1(rng: random.Random, size: int) -> str:
             return "(" + " ".join([*words, last, flags])
 
 
-async def test_random_q1_lines_read_as_the_real_driver_reads_them(nursery) -> None:
-    unit = FixedLine(GENERIC)
+async def test_random_q1_lines_read_as_the_real_driver_reads_them() -> None:
+    """Each random line on a unit of its own, all read at once."""
     rng = random.Random(18)
-    async with serving_all([unit]) as [(_, tty)], \
-            real_side("masterguard", {"sim": (tty, {})}) as port:
-        for size in (1, 2, 8, 1, 3, 2, 1):
-            unit.line = random_q1(rng, size)
-            served = await served_after_update(port, unit, "Q1")
-            found, status = mg.read_q1(unit.line)
-            assert {name: served.get(name) for name in found} == found, unit.line
-            assert served["ups.status"] == " ".join(status or []), unit.line
+    lines = [random_q1(rng, size) for size in (1, 2, 8, 1, 3, 2, 1)]
+    found = await served_each_after_update(
+        "masterguard", [FixedLine(GENERIC) for _ in lines], "Q1",
+        lambda unit, i: setattr(unit, "line", lines[i]))
+    for line, served in zip(lines, found, strict=True):
+        expected, status = mg.read_q1(line)
+        assert {key: served.get(key) for key in expected} == expected, line
+        assert served["ups.status"] == " ".join(status or []), line

@@ -23,9 +23,8 @@ from serial_bench import (
     both_say,
     read_out,
     real_kill,
-    real_side,
     serial_bench,
-    served_after_update,
+    served_each_after_update,
 )
 from sim.optiups_sim import OPTI_420E, PS_1440RM, ZINTO_D, OptiUps, optiups_sim
 from sim.pty import serving_all
@@ -135,19 +134,17 @@ def random_replies(rng: random.Random) -> dict[str, str]:
             "OL": number(), "FF": number(), "BV": number(), "NV": number(), "BT": number()}
 
 
-async def test_random_replies_read_as_the_real_driver_reads_them(nursery) -> None:
-    unit = OptiUps(PS_1440RM)
+async def test_random_replies_read_as_the_real_driver_reads_them() -> None:
+    """Each set of replies on a unit of its own, all read at once."""
     rng = random.Random(18)
-    async with serving_all([unit]) as [(_, tty)], \
-            real_side("optiups", {"sim": (tty, {})}) as port:
-        for _ in range(8):
-            replies = random_replies(rng)
-            unit.values.update(replies)
-            served = await served_after_update(port, unit, "AG")
-            fills = {f.request: f for f in opti.poll_fills(False)}
-            expected = {fills[r].var: opti.value_text(fills[r], replies[r])
-                        for r in ("OL", "FF", "NV", "BT")}
-            expected.update(opti.battery(replies["BV"]))
-            expected["ups.status"] = " ".join(opti.status_words(replies["AG"],
-                                                                fake_lowbatt=False))
-            assert {name: served.get(name) for name in expected} == expected, replies
+    drawn = [random_replies(rng) for _ in range(8)]
+    found = await served_each_after_update(
+        "optiups", [OptiUps(PS_1440RM) for _ in drawn], "AG",
+        lambda unit, i: unit.values.update(drawn[i]))
+    fills = {f.request: f for f in opti.poll_fills(False)}
+    for replies, served in zip(drawn, found, strict=True):
+        expected = {fills[r].var: opti.value_text(fills[r], replies[r])
+                    for r in ("OL", "FF", "NV", "BT")}
+        expected.update(opti.battery(replies["BV"]))
+        expected["ups.status"] = " ".join(opti.status_words(replies["AG"], fake_lowbatt=False))
+        assert {key: served.get(key) for key in expected} == expected, replies

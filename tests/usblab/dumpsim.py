@@ -7,7 +7,7 @@ first row of the table, its value encoded so the row's format or conversion prin
 the dump's text (a search over usual scales for conversion functions), string
 descriptors for STRING_ID rows, status fields for the words of ``ups.status``, and
 the paths of instant commands next to them. The unit is right when the *real*
-usbhid-ups 2.8.0 on the lab serves the dump's values (tests/usblab/test_subdrivers.py
+usbhid-ups 2.8.0 on the lab serves the dump's values (tests/usblab/subdriver_compare.py
 checks it); what could not be worked back is listed in :attr:`DumpSim.unmapped`.
 """
 
