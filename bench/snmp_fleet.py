@@ -65,8 +65,15 @@ class Result:
 
 
 def _proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    """CPU seconds of every thread of ``pid``: the scheduler's exact run time where the
+    kernel keeps it (schedstat, ns); else utime + stime, which the tick samples (a
+    process that runs half a millisecond a poll is charged whole ticks, or none)."""
+    try:
+        return sum(int(path.read_text().split()[0])
+                   for path in Path(f"/proc/{pid}/task").glob("*/schedstat")) / 1e9
+    except (OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def _status(pid: int, key: str) -> int:
