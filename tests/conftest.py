@@ -37,28 +37,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             slow_modules.add(item.path)
         else:
             item.add_marker(pytest.mark.fast)
-    # pytest-xdist hands out modules in this order: the longest measured first, then the
-    # other modules with slow tests, so the long ones start early and short ones fill
-    # the end (each module keeps its own order)
-    seconds = _module_seconds()
-    root = Path(__file__).resolve().parents[1]
-
-    def weight(item: pytest.Item) -> tuple[float, bool]:
-        name = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
-        return -seconds.get(name, 0.0), item.path not in slow_modules
-
-    items.sort(key=weight)
-
-
-def _module_seconds() -> dict[str, float]:
-    """tests/module_seconds.txt: "seconds path" lines, from a run with tests/cpuprofile.py."""
-    table = Path(__file__).with_name("module_seconds.txt")
-    seconds: dict[str, float] = {}
-    for line in table.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            value, name = line.split(None, 1)
-            seconds[name.strip()] = float(value)
-    return seconds
+    # modules with slow tests first (each keeps its order): pytest-xdist hands out
+    # modules in this order, so the long ones start early and short ones fill the end
+    items.sort(key=lambda item: item.path not in slow_modules)
 
 
 def is_daemon(argv: Sequence[str]) -> bool:
