@@ -32,6 +32,7 @@ from bench.chaos import (
     wait_port,
     write_config,
 )
+from tests.procs import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +60,10 @@ def test_kill_9_of_the_whole_run_and_a_restart_lose_only_the_gap(tmp_path: Path)
         feeder.start()
         client.start()
         time.sleep(RUN)
+        # the first incarnation must have logged before it dies, or there is no gap to
+        # find: on a loaded machine its first stats line came after RUN seconds
+        assert wait_until(lambda: stats.exists() and stats.read_text().count("\n") >= 2,
+                          timeout=20), "the first run never logged"
         killed_at = time.time()
         os.killpg(first.pid, signal.SIGKILL)  # the process and anything it started
         first.wait()
@@ -99,9 +104,13 @@ def test_kill_9_of_the_whole_run_and_a_restart_lose_only_the_gap(tmp_path: Path)
     lines = _stats_lines(stats)
     epochs = [float(line["epoch"]) for line in lines]  # type: ignore[arg-type]
     assert all(b > a for a, b in pairwise(epochs)), epochs  # no duplicate
-    gaps = [(a, b) for a, b in pairwise(epochs) if b - a > INTERVAL + 0.5]
-    assert len(gaps) == 1, (gaps, epochs)
+    # the gap is the step across the kill: with bytecode cached, nutrio starts in well
+    # under half a second, so that step can be as short as 1.4 s (1 s dead, then start)
+    gaps = [(a, b) for a, b in pairwise(epochs) if a <= killed_at < b]
+    assert len(gaps) == 1, (gaps, killed_at, epochs)
     before, after = gaps[0]
+    others = [b - a for a, b in pairwise(epochs) if (a, b) != (before, after)]
+    assert all(step < INTERVAL + 0.5 for step in others), (others, epochs)  # no other gap
     print(f"crash-only restart: back {ready_at - killed_at:.2f} s after the kill "
           f"(1 s dead, then start-up {ready_at - restarted_at:.2f} s); client errors {len(errors)} "
           f"from +{errors[0].at - killed_at:.2f} to +{errors[-1].at - killed_at:.2f} s; "
