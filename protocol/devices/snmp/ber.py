@@ -162,7 +162,7 @@ def _value(vb: VarBind) -> bytes:
 @functools.lru_cache(maxsize=4096)
 def _asking(oids: tuple[str, ...]) -> bytes:
     """The bindings of a GET of these OIDs (a walk asks for the same list every time)."""
-    return b"".join(sequence(_oid(oid), encode_tlv(Tag.NULL, b"")) for oid in oids)
+    return b"".join(sequence(oid, encode_tlv(Tag.NULL, b"")) for oid in _encoded(oids))
 
 
 _NO_ERROR = encode_int(0) + encode_int(0)  # error-status and error-index of a request
@@ -254,6 +254,8 @@ def _read_value(tag: int, data: bytes, start: int, stop: int) -> int | bytes | s
 
 @functools.lru_cache(maxsize=1024)
 def _encoded(oids: tuple[str, ...]) -> tuple[bytes, ...]:
+    """The OIDs of a request as BER, once per list: what a GET sends (_asking) and
+    what its reply's bindings are matched against (_bindings)."""
     return tuple(_oid(oid) for oid in oids)
 
 
