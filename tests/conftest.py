@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.scheduling import LongestFirst, longest_first
+
 SLOW = ("e2e", "load", "browser", "packaging", "guide")
 #: a daemon still running this long after its start is no quick CLI check
 DAEMON_SECONDS = 15.0
@@ -37,9 +39,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             slow_modules.add(item.path)
         else:
             item.add_marker(pytest.mark.fast)
-    # modules with slow tests first (each keeps its order): pytest-xdist hands out
-    # modules in this order, so the long ones start early and short ones fill the end
-    items.sort(key=lambda item: item.path not in slow_modules)
+    # the longest modules first (tests/scheduling.py): pytest-xdist hands them out in this order
+    longest_first(items, Path(__file__).resolve().parents[1], slow_modules)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LongestFirst | None:
+    return LongestFirst(config, log) if config.getoption("dist") == "loadfile" else None
 
 
 def is_daemon(argv: Sequence[str]) -> bool:

@@ -92,3 +92,24 @@ class CpuProfile:
             os.write(fd, line)
         finally:
             os.close(fd)
+
+
+def seconds_table(records: list[dict[str, object]], least: float = 5.0) -> str:
+    """tests/module_seconds.txt from a run's records: each module's wall seconds,
+    longest first (tests/scheduling.py reads it)."""
+    rows = sorted(((float(str(r["wall"])), str(r["module"])) for r in records
+                   if r["kind"] == "module"), reverse=True)
+    lines = ["# seconds a module held its xdist worker in a whole run (NUTRIO_TEST_CPU,",
+             "# tests/cpuprofile.py), longest first: tests/scheduling.py hands the longest",
+             f"# out first. Written by `python -m tests.cpuprofile RUN.jsonl`; under {least:g} s",
+             "# left out."]
+    for wall, module in rows:
+        if wall >= least:
+            lines.append(f"{wall:4.0f} tests/{module.split('/tests/', 1)[1]}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+    with open(sys.argv[1]) as run:
+        sys.stdout.write(seconds_table([json.loads(line) for line in run]))

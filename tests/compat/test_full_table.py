@@ -43,6 +43,15 @@ def fill(port: int, count: int) -> list[socket.socket]:
     return held
 
 
+def ended(sock: socket.socket) -> bool:
+    """Whether the server closed *sock*: an end of stream, or a reset when the request
+    reached the server only after it had closed (the refusal does not wait for it)."""
+    try:
+        return sock.recv(200) == b""
+    except ConnectionResetError:
+        return True
+
+
 def test_a_fresh_client_at_the_limit_is_refused_within_100_ms(tmp_path):
     with nutrio_served(tmp_path, server="maxconn = 20\nupsmon_slots = 0", users=USERS) as served:
         held = fill(served.port, 20)
@@ -52,7 +61,7 @@ def test_a_fresh_client_at_the_limit_is_refused_within_100_ms(tmp_path):
                 with socket.create_connection(("127.0.0.1", served.port), timeout=5) as fresh:
                     fresh.sendall(b"GET VAR ups ups.status\n")
                     assert fresh.recv(200) == b"ERR MAX-CONNECTIONS\n"
-                    assert fresh.recv(200) == b""
+                    assert ended(fresh)
                 assert time.monotonic() - started < 0.1
             code = (f"from PyNUTClient.PyNUT import PyNUTClient, PyNUTError\n"
                     f"try:\n    PyNUTClient(host='127.0.0.1', port={served.port}).GetUPSVars('ups')\n"

@@ -203,10 +203,14 @@ def rehearsed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     pages = [item.callspec.params["page"] for item in request.session.items
              if getattr(item, "originalname", "") == "test_the_rehearsal_runs_as_the_guide_says"]
     results: dict[str, Rehearsed | BaseException] = {}
+    # made here, not in the threads: the first call empties the worker's base directory,
+    # and two threads making it at once deleted each other's first directory
+    dirs = {page: tmp_path_factory.mktemp(page.removesuffix(".md"))
+            for page in dict.fromkeys(pages)}
 
     def one(page: str) -> None:
         try:
-            results[page] = rehearse(page, tmp_path_factory.mktemp(page.removesuffix(".md")))
+            results[page] = rehearse(page, dirs[page])
         except BaseException as exc:  # handed to the page's test
             results[page] = exc
 
