@@ -141,7 +141,7 @@ def wheel(wheelhouse: Path) -> Path:
 
 
 def _offline_pip_args(wheelhouse: Path) -> list[str]:
-    return ["--no-index", "--find-links", str(wheelhouse)]
+    return ["--no-index", "--no-compile", "--find-links", str(wheelhouse)]
 
 
 # -- the wheel --------------------------------------------------------------------------
