@@ -171,6 +171,15 @@ JUNK_WORDS = ["FOO", "ATTACH", "DETACH", "UPS", "CLIENT", "x", "=", "a=b", "caf\
 
 
 @functools.cache
+def upto(n: int) -> st.SearchStrategy[int]:
+    """An integer 0..n (strategies are built once: hypothesis checks each on first use)."""
+    return st.integers(0, n)
+
+
+BOOLEANS = st.booleans()
+
+
+@functools.cache
 def long_word(filler: str = "v") -> st.SearchStrategy[str]:
     """Words near upsd's 512-byte word limit."""
     return st.integers(500, 530).map(lambda n: filler * n)
@@ -191,8 +200,7 @@ def weighted(*choices: tuple[int, st.SearchStrategy[T]]) -> st.SearchStrategy[T]
     return st.one_of([strategy for weight, strategy in choices for _ in range(weight)])
 
 
-@st.composite
-def slot(draw: st.DrawFn, kind: str, data: UpsData, var_word: str | None) -> str:
+def draw_slot(draw: st.DrawFn, kind: str, data: UpsData, var_word: str | None) -> str:
     """One word for *kind*; *var_word* is the variable a VALUE goes with."""
     if kind == VALUE:
         return draw(value_for(data, var_word))
@@ -253,6 +261,18 @@ OTHER_VALUE = weighted((6, st.sampled_from(["PbAc", "1", "", "x y", 'a"b', "OL"]
 def value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
     """SET VAR's value. A writable variable only gets its current value or one too
     long for it: a change would reach the driver later and race later reads."""
+    cache = _values(data)
+    if var_word not in cache:
+        cache[var_word] = _value_for(data, var_word)
+    return cache[var_word]
+
+
+@per_data
+def _values(data: UpsData) -> dict[str | None, st.SearchStrategy[str]]:
+    return {}
+
+
+def _value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
     # the name as upsd reads it: bytes outside 0x20..0x7f are dropped
     seen = "".join(c for c in var_word or "" if 0x20 <= ord(c) <= 0x7F)
     name = data.canonical(seen) if var_word is not None else None
@@ -279,13 +299,18 @@ def render_word(word: str) -> st.SearchStrategy[bytes]:
     return _render_word(word)
 
 
+@functools.cache
+def _styles(plain: bool, nonempty: bool) -> st.SearchStrategy[str]:
+    return st.sampled_from((["plain"] * 3 if plain else []) + ["quoted"]
+                           + (["escaped"] if nonempty else []))
+
+
 @st.composite
 def _render_word(draw: st.DrawFn, word: str) -> bytes:
     """*word* spelled so that NUT's tokenizer reads it back: plain, in quotes,
     or with backslashes (gratuitous escapes of ordinary characters included)."""
-    styles = (["plain"] * 3 if _plain_ok(word) else []) + ["quoted"] + (["escaped"] if word else [])
-    style = draw(st.sampled_from(styles))
-    extra = draw(st.booleans()) and draw(st.integers(0, 3)) == 0  # a few needless escapes
+    style = draw(_styles(_plain_ok(word), bool(word)))
+    extra = draw(BOOLEANS) and draw(upto(3)) == 0  # a few needless escapes
     out = []
     for c in word:
         special = c in '"\\#' if style == "quoted" else c in _PLAIN_BAD
@@ -303,27 +328,35 @@ EXTRA_LINE = st.sampled_from([b"\n", b"   \n", b"# comment\n", b"\r\n", b"\t#\n"
 INDENT = st.sampled_from([b"", b"", b"", b" ", b"\t"])
 TRICK = st.sampled_from(["hash", "open-quote", "byte", "join"])
 STRAY_BYTE = st.sampled_from([b"\x00", b"\x01", b"\xff", b"\xc3\xa9", b"\r", b"\x0b", b"\x0c"])
+FORM = st.sampled_from(FORMS)
+CHANGE = st.sampled_from(["none"] * 8 + ["drop", "extra", "many"])
+MANY_WORDS = st.lists(st.sampled_from(["w", "x y", "edge"]), min_size=25, max_size=40)
+
+
+@per_data
+def extra_words(data: UpsData) -> st.SearchStrategy[list[str]]:
+    words = word_strategies(data)
+    return st.lists(words[JUNK] | words[UPS], min_size=1, max_size=3)
 
 
 @per_data
 @st.composite
 def request_words(draw: st.DrawFn, data: UpsData) -> list[str]:
-    form = draw(st.sampled_from(FORMS))
+    form = draw(FORM)
     words: list[str] = []
     var_word: str | None = None
     for part in form:
-        word = draw(slot(part, data, var_word))
+        word = draw_slot(draw, part, data, var_word)
         if part == VAR:
             var_word = word
         words.append(word)
-    change = draw(st.sampled_from(["none"] * 8 + ["drop", "extra", "many"]))
+    change = draw(CHANGE)
     if change == "drop" and words:
-        words = words[: draw(st.integers(0, len(words) - 1))]
+        words = words[: draw(upto(len(words) - 1))]
     elif change == "extra":
-        words += draw(st.lists(slot(JUNK, data, None) | slot(UPS, data, None), min_size=1,
-                               max_size=3))
+        words += draw(extra_words(data))
     elif change == "many":  # past upsd's 32 words a line
-        words += draw(st.lists(st.sampled_from(["w", "x y", "edge"]), min_size=25, max_size=40))
+        words += draw(MANY_WORDS)
     return words
 
 
@@ -331,7 +364,6 @@ def is_set(words: list[str]) -> bool:
     return bool(words) and words[0].upper() == "SET"
 
 
-@st.composite
 def render_line(draw: st.DrawFn, words: list[str], tricks: bool = True) -> bytes:
     """One request line; with *tricks* maybe also a stray byte, a '#' inside
     quotes (a parse error), an open quote or a joined line."""
@@ -340,10 +372,10 @@ def render_line(draw: st.DrawFn, words: list[str], tricks: bool = True) -> bytes
     for i, part in enumerate(parts):
         out += (draw(SEPARATOR) if i else b"") + part
     out += draw(ENDING)
-    if not tricks or draw(st.integers(0, 5)) != 5:
+    if not tricks or draw(upto(5)) != 5:
         return out
     trick = draw(TRICK)
-    at = draw(st.integers(0, max(0, len(out) - 1)))
+    at = draw(upto(max(0, len(out) - 1)))
     if trick == "hash":
         return out[:at] + b' "a#b" ' + out[at:]
     if trick == "open-quote":
@@ -354,19 +386,24 @@ def render_line(draw: st.DrawFn, words: list[str], tricks: bool = True) -> bytes
 
 
 @per_data
+def step_lines(data: UpsData) -> st.SearchStrategy[list[list[str]]]:
+    return weighted((4, st.lists(request_words(data), min_size=1, max_size=3)),
+                    (1, st.lists(request_words(data), min_size=4, max_size=12)))
+
+
+@per_data
 @st.composite
 def grammar_step(draw: st.DrawFn, data: UpsData) -> bytes:
     """One to three request lines from the grammar, maybe blank ones.
 
     No tricks in a step with a SET line: an open quote or a joined line
     before it could make it set another value (see the module's doc)."""
-    lines = draw(weighted((4, st.lists(request_words(data), min_size=1, max_size=3)),
-                          (1, st.lists(request_words(data), min_size=4, max_size=12))))
+    lines = draw(step_lines(data))
     tricks = not any(is_set(words) for words in lines)
     out = b""
     for words in lines:
-        out += draw(render_line(words, tricks))
-        if draw(st.integers(0, 4)) == 4:
+        out += render_line(draw, words, tricks)
+        if draw(upto(4)) == 4:
             out += draw(EXTRA_LINE)
     return out
 
@@ -389,24 +426,36 @@ def step(data: UpsData) -> st.SearchStrategy[bytes]:
         lambda chunk: not changes_a_value(chunk, data))
 
 
-def credentials() -> st.SearchStrategy[list[list[str]]]:
-    """The USERNAME/PASSWORD lines of one of test_matrix's kinds of client."""
-    return st.sampled_from(sorted(KINDS)).map(
-        lambda kind: [list(split_line(request)) for request in KINDS[kind]])
+#: The USERNAME/PASSWORD lines of one of test_matrix's kinds of client.
+CREDENTIALS = st.sampled_from(sorted(KINDS)).map(
+    lambda kind: [list(split_line(request)) for request in KINDS[kind]])
+
+
+def who_steps(data: UpsData, clients: int) -> st.SearchStrategy[list[tuple[int, bytes]]]:
+    """(client, bytes) steps from any of *clients*."""
+    cache = _who_steps(data)
+    if clients not in cache:
+        cache[clients] = st.lists(st.tuples(upto(clients - 1), step(data)), min_size=1,
+                                  max_size=10 * clients)
+    return cache[clients]
+
+
+@per_data
+def _who_steps(data: UpsData) -> dict[int, st.SearchStrategy[list[tuple[int, bytes]]]]:
+    return {}
 
 
 @st.composite
 def session_steps(draw: st.DrawFn, data: UpsData, clients: int = 1) -> list[tuple[int, bytes]]:
     """(client, bytes) steps: each client's credentials, then steps from
     any of them, then maybe LOGOUT (with more lines in the same read, at times)."""
-    steps = [(who, draw(render_line(words)))
-             for who in range(clients) for words in draw(credentials())]
-    steps += draw(st.lists(st.tuples(st.integers(0, clients - 1), step(data)),
-                           min_size=1, max_size=10 * clients))
+    steps = [(who, render_line(draw, words))
+             for who in range(clients) for words in draw(CREDENTIALS)]
+    steps += draw(who_steps(data, clients))
     for who in range(clients):
-        if draw(st.integers(0, 3)):
-            bye = draw(render_line([draw(random_case("LOGOUT"))]))
-            if draw(st.integers(0, 3)) == 3:
+        if draw(upto(3)):
+            bye = render_line(draw, [draw(random_case("LOGOUT"))])
+            if draw(upto(3)) == 3:
                 bye += draw(step(data))
             steps.append((who, bye))
     return steps
