@@ -8,6 +8,7 @@ snmp-ups' (actors/drivers/snmp/session.py) over the run's shared transport.
 from __future__ import annotations
 
 import socket as stdsocket
+from collections.abc import Callable
 
 import pytest
 import trio
@@ -21,10 +22,12 @@ OIDS = [f"1.3.6.1.2.1.33.1.2.{n}.0" for n in range(1, 101)]
 
 class Agent:
     """Answers v2c GETs: each OID's last arc is its value. ``drop_first``: ignore the
-    first copy of that many requests (their resends are answered)."""
+    first copy of that many requests (their resends are answered). ``answer``: what
+    becomes of the bindings of a reply (an agent that reorders them, or leaves one out)."""
 
-    def __init__(self, family: int = stdsocket.AF_INET, drop_first: int = 0) -> None:
-        self.family, self.drop_first = family, drop_first
+    def __init__(self, family: int = stdsocket.AF_INET, drop_first: int = 0,
+                 answer: Callable[[list[VarBind]], list[VarBind]] = list) -> None:
+        self.family, self.drop_first, self.answer = family, drop_first, answer
         self.datagrams = 0
         self.sock = trio.socket.socket(family, stdsocket.SOCK_DGRAM)
 
@@ -41,9 +44,9 @@ class Agent:
             if len(dropped) < self.drop_first and rid not in dropped:
                 dropped.add(rid)
                 continue
-            binds = tuple(VarBind(vb.oid, Tag.INTEGER, int(vb.oid.split(".")[-2]))
-                          for vb in asked.pdu.varbinds)
-            reply = Pdu(PduType.RESPONSE, rid, binds)
+            binds = [VarBind(vb.oid, Tag.INTEGER, int(vb.oid.split(".")[-2]))
+                     for vb in asked.pdu.varbinds]
+            reply = Pdu(PduType.RESPONSE, rid, tuple(self.answer(binds)))
             await self.sock.sendto(ber.encode_community(1, asked.community, reply), peer)
 
 
@@ -118,4 +121,33 @@ async def test_a_lost_part_is_sent_again_alone(nursery) -> None:
     await session.open()
     assert numbers(await session.get(OIDS)) == EXPECTED
     assert agent.datagrams == -(-len(OIDS) // GET_BATCH) + 1
+    await session.close()
+
+
+@pytest.mark.parametrize(("answer", "missing"), [
+    (lambda binds: binds[::-1], set()),
+    (lambda binds: binds[:1] + binds[2:], {OIDS[1]}),
+    (lambda binds: binds[2:] + binds[:1], {OIDS[1]}),
+], ids=["reversed", "one-left-out", "one-left-out-and-moved"])
+async def test_a_reply_out_of_order_is_read_by_name(nursery, answer, missing) -> None:
+    """No OID may get another's value: an agent that reorders or drops bindings is read
+    by name (in order, a reply is read by position, as NUT reads it)."""
+    agent = Agent(answer=answer)
+    port = await nursery.start(agent.run)
+    session = SnmpSession(settings("127.0.0.1", port))
+    await session.open()
+    asked = OIDS[:5] + ["." + OIDS[5]]  # NUT's tables write OIDs with a leading dot
+    expected = {oid: EXPECTED[oid.lstrip(".")] for oid in asked}
+    assert numbers(await session.get(asked)) == {
+        oid: None if oid in missing else value for oid, value in expected.items()}
+    await session.close()
+
+
+async def test_bindings_under_names_never_asked_are_read_by_position(nursery) -> None:
+    renamed = Agent(answer=lambda binds: [VarBind(vb.oid + ".9", vb.tag, vb.value)
+                                          for vb in binds])
+    port = await nursery.start(renamed.run)
+    session = SnmpSession(settings("127.0.0.1", port))
+    await session.open()
+    assert numbers(await session.get(OIDS[:3])) == {oid: EXPECTED[oid] for oid in OIDS[:3]}
     await session.close()

@@ -144,6 +144,25 @@ def _check(reply: Pdu) -> None:
                         reply.error_status, reply.error_index)
 
 
+def _by_oid(asked: Sequence[str], binds: Sequence[VarBind]) -> dict[str, VarBind | None]:
+    """Each asked OID's binding (None: not in the reply). An agent answers in the order
+    asked, and NUT takes it so; one that reorders the OIDs or leaves some out is read by
+    name instead, so that no OID gets another's value."""
+    if not _in_order(asked, binds):
+        named = {vb.oid.strip("."): vb for vb in binds}
+        wanted = {oid: oid.strip(".") for oid in asked}
+        if named.keys() <= set(wanted.values()):  # only OIDs asked for
+            return {oid: named.get(key) for oid, key in wanted.items()}
+    found: dict[str, VarBind | None] = dict.fromkeys(asked)
+    found.update(zip(asked, binds))  # names the agent made up: by position, as NUT reads
+    return found
+
+
+def _in_order(asked: Sequence[str], binds: Sequence[VarBind]) -> bool:
+    return all(vb.oid == oid or vb.oid.strip(".") == oid.strip(".")
+               for oid, vb in zip(asked, binds))
+
+
 def _decode(data: bytes, asked: Sequence[str]) -> Pdu:
     try:
         return ber.decode_community(data, asked).pdu
@@ -270,10 +289,7 @@ class SnmpSession:
                 for oid in pending:
                     result[oid] = None
                 return
-            for oid, vb in zip(pending, reply.varbinds, strict=False):
-                result[oid] = vb
-            for oid in pending[len(reply.varbinds):]:
-                result[oid] = None
+            result.update(_by_oid(pending, reply.varbinds))
             return
 
     async def _get_many(self, parts: list[tuple[str, ...]]) -> list[Pdu]:
