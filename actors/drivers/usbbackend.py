@@ -15,7 +15,7 @@ from typing import Any
 
 from nutrio.actors.drivers.errors import DriverConfigError
 
-__all__ = ["LIBUSB_ENV", "backend_for", "pyusb_backend", "release_device"]
+__all__ = ["LIBUSB_ENV", "backend_for", "detach_kernel_driver", "pyusb_backend", "release_device"]
 
 LIBUSB_ENV = "NUTRIO_LIBUSB"
 
@@ -53,3 +53,15 @@ def release_device(dev: Any) -> None:
     except (usb.core.USBError, ValueError):
         pass
     usb.util.dispose_resources(dev)
+
+
+def detach_kernel_driver(dev: Any, interface: int = 0) -> None:
+    """Take *interface* from the kernel's driver (usbhid) when it holds it. A failure is
+    left for the claim that follows to report, as NUT's libusb layer does."""
+    import usb.core  # type: ignore[import-untyped]
+
+    try:
+        if dev.is_kernel_driver_active(interface):
+            dev.detach_kernel_driver(interface)
+    except (NotImplementedError, usb.core.USBError):
+        pass

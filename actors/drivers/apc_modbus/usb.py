@@ -26,7 +26,7 @@ import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
-from nutrio.actors.drivers.usbbackend import pyusb_backend
+from nutrio.actors.drivers.usbbackend import detach_kernel_driver, pyusb_backend
 from nutrio.protocol.devices.hid import parse_descriptor
 from nutrio.protocol.devices.hid.descriptor import hid_descriptor_length
 from nutrio.protocol.devices.modbus import Transport
@@ -167,11 +167,7 @@ class UsbLink:
 
     def _open(self, dev: Any) -> tuple[int, int] | None:
         """Claim the HID interface and find the Modbus report ids; None: not a Modbus UPS."""
-        try:
-            if dev.is_kernel_driver_active(0):
-                dev.detach_kernel_driver(0)
-        except (NotImplementedError, usb.core.USBError):
-            pass
+        detach_kernel_driver(dev)
         try:
             usb.util.claim_interface(dev, 0)
             intf = dev.get_active_configuration()[(0, 0)]

@@ -27,6 +27,7 @@ import usb.util  # type: ignore[import-untyped]
 
 from nutrio.actors.drivers.errors import DriverIOError
 from nutrio.actors.drivers.tripplite.usb import UsbSeen, UsbTiming, UsbTripp
+from nutrio.actors.drivers.usbbackend import detach_kernel_driver
 
 __all__ = ["ContactLink", "Transfer"]
 
@@ -35,7 +36,7 @@ log = structlog.get_logger()
 T = TypeVar("T")
 #: one blocking pyusb call on the open device
 Transfer = Callable[[Any], T]
-_BUSY, _NOT_FOUND = -6, -5
+_BUSY = -6
 
 
 def _accept_any(_seen: UsbSeen) -> bool:
@@ -96,14 +97,7 @@ class ContactLink(UsbTripp):
         return self.accepts(seen)
 
     def _claim(self, dev: Any) -> bool:
-        try:
-            if dev.is_kernel_driver_active(0):
-                dev.detach_kernel_driver(0)
-        except NotImplementedError:
-            pass
-        except usb.core.USBError as exc:
-            if exc.backend_error_code != _NOT_FOUND:
-                raise
+        detach_kernel_driver(dev)
         try:
             dev.set_configuration(1)
             usb.util.claim_interface(dev, 0)

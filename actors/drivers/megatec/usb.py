@@ -53,7 +53,7 @@ from nutrio.actors.drivers.megatec.usb_io import (
     UsbHandle,
     UsbIdentity,
 )
-from nutrio.actors.drivers.usbbackend import pyusb_backend
+from nutrio.actors.drivers.usbbackend import detach_kernel_driver, pyusb_backend
 from nutrio.protocol.devices.megatec.usb_ids import (
     BLAZER_USB_IDS,
     QX_USB_IDS,
@@ -329,11 +329,7 @@ class UsbTransport:
     def _attach(self, found: _Found) -> None:
         """Claim interface 0 (the kernel's driver detached first), as NUT's libusb layer."""
         dev = found.handle.dev
-        try:
-            if dev.is_kernel_driver_active(0):
-                dev.detach_kernel_driver(0)
-        except (NotImplementedError, usb.core.USBError):
-            pass  # NUT goes on to the claim, which says what is wrong
+        detach_kernel_driver(dev)
         try:
             usb.util.claim_interface(dev, 0)
         except usb.core.USBError as exc:

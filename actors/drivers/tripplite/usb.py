@@ -35,7 +35,11 @@ import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
 from nutrio.actors.drivers.errors import DriverConfigError, DriverIOError
-from nutrio.actors.drivers.usbbackend import pyusb_backend, release_device
+from nutrio.actors.drivers.usbbackend import (
+    detach_kernel_driver,
+    pyusb_backend,
+    release_device,
+)
 from nutrio.protocol.common.cnum import c_atoi
 from nutrio.protocol.devices.tripplite import usbframe
 
@@ -55,7 +59,7 @@ _READ_TRIES = 10
 _CONTROL_TIMEOUT_MS = 5000
 #: libusb errors that only spoil one read (timeout, pipe, overflow); the others: the unit is gone
 _READ_ERRORS = frozenset({-7, -8, -9})
-_PIPE, _ACCESS, _BUSY, _NOT_FOUND = -9, -3, -6, -5
+_PIPE, _ACCESS, _BUSY = -9, -3, -6
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,14 +238,7 @@ class UsbTripp:
     def _claim(self, dev: Any) -> bool:
         """Interface 0, from the usbhid kernel driver if it holds it; False when another
         program has it."""
-        try:
-            if dev.is_kernel_driver_active(0):
-                dev.detach_kernel_driver(0)
-        except NotImplementedError:
-            pass
-        except usb.core.USBError as exc:
-            if exc.backend_error_code != _NOT_FOUND:  # already detached
-                raise
+        detach_kernel_driver(dev)
         try:
             usb.util.claim_interface(dev, 0)
         except usb.core.USBError as exc:

@@ -21,6 +21,7 @@ import usb.core  # type: ignore[import-untyped]
 import usb.util  # type: ignore[import-untyped]
 
 from nutrio.actors.drivers.errors import DriverError
+from nutrio.actors.drivers.usbbackend import detach_kernel_driver
 from nutrio.actors.drivers.usbhid.options import UsbHidOptions
 from nutrio.protocol.devices.hid import (
     SUBDRIVERS,
@@ -233,13 +234,8 @@ class Link:
         self.transport = Transport(self.dev, self.interface)
 
     def claim(self) -> None:
-        dev, number = self.dev, self.interface
-        try:
-            if dev.is_kernel_driver_active(number):
-                dev.detach_kernel_driver(number)
-        except (NotImplementedError, usb.core.USBError):
-            pass
-        usb.util.claim_interface(dev, number)
+        detach_kernel_driver(self.dev, self.interface)
+        usb.util.claim_interface(self.dev, self.interface)
 
     def report_descriptor(self, release: int, vendor_id: int) -> bytes:
         """The report descriptor; its length from the interface's HID descriptor (MGE units
