@@ -27,7 +27,7 @@ import structlog
 import trio
 import usb  # type: ignore[import-untyped]
 
-from nutrio.actors.drivers.apc_modbus.client import (
+from nutrio.actors.drivers.modbus.client import (
     RESPONSE_TIMEOUT,
     Link,
     ModbusClient,

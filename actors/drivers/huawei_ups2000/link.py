@@ -23,7 +23,7 @@ from typing import TypeVar
 import structlog
 import trio
 
-from nutrio.actors.drivers.apc_modbus.client import ModbusClient, RtuLink
+from nutrio.actors.drivers.modbus.client import ModbusClient, RtuLink
 from nutrio.actors.drivers.errors import DriverTimeout
 from nutrio.actors.drivers.serialport import SerialPort
 from nutrio.protocol.devices.modbus import ModbusError, ReadRequest, WriteRequest
