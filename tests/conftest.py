@@ -43,6 +43,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     longest_first(items, Path(__file__).resolve().parents[1], slow_modules)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LongestFirst | None:
     return LongestFirst(config, log) if config.getoption("dist") == "loadfile" else None
 

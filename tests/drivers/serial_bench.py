@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import trio
 from driver_helpers import Device
 from sim.pty import PtyPair, open_pty, serving, serving_all
-from sim.realdriver import private_nut, stop_processes
+from sim.realdriver import private_nut, stop_processes, ups_conf_section
 
 from nutrio.actors.drivers import run_driver
 from nutrio.actors.registry import DeviceHandle, Registry
@@ -268,9 +268,7 @@ async def real_side(driver: str, sections: Mapping[str, tuple[str, Mapping[str, 
     with (nut.tmp / "etc" / "ups.conf").open("a") as conf:
         for name in names[1:]:
             port, options = sections[name]
-            extra = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n"
-                            for k, v in {**POLL, **options}.items())
-            conf.write(f"[{name}]\n    driver = {driver}\n    port = {port}\n{extra}")
+            conf.write(ups_conf_section(name, driver, port, {**POLL, **options}))
     procs: list[trio.Process] = []
     logs: list[int] = []
     try:
@@ -299,8 +297,7 @@ async def real_kill(driver: str, port: str, options: Mapping[str, str | None],
                     env: Mapping[str, str] | None = None) -> tuple[int, str]:
     """``driver -a sim -k`` (NUT's killpower): (exit code, what it printed)."""
     with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
-        lines = "".join(f"    {k}\n" if v is None else f"    {k} = {v}\n" for k, v in options.items())
-        Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {port}\n{lines}")
+        Path(tmp, "ups.conf").write_text(ups_conf_section("sim", driver, port, options))
         Path(tmp, "nut.conf").write_text("MODE=standalone\n")
         done = await trio.run_process(
             [str(SBIN / driver), "-a", "sim", "-u", "root", "-k"],

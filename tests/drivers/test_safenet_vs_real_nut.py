@@ -48,9 +48,8 @@ FENTON = {"manufacturer": "Fenton", "modelname": "PowerPal P600E", "serialnumber
 
 
 def units() -> list[Unit]:
-    quoted = {**FENTON, "modelname": '"PowerPal P600E"'}  # as ups.conf spells it
     return [Unit("elsist", ELSIST, SafenetUps(), SafenetUps()),
-            Unit("fenton", quoted, SafenetUps(), SafenetUps(), our_options=FENTON)]
+            Unit("fenton", FENTON, SafenetUps(), SafenetUps())]
 
 
 async def changed(b, change) -> None:  # type: ignore[no-untyped-def]

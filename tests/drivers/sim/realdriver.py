@@ -111,6 +111,19 @@ def private_nut(driver: str, port: str, options: Mapping[str, str] | None = None
 Section = tuple[str, Mapping[str, "str | None"]]
 
 
+def ups_conf_section(name: str, driver: str, port: str, options: Mapping[str, str | None]) -> str:
+    """One ups.conf section. Values are quoted, so spaces, '#' and '=' stay in them; None
+    or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags."""
+    lines = [f"[{name}]", f"    driver = {driver}", f"    port = {_quoted(port)}"]
+    lines += [f"    {k}" if v is None or v == "" else f"    {k} = {_quoted(v)}"
+              for k, v in options.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(value: object) -> str:
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str, Section], *,
                          prefix: str) -> PrivateNut:
     """:func:`private_nut` with one ups.conf section per name (``driver``: one for all, or
@@ -121,13 +134,9 @@ def private_nut_sections(driver: str | Mapping[str, str], sections: Mapping[str,
     state.mkdir()
     os.chmod(state, 0o777)
     upsd_port = pick_port()
-    ups_conf = ""
-    for name, (port, options) in sections.items():
-        # None or an empty value writes a bare flag ("pollonly"), as ups.conf spells flags
-        extra = "".join(f"    {k}\n" if v is None or v == "" else f"    {k} = {v}\n"
-                        for k, v in options.items())
-        used = driver if isinstance(driver, str) else driver[name]
-        ups_conf += f"[{name}]\n    driver = {used}\n    port = {port}\n{extra}"
+    ups_conf = "".join(
+        ups_conf_section(name, driver if isinstance(driver, str) else driver[name], port, options)
+        for name, (port, options) in sections.items())
     _write(conf / "nut.conf", "MODE=standalone\n")
     _write(conf / "ups.conf", ups_conf)
     _write(conf / "upsd.conf", f"LISTEN 127.0.0.1 {upsd_port}\n")
