@@ -371,8 +371,7 @@ async def real_log(driver: str, sim: Any, seconds: float, tmp: Path,
     """What the real ``driver`` prints at -DDDDD (each request, each SETINFO) while it
     talks to ``sim`` on a pty for ``seconds``, polling every second."""
     async with serving(sim) as (_, tty):
-        (tmp / "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n"
-                                      "    pollinterval = 1\n")
+        (tmp / "ups.conf").write_text(ups_conf_section("sim", driver, tty, {"pollinterval": "1"}))
         (tmp / "nut.conf").write_text("MODE=standalone\n")
         with (tmp / "log").open("w") as log:
             proc = await trio.lowlevel.open_process(

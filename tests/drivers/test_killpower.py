@@ -29,7 +29,7 @@ from serial_bench import read_out
 from sim.apcsmart_sim import LB, OB, OL, ApcSmartSim, apcsmart_sim
 from sim.megatec_sim import megatec_sim
 from sim.pty import serving
-from sim.realdriver import SBIN, have_driver
+from sim.realdriver import SBIN, have_driver, ups_conf_section
 
 from nutrio.actors.drivers import DriverIOError
 from nutrio.actors.drivers.apcsmart.driver import ApcSmart, ApcTiming
@@ -61,8 +61,8 @@ async def real_kill(driver: str, tty: str, options: Mapping[str, str]) -> tuple[
     Without ``protocol =`` both nutdrv_qx probe NUT's protocols in order first; the
     simulators record that conversation too."""
     with tempfile.TemporaryDirectory(prefix="realkill-") as tmp:
-        lines = "".join(f"    {k}\n" if v == "true" else f"    {k} = {v}\n" for k, v in options.items())
-        Path(tmp, "ups.conf").write_text(f"[sim]\n    driver = {driver}\n    port = {tty}\n{lines}")
+        flags = {k: None if v == "true" else v for k, v in options.items()}
+        Path(tmp, "ups.conf").write_text(ups_conf_section("sim", driver, tty, flags))
         Path(tmp, "nut.conf").write_text("MODE=standalone\n")
         env = {**os.environ, "NUT_CONFPATH": tmp, "NUT_STATEPATH": tmp}
         done = await trio.run_process(

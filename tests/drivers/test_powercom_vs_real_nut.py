@@ -33,7 +33,7 @@ from sim.powercom_sim import (
     powercom_sim,
 )
 from sim.pty import serving
-from sim.realdriver import SBIN, have_driver, stop_processes
+from sim.realdriver import SBIN, have_driver, stop_processes, ups_conf_section
 
 from nutrio.actors.drivers.killpower import KillResult, kill_power
 from nutrio.actors.drivers.powercom.driver import PowerCom
@@ -138,9 +138,8 @@ async def printed_by_real_driver(unit: RandomUnit, options: dict[str, str], seco
                                  tmp: Path) -> list[dict[str, str]]:
     """Each update's readings as the real driver prints them at -DD."""
     async with serving(unit) as (_, tty):
-        lines = "".join(f"    {k} = {v}\n" for k, v in options.items())
-        (tmp / "ups.conf").write_text(f"[sim]\n    driver = powercom\n    port = {tty}\n"
-                                      f"    pollinterval = 1\n{lines}")
+        (tmp / "ups.conf").write_text(
+            ups_conf_section("sim", "powercom", tty, {"pollinterval": "1", **options}))
         (tmp / "nut.conf").write_text("MODE=standalone\n")
         with (tmp / "log").open("w") as log:
             proc = await trio.lowlevel.open_process(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nutrio.protocol.common.parseconf import split_line
+from tests.drivers.sim.realdriver import ups_conf_section
 from tests.paths import ROOT
 from tests.realnut import UPSD, free_port, wait_port
 
@@ -97,9 +98,8 @@ def read_served(port: int, names: list[str]) -> dict[str, Served]:
 
 
 def _ups_conf(name: str, options: Options) -> str:
-    lines = [f"[{name}]", "    driver = snmp-ups"]
-    lines += [f'    {k} = "{v}"' if v else f"    {k}" for k, v in options.items()]
-    return "\n".join(lines) + "\n"
+    rest = {k: v for k, v in options.items() if k != "port"}
+    return ups_conf_section(name, "snmp-ups", options["port"], rest)
 
 
 @contextlib.contextmanager
