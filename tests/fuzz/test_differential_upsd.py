@@ -70,6 +70,7 @@ pytestmark = [requires_real_nut, pytest.mark.e2e]
 
 T = TypeVar("T")
 S = TypeVar("S")
+K = TypeVar("K")
 
 EXAMPLES = int(os.environ.get("NUTRIO_DIFF_EXAMPLES", "300"))
 RANDOM = os.environ.get("NUTRIO_DIFF_RANDOM") == "1"
@@ -221,6 +222,19 @@ def per_data(build: Callable[[UpsData], S]) -> Callable[[UpsData], S]:
     return cached
 
 
+def per_data_and_key(build: Callable[[UpsData, K], S]) -> Callable[[UpsData, K], S]:
+    """*build*, called once per served data and *key*."""
+    tables: Callable[[UpsData], dict[K, S]] = per_data(lambda data: {})
+
+    @functools.wraps(build)
+    def cached(data: UpsData, key: K) -> S:
+        table = tables(data)
+        if key not in table:
+            table[key] = build(data, key)
+        return table[key]
+    return cached
+
+
 @per_data
 def word_strategies(data: UpsData) -> dict[str, st.SearchStrategy[str]]:
     """The strategy of each slot kind but VALUE."""
@@ -258,21 +272,10 @@ OTHER_VALUE = weighted((6, st.sampled_from(["PbAc", "1", "", "x y", 'a"b', "OL"]
                        (3, st.integers(-1000, 1000).map(str)), (1, long_word("z")))
 
 
+@per_data_and_key
 def value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
     """SET VAR's value. A writable variable only gets its current value or one too
     long for it: a change would reach the driver later and race later reads."""
-    cache = _values(data)
-    if var_word not in cache:
-        cache[var_word] = _value_for(data, var_word)
-    return cache[var_word]
-
-
-@per_data
-def _values(data: UpsData) -> dict[str | None, st.SearchStrategy[str]]:
-    return {}
-
-
-def _value_for(data: UpsData, var_word: str | None) -> st.SearchStrategy[str]:
     # the name as upsd reads it: bytes outside 0x20..0x7f are dropped
     seen = "".join(c for c in var_word or "" if 0x20 <= ord(c) <= 0x7F)
     name = data.canonical(seen) if var_word is not None else None
@@ -431,18 +434,10 @@ CREDENTIALS = st.sampled_from(sorted(KINDS)).map(
     lambda kind: [list(split_line(request)) for request in KINDS[kind]])
 
 
+@per_data_and_key
 def who_steps(data: UpsData, clients: int) -> st.SearchStrategy[list[tuple[int, bytes]]]:
     """(client, bytes) steps from any of *clients*."""
-    cache = _who_steps(data)
-    if clients not in cache:
-        cache[clients] = st.lists(st.tuples(upto(clients - 1), step(data)), min_size=1,
-                                  max_size=10 * clients)
-    return cache[clients]
-
-
-@per_data
-def _who_steps(data: UpsData) -> dict[int, st.SearchStrategy[list[tuple[int, bytes]]]]:
-    return {}
+    return st.lists(st.tuples(upto(clients - 1), step(data)), min_size=1, max_size=10 * clients)
 
 
 @st.composite
