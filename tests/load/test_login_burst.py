@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import selectors
 import socket
+import struct
 import time
 
 import pytest
@@ -21,6 +22,8 @@ from tests.load.loadkit import LineClient, nutrio_served, raise_nofile
 pytestmark = pytest.mark.load
 
 CAP = 4.0  # auth_penalty_cap's default
+#: Linux's SO_TIMESTAMPNS (= its SCM_TIMESTAMPNS); the socket module does not name it
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 USERS = """
 [users.admin]
 password = "secret"
@@ -37,6 +40,7 @@ def send_burst(port: int, count: int) -> list[socket.socket]:
     socks = []
     for i in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)  # see wait_answers
         sock.sendall(f"USERNAME admin\nPASSWORD wrong{i}\nLOGIN ups\n".encode())
         sock.setblocking(False)
         socks.append(sock)
@@ -45,8 +49,11 @@ def send_burst(port: int, count: int) -> list[socket.socket]:
 
 def wait_answers(socks: list[socket.socket], timeout: float) -> dict[socket.socket, tuple[float, bytes]]:
     """When each connection got its last reply (the LOGIN's, or a refusal, or its end),
-    in seconds from now, and that reply."""
+    in seconds from now, and that reply. A reply's time is when the kernel queued it on
+    the socket (SO_TIMESTAMPNS), not when this loop got round to reading it: on a busy
+    machine the loop over a thousand sockets lags the server it measures."""
     start = time.monotonic()
+    wall_start = time.time()
     sel = selectors.DefaultSelector()
     buffers = {}
     for sock in socks:
@@ -57,8 +64,10 @@ def wait_answers(socks: list[socket.socket], timeout: float) -> dict[socket.sock
         for key, _ in sel.select(0.2):
             sock = key.fileobj
             assert isinstance(sock, socket.socket)
+            arrived = None
             try:
-                chunk = sock.recv(4096)
+                chunk, ancillary, _, _ = sock.recvmsg(4096, socket.CMSG_SPACE(16))
+                arrived = _kernel_time(ancillary)
             except BlockingIOError:
                 continue
             except OSError:
@@ -66,10 +75,20 @@ def wait_answers(socks: list[socket.socket], timeout: float) -> dict[socket.sock
             buffers[sock] += chunk
             lines = buffers[sock].splitlines()
             if not chunk or len(lines) >= 3 or b"MAX-CONNECTIONS" in buffers[sock]:
-                done[sock] = (time.monotonic() - start, lines[-1] if lines else b"")
+                took = time.monotonic() - start if arrived is None else arrived - wall_start
+                done[sock] = (took, lines[-1] if lines else b"")
                 sel.unregister(sock)
     sel.close()
     return done
+
+
+def _kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The SCM_TIMESTAMPNS of a recvmsg (wall-clock seconds), if it carried one."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return seconds + nanoseconds / 1e9
+    return None
 
 
 @pytest.mark.parametrize("transport", ["epoll", "stream"])
